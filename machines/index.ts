@@ -1,0 +1,9 @@
+export { captureMachine, type CaptureMachineEvent } from './capture.js';
+export { requestMachine, type RequestMachineEvent } from './request.js';
+export {
+  toolCallMachine,
+  type ToolCallMachineContext,
+  type ToolCallMachineEvent,
+} from './toolCall.js';
+export { compileMachine, type TableState, type TransitionTable } from './table.js';
+export { captureTable, requestTable, toolCallTable } from './tables.js';

@@ -1,0 +1,205 @@
+import { ToolflightError, type ToolflightErrorCode } from '../errors.js';
+import { EVENT_VERSION, TOOL_CALL_OUTCOMES, type ToolflightEvent } from './types.js';
+
+/** Where a recording line came from, so that an error can name it. */
+export interface LineSource {
+  /** The file or stream name. */
+  readonly source?: string;
+  /** The 1-based line number. */
+  readonly line?: number;
+}
+
+/** A recording line that is not a valid toolflight event; `line` and `source` say where. */
+export class DecodeError extends ToolflightError {
+  readonly line: number | undefined;
+  readonly source: string | undefined;
+
+  constructor(code: ToolflightErrorCode, message: string, where: LineSource = {}) {
+    const place = [where.source, where.line].filter((part) => part !== undefined).join(':');
+    super(code, place ? `${place}: ${message}` : message);
+    this.line = where.line;
+    this.source = where.source;
+  }
+}
+
+/** Which entity fields an event type carries: a capture generation, an entity in one, or either. */
+type Scope = 'capture' | 'entity' | 'loose';
+type Rule = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'outcome' | 'any';
+/** Field name -> [rule, required]. */
+type DataShape = Readonly<Record<string, readonly [Rule, boolean]>>;
+
+interface Shape {
+  readonly scope: Scope;
+  /** undefined: the event has no `data`. */
+  readonly data?: DataShape;
+}
+
+const outboxData: DataShape = {
+  key: ['string', true],
+  tool: ['string', true],
+  reason: ['string', false],
+};
+
+const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
+  'capture.begun': { scope: 'capture' },
+  'capture.cleared': { scope: 'capture' },
+  'capture.yielded': { scope: 'entity', data: { message: ['string', true] } },
+  'request.started': { scope: 'entity', data: {} },
+  'request.classified': { scope: 'entity', data: { method: ['string', false] } },
+  'request.finished': { scope: 'entity', data: { status: ['number', false] } },
+  'toolCall.started': {
+    scope: 'entity',
+    data: { request: ['string', false], toolName: ['string', true], args: ['object', true] },
+  },
+  'toolCall.prepared': {
+    scope: 'entity',
+    data: { toolName: ['string', true], args: ['object', true] },
+  },
+  'toolCall.result': {
+    scope: 'entity',
+    data: {
+      outcome: ['outcome', true],
+      isError: ['boolean', true],
+      result: ['any', false],
+      reason: ['string', false],
+    },
+  },
+  'toolCall.finished': { scope: 'entity', data: { prepared: ['boolean', true] } },
+  'observer.failed': {
+    scope: 'loose',
+    data: { hook: ['string', true], message: ['string', true] },
+  },
+  'catalog.listed': {
+    scope: 'loose',
+    data: { server: ['string', true], tools: ['array', true], fingerprint: ['string', true] },
+  },
+  'context.changed': { scope: 'loose', data: {} },
+  'upstream.changed': {
+    scope: 'loose',
+    data: { server: ['string', true], state: ['string', true] },
+  },
+  'outbox.enqueued': { scope: 'loose', data: outboxData },
+  'outbox.delivered': { scope: 'loose', data: outboxData },
+  'outbox.rejected': { scope: 'loose', data: outboxData },
+};
+
+const ENVELOPE_KEYS = new Set(['v', 'seq', 'at', 'type', 'capture', 'gen', 'id', 'data']);
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isPositiveInteger = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+
+function fits(rule: Rule, value: unknown): boolean {
+  switch (rule) {
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'object':
+      return isObject(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'outcome':
+      return (TOOL_CALL_OUTCOMES as readonly unknown[]).includes(value);
+    case 'any':
+      return true;
+  }
+}
+
+/** Encode one event as one JSONL line, without the newline. */
+export function encodeEvent(event: ToolflightEvent): string {
+  return JSON.stringify(event);
+}
+
+/**
+ * Decode and validate one recording line.
+ *
+ * The result has the canonical key order, so `encodeEvent(decodeEvent(line))` reproduces a line
+ * that toolflight wrote. Throws a {@link DecodeError} naming the line for anything else: text that
+ * is not JSON, an unknown `type`, a `v` this version cannot read, a missing or mistyped field.
+ */
+export function decodeEvent(text: string, where: LineSource = {}): ToolflightEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DecodeError('not_json', `not a JSON event (${reason})`, where);
+  }
+  return validateEvent(parsed, where);
+}
+
+/** Validate an already-parsed value as an event (see {@link decodeEvent}). */
+export function validateEvent(value: unknown, where: LineSource = {}): ToolflightEvent {
+  const fail = (code: ToolflightErrorCode, message: string): never => {
+    throw new DecodeError(code, message, where);
+  };
+  if (!isObject(value)) return fail('invalid_event', 'an event must be a JSON object');
+  const { v, seq, at, type, capture, gen, id, data } = value;
+  if (v !== EVENT_VERSION) {
+    if (typeof v === 'number' && v > EVENT_VERSION) {
+      fail(
+        'unsupported_version',
+        `event schema v${v} is newer than this toolflight reads (v${EVENT_VERSION}): upgrade toolflight`,
+      );
+    }
+    fail('invalid_event', `"v" must be ${EVENT_VERSION}, got ${JSON.stringify(v)}`);
+  }
+  if (typeof type !== 'string') return fail('invalid_event', '"type" must be a string');
+  const shape = Object.hasOwn(SHAPES, type) ? SHAPES[type as ToolflightEvent['type']] : undefined;
+  if (!shape) return fail('unknown_event_type', `unknown event type ${JSON.stringify(type)}`);
+  if (!isPositiveInteger(seq)) fail('invalid_event', `"seq" must be a positive integer (${type})`);
+  if (typeof at !== 'number' || !Number.isFinite(at)) {
+    fail('invalid_event', `"at" must be a finite number (${type})`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!ENVELOPE_KEYS.has(key)) fail('invalid_event', `unexpected field ${JSON.stringify(key)}`);
+  }
+  const needsCapture = shape.scope !== 'loose';
+  checkOptional('capture', capture, needsCapture, (x) => typeof x === 'string' && x.length > 0);
+  checkOptional('gen', gen, needsCapture, isPositiveInteger);
+  checkOptional('id', id, shape.scope === 'entity', (x) => typeof x === 'string' && x.length > 0);
+  if (shape.scope === 'capture' && id !== undefined) fail('invalid_event', `${type} has no "id"`);
+
+  if (!shape.data) {
+    if (data !== undefined) fail('invalid_event', `${type} has no "data"`);
+  } else {
+    if (!isObject(data)) return fail('invalid_event', `"data" must be an object (${type})`);
+    for (const [field, [rule, required]] of Object.entries(shape.data)) {
+      const fieldValue = data[field];
+      if (fieldValue === undefined) {
+        if (required) fail('invalid_event', `${type} needs data.${field}`);
+      } else if (!fits(rule, fieldValue)) {
+        fail(
+          'invalid_event',
+          `data.${field} of ${type} must be ${rule === 'outcome' ? `one of ${TOOL_CALL_OUTCOMES.join(', ')}` : `a ${rule}`}`,
+        );
+      }
+    }
+  }
+
+  // Rebuild in canonical key order so that re-encoding is byte-identical.
+  const event: Record<string, unknown> = { v, seq, at, type };
+  if (capture !== undefined) event.capture = capture;
+  if (gen !== undefined) event.gen = gen;
+  if (id !== undefined) event.id = id;
+  if (data !== undefined) event.data = data;
+  return event as unknown as ToolflightEvent;
+
+  function checkOptional(
+    field: string,
+    fieldValue: unknown,
+    required: boolean,
+    valid: (x: unknown) => boolean,
+  ): void {
+    if (fieldValue === undefined) {
+      if (required) fail('invalid_event', `${type} needs "${field}"`);
+    } else if (!valid(fieldValue)) {
+      fail('invalid_event', `"${field}" of ${type} is not valid: ${JSON.stringify(fieldValue)}`);
+    }
+  }
+}

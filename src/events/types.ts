@@ -1,0 +1,122 @@
+/** The schema version written in every event's `v`. */
+export const EVENT_VERSION = 1;
+
+/** How a tool call ended, as the host or server saw it. */
+export type ToolCallOutcome =
+  'completed' | 'blocked' | 'cancelled' | 'failed' | 'timed_out' | 'unknown';
+
+/** Every outcome a `toolCall.result` may carry. */
+export const TOOL_CALL_OUTCOMES: readonly ToolCallOutcome[] = [
+  'completed',
+  'blocked',
+  'cancelled',
+  'failed',
+  'timed_out',
+  'unknown',
+];
+
+/** JSON arguments of a tool call: always an object, as MCP's `tools/call` requires. */
+export type ToolArgs = Record<string, unknown>;
+
+interface Envelope<T extends string> {
+  /** Schema version. */
+  readonly v: typeof EVENT_VERSION;
+  /** Gapless position in its log, from 1, assigned on append. */
+  readonly seq: number;
+  /** Milliseconds from the tracker's injected clock. */
+  readonly at: number;
+  readonly type: T;
+}
+
+interface InCapture<T extends string> extends Envelope<T> {
+  /** The capture key. */
+  readonly capture: string;
+  /** The generation of the key this event belongs to. */
+  readonly gen: number;
+}
+
+interface OfEntity<T extends string, D> extends InCapture<T> {
+  /** The request (`rq_…`) or tool call (`tc_…`) the event is about. */
+  readonly id: string;
+  readonly data: D;
+}
+
+export type CaptureBegun = InCapture<'capture.begun'>;
+export type CaptureCleared = InCapture<'capture.cleared'>;
+export type CaptureYielded = OfEntity<'capture.yielded', { readonly message: string }>;
+export type RequestStarted = OfEntity<'request.started', Record<string, never>>;
+export type RequestClassified = OfEntity<'request.classified', { readonly method?: string }>;
+export type RequestFinished = OfEntity<'request.finished', { readonly status?: number }>;
+export type ToolCallStarted = OfEntity<
+  'toolCall.started',
+  { readonly request?: string; readonly toolName: string; readonly args: ToolArgs }
+>;
+export type ToolCallPrepared = OfEntity<
+  'toolCall.prepared',
+  { readonly toolName: string; readonly args: ToolArgs }
+>;
+export type ToolCallResult = OfEntity<
+  'toolCall.result',
+  {
+    readonly outcome: ToolCallOutcome;
+    readonly isError: boolean;
+    readonly result?: unknown;
+    readonly reason?: string;
+  }
+>;
+export type ToolCallFinished = OfEntity<'toolCall.finished', { readonly prepared: boolean }>;
+
+/** A host observer or bus subscriber threw; the host's path went on unchanged. */
+export interface ObserverFailed extends Envelope<'observer.failed'> {
+  readonly capture?: string;
+  readonly gen?: number;
+  readonly id?: string;
+  readonly data: { readonly hook: string; readonly message: string };
+}
+
+interface Loose<T extends string, D> extends Envelope<T> {
+  readonly capture?: string;
+  readonly gen?: number;
+  readonly id?: string;
+  readonly data: D;
+}
+
+export type CatalogListed = Loose<
+  'catalog.listed',
+  { readonly server: string; readonly tools: readonly unknown[]; readonly fingerprint: string }
+>;
+export type ContextChanged = Loose<'context.changed', Readonly<Record<string, unknown>>>;
+export type UpstreamChanged = Loose<
+  'upstream.changed',
+  { readonly server: string; readonly state: string }
+>;
+type OutboxData = { readonly key: string; readonly tool: string; readonly reason?: string };
+export type OutboxEnqueued = Loose<'outbox.enqueued', OutboxData>;
+export type OutboxDelivered = Loose<'outbox.delivered', OutboxData>;
+export type OutboxRejected = Loose<'outbox.rejected', OutboxData>;
+
+/** Every event toolflight writes. Extend the union; never change a published shape. */
+export type ToolflightEvent =
+  | CaptureBegun
+  | CaptureCleared
+  | CaptureYielded
+  | RequestStarted
+  | RequestClassified
+  | RequestFinished
+  | ToolCallStarted
+  | ToolCallPrepared
+  | ToolCallResult
+  | ToolCallFinished
+  | ObserverFailed
+  | CatalogListed
+  | ContextChanged
+  | UpstreamChanged
+  | OutboxEnqueued
+  | OutboxDelivered
+  | OutboxRejected;
+
+/** The `type` of any toolflight event. */
+export type ToolflightEventType = ToolflightEvent['type'];
+
+/** Narrow the union by type: `EventOf<'toolCall.result'>`. */
+export type EventOf<T extends ToolflightEventType> = Extract<ToolflightEvent, { type: T }>;

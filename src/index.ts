@@ -1,0 +1,91 @@
+// toolflight core: machines, events, the tracker and its projections. No node: imports here.
+export { ToolflightError, type ToolflightErrorCode } from './errors.js';
+export {
+  EVENT_VERSION,
+  TOOL_CALL_OUTCOMES,
+  type CaptureBegun,
+  type CaptureCleared,
+  type CaptureYielded,
+  type CatalogListed,
+  type ContextChanged,
+  type EventOf,
+  type ObserverFailed,
+  type OutboxDelivered,
+  type OutboxEnqueued,
+  type OutboxRejected,
+  type RequestClassified,
+  type RequestFinished,
+  type RequestStarted,
+  type ToolArgs,
+  type ToolCallFinished,
+  type ToolCallOutcome,
+  type ToolCallPrepared,
+  type ToolCallResult,
+  type ToolCallStarted,
+  type ToolflightEvent,
+  type ToolflightEventType,
+  type UpstreamChanged,
+} from './events/types.js';
+export {
+  DecodeError,
+  decodeEvent,
+  encodeEvent,
+  validateEvent,
+  type LineSource,
+} from './events/codec.js';
+export {
+  createTracker,
+  type EventSink,
+  type ToolCallStart,
+  type Tracker,
+  type TrackerOptions,
+} from './tracker/createTracker.js';
+export type { EventListener } from './tracker/bus.js';
+export type {
+  RequestHandle,
+  RequestStateName,
+  ToolCallHandle,
+  ToolCallStateName,
+} from './tracker/handles.js';
+export { sequentialIds, type EntityKind, type IdSource } from './tracker/ids.js';
+export type {
+  CaptureObservers,
+  ObserverFailure,
+  ToolCallOutcomeReport,
+  ToolCallSpec,
+} from './tracker/observers.js';
+export {
+  evolveCaptures,
+  initialCapturesState,
+  type CapturesState,
+  type GenerationRecord,
+  type RequestRecord,
+  type ToolCallRecord,
+} from './projections/captures.js';
+export {
+  snapshotCaptures,
+  snapshotGeneration,
+  type CaptureSnapshot,
+  type ProjectionSnapshot,
+  type RequestSnapshot,
+  type ToolCallSnapshot,
+} from './projections/snapshot.js';
+export {
+  idle$,
+  type GenerationActivity,
+  type IdleOptions,
+  type IdleSource,
+} from './projections/idle.js';
+export { createMemoryStore, type MemoryStore } from './store/memoryStore.js';
+export { randomIds } from './runtime/randomIds.js';
+export {
+  captureMachine,
+  compileMachine,
+  requestMachine,
+  toolCallMachine,
+  captureTable,
+  requestTable,
+  toolCallTable,
+  type TableState,
+  type TransitionTable,
+} from '../machines/index.js';

@@ -1,0 +1,73 @@
+import {
+  concat,
+  defer,
+  map,
+  of,
+  switchMap,
+  take,
+  timer,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
+
+/** How long to wait for a capture to go quiet. */
+export interface IdleOptions {
+  /** Give up (resolve false) after this many milliseconds. */
+  readonly timeoutMs: number;
+  /**
+   * A capture is idle only after this long with nothing in flight and no activity: a request
+   * the agent is about to send gets this long to be admitted. 0: idle as soon as nothing is in
+   * flight.
+   */
+  readonly admissionGraceMs: number;
+}
+
+/** What the idle wait needs to know about one capture generation at a moment. */
+export interface GenerationActivity {
+  readonly gen: number;
+  readonly inFlight: number;
+}
+
+/** The idle wait's view of a tracker: current generations and their activity over time. */
+export interface IdleSource {
+  readonly scheduler: SchedulerLike;
+  /** The key's current generation, or undefined for an unknown or cleared key. */
+  current(key: string): GenerationActivity | undefined;
+  /**
+   * Emits after each start or finish in the generation, and `undefined` once the generation is
+   * cleared or its key was begun again.
+   */
+  activity(gen: number): Observable<GenerationActivity | undefined>;
+}
+
+/**
+ * Emits once whether the key's capture went idle (true) or the timeout came first (false).
+ *
+ * The wait binds to the generation current when it is subscribed. It is true at once for an
+ * unknown capture, and as soon as the generation is cleared or replaced; otherwise true only
+ * after a full `admissionGraceMs` window with nothing in flight and no activity, a window that
+ * must fit before the timeout. Every activity restarts the window. It wakes on events and on the
+ * injected scheduler's timers only: no polling.
+ */
+export function idle$(source: IdleSource, key: string, options: IdleOptions): Observable<boolean> {
+  const { scheduler } = source;
+  return defer(() => {
+    const start = source.current(key);
+    if (!start) return of(true);
+    const deadline = scheduler.now() + Math.max(0, options.timeoutMs);
+    const grace = Math.max(0, options.admissionGraceMs);
+    const after = (ms: number, value: boolean): Observable<boolean> =>
+      timer(ms, scheduler).pipe(map(() => value));
+
+    const decide = (generation: GenerationActivity | undefined): Observable<boolean> => {
+      if (!generation) return of(true);
+      const remaining = deadline - scheduler.now();
+      if (remaining <= 0) return of(false);
+      if (generation.inFlight > 0) return after(remaining, false);
+      if (grace === 0) return of(true);
+      return grace <= remaining ? after(grace, true) : after(remaining, false);
+    };
+
+    return concat(of(start), source.activity(start.gen)).pipe(switchMap(decide), take(1));
+  });
+}
