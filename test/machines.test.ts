@@ -1,4 +1,9 @@
-import { transition, initialTransition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import {
+  transition,
+  initialTransition,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+} from 'xstate';
 import { getSimplePaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
 
@@ -60,16 +65,14 @@ describe('machine transition tables', () => {
       expect(paths.length).toBeGreaterThan(1);
       for (const path of paths) {
         // Each path, then every event once more from its end (refusals included).
-        const events = path.steps.slice(1).map((step) => step.event.type as string);
+        const events = path.steps.slice(1).map((step) => (step.event as { type: string }).type);
         for (const extra of model.table.events) walk(model, [...events, extra, extra]);
       }
     });
 
     it(`${model.name}: the table reaches exactly the snapshots xstate reaches`, () => {
       const reached = new Set(
-        pathsOf(model).map((path) =>
-          JSON.stringify([path.state.value, path.state.context ?? {}]),
-        ),
+        pathsOf(model).map((path) => JSON.stringify([path.state.value, path.state.context ?? {}])),
       );
       const tabled = new Set(model.table.states.map((s) => JSON.stringify([s.value, s.context])));
       expect(tabled).toEqual(reached);
@@ -89,7 +92,7 @@ describe('machine transition tables', () => {
     const model = models[2]!;
     const FINISH = toolCallTable.eventIndex('FINISH');
     for (const path of pathsOf(model)) {
-      const events = path.steps.slice(1).map((step) => step.event.type as string);
+      const events = path.steps.slice(1).map((step) => (step.event as { type: string }).type);
       const states = walk(model, [...events, 'FINISH', 'FINISH', 'PREPARE', 'RESULT']);
       const finals = states.filter((s) => toolCallTable.states[s]!.final);
       // Once final, it stays in that one final state.

@@ -171,7 +171,10 @@ describe('tool calls', () => {
     tracker.beginCapture('run-1');
     const call = tracker.toolCallStarted({ capture: 'run-1', toolName: 'read' });
     tracker.toolCallFinished(call);
-    expect(store.events.at(-1)).toMatchObject({ type: 'toolCall.finished', data: { prepared: false } });
+    expect(store.events.at(-1)).toMatchObject({
+      type: 'toolCall.finished',
+      data: { prepared: false },
+    });
   });
 
   it('ignores prepare after finish', () => {
@@ -179,9 +182,9 @@ describe('tool calls', () => {
     tracker.beginCapture('run-1');
     const call = tracker.toolCallStarted({ capture: 'run-1', toolName: 'send', args: {} });
     tracker.toolCallFinished(call);
-    expect(appendedBy(() => expect(tracker.toolCallPrepared(call, { args: {} })).toBe(false))).toEqual(
-      [],
-    );
+    expect(
+      appendedBy(() => expect(tracker.toolCallPrepared(call, { args: {} })).toBe(false)),
+    ).toEqual([]);
     expect(call?.prepared).toBe(false);
   });
 
@@ -230,7 +233,8 @@ describe('tool calls', () => {
     const { tracker, log } = scenario();
     tracker.beginCapture('run-1');
     for (const args of [[1, 2], 'text', 7, null, true]) {
-      const attempt = () => tracker.toolCallStarted({ capture: 'run-1', toolName: 'send', args: args as never });
+      const attempt = () =>
+        tracker.toolCallStarted({ capture: 'run-1', toolName: 'send', args: args as never });
       expect(attempt).toThrow(expect.objectContaining({ code: 'invalid_args' }) as Error);
     }
     const call = tracker.toolCallStarted({ capture: 'run-1', toolName: 'send' });
@@ -242,9 +246,9 @@ describe('tool calls', () => {
     const { tracker } = scenario();
     tracker.beginCapture('run-1');
     const call = tracker.toolCallStarted({ capture: 'run-1', toolName: 'send' });
-    expect(() => tracker.toolCallResult(call, { outcome: 'done' as never, isError: false })).toThrow(
-      /outcome must be one of completed, blocked/,
-    );
+    expect(() =>
+      tracker.toolCallResult(call, { outcome: 'done' as never, isError: false }),
+    ).toThrow(/outcome must be one of completed, blocked/);
     expect(call?.state).toBe('started');
   });
 });
@@ -317,7 +321,9 @@ describe('generations', () => {
     expect(await tracker.yielded(fresh, 'from gen 2')).toBe(true);
     expect(first).toEqual(['from gen 1']);
     expect(second).toEqual(['from gen 2']);
-    expect(store.events.filter((e) => e.type === 'capture.yielded').map((e) => e.gen)).toEqual([1, 2]);
+    expect(store.events.filter((e) => e.type === 'capture.yielded').map((e) => e.gen)).toEqual([
+      1, 2,
+    ]);
   });
 
   it('waits for an async onYield before resolving', async () => {

@@ -147,9 +147,10 @@ export function validateEvent(value: unknown, where: LineSource = {}): Toolfligh
         `event schema v${v} is newer than this toolflight reads (v${EVENT_VERSION}): upgrade toolflight`,
       );
     }
-    fail('invalid_event', `"v" must be ${EVENT_VERSION}, got ${JSON.stringify(v)}`);
+    fail('invalid_event', `"v" must be ${EVENT_VERSION}, got ${String(JSON.stringify(v))}`);
   }
   if (typeof type !== 'string') return fail('invalid_event', '"type" must be a string');
+  const typeName: string = type;
   const shape = Object.hasOwn(SHAPES, type) ? SHAPES[type as ToolflightEvent['type']] : undefined;
   if (!shape) return fail('unknown_event_type', `unknown event type ${JSON.stringify(type)}`);
   if (!isPositiveInteger(seq)) fail('invalid_event', `"seq" must be a positive integer (${type})`);
@@ -197,9 +198,12 @@ export function validateEvent(value: unknown, where: LineSource = {}): Toolfligh
     valid: (x: unknown) => boolean,
   ): void {
     if (fieldValue === undefined) {
-      if (required) fail('invalid_event', `${type} needs "${field}"`);
+      if (required) fail('invalid_event', `${typeName} needs "${field}"`);
     } else if (!valid(fieldValue)) {
-      fail('invalid_event', `"${field}" of ${type} is not valid: ${JSON.stringify(fieldValue)}`);
+      fail(
+        'invalid_event',
+        `"${field}" of ${typeName} is not valid: ${JSON.stringify(fieldValue)}`,
+      );
     }
   }
 }

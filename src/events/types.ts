@@ -41,8 +41,14 @@ interface OfEntity<T extends string, D> extends InCapture<T> {
   readonly data: D;
 }
 
-export type CaptureBegun = InCapture<'capture.begun'>;
-export type CaptureCleared = InCapture<'capture.cleared'>;
+/** A capture event is about the generation itself: it has no entity and no data. */
+interface OfCapture<T extends string> extends InCapture<T> {
+  readonly id?: undefined;
+  readonly data?: undefined;
+}
+
+export type CaptureBegun = OfCapture<'capture.begun'>;
+export type CaptureCleared = OfCapture<'capture.cleared'>;
 export type CaptureYielded = OfEntity<'capture.yielded', { readonly message: string }>;
 export type RequestStarted = OfEntity<'request.started', Record<string, never>>;
 export type RequestClassified = OfEntity<'request.classified', { readonly method?: string }>;

@@ -32,12 +32,12 @@ export interface GenerationActivity {
 export interface IdleSource {
   readonly scheduler: SchedulerLike;
   /** The key's current generation, or undefined for an unknown or cleared key. */
-  current(key: string): GenerationActivity | undefined;
+  current: (key: string) => GenerationActivity | undefined;
   /**
    * Emits after each start or finish in the generation, and `undefined` once the generation is
    * cleared or its key was begun again.
    */
-  activity(gen: number): Observable<GenerationActivity | undefined>;
+  activity: (gen: number) => Observable<GenerationActivity | undefined>;
 }
 
 /**

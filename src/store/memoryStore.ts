@@ -6,7 +6,7 @@ export interface MemoryStore extends EventSink {
   /** Every event appended so far. */
   readonly events: readonly ToolflightEvent[];
   /** The events with `seq >= fromSeq`. */
-  read(fromSeq?: number): readonly ToolflightEvent[];
+  read: (fromSeq?: number) => readonly ToolflightEvent[];
 }
 
 /**

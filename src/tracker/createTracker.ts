@@ -43,7 +43,7 @@ import type {
 
 /** Where a tracker appends its events besides the bus; `append` is called in seq order. */
 export interface EventSink {
-  append(event: ToolflightEvent): void;
+  append: (event: ToolflightEvent) => void;
 }
 
 /** Everything a tracker reads from outside: time, identity, timers, storage, error reporting. */
@@ -390,9 +390,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       if (!observers) return true;
       const classify = observers.onRequestClassified;
       if (from === REQUEST_STARTED && classify) {
-        guard('onRequestClassified', slot, () =>
-          classify.call(observers, slot, { implicit: true }),
-        );
+        guard('onRequestClassified', slot, () => classify(slot, { implicit: true }));
       }
       const finish = observers.onRequestFinish;
       if (finish) {

@@ -22,20 +22,23 @@ export interface ToolCallOutcomeReport {
  * failure becomes an `observer.failed` event and a call to the tracker's `onObserverError`.
  */
 export interface CaptureObservers {
-  onRequestStart?(request: RequestHandle): void;
+  onRequestStart?: (request: RequestHandle) => void;
   /** `implicit` is true when the request finished before it was classified. */
-  onRequestClassified?(request: RequestHandle, info: { method?: string; implicit: boolean }): void;
-  onRequestFinish?(request: RequestHandle, info: { status?: number }): void;
+  onRequestClassified?: (
+    request: RequestHandle,
+    info: { method?: string; implicit: boolean },
+  ) => void;
+  onRequestFinish?: (request: RequestHandle, info: { status?: number }) => void;
   /** May return a correlation id, kept as `handle.correlationId`. */
-  onToolCallStart?(call: ToolCallHandle): string | void;
-  onToolCallPrepared?(
+  onToolCallStart?: (call: ToolCallHandle) => string | void;
+  onToolCallPrepared?: (
     call: ToolCallHandle,
     change: { previous: ToolCallSpec; current: ToolCallSpec },
-  ): void;
-  onToolCallResult?(call: ToolCallHandle, result: ToolCallOutcomeReport): void;
-  onToolCallFinish?(call: ToolCallHandle, info: { prepared: boolean }): void;
+  ) => void;
+  onToolCallResult?: (call: ToolCallHandle, result: ToolCallOutcomeReport) => void;
+  onToolCallFinish?: (call: ToolCallHandle, info: { prepared: boolean }) => void;
   /** A message the agent yielded from a request of this generation. */
-  onYield?(message: string, request: RequestHandle): void | Promise<void>;
+  onYield?: (message: string, request: RequestHandle) => void | Promise<void>;
 }
 
 /** An observer or subscriber failure, as handed to `onObserverError` and `errors$`. */

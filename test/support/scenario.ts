@@ -10,17 +10,17 @@ export function scenario(options: TrackerOptions = {}) {
     tracker,
     store,
     /** Move the clock (the only time source the tracker has here). */
-    advance(ms: number) {
+    advance: (ms: number) => {
       now += ms;
     },
     /** The events a command appended, as `type` or `type id` strings. */
-    appendedBy(command: () => unknown): string[] {
+    appendedBy: (command: () => unknown): string[] => {
       const from = store.events.length;
       command();
       return store.events.slice(from).map(describeEvent);
     },
     /** Every event so far, as strings. */
-    log(): string[] {
+    log: (): string[] => {
       return store.events.map(describeEvent);
     },
   };

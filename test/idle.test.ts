@@ -1,0 +1,193 @@
+import { VirtualTimeScheduler } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+
+import { createTracker, type Tracker } from '../src/index.js';
+
+const seedDefaults = { timeoutMs: 5000, admissionGraceMs: 250 };
+
+/** Run a marble test with a tracker whose clock and timers are the test scheduler's. */
+function marbles(
+  body: (helpers: {
+    tracker: Tracker;
+    at: (ms: number, command: () => void) => void;
+    expectObservable: TestScheduler['expectObservable'];
+  }) => void,
+): void {
+  const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  scheduler.run(({ expectObservable }) => {
+    const tracker = createTracker({ scheduler });
+    const at = (ms: number, command: () => void) => void scheduler.schedule(command, ms);
+    body({ tracker, at, expectObservable });
+  });
+}
+
+describe('idle$', () => {
+  it('is true at once for an unknown capture', () => {
+    marbles(({ tracker, expectObservable }) => {
+      expectObservable(tracker.idle$('nobody', seedDefaults)).toBe('(t|)', { t: true });
+    });
+  });
+
+  it('is true as soon as nothing is in flight when the grace is 0', () => {
+    marbles(({ tracker, at, expectObservable }) => {
+      tracker.beginCapture('k');
+      const request = tracker.requestStarted('k');
+      at(30, () => tracker.requestFinished(request));
+      expectObservable(tracker.idle$('k', { timeoutMs: 500, admissionGraceMs: 0 })).toBe(
+        '30ms (t|)',
+        { t: true },
+      );
+    });
+  });
+
+  it('resolves true after a full quiet grace window', () => {
+    marbles(({ tracker, expectObservable }) => {
+      tracker.beginCapture('k');
+      expectObservable(tracker.idle$('k', { timeoutMs: 500, admissionGraceMs: 40 })).toBe(
+        '40ms (t|)',
+        { t: true },
+      );
+    });
+  });
+
+  it('restarts the quiet window on an admission 10 ms into a 40 ms grace, and still resolves true within 500 ms', () => {
+    marbles(({ tracker, at, expectObservable }) => {
+      tracker.beginCapture('k');
+      at(10, () => {
+        const request = tracker.requestStarted('k');
+        at(20, () => tracker.requestFinished(request));
+      });
+      // Busy from 10 to 30; then a full 40 ms window from the finish.
+      expectObservable(tracker.idle$('k', { timeoutMs: 500, admissionGraceMs: 40 })).toBe(
+        '70ms (t|)',
+        { t: true },
+      );
+    });
+  });
+
+  it('stays busy while a request body is still uploading, until the timeout says false', () => {
+    marbles(({ tracker, expectObservable }) => {
+      tracker.beginCapture('k');
+      tracker.requestStarted('k');
+      expectObservable(tracker.idle$('k', { timeoutMs: 100, admissionGraceMs: 10 })).toBe(
+        '100ms (f|)',
+        { f: false },
+      );
+    });
+  });
+
+  it('returns false when the timeout comes before the grace window fits', () => {
+    marbles(({ tracker, at, expectObservable }) => {
+      tracker.beginCapture('k');
+      const request = tracker.requestStarted('k');
+      at(80, () => tracker.requestFinished(request));
+      // At 80, only 20 ms remain for a 40 ms window: false at the deadline, not true at 120.
+      expectObservable(tracker.idle$('k', { timeoutMs: 100, admissionGraceMs: 40 })).toBe(
+        '100ms (f|)',
+        { f: false },
+      );
+    });
+  });
+
+  it('is true when the grace window ends exactly at the deadline', () => {
+    marbles(({ tracker, expectObservable }) => {
+      tracker.beginCapture('k');
+      expectObservable(tracker.idle$('k', { timeoutMs: 40, admissionGraceMs: 40 })).toBe(
+        '40ms (t|)',
+        { t: true },
+      );
+    });
+  });
+
+  it('is false at once with a zero timeout, even for a quiet capture', () => {
+    marbles(({ tracker, expectObservable }) => {
+      tracker.beginCapture('k');
+      expectObservable(tracker.idle$('k', { timeoutMs: 0, admissionGraceMs: 0 })).toBe('(f|)', {
+        f: false,
+      });
+    });
+  });
+
+  it('wakes a waiter with true when the capture is cleared', () => {
+    marbles(({ tracker, at, expectObservable }) => {
+      tracker.beginCapture('k');
+      tracker.requestStarted('k');
+      at(25, () => tracker.clearCapture('k'));
+      expectObservable(tracker.idle$('k', seedDefaults)).toBe('25ms (t|)', { t: true });
+    });
+  });
+
+  it('wakes a waiter with true when its key begins a new generation', () => {
+    marbles(({ tracker, at, expectObservable }) => {
+      tracker.beginCapture('k');
+      tracker.requestStarted('k');
+      at(15, () => tracker.beginCapture('k'));
+      expectObservable(tracker.idle$('k', seedDefaults)).toBe('15ms (t|)', { t: true });
+    });
+  });
+
+  it('is not woken by another capture or by classify, prepare and result', () => {
+    marbles(({ tracker, at, expectObservable }) => {
+      tracker.beginCapture('k');
+      tracker.beginCapture('other');
+      const call = tracker.toolCallStarted({ capture: 'k', toolName: 'send' });
+      at(5, () => tracker.requestStarted('other'));
+      at(10, () => tracker.toolCallPrepared(call, { args: {} }));
+      at(20, () => tracker.toolCallResult(call, { outcome: 'completed', isError: false }));
+      at(30, () => tracker.toolCallFinished(call));
+      expectObservable(tracker.idle$('k', { timeoutMs: 500, admissionGraceMs: 50 })).toBe(
+        '80ms (t|)',
+        { t: true },
+      );
+    });
+  });
+
+  it('treats activity of a drained old generation as none of the new one', () => {
+    marbles(({ tracker, at, expectObservable }) => {
+      tracker.beginCapture('k');
+      const old = tracker.requestStarted('k');
+      tracker.beginCapture('k');
+      at(10, () => tracker.requestFinished(old));
+      expectObservable(tracker.idle$('k', { timeoutMs: 500, admissionGraceMs: 50 })).toBe(
+        '50ms (t|)',
+        { t: true },
+      );
+    });
+  });
+});
+
+describe('waitForIdle', () => {
+  it('resolves on virtual time with the seed defaults, without real waiting', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const tracker = createTracker({ scheduler });
+    tracker.beginCapture('run-1');
+    const request = tracker.requestStarted('run-1');
+    scheduler.schedule(() => tracker.requestFinished(request), 1200);
+    const idle = tracker.waitForIdle('run-1', seedDefaults);
+    scheduler.flush();
+    await expect(idle).resolves.toBe(true);
+    expect(scheduler.now()).toBe(1200 + 250);
+  });
+
+  it('resolves false when the agent never finishes, at the timeout', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const tracker = createTracker({ scheduler });
+    tracker.beginCapture('run-1');
+    tracker.toolCallStarted({ capture: 'run-1', toolName: 'send' });
+    const idle = tracker.waitForIdle('run-1', seedDefaults);
+    scheduler.flush();
+    await expect(idle).resolves.toBe(false);
+    expect(scheduler.now()).toBe(5000);
+  });
+
+  it('treats negative options as 0', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const tracker = createTracker({ scheduler });
+    tracker.beginCapture('k');
+    const idle = tracker.waitForIdle('k', { timeoutMs: 10, admissionGraceMs: -5 });
+    scheduler.flush();
+    await expect(idle).resolves.toBe(true);
+    expect(scheduler.now()).toBe(0);
+  });
+});
