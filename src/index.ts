@@ -33,13 +33,8 @@ export {
   validateEvent,
   type LineSource,
 } from './events/codec.js';
-export {
-  createTracker,
-  type EventSink,
-  type ToolCallStart,
-  type Tracker,
-  type TrackerOptions,
-} from './tracker/createTracker.js';
+export type { EventSink, ToolCallStart, Tracker, TrackerOptions } from './tracker/Tracker.js';
+export { createTracker } from './tracker/createTracker.js';
 export type { EventListener } from './tracker/bus.js';
 export type {
   RequestHandle,
@@ -58,6 +53,7 @@ export {
   evolveCaptures,
   initialCapturesState,
   type CapturesState,
+  type EntityRecord,
   type GenerationRecord,
   type RequestRecord,
   type ToolCallRecord,

@@ -1,25 +1,35 @@
-import { captureTable, requestTable, toolCallTable } from '../../machines/tables.js';
 import type { ToolArgs, ToolCallOutcome, ToolflightEvent } from '../events/types.js';
+import {
+  beginGeneration,
+  classifyRequest,
+  clearGeneration,
+  finishRequest,
+  finishToolCall,
+  prepareToolCall,
+  recordToolCallResult,
+  requestRecordOf,
+  startRequest,
+  startToolCall,
+  toolCallRecordOf,
+} from './captureTransitions.js';
+import type { LiveList, Linked } from './liveList.js';
 
-const CLEAR = captureTable.eventIndex('CLEAR');
-const CLASSIFY = requestTable.eventIndex('CLASSIFY');
-const REQUEST_FINISH = requestTable.eventIndex('FINISH');
-const PREPARE = toolCallTable.eventIndex('PREPARE');
-const RESULT = toolCallTable.eventIndex('RESULT');
-const CALL_FINISH = toolCallTable.eventIndex('FINISH');
-
-/** A live request in the projection. `state` indexes `requestTable.states`. */
-export interface RequestRecord {
+/** A live request in the projection. `stateIndex` indexes `requestTable.states`. */
+export interface RequestRecord extends Linked<RequestRecord> {
+  readonly kind: 'request';
   readonly id: string;
-  state: number;
+  readonly gen: number;
+  stateIndex: number;
   method: string | undefined;
   readonly startedAt: number;
 }
 
-/** A live tool call in the projection. `state` indexes `toolCallTable.states`. */
-export interface ToolCallRecord {
+/** A live tool call in the projection. `stateIndex` indexes `toolCallTable.states`. */
+export interface ToolCallRecord extends Linked<ToolCallRecord> {
+  readonly kind: 'toolCall';
   readonly id: string;
-  state: number;
+  readonly gen: number;
+  stateIndex: number;
   readonly request: string | undefined;
   toolName: string;
   args: ToolArgs;
@@ -27,6 +37,9 @@ export interface ToolCallRecord {
   isError: boolean | undefined;
   readonly startedAt: number;
 }
+
+/** A live request or tool call. */
+export type EntityRecord = RequestRecord | ToolCallRecord;
 
 /** One generation of a capture key, with the work it admitted that has not finished. */
 export interface GenerationRecord {
@@ -38,8 +51,8 @@ export interface GenerationRecord {
   current: boolean;
   inFlight: number;
   activityVersion: number;
-  readonly requests: Map<string, RequestRecord>;
-  readonly toolCalls: Map<string, ToolCallRecord>;
+  readonly requests: LiveList<RequestRecord>;
+  readonly toolCalls: LiveList<ToolCallRecord>;
 }
 
 /**
@@ -51,24 +64,20 @@ export interface GenerationRecord {
 export interface CapturesState {
   readonly byKey: Map<string, GenerationRecord>;
   readonly byGen: Map<number, GenerationRecord>;
+  /**
+   * Live entities by id, for folding a log where nobody holds the records. A tracker, which
+   * holds every record it touches, runs without it.
+   */
+  readonly entities: Map<string, EntityRecord> | undefined;
   /** The seq of the last event folded. */
   seq: number;
 }
 
-/** An empty projection. */
-export function initialCapturesState(): CapturesState {
-  return { byKey: new Map(), byGen: new Map(), seq: 0 };
-}
-
-function retire(state: CapturesState, record: GenerationRecord): void {
-  if (state.byKey.get(record.key) === record) state.byKey.delete(record.key);
-  state.byGen.delete(record.gen);
-}
-
-function settle(state: CapturesState, record: GenerationRecord): void {
-  record.inFlight -= 1;
-  record.activityVersion += 1;
-  if (!record.current && record.inFlight === 0) retire(state, record);
+/** An empty projection; `indexed: false` is for a tracker that locates records itself. */
+export function initialCapturesState({
+  indexed = true,
+}: { indexed?: boolean } = {}): CapturesState {
+  return { byKey: new Map(), byGen: new Map(), entities: indexed ? new Map() : undefined, seq: 0 };
 }
 
 /**
@@ -81,112 +90,42 @@ function settle(state: CapturesState, record: GenerationRecord): void {
  */
 export function evolveCaptures(state: CapturesState, event: ToolflightEvent): CapturesState {
   state.seq = event.seq;
-  const record = event.gen === undefined ? undefined : state.byGen.get(event.gen);
+  const generation = event.gen === undefined ? undefined : state.byGen.get(event.gen);
+  const found = event.id === undefined ? undefined : state.entities?.get(event.id);
+  // An entity event filed under another generation than the entity's own changes nothing.
+  const entity = found?.gen === event.gen ? found : undefined;
+  const request = entity?.kind === 'request' ? entity : undefined;
+  const call = entity?.kind === 'toolCall' ? entity : undefined;
   switch (event.type) {
-    case 'capture.begun': {
-      const previous = state.byKey.get(event.capture);
-      if (previous) {
-        previous.current = false;
-        if (previous.inFlight === 0) retire(state, previous);
-      }
-      const begun: GenerationRecord = {
-        key: event.capture,
-        gen: event.gen,
-        state: captureTable.initial,
-        current: true,
-        inFlight: 0,
-        activityVersion: 0,
-        requests: new Map(),
-        toolCalls: new Map(),
-      };
-      state.byKey.set(event.capture, begun);
-      state.byGen.set(event.gen, begun);
-      return state;
-    }
+    case 'capture.begun':
+      beginGeneration(state, event);
+      break;
     case 'capture.cleared':
-      if (record && captureTable.step(record.state, CLEAR) >= 0) {
-        record.state = captureTable.step(record.state, CLEAR);
-        retire(state, record);
-      }
-      return state;
+      if (generation) clearGeneration(state, generation);
+      break;
     case 'request.started':
-      if (record) {
-        record.inFlight += 1;
-        record.activityVersion += 1;
-        record.requests.set(event.id, {
-          id: event.id,
-          state: requestTable.initial,
-          method: undefined,
-          startedAt: event.at,
-        });
-      }
-      return state;
-    case 'request.classified': {
-      const request = record?.requests.get(event.id);
-      const next = request ? requestTable.step(request.state, CLASSIFY) : -1;
-      if (request && next >= 0) {
-        request.state = next;
-        request.method = event.data.method;
-      }
-      return state;
-    }
-    case 'request.finished': {
-      const request = record?.requests.get(event.id);
-      const next = request ? requestTable.step(request.state, REQUEST_FINISH) : -1;
-      if (record && request && next >= 0) {
-        request.state = next;
-        record.requests.delete(event.id);
-        settle(state, record);
-      }
-      return state;
-    }
+      if (generation) startRequest(state, generation, requestRecordOf(event));
+      break;
+    case 'request.classified':
+      if (request) classifyRequest(event, request);
+      break;
+    case 'request.finished':
+      if (generation && request) finishRequest(state, generation, request);
+      break;
     case 'toolCall.started':
-      if (record) {
-        record.inFlight += 1;
-        record.activityVersion += 1;
-        record.toolCalls.set(event.id, {
-          id: event.id,
-          state: toolCallTable.initial,
-          request: event.data.request,
-          toolName: event.data.toolName,
-          args: event.data.args,
-          outcome: undefined,
-          isError: undefined,
-          startedAt: event.at,
-        });
-      }
-      return state;
-    case 'toolCall.prepared': {
-      const call = record?.toolCalls.get(event.id);
-      const next = call ? toolCallTable.step(call.state, PREPARE) : -1;
-      if (call && next >= 0) {
-        call.state = next;
-        call.toolName = event.data.toolName;
-        call.args = event.data.args;
-      }
-      return state;
-    }
-    case 'toolCall.result': {
-      const call = record?.toolCalls.get(event.id);
-      const next = call ? toolCallTable.step(call.state, RESULT) : -1;
-      if (call && next >= 0) {
-        call.state = next;
-        call.outcome = event.data.outcome;
-        call.isError = event.data.isError;
-      }
-      return state;
-    }
-    case 'toolCall.finished': {
-      const call = record?.toolCalls.get(event.id);
-      const next = call ? toolCallTable.step(call.state, CALL_FINISH) : -1;
-      if (record && call && next >= 0) {
-        call.state = next;
-        record.toolCalls.delete(event.id);
-        settle(state, record);
-      }
-      return state;
-    }
+      if (generation) startToolCall(state, generation, toolCallRecordOf(event));
+      break;
+    case 'toolCall.prepared':
+      if (call) prepareToolCall(event, call);
+      break;
+    case 'toolCall.result':
+      if (call) recordToolCallResult(event, call);
+      break;
+    case 'toolCall.finished':
+      if (generation && call) finishToolCall(state, generation, call);
+      break;
     default:
-      return state;
+      break;
   }
+  return state;
 }

@@ -46,17 +46,17 @@ export interface ProjectionSnapshot {
 /** Copy one generation out of the projection. Keys with no value are left out, not `undefined`. */
 export function snapshotGeneration(record: GenerationRecord): CaptureSnapshot {
   const requests: RequestSnapshot[] = [];
-  for (const request of record.requests.values()) {
+  for (const request of record.requests) {
     requests.push({
       id: request.id,
-      state: requestTable.states[request.state]!.value,
+      state: requestTable.states[request.stateIndex]!.value,
       ...(request.method === undefined ? {} : { method: request.method }),
       startedAt: request.startedAt,
     });
   }
   const toolCalls: ToolCallSnapshot[] = [];
-  for (const call of record.toolCalls.values()) {
-    const state = toolCallTable.states[call.state]!;
+  for (const call of record.toolCalls) {
+    const state = toolCallTable.states[call.stateIndex]!;
     toolCalls.push({
       id: call.id,
       state: state.value,

@@ -1,5 +1,5 @@
 import type { ToolflightEvent } from '../events/types.js';
-import type { EventSink } from '../tracker/createTracker.js';
+import type { EventSink } from '../tracker/Tracker.js';
 
 /** An event sink that keeps every event in memory, in seq order. */
 export interface MemoryStore extends EventSink {

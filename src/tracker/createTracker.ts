@@ -8,7 +8,6 @@ import {
   Observable,
   of,
   Subject,
-  type SchedulerLike,
 } from 'rxjs';
 
 import { captureTable, requestTable, toolCallTable } from '../../machines/tables.js';
@@ -16,111 +15,30 @@ import { ToolflightError } from '../errors.js';
 import {
   EVENT_VERSION,
   TOOL_CALL_OUTCOMES,
-  type ToolArgs,
+  type ObserverFailed,
+  type ToolCallResult,
   type ToolflightEvent,
 } from '../events/types.js';
+import { initialCapturesState, type GenerationRecord } from '../projections/captures.js';
 import {
-  evolveCaptures,
-  initialCapturesState,
-  type GenerationRecord,
-} from '../projections/captures.js';
-import { idle$, type IdleOptions, type IdleSource } from '../projections/idle.js';
-import {
-  snapshotCaptures,
-  snapshotGeneration,
-  type CaptureSnapshot,
-  type ProjectionSnapshot,
-} from '../projections/snapshot.js';
-import { EventBus, type EventListener } from './bus.js';
-import { RequestSlot, ToolCallSlot, type RequestHandle, type ToolCallHandle } from './handles.js';
-import { sequentialIds, type IdSource } from './ids.js';
-import type {
-  CaptureObservers,
-  ObserverFailure,
-  ToolCallOutcomeReport,
-  ToolCallSpec,
-} from './observers.js';
-
-/** Where a tracker appends its events besides the bus; `append` is called in seq order. */
-export interface EventSink {
-  append: (event: ToolflightEvent) => void;
-}
-
-/** Everything a tracker reads from outside: time, identity, timers, storage, error reporting. */
-export interface TrackerOptions {
-  /** Milliseconds for each event's `at`. Default: the scheduler's `now()`. */
-  readonly clock?: () => number;
-  /** Entity ids. Default: `sequentialIds()` (`rq_1`, `tc_1`, …). */
-  readonly ids?: IdSource;
-  /** Timers for the idle wait. Default: RxJS `asyncScheduler`; pass a virtual one in tests. */
-  readonly scheduler?: SchedulerLike;
-  /** Also append every event here (a recording, a store). Default: the bus only. */
-  readonly store?: EventSink;
-  /** Called when a host observer or a bus listener throws; its own errors are swallowed. */
-  readonly onObserverError?: (failure: ObserverFailure) => void;
-}
-
-/** What starts a tool call: the request that carried it, or the capture key it belongs to. */
-export interface ToolCallStart {
-  /** The capture key, used when no `request` is given. */
-  readonly capture?: string;
-  /** The request that carried the call; the call joins the request's generation. */
-  readonly request?: RequestHandle;
-  readonly toolName: string;
-  /** The raw arguments; `undefined` means `{}`. */
-  readonly args?: ToolArgs;
-}
-
-/**
- * The command API a host calls, and the projections it reads.
- *
- * Every command that its machine accepts appends exactly one event (plus `observer.failed` for
- * each observer that threw); a refused command appends nothing and returns false or undefined.
- */
-export interface Tracker {
-  /** Begin a new generation of `key`; returns its number, or undefined for a blank key. */
-  beginCapture(key: string, observers?: CaptureObservers): number | undefined;
-  /** Clear the key's current generation; work it admitted can no longer change the log. */
-  clearCapture(key: string): boolean;
-  /** Admit a request to the key's current generation, before its body is read. */
-  requestStarted(key: string | undefined): RequestHandle | undefined;
-  requestClassified(handle: RequestHandle | undefined, info?: { method?: string }): boolean;
-  /** Finish a request once; finishing from `started` classifies it implicitly. */
-  requestFinished(handle: RequestHandle | undefined, info?: { status?: number }): boolean;
-  /** Admit a tool call; undefined for a blank name, a finished request or an unknown capture. */
-  toolCallStarted(start: ToolCallStart): ToolCallHandle | undefined;
-  /** Record the final name and arguments after hooks; refused once a result or finish exists. */
-  toolCallPrepared(
-    handle: ToolCallHandle | undefined,
-    spec: { toolName?: string; args: ToolArgs },
-  ): boolean;
-  /** Record the call's outcome, once. */
-  toolCallResult(handle: ToolCallHandle | undefined, report: ToolCallOutcomeReport): boolean;
-  /** Finish the call, exactly once, in every path. */
-  toolCallFinished(handle: ToolCallHandle | undefined): boolean;
-  /**
-   * Deliver a message the agent yielded to the generation its request was admitted under.
-   * Resolves true once `onYield` settled, false when the generation was cleared.
-   */
-  yielded(handle: RequestHandle | undefined, message: string): Promise<boolean>;
-
-  /** Every event, in seq order, from subscription on. Errors in RxJS subscribers follow RxJS. */
-  readonly events$: Observable<ToolflightEvent>;
-  /** Receive every event; a listener that throws becomes an `observer.failed` event. */
-  subscribe(listener: EventListener): () => void;
-  /** Observer and subscriber failures, as they happen. */
-  readonly errors$: Observable<ObserverFailure>;
-  /** The key's current generation, or undefined. */
-  capture(key: string): CaptureSnapshot | undefined;
-  /** The key's current generation now and after each of its events. */
-  capture$(key: string): Observable<CaptureSnapshot | undefined>;
-  /** Every live generation. */
-  snapshot(): ProjectionSnapshot;
-  /** Emits once: true when the capture went idle, false on timeout (see `idle$` rules). */
-  idle$(key: string, options: IdleOptions): Observable<boolean>;
-  /** `idle$` as a promise. */
-  waitForIdle(key: string, options: IdleOptions): Promise<boolean>;
-}
+  beginGeneration,
+  classifyRequest,
+  clearGeneration,
+  finishRequest,
+  finishToolCall,
+  prepareToolCall,
+  recordToolCallResult,
+  startRequest,
+  startToolCall,
+} from '../projections/captureTransitions.js';
+import { idle$, type IdleSource } from '../projections/idle.js';
+import { snapshotCaptures, snapshotGeneration } from '../projections/snapshot.js';
+import { EventBus } from './bus.js';
+import { RequestSlot, ToolCallSlot } from './handles.js';
+import { sequentialIds } from './ids.js';
+import type { CaptureObservers, ObserverFailure, ToolCallSpec } from './observers.js';
+import type { Tracker, TrackerOptions } from './Tracker.js';
+import { checkArgs, checkStatus, messageOf, normalizeName } from './validate.js';
 
 const ADMIT = captureTable.eventIndex('ADMIT');
 const YIELD = captureTable.eventIndex('YIELD');
@@ -130,8 +48,13 @@ const REQUEST_FINISH = requestTable.eventIndex('FINISH');
 const PREPARE = toolCallTable.eventIndex('PREPARE');
 const RESULT = toolCallTable.eventIndex('RESULT');
 const CALL_FINISH = toolCallTable.eventIndex('FINISH');
-const REQUEST_STARTED = requestTable.initial;
 
+/** One frozen `{}` shared by every event whose data is empty: no allocation per event. */
+const NO_DATA: Record<string, never> = Object.freeze({});
+const FINISHED_PREPARED = Object.freeze({ prepared: true });
+const FINISHED_UNPREPARED = Object.freeze({ prepared: false });
+
+/** The events that change a generation's in-flight count or end it: what wakes an idle wait. */
 const ACTIVITY = new Set<ToolflightEvent['type']>([
   'request.started',
   'request.finished',
@@ -140,36 +63,17 @@ const ACTIVITY = new Set<ToolflightEvent['type']>([
   'capture.cleared',
 ]);
 
-function normalizeName(value: unknown, what: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    throw new ToolflightError('invalid_argument', `${what} must be a string, got ${typeof value}`);
-  }
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
+const isLive = (generation: GenerationRecord): boolean =>
+  !captureTable.states[generation.state]!.final;
 
-function checkArgs(args: unknown): ToolArgs {
-  if (args === undefined) return {};
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-    const got = Array.isArray(args) ? 'an array' : args === null ? 'null' : typeof args;
-    throw new ToolflightError(
-      'invalid_args',
-      `tool call arguments must be a JSON object, got ${got}: answer the agent with JSON-RPC -32602 instead of tracking the call`,
-    );
-  }
-  return args as ToolArgs;
-}
-
-function isLive(generation: GenerationRecord): boolean {
-  return !captureTable.states[generation.state]!.final;
-}
-
-const message = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
+type Scope = { readonly capture?: string; readonly gen?: number; readonly id?: string };
 
 /**
  * Create a tracker: the command API, its event bus and its projections.
+ *
+ * Each command asks the entity's machine (through its compiled table) whether the transition is
+ * allowed; if so it builds one event, appends it to the store, folds it into the projection and
+ * publishes it, then calls the host's observers.
  *
  * @example
  * const tracker = createTracker();
@@ -183,10 +87,11 @@ const message = (error: unknown): string =>
  */
 export function createTracker(options: TrackerOptions = {}): Tracker {
   const scheduler = options.scheduler ?? asyncScheduler;
-  const clock = options.clock ?? (() => scheduler.now());
+  const clock = options.clock ?? scheduler.now.bind(scheduler);
   const ids = options.ids ?? sequentialIds();
   const store = options.store;
-  const state = initialCapturesState();
+  // The tracker holds every record it touches, so its projection needs no id index.
+  const state = initialCapturesState({ indexed: false });
   const observersByKey = new Map<string, CaptureObservers>();
   const errors = new Subject<ObserverFailure>();
   const bus = new EventBus((error, event) => {
@@ -198,15 +103,13 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   let seq = 0;
   let generations = 0;
 
-  function commit(event: ToolflightEvent): void {
+  /** Store first: if the store throws, nothing was applied and the command throws. */
+  function persist(event: ToolflightEvent): void {
     store?.append(event);
-    evolveCaptures(state, event);
-    bus.publish(event);
+    state.seq = event.seq;
   }
 
-  type Scope = { readonly capture?: string; readonly gen?: number; readonly id?: string };
-
-  function report(hook: string, error: unknown, scope: Scope): ObserverFailure {
+  function report(hook: string, error: unknown, scope: Scope): void {
     const failure: ObserverFailure = {
       hook,
       error,
@@ -220,11 +123,10 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       // The error channel itself must not reach the host's path either.
     }
     errors.next(failure);
-    return failure;
   }
 
   function observerFailed(hook: string, error: unknown, scope: Scope): void {
-    commit({
+    const event: ObserverFailed = {
       v: EVENT_VERSION,
       seq: ++seq,
       at: clock(),
@@ -232,8 +134,10 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       ...(scope.capture === undefined ? {} : { capture: scope.capture }),
       ...(scope.gen === undefined ? {} : { gen: scope.gen }),
       ...(scope.id === undefined ? {} : { id: scope.id }),
-      data: { hook, message: message(error) },
-    });
+      data: { hook, message: messageOf(error) },
+    };
+    persist(event);
+    bus.publish(event);
     report(hook, error, scope);
   }
 
@@ -253,24 +157,21 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
   function own<S extends RequestSlot | ToolCallSlot>(
     handle: unknown,
-    Slot: new (...args: never[]) => S,
-    what: string,
+    kind: S['kind'],
   ): S | undefined {
+    // The common case first: one of ours, of the right kind.
+    const slot = handle as S | undefined;
+    if (slot?.owner === self && slot.kind === kind) return slot;
     if (handle === undefined || handle === null) return undefined;
-    if (!(handle instanceof Slot)) {
+    const what = kind === 'request' ? 'RequestHandle' : 'ToolCallHandle';
+    if (!(handle instanceof (kind === 'request' ? RequestSlot : ToolCallSlot))) {
       throw new ToolflightError('invalid_argument', `expected a ${what} returned by this tracker`);
     }
-    if (handle.owner !== self) {
-      throw new ToolflightError(
-        'foreign_handle',
-        `this ${what} was admitted by another tracker: pass each handle back to the tracker that returned it`,
-      );
-    }
-    return handle;
+    throw new ToolflightError(
+      'foreign_handle',
+      `this ${what} was admitted by another tracker: pass each handle back to the tracker that returned it`,
+    );
   }
-
-  const ownRequest = (handle: unknown) => own(handle, RequestSlot, 'RequestHandle');
-  const ownCall = (handle: unknown) => own(handle, ToolCallSlot, 'ToolCallHandle');
 
   const idleSource: IdleSource = {
     scheduler,
@@ -278,11 +179,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     activity: (gen) =>
       new Observable<GenerationRecord | undefined>((subscriber) =>
         bus.subscribe((event) => {
-          if (event.gen === gen ? ACTIVITY.has(event.type) : event.type === 'capture.begun') {
-            const record = state.byGen.get(gen);
-            if (event.type === 'capture.begun' && event.capture !== record?.key) return;
-            subscriber.next(record && record.current && isLive(record) ? record : undefined);
-          }
+          if (event.gen === gen ? !ACTIVITY.has(event.type) : event.type !== 'capture.begun')
+            return;
+          const record = state.byGen.get(gen);
+          if (event.type === 'capture.begun' && event.capture !== record?.key) return;
+          subscriber.next(record && record.current && isLive(record) ? record : undefined);
         }),
       ),
   };
@@ -296,65 +197,83 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const capture = normalizeName(key, 'capture key');
       if (capture === undefined) return undefined;
       const gen = ++generations;
-      commit({ v: EVENT_VERSION, seq: ++seq, at: clock(), type: 'capture.begun', capture, gen });
+      const event = {
+        v: EVENT_VERSION,
+        seq: ++seq,
+        at: clock(),
+        type: 'capture.begun',
+        capture,
+        gen,
+      } as const;
+      persist(event);
+      beginGeneration(state, event);
       if (observers) observersByKey.set(capture, observers);
       else observersByKey.delete(capture);
+      bus.publish(event);
       return gen;
     },
 
     clearCapture(key) {
       const capture = normalizeName(key, 'capture key');
-      const record = capture === undefined ? undefined : state.byKey.get(capture);
-      if (!record || captureTable.step(record.state, CLEAR) < 0) return false;
-      commit({
+      const generation = capture === undefined ? undefined : state.byKey.get(capture);
+      if (!generation || captureTable.step(generation.state, CLEAR) < 0) return false;
+      const event = {
         v: EVENT_VERSION,
         seq: ++seq,
         at: clock(),
         type: 'capture.cleared',
-        capture: record.key,
-        gen: record.gen,
-      });
-      observersByKey.delete(record.key);
+        capture: generation.key,
+        gen: generation.gen,
+      } as const;
+      persist(event);
+      clearGeneration(state, generation);
+      observersByKey.delete(generation.key);
+      bus.publish(event);
       return true;
     },
 
     requestStarted(key) {
       const capture = normalizeName(key, 'capture key');
-      const record = capture === undefined ? undefined : state.byKey.get(capture);
-      if (!record || captureTable.step(record.state, ADMIT) < 0) return undefined;
-      const id = ids('rq');
-      commit({
+      const generation = capture === undefined ? undefined : state.byKey.get(capture);
+      if (!generation || captureTable.step(generation.state, ADMIT) < 0) return undefined;
+      const event = {
         v: EVENT_VERSION,
         seq: ++seq,
         at: clock(),
         type: 'request.started',
-        capture: record.key,
-        gen: record.gen,
-        id,
-        data: {},
-      });
-      const observers = observersByKey.get(record.key);
-      const slot = new RequestSlot(self, record, record.requests.get(id)!, observers);
+        capture: generation.key,
+        gen: generation.gen,
+        id: ids('rq'),
+        data: NO_DATA,
+      } as const;
+      persist(event);
+      const observers = observersByKey.get(generation.key);
+      const slot = new RequestSlot(self, generation, observers, event);
+      startRequest(state, generation, slot);
+      bus.publish(event);
       const hook = observers?.onRequestStart;
       if (hook) guard('onRequestStart', slot, () => hook.call(observers, slot));
       return slot;
     },
 
     requestClassified(handle, info = {}) {
-      const slot = ownRequest(handle);
+      const slot = own<RequestSlot>(handle, 'request');
       if (!slot || !isLive(slot.generation)) return false;
-      if (requestTable.step(slot.record.state, CLASSIFY) < 0) return false;
+      if (requestTable.step(slot.stateIndex, CLASSIFY) < 0) return false;
       const method = normalizeName(info.method, 'method');
-      commit({
+      const event = {
         v: EVENT_VERSION,
         seq: ++seq,
         at: clock(),
         type: 'request.classified',
-        capture: slot.capture,
-        gen: slot.gen,
+        capture: slot.generation.key,
+        gen: slot.generation.gen,
         id: slot.id,
-        data: method === undefined ? {} : { method },
-      });
+        data: method === undefined ? NO_DATA : { method },
+      } as const;
+      persist(event);
+      classifyRequest(event, slot);
+      bus.publish(event);
       const observers = slot.observers;
       const hook = observers?.onRequestClassified;
       if (hook) {
@@ -365,32 +284,31 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     },
 
     requestFinished(handle, info = {}) {
-      const slot = ownRequest(handle);
+      const slot = own<RequestSlot>(handle, 'request');
       if (!slot || !isLive(slot.generation)) return false;
-      const from = slot.record.state;
+      const from = slot.stateIndex;
       if (requestTable.step(from, REQUEST_FINISH) < 0) return false;
-      const status = info.status;
-      if (status !== undefined && !Number.isFinite(status)) {
-        throw new ToolflightError(
-          'invalid_argument',
-          `status must be a finite number, got ${status}`,
-        );
-      }
-      commit({
+      const status = checkStatus(info.status);
+      const event = {
         v: EVENT_VERSION,
         seq: ++seq,
         at: clock(),
         type: 'request.finished',
-        capture: slot.capture,
-        gen: slot.gen,
+        capture: slot.generation.key,
+        gen: slot.generation.gen,
         id: slot.id,
-        data: status === undefined ? {} : { status },
-      });
+        data: status === undefined ? NO_DATA : { status },
+      } as const;
+      persist(event);
+      finishRequest(state, slot.generation, slot);
+      bus.publish(event);
       const observers = slot.observers;
       if (!observers) return true;
       const classify = observers.onRequestClassified;
-      if (from === REQUEST_STARTED && classify) {
-        guard('onRequestClassified', slot, () => classify(slot, { implicit: true }));
+      if (from === requestTable.initial && classify) {
+        guard('onRequestClassified', slot, () =>
+          classify.call(observers, slot, { implicit: true }),
+        );
       }
       const finish = observers.onRequestFinish;
       if (finish) {
@@ -403,32 +321,34 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     toolCallStarted(start) {
       const toolName = normalizeName(start.toolName, 'toolName');
       const args = checkArgs(start.args);
-      const request = ownRequest(start.request);
-      let record: GenerationRecord | undefined;
+      const request = own<RequestSlot>(start.request, 'request');
+      let generation: GenerationRecord | undefined;
       let observers: CaptureObservers | undefined;
       if (request) {
-        if (requestTable.states[request.record.state]!.final) return undefined;
-        record = request.generation;
+        if (requestTable.states[request.stateIndex]!.final) return undefined;
+        generation = request.generation;
         observers = request.observers;
       } else {
         const capture = normalizeName(start.capture, 'capture key');
-        record = capture === undefined ? undefined : state.byKey.get(capture);
-        observers = record && observersByKey.get(record.key);
+        generation = capture === undefined ? undefined : state.byKey.get(capture);
+        observers = generation && observersByKey.get(generation.key);
       }
-      if (toolName === undefined || !record) return undefined;
-      if (captureTable.step(record.state, ADMIT) < 0) return undefined;
-      const id = ids('tc');
-      commit({
+      if (toolName === undefined || !generation) return undefined;
+      if (captureTable.step(generation.state, ADMIT) < 0) return undefined;
+      const event = {
         v: EVENT_VERSION,
         seq: ++seq,
         at: clock(),
         type: 'toolCall.started',
-        capture: record.key,
-        gen: record.gen,
-        id,
+        capture: generation.key,
+        gen: generation.gen,
+        id: ids('tc'),
         data: request ? { request: request.id, toolName, args } : { toolName, args },
-      });
-      const slot = new ToolCallSlot(self, record, record.toolCalls.get(id)!, observers);
+      } as const;
+      persist(event);
+      const slot = new ToolCallSlot(self, generation, observers, event);
+      startToolCall(state, generation, slot);
+      bus.publish(event);
       const hook = observers?.onToolCallStart;
       if (hook) {
         const correlation = guard('onToolCallStart', slot, () => hook.call(observers, slot));
@@ -438,22 +358,25 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     },
 
     toolCallPrepared(handle, spec) {
-      const slot = ownCall(handle);
+      const slot = own<ToolCallSlot>(handle, 'toolCall');
       if (!slot || !isLive(slot.generation)) return false;
-      if (toolCallTable.step(slot.record.state, PREPARE) < 0) return false;
+      if (toolCallTable.step(slot.stateIndex, PREPARE) < 0) return false;
       const args = checkArgs(spec.args);
-      const toolName = normalizeName(spec.toolName, 'toolName') ?? slot.record.toolName;
-      const previous: ToolCallSpec = { toolName: slot.record.toolName, args: slot.record.args };
-      commit({
+      const toolName = normalizeName(spec.toolName, 'toolName') ?? slot.toolName;
+      const previous: ToolCallSpec = { toolName: slot.toolName, args: slot.args };
+      const event = {
         v: EVENT_VERSION,
         seq: ++seq,
         at: clock(),
         type: 'toolCall.prepared',
-        capture: slot.capture,
-        gen: slot.gen,
+        capture: slot.generation.key,
+        gen: slot.generation.gen,
         id: slot.id,
         data: { toolName, args },
-      });
+      } as const;
+      persist(event);
+      prepareToolCall(event, slot);
+      bus.publish(event);
       const observers = slot.observers;
       const hook = observers?.onToolCallPrepared;
       if (hook) {
@@ -464,7 +387,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     },
 
     toolCallResult(handle, report) {
-      const slot = ownCall(handle);
+      const slot = own<ToolCallSlot>(handle, 'toolCall');
       if (!slot || !isLive(slot.generation)) return false;
       if (!TOOL_CALL_OUTCOMES.includes(report.outcome)) {
         throw new ToolflightError(
@@ -472,23 +395,26 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
           `outcome must be one of ${TOOL_CALL_OUTCOMES.join(', ')}, got ${JSON.stringify(report.outcome)}`,
         );
       }
-      if (toolCallTable.step(slot.record.state, RESULT) < 0) return false;
-      const data: ToolCallOutcomeReport = {
+      if (toolCallTable.step(slot.stateIndex, RESULT) < 0) return false;
+      const data: { -readonly [K in keyof ToolCallResult['data']]: ToolCallResult['data'][K] } = {
         outcome: report.outcome,
         isError: report.isError === true,
-        ...(report.result === undefined ? {} : { result: report.result }),
-        ...(report.reason === undefined ? {} : { reason: String(report.reason) }),
       };
-      commit({
+      if (report.result !== undefined) data.result = report.result;
+      if (report.reason !== undefined) data.reason = String(report.reason);
+      const event: ToolCallResult = {
         v: EVENT_VERSION,
         seq: ++seq,
         at: clock(),
         type: 'toolCall.result',
-        capture: slot.capture,
-        gen: slot.gen,
+        capture: slot.generation.key,
+        gen: slot.generation.gen,
         id: slot.id,
         data,
-      });
+      };
+      persist(event);
+      recordToolCallResult(event, slot);
+      bus.publish(event);
       const observers = slot.observers;
       const hook = observers?.onToolCallResult;
       if (hook) guard('onToolCallResult', slot, () => hook.call(observers, slot, data));
@@ -496,43 +422,48 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     },
 
     toolCallFinished(handle) {
-      const slot = ownCall(handle);
+      const slot = own<ToolCallSlot>(handle, 'toolCall');
       if (!slot || !isLive(slot.generation)) return false;
-      const next = toolCallTable.step(slot.record.state, CALL_FINISH);
+      const next = toolCallTable.step(slot.stateIndex, CALL_FINISH);
       if (next < 0) return false;
       const prepared = toolCallTable.states[next]!.context.prepared === true;
-      commit({
+      const event = {
         v: EVENT_VERSION,
         seq: ++seq,
         at: clock(),
         type: 'toolCall.finished',
-        capture: slot.capture,
-        gen: slot.gen,
+        capture: slot.generation.key,
+        gen: slot.generation.gen,
         id: slot.id,
-        data: { prepared },
-      });
+        data: prepared ? FINISHED_PREPARED : FINISHED_UNPREPARED,
+      } as const;
+      persist(event);
+      finishToolCall(state, slot.generation, slot);
+      bus.publish(event);
       const observers = slot.observers;
       const hook = observers?.onToolCallFinish;
-      if (hook) guard('onToolCallFinish', slot, () => hook.call(observers, slot, { prepared }));
+      if (hook) guard('onToolCallFinish', slot, () => hook.call(observers, slot, event.data));
       return true;
     },
 
     async yielded(handle, text) {
-      const slot = ownRequest(handle);
+      const slot = own<RequestSlot>(handle, 'request');
       if (!slot || captureTable.step(slot.generation.state, YIELD) < 0) return false;
       if (typeof text !== 'string') {
-        throw new ToolflightError('invalid_argument', `a yielded message must be a string`);
+        throw new ToolflightError('invalid_argument', 'a yielded message must be a string');
       }
-      commit({
+      const event = {
         v: EVENT_VERSION,
         seq: ++seq,
         at: clock(),
         type: 'capture.yielded',
-        capture: slot.capture,
-        gen: slot.gen,
+        capture: slot.generation.key,
+        gen: slot.generation.gen,
         id: slot.id,
         data: { message: text },
-      });
+      } as const;
+      persist(event);
+      bus.publish(event);
       const observers = slot.observers;
       const hook = observers?.onYield;
       if (hook) await guard('onYield', slot, () => hook.call(observers, text, slot));

@@ -1,5 +1,10 @@
 import { requestTable, toolCallTable } from '../../machines/tables.js';
-import type { ToolArgs, ToolCallOutcome } from '../events/types.js';
+import type {
+  RequestStarted,
+  ToolArgs,
+  ToolCallOutcome,
+  ToolCallStarted,
+} from '../events/types.js';
 import type { GenerationRecord, RequestRecord, ToolCallRecord } from '../projections/captures.js';
 import type { CaptureObservers } from './observers.js';
 
@@ -38,68 +43,76 @@ export interface ToolCallHandle {
   readonly correlationId: string | undefined;
 }
 
-/** @internal The tracker's side of a request handle. */
-export class RequestSlot implements RequestHandle {
+/**
+ * @internal A request as the tracker holds it: the handle the host gets and the projection's
+ * record in one object, so that admitting a request allocates once.
+ */
+export class RequestSlot implements RequestHandle, RequestRecord {
   readonly kind = 'request';
+  readonly id: string;
+  readonly gen: number;
+  stateIndex = requestTable.initial;
+  method: string | undefined = undefined;
+  readonly startedAt: number;
+  prev: RequestRecord | undefined = undefined;
+  next: RequestRecord | undefined = undefined;
 
   constructor(
     readonly owner: object,
     readonly generation: GenerationRecord,
-    readonly record: RequestRecord,
     readonly observers: CaptureObservers | undefined,
-  ) {}
-
-  get id(): string {
-    return this.record.id;
+    event: RequestStarted,
+  ) {
+    this.id = event.id;
+    this.gen = event.gen;
+    this.startedAt = event.at;
   }
+
   get capture(): string {
     return this.generation.key;
   }
-  get gen(): number {
-    return this.generation.gen;
-  }
   get state(): RequestStateName {
-    return requestTable.states[this.record.state]!.value as RequestStateName;
+    return requestTable.states[this.stateIndex]!.value as RequestStateName;
   }
 }
 
-/** @internal The tracker's side of a tool-call handle. */
-export class ToolCallSlot implements ToolCallHandle {
+/** @internal A tool call as the tracker holds it: handle and projection record in one. */
+export class ToolCallSlot implements ToolCallHandle, ToolCallRecord {
   readonly kind = 'toolCall';
+  readonly id: string;
+  readonly gen: number;
+  stateIndex = toolCallTable.initial;
+  readonly request: string | undefined;
+  toolName: string;
+  args: ToolArgs;
+  outcome: ToolCallOutcome | undefined = undefined;
+  isError: boolean | undefined = undefined;
+  readonly startedAt: number;
+  prev: ToolCallRecord | undefined = undefined;
+  next: ToolCallRecord | undefined = undefined;
   correlationId: string | undefined = undefined;
 
   constructor(
     readonly owner: object,
     readonly generation: GenerationRecord,
-    readonly record: ToolCallRecord,
     readonly observers: CaptureObservers | undefined,
-  ) {}
-
-  get id(): string {
-    return this.record.id;
+    event: ToolCallStarted,
+  ) {
+    this.id = event.id;
+    this.gen = event.gen;
+    this.request = event.data.request;
+    this.toolName = event.data.toolName;
+    this.args = event.data.args;
+    this.startedAt = event.at;
   }
+
   get capture(): string {
     return this.generation.key;
   }
-  get gen(): number {
-    return this.generation.gen;
-  }
-  get request(): string | undefined {
-    return this.record.request;
-  }
-  get toolName(): string {
-    return this.record.toolName;
-  }
-  get args(): ToolArgs {
-    return this.record.args;
-  }
   get prepared(): boolean {
-    return toolCallTable.states[this.record.state]!.context.prepared === true;
-  }
-  get outcome(): ToolCallOutcome | undefined {
-    return this.record.outcome;
+    return toolCallTable.states[this.stateIndex]!.context.prepared === true;
   }
   get state(): ToolCallStateName {
-    return toolCallTable.states[this.record.state]!.value as ToolCallStateName;
+    return toolCallTable.states[this.stateIndex]!.value as ToolCallStateName;
   }
 }
