@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Real sockets and child processes come in later suites; keep one worker per core.
     pool: 'forks',
+    reporters: ['default', './test/support/summaryReporter.ts'],
   },
 });

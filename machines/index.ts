@@ -5,5 +5,6 @@ export {
   type ToolCallMachineContext,
   type ToolCallMachineEvent,
 } from './toolCall.js';
+export { toMermaid } from './mermaid.js';
 export { compileMachine, type TableState, type TransitionTable } from './table.js';
 export { captureTable, requestTable, toolCallTable } from './tables.js';
