@@ -1,7 +1,7 @@
 /** Where a CLI command writes: injected so that commands run in tests without a terminal. */
 export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
 }
 
 /** The process's own stdout and stderr. */

@@ -27,8 +27,12 @@ const USAGE = [
 export async function runCli(args: readonly string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = args;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    (name === undefined ? io.err : io.out)(USAGE);
-    return name === undefined ? 2 : 0;
+    if (name === undefined) {
+      io.err(USAGE);
+      return 2;
+    }
+    io.out(USAGE);
+    return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
