@@ -4,12 +4,17 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { demo } from './demo.js';
+import { diagrams } from './diagrams.js';
 import { processIo, type CliIo, type Command } from './io.js';
 
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   demo: {
     run: demo,
     summary: 'run a scripted agent against a live tracker and print its timeline',
+  },
+  diagrams: {
+    run: diagrams,
+    summary: 'print the machines as Mermaid diagrams (--out DIR writes them, --check compares)',
   },
 };
 

@@ -1,0 +1,79 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import {
+  captureMachine,
+  requestMachine,
+  toMermaid,
+  toolCallMachine,
+} from '../../machines/index.js';
+import type { Command } from './io.js';
+
+/** The diagram files for toolflight's machines: file name -> Markdown with one Mermaid block. */
+export function renderDiagramFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const machine of [captureMachine, requestMachine, toolCallMachine]) {
+    files.set(
+      `${machine.id}.md`,
+      [
+        '<!-- Generated from machines/ by `npm run diagrams`. Do not edit by hand. -->',
+        '',
+        `# ${machine.id}`,
+        '',
+        '```mermaid',
+        toMermaid(machine).trimEnd(),
+        '```',
+        '',
+      ].join('\n'),
+    );
+  }
+  return files;
+}
+
+/**
+ * `toolflight diagrams [--out DIR] [--check]`: the machines as Mermaid state diagrams.
+ * Without `--out` they print; with it they are written there, or with `--check` compared
+ * (exit 1 when a file is stale or missing).
+ */
+export const diagrams: Command = async (args, io) => {
+  let values: { out?: string; check?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: { out: { type: 'string' }, check: { type: 'boolean' } },
+    }));
+  } catch (error) {
+    io.err(`toolflight diagrams: ${(error as Error).message}`);
+    return 2;
+  }
+  const files = renderDiagramFiles();
+  if (values.out === undefined) {
+    if (values.check) {
+      io.err('toolflight diagrams: --check needs --out DIR');
+      return 2;
+    }
+    for (const text of files.values()) io.out(text);
+    return 0;
+  }
+  const dir = values.out;
+  if (!values.check) await mkdir(dir, { recursive: true });
+  const stale: string[] = [];
+  for (const [name, text] of files) {
+    const file = join(dir, name);
+    const current = await readFile(file, 'utf8').catch(() => undefined);
+    if (current === text) continue;
+    if (values.check) stale.push(file);
+    else {
+      await writeFile(file, text);
+      io.out(`wrote ${file}`);
+    }
+  }
+  if (stale.length > 0) {
+    io.err(
+      `diagrams are stale: ${stale.join(', ')}\nrun \`npm run diagrams\` and commit the result`,
+    );
+    return 1;
+  }
+  return 0;
+};
