@@ -7,4 +7,11 @@ export {
 } from './toolCall.js';
 export { toMermaid } from './mermaid.js';
 export { compileMachine, type TableState, type TransitionTable } from './table.js';
-export { captureTable, requestTable, toolCallTable } from './tables.js';
+export {
+  CaptureEvent,
+  captureTable,
+  RequestEvent,
+  requestTable,
+  ToolCallEvent,
+  toolCallTable,
+} from './tables.js';

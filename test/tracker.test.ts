@@ -32,6 +32,9 @@ describe('captures', () => {
     const tracker = createTracker();
     expect(() => tracker.beginCapture(42 as never)).toThrow(ToolflightError);
     expect(() => tracker.requestStarted({} as never)).toThrow(/capture key must be a string/);
+    expect(() => tracker.capture(7 as never)).toThrow(ToolflightError);
+    expect(() => tracker.idle$(null as never, { timeoutMs: 1, admissionGraceMs: 0 })).not.toThrow();
+    expect(tracker.capture('  ')).toBeUndefined();
   });
 
   it('returns undefined for calls after clearCapture and appends nothing', () => {

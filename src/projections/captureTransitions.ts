@@ -1,7 +1,14 @@
 // @internal The state changes of the capture projection, one function per event type.
 // `evolveCaptures` locates the records and calls these; the tracker, which holds the records,
 // calls them directly. Each applies the machine's rule and leaves the state alone on a refusal.
-import { captureTable, requestTable, toolCallTable } from '../../machines/tables.js';
+import {
+  CaptureEvent,
+  captureTable,
+  RequestEvent,
+  requestTable,
+  ToolCallEvent,
+  toolCallTable,
+} from '../../machines/tables.js';
 import type {
   CaptureBegun,
   RequestClassified,
@@ -18,13 +25,6 @@ import type {
   ToolCallRecord,
 } from './captures.js';
 import { LiveList } from './liveList.js';
-
-const CLEAR = captureTable.eventIndex('CLEAR');
-const CLASSIFY = requestTable.eventIndex('CLASSIFY');
-const REQUEST_FINISH = requestTable.eventIndex('FINISH');
-const PREPARE = toolCallTable.eventIndex('PREPARE');
-const RESULT = toolCallTable.eventIndex('RESULT');
-const CALL_FINISH = toolCallTable.eventIndex('FINISH');
 
 function retire(state: CapturesState, generation: GenerationRecord): void {
   if (state.byKey.get(generation.key) === generation) state.byKey.delete(generation.key);
@@ -62,7 +62,7 @@ export function beginGeneration(state: CapturesState, event: CaptureBegun): Gene
 
 /** `capture.cleared`: the generation and its unfinished work leave the projection. */
 export function clearGeneration(state: CapturesState, generation: GenerationRecord): void {
-  const next = captureTable.step(generation.state, CLEAR);
+  const next = captureTable.step(generation.state, CaptureEvent.CLEAR);
   if (next < 0) return;
   generation.state = next;
   retire(state, generation);
@@ -103,7 +103,7 @@ export function startRequest(
 
 /** `request.classified`. */
 export function classifyRequest(event: RequestClassified, request: RequestRecord): void {
-  const next = requestTable.step(request.stateIndex, CLASSIFY);
+  const next = requestTable.step(request.stateIndex, RequestEvent.CLASSIFY);
   if (next < 0) return;
   request.stateIndex = next;
   request.method = event.data.method;
@@ -115,7 +115,7 @@ export function finishRequest(
   generation: GenerationRecord,
   request: RequestRecord,
 ): void {
-  const next = requestTable.step(request.stateIndex, REQUEST_FINISH);
+  const next = requestTable.step(request.stateIndex, RequestEvent.FINISH);
   if (next < 0) return;
   request.stateIndex = next;
   generation.requests.remove(request);
@@ -154,7 +154,7 @@ export function startToolCall(
 
 /** `toolCall.prepared`: the final name and arguments. */
 export function prepareToolCall(event: ToolCallPrepared, call: ToolCallRecord): void {
-  const next = toolCallTable.step(call.stateIndex, PREPARE);
+  const next = toolCallTable.step(call.stateIndex, ToolCallEvent.PREPARE);
   if (next < 0) return;
   call.stateIndex = next;
   call.toolName = event.data.toolName;
@@ -163,7 +163,7 @@ export function prepareToolCall(event: ToolCallPrepared, call: ToolCallRecord): 
 
 /** `toolCall.result`: the outcome, once. */
 export function recordToolCallResult(event: ToolCallResult, call: ToolCallRecord): void {
-  const next = toolCallTable.step(call.stateIndex, RESULT);
+  const next = toolCallTable.step(call.stateIndex, ToolCallEvent.RESULT);
   if (next < 0) return;
   call.stateIndex = next;
   call.outcome = event.data.outcome;
@@ -176,7 +176,7 @@ export function finishToolCall(
   generation: GenerationRecord,
   call: ToolCallRecord,
 ): void {
-  const next = toolCallTable.step(call.stateIndex, CALL_FINISH);
+  const next = toolCallTable.step(call.stateIndex, ToolCallEvent.FINISH);
   if (next < 0) return;
   call.stateIndex = next;
   generation.toolCalls.remove(call);

@@ -10,7 +10,14 @@ import {
   Subject,
 } from 'rxjs';
 
-import { captureTable, requestTable, toolCallTable } from '../../machines/tables.js';
+import {
+  CaptureEvent,
+  captureTable,
+  RequestEvent,
+  requestTable,
+  ToolCallEvent,
+  toolCallTable,
+} from '../../machines/tables.js';
 import { ToolflightError } from '../errors.js';
 import {
   EVENT_VERSION,
@@ -39,15 +46,6 @@ import { sequentialIds } from './ids.js';
 import type { CaptureObservers, ObserverFailure, ToolCallSpec } from './observers.js';
 import type { Tracker, TrackerOptions } from './Tracker.js';
 import { checkArgs, checkStatus, messageOf, normalizeName } from './validate.js';
-
-const ADMIT = captureTable.eventIndex('ADMIT');
-const YIELD = captureTable.eventIndex('YIELD');
-const CLEAR = captureTable.eventIndex('CLEAR');
-const CLASSIFY = requestTable.eventIndex('CLASSIFY');
-const REQUEST_FINISH = requestTable.eventIndex('FINISH');
-const PREPARE = toolCallTable.eventIndex('PREPARE');
-const RESULT = toolCallTable.eventIndex('RESULT');
-const CALL_FINISH = toolCallTable.eventIndex('FINISH');
 
 /** One frozen `{}` shared by every event whose data is empty: no allocation per event. */
 const NO_DATA: Record<string, never> = Object.freeze({});
@@ -173,9 +171,15 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     );
   }
 
+  /** The key's current generation; undefined for a blank or unknown key. */
+  function currentGeneration(key: unknown): GenerationRecord | undefined {
+    const capture = normalizeName(key, 'capture key');
+    return capture === undefined ? undefined : state.byKey.get(capture);
+  }
+
   const idleSource: IdleSource = {
     scheduler,
-    current: (key) => state.byKey.get(key.trim()),
+    current: (key) => currentGeneration(key),
     activity: (gen) =>
       new Observable<GenerationRecord | undefined>((subscriber) =>
         bus.subscribe((event) => {
@@ -214,9 +218,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     },
 
     clearCapture(key) {
-      const capture = normalizeName(key, 'capture key');
-      const generation = capture === undefined ? undefined : state.byKey.get(capture);
-      if (!generation || captureTable.step(generation.state, CLEAR) < 0) return false;
+      const generation = currentGeneration(key);
+      if (!generation || captureTable.step(generation.state, CaptureEvent.CLEAR) < 0) return false;
       const event = {
         v: EVENT_VERSION,
         seq: ++seq,
@@ -233,9 +236,9 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     },
 
     requestStarted(key) {
-      const capture = normalizeName(key, 'capture key');
-      const generation = capture === undefined ? undefined : state.byKey.get(capture);
-      if (!generation || captureTable.step(generation.state, ADMIT) < 0) return undefined;
+      const generation = currentGeneration(key);
+      if (!generation || captureTable.step(generation.state, CaptureEvent.ADMIT) < 0)
+        return undefined;
       const event = {
         v: EVENT_VERSION,
         seq: ++seq,
@@ -259,7 +262,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     requestClassified(handle, info = {}) {
       const slot = own<RequestSlot>(handle, 'request');
       if (!slot || !isLive(slot.generation)) return false;
-      if (requestTable.step(slot.stateIndex, CLASSIFY) < 0) return false;
+      if (requestTable.step(slot.stateIndex, RequestEvent.CLASSIFY) < 0) return false;
       const method = normalizeName(info.method, 'method');
       const event = {
         v: EVENT_VERSION,
@@ -287,7 +290,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const slot = own<RequestSlot>(handle, 'request');
       if (!slot || !isLive(slot.generation)) return false;
       const from = slot.stateIndex;
-      if (requestTable.step(from, REQUEST_FINISH) < 0) return false;
+      if (requestTable.step(from, RequestEvent.FINISH) < 0) return false;
       const status = checkStatus(info.status);
       const event = {
         v: EVENT_VERSION,
@@ -329,12 +332,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         generation = request.generation;
         observers = request.observers;
       } else {
-        const capture = normalizeName(start.capture, 'capture key');
-        generation = capture === undefined ? undefined : state.byKey.get(capture);
+        generation = currentGeneration(start.capture);
         observers = generation && observersByKey.get(generation.key);
       }
       if (toolName === undefined || !generation) return undefined;
-      if (captureTable.step(generation.state, ADMIT) < 0) return undefined;
+      if (captureTable.step(generation.state, CaptureEvent.ADMIT) < 0) return undefined;
       const event = {
         v: EVENT_VERSION,
         seq: ++seq,
@@ -360,7 +362,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     toolCallPrepared(handle, spec) {
       const slot = own<ToolCallSlot>(handle, 'toolCall');
       if (!slot || !isLive(slot.generation)) return false;
-      if (toolCallTable.step(slot.stateIndex, PREPARE) < 0) return false;
+      if (toolCallTable.step(slot.stateIndex, ToolCallEvent.PREPARE) < 0) return false;
       const args = checkArgs(spec.args);
       const toolName = normalizeName(spec.toolName, 'toolName') ?? slot.toolName;
       const previous: ToolCallSpec = { toolName: slot.toolName, args: slot.args };
@@ -395,7 +397,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
           `outcome must be one of ${TOOL_CALL_OUTCOMES.join(', ')}, got ${JSON.stringify(report.outcome)}`,
         );
       }
-      if (toolCallTable.step(slot.stateIndex, RESULT) < 0) return false;
+      if (toolCallTable.step(slot.stateIndex, ToolCallEvent.RESULT) < 0) return false;
       const data: { -readonly [K in keyof ToolCallResult['data']]: ToolCallResult['data'][K] } = {
         outcome: report.outcome,
         isError: report.isError === true,
@@ -424,7 +426,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     toolCallFinished(handle) {
       const slot = own<ToolCallSlot>(handle, 'toolCall');
       if (!slot || !isLive(slot.generation)) return false;
-      const next = toolCallTable.step(slot.stateIndex, CALL_FINISH);
+      const next = toolCallTable.step(slot.stateIndex, ToolCallEvent.FINISH);
       if (next < 0) return false;
       const prepared = toolCallTable.states[next]!.context.prepared === true;
       const event = {
@@ -448,7 +450,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
     async yielded(handle, text) {
       const slot = own<RequestSlot>(handle, 'request');
-      if (!slot || captureTable.step(slot.generation.state, YIELD) < 0) return false;
+      if (!slot || captureTable.step(slot.generation.state, CaptureEvent.YIELD) < 0) return false;
       if (typeof text !== 'string') {
         throw new ToolflightError('invalid_argument', 'a yielded message must be a string');
       }
@@ -475,12 +477,13 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     errors$: errors.asObservable(),
 
     capture(key) {
-      const record = state.byKey.get(key.trim());
-      return record && snapshotGeneration(record);
+      const generation = currentGeneration(key);
+      return generation && snapshotGeneration(generation);
     },
 
     capture$(key) {
-      const capture = key.trim();
+      const capture = normalizeName(key, 'capture key');
+      if (capture === undefined) return of(undefined);
       return defer(() =>
         concat(
           of(tracker.capture(capture)),
