@@ -1,20 +1,29 @@
 // Runs the benchmarks: `npm run bench [-- NAME…] [-- --json]`.
+// Every bench/<name>.bench.ts default-exports one Bench; they run in name order.
+import { readdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 import type { Bench } from './harness.js';
-import { lifecycle } from './lifecycle.js';
-import { memory } from './memory.js';
 
-const benches: readonly Bench[] = [lifecycle, memory];
+async function loadBenches(): Promise<Bench[]> {
+  const files = (await readdir(import.meta.dirname)).filter((f) => f.endsWith('.bench.ts')).sort();
+  const benches: Bench[] = [];
+  for (const file of files) {
+    const module = (await import(`./${file}`)) as { default: Bench };
+    benches.push(module.default);
+  }
+  return benches;
+}
 
-function main(): number {
+async function main(): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ allowPositionals: true, options: { json: { type: 'boolean' } } });
   } catch (error) {
-    console.error(`bench: ${(error as Error).message}`);
+    console.error(`bench: ${(error as Error).message} (usage: npm run bench [-- NAME…] [--json])`);
     return 2;
   }
+  const benches = await loadBenches();
   const names = parsed.positionals;
   const unknown = names.filter((name) => !benches.some((bench) => bench.name === name));
   if (unknown.length > 0) {
@@ -24,20 +33,14 @@ function main(): number {
     return 2;
   }
   const chosen = names.length ? benches.filter((bench) => names.includes(bench.name)) : benches;
-  return chosen.reduce(
-    (code, bench) => Math.max(code, runOne(bench, parsed.values.json === true)),
-    0,
-  );
-}
-
-function runOne(bench: Bench, json: boolean): number {
-  console.log(`# ${bench.name}: ${bench.description}`);
-  const metrics = bench.run((line) => console.log(`  ${line}`));
-  if (metrics instanceof Promise) throw new Error('async benches are awaited by a later runner');
-  if (json) {
-    for (const m of metrics) console.log(JSON.stringify({ bench: bench.name, ...m }));
+  for (const bench of chosen) {
+    console.log(`# ${bench.name}: ${bench.description}`);
+    const metrics = await bench.run((line) => console.log(`  ${line}`));
+    if (parsed.values.json === true) {
+      for (const m of metrics) console.log(JSON.stringify({ bench: bench.name, ...m }));
+    }
   }
   return 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

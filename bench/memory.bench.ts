@@ -47,7 +47,7 @@ function heapRatioAfterFinished(): { before: number; after: number } {
   return { before, after };
 }
 
-export const memory: Bench = {
+const memory: Bench = {
   name: 'memory',
   description: 'heap per in-flight tool call, and heap after a million finished lifecycles',
   run(log) {
@@ -74,3 +74,5 @@ export const memory: Bench = {
     ];
   },
 };
+
+export default memory;

@@ -60,7 +60,7 @@ function clockRound(): number {
   return perSecond;
 }
 
-export const lifecycle: Bench = {
+const lifecycle: Bench = {
   name: 'lifecycle',
   description:
     'one full request + tool-call lifecycle through the tracker vs hand-written counters',
@@ -96,3 +96,5 @@ export const lifecycle: Bench = {
 };
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export default lifecycle;
