@@ -6,7 +6,9 @@ export type ToolflightErrorCode =
   | 'invalid_event'
   | 'unsupported_version'
   | 'unknown_event_type'
-  | 'not_json';
+  | 'not_json'
+  | 'io_error'
+  | 'truncated';
 
 /**
  * An error a host can act on: a stable `code` and a message that says what to do instead.

@@ -33,9 +33,9 @@ export {
   validateEvent,
   type LineSource,
 } from './events/codec.js';
-export type { EventSink, ToolCallStart, Tracker, TrackerOptions } from './tracker/Tracker.js';
+export type { ToolCallStart, Tracker, TrackerOptions } from './tracker/Tracker.js';
 export { createTracker } from './tracker/createTracker.js';
-export type { EventListener } from './tracker/bus.js';
+export type { EventListener } from './events/bus.js';
 export type {
   RequestHandle,
   RequestStateName,
@@ -72,7 +72,14 @@ export {
   type IdleOptions,
   type IdleSource,
 } from './projections/idle.js';
-export { createMemoryStore, type MemoryStore } from './store/memoryStore.js';
+export {
+  createMemoryStore,
+  type MemoryStore,
+  type MemoryStoreOptions,
+} from './store/memoryStore.js';
+export type { EventStore } from './store/EventStore.js';
+export { EventBus } from './events/bus.js';
+export { createCapturesView, type CapturesView } from './projections/capturesView.js';
 export { randomIds } from './runtime/randomIds.js';
 export {
   captureMachine,

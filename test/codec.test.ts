@@ -25,9 +25,9 @@ describe('JSONL codec', () => {
     });
     void tracker.yielded(tracker.requestStarted('k'), 'hi');
     tracker.clearCapture('k');
-    const types = new Set(store.events.map((e) => e.type));
+    const types = new Set(store.events().map((e) => e.type));
     expect(types.size).toBe(11);
-    for (const event of store.events) {
+    for (const event of store.events()) {
       const text = encodeEvent(event);
       expect(text).not.toContain('\n');
       expect(encodeEvent(decodeEvent(text))).toBe(text);
@@ -39,7 +39,7 @@ describe('JSONL codec', () => {
     const tracker = createTracker({ store, clock: () => 1250 });
     tracker.beginCapture('run-1');
     tracker.toolCallStarted({ capture: 'run-1', toolName: 'send', args: { to: '#ops' } });
-    expect(encodeEvent(store.events[1]!)).toBe(
+    expect(encodeEvent(store.events()[1]!)).toBe(
       '{"v":1,"seq":2,"at":1250,"type":"toolCall.started","capture":"run-1","gen":1,"id":"tc_1","data":{"toolName":"send","args":{"to":"#ops"}}}',
     );
   });

@@ -17,12 +17,12 @@ function recordScript(seed: number): string {
     },
   });
   expect(observer).toBeGreaterThan(0);
-  expect(new Set(store.events.map((e) => e.at)).size).toBe(store.events.length);
+  expect(new Set(store.events().map((e) => e.at)).size).toBe(store.events().length);
   const call = tracker.toolCallStarted({ capture: 'observed', toolName: 'send' });
   tracker.toolCallResult(call, { outcome: 'failed', isError: true, reason: 'x' });
   tracker.toolCallFinished(call);
   scheduler.flush();
-  return store.events.map(encodeEvent).join('\n') + '\n';
+  return store.events().map(encodeEvent).join('\n') + '\n';
 }
 
 describe('determinism', () => {
@@ -38,8 +38,8 @@ describe('determinism', () => {
     const store = createMemoryStore();
     const tracker = createTracker({ store });
     interleavedRun(tracker, { captures: 3, calls: 50, seed: 1 });
-    expect(store.events.map((e) => e.seq)).toEqual(store.events.map((_, i) => i + 1));
-    expect(store.read(10)[0]?.seq).toBe(10);
+    expect(store.events().map((e) => e.seq)).toEqual(store.events().map((_, i) => i + 1));
+    expect([...store.read(10)][0]?.seq).toBe(10);
   });
 
   it('takes time from the injected clock and ids from the injected source', () => {
@@ -48,7 +48,7 @@ describe('determinism', () => {
     const tracker = createTracker({ store, clock: () => 1000, ids: (kind) => `${kind}-${++n}` });
     tracker.beginCapture('k');
     tracker.toolCallStarted({ capture: 'k', toolName: 'send' });
-    expect(store.events.map((e) => [e.at, e.id])).toEqual([
+    expect(store.events().map((e) => [e.at, e.id])).toEqual([
       [1000, undefined],
       [1000, 'tc-1'],
     ]);

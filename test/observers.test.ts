@@ -69,12 +69,12 @@ describe('observers', () => {
       'observer.failed tc_1',
       'toolCall.finished tc_1',
     ]);
-    expect(store.events[3]).toMatchObject({
+    expect(store.events()[3]).toMatchObject({
       capture: 'run-1',
       gen: 1,
       data: { hook: 'onToolCallResult', message: 'dashboard is down' },
     });
-    expect(store.events[2]?.data).toEqual({
+    expect(store.events()[2]?.data).toEqual({
       outcome: 'completed',
       isError: false,
       result: { sent: true },

@@ -161,12 +161,12 @@ describe('tool calls', () => {
       'toolCall.result tc_1',
       'toolCall.finished tc_1',
     ]);
-    expect(store.events.at(-4)?.data).toEqual({
+    expect(store.events().at(-4)?.data).toEqual({
       request: 'rq_1',
       toolName: 'send',
       args: { to: '#ops' },
     });
-    expect(store.events.at(-1)?.data).toEqual({ prepared: true });
+    expect(store.events().at(-1)?.data).toEqual({ prepared: true });
   });
 
   it('finishes without prepare and remembers prepared: false', () => {
@@ -174,7 +174,7 @@ describe('tool calls', () => {
     tracker.beginCapture('run-1');
     const call = tracker.toolCallStarted({ capture: 'run-1', toolName: 'read' });
     tracker.toolCallFinished(call);
-    expect(store.events.at(-1)).toMatchObject({
+    expect(store.events().at(-1)).toMatchObject({
       type: 'toolCall.finished',
       data: { prepared: false },
     });
@@ -295,7 +295,12 @@ describe('generations', () => {
 
     expect(first).toEqual(['tc_1']);
     expect(second).toEqual([]);
-    expect(store.events.filter((e) => e.id !== undefined).every((e) => e.gen === 1)).toBe(true);
+    expect(
+      store
+        .events()
+        .filter((e) => e.id !== undefined)
+        .every((e) => e.gen === 1),
+    ).toBe(true);
     expect(tracker.capture('run-1')).toMatchObject({ gen: 2, inFlight: 0, activityVersion: 0 });
   });
 
@@ -324,9 +329,12 @@ describe('generations', () => {
     expect(await tracker.yielded(fresh, 'from gen 2')).toBe(true);
     expect(first).toEqual(['from gen 1']);
     expect(second).toEqual(['from gen 2']);
-    expect(store.events.filter((e) => e.type === 'capture.yielded').map((e) => e.gen)).toEqual([
-      1, 2,
-    ]);
+    expect(
+      store
+        .events()
+        .filter((e) => e.type === 'capture.yielded')
+        .map((e) => e.gen),
+    ).toEqual([1, 2]);
   });
 
   it('waits for an async onYield before resolving', async () => {

@@ -1,4 +1,10 @@
-import type { ToolArgs, ToolCallOutcome, ToolflightEvent } from '../events/types.js';
+import type {
+  RequestStarted,
+  ToolArgs,
+  ToolCallOutcome,
+  ToolCallStarted,
+  ToolflightEvent,
+} from '../events/types.js';
 import {
   beginGeneration,
   classifyRequest,
@@ -55,6 +61,12 @@ export interface GenerationRecord {
   readonly toolCalls: LiveList<ToolCallRecord>;
 }
 
+/** Makes the records of started entities while folding (a tracker makes its handles). */
+export interface RecordFactory {
+  readonly request: (event: RequestStarted, generation: GenerationRecord) => RequestRecord;
+  readonly toolCall: (event: ToolCallStarted, generation: GenerationRecord) => ToolCallRecord;
+}
+
 /**
  * The per-capture projection: every live generation, by key (the current one) and by number.
  *
@@ -68,16 +80,28 @@ export interface CapturesState {
    * Live entities by id, for folding a log where nobody holds the records. A tracker, which
    * holds every record it touches, runs without it.
    */
-  readonly entities: Map<string, EntityRecord> | undefined;
+  entities: Map<string, EntityRecord> | undefined;
+  /** How `evolveCaptures` makes records; plain objects when undefined. */
+  readonly records: RecordFactory | undefined;
   /** The seq of the last event folded. */
   seq: number;
 }
 
-/** An empty projection; `indexed: false` is for a tracker that locates records itself. */
+/**
+ * An empty projection. `indexed: false` is for a tracker that locates records itself;
+ * `records` replaces the plain records `evolveCaptures` makes.
+ */
 export function initialCapturesState({
   indexed = true,
-}: { indexed?: boolean } = {}): CapturesState {
-  return { byKey: new Map(), byGen: new Map(), entities: indexed ? new Map() : undefined, seq: 0 };
+  records,
+}: { indexed?: boolean; records?: RecordFactory } = {}): CapturesState {
+  return {
+    byKey: new Map(),
+    byGen: new Map(),
+    entities: indexed ? new Map() : undefined,
+    records,
+    seq: 0,
+  };
 }
 
 /**
@@ -86,7 +110,7 @@ export function initialCapturesState({
  * The state object is owned by the fold and updated in place (a spread per event would cost
  * four times as much); the result depends only on the state and the event. An event that its
  * machine refuses from the recorded state, or that names an unknown generation or entity, leaves
- * the projection unchanged: verification of a log is a separate concern.
+ * the projection unchanged: `createLogChecker` says why.
  */
 export function evolveCaptures(state: CapturesState, event: ToolflightEvent): CapturesState {
   state.seq = event.seq;
@@ -104,7 +128,10 @@ export function evolveCaptures(state: CapturesState, event: ToolflightEvent): Ca
       if (generation) clearGeneration(state, generation);
       break;
     case 'request.started':
-      if (generation) startRequest(state, generation, requestRecordOf(event));
+      if (generation) {
+        const record = state.records?.request(event, generation) ?? requestRecordOf(event);
+        startRequest(state, generation, record);
+      }
       break;
     case 'request.classified':
       if (request) classifyRequest(event, request);
@@ -113,7 +140,10 @@ export function evolveCaptures(state: CapturesState, event: ToolflightEvent): Ca
       if (generation && request) finishRequest(state, generation, request);
       break;
     case 'toolCall.started':
-      if (generation) startToolCall(state, generation, toolCallRecordOf(event));
+      if (generation) {
+        const record = state.records?.toolCall(event, generation) ?? toolCallRecordOf(event);
+        startToolCall(state, generation, record);
+      }
       break;
     case 'toolCall.prepared':
       if (call) prepareToolCall(event, call);

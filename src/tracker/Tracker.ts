@@ -1,17 +1,11 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 
 import type { ToolArgs, ToolflightEvent } from '../events/types.js';
-import type { IdleOptions } from '../projections/idle.js';
-import type { CaptureSnapshot, ProjectionSnapshot } from '../projections/snapshot.js';
-import type { EventListener } from './bus.js';
+import type { CapturesView } from '../projections/capturesView.js';
+import type { EventStore } from '../store/EventStore.js';
 import type { RequestHandle, ToolCallHandle } from './handles.js';
 import type { IdSource } from './ids.js';
 import type { CaptureObservers, ObserverFailure, ToolCallOutcomeReport } from './observers.js';
-
-/** Where a tracker appends its events besides the bus; `append` is called in seq order. */
-export interface EventSink {
-  append: (event: ToolflightEvent) => void;
-}
 
 /** Everything a tracker reads from outside: time, identity, timers, storage, error reporting. */
 export interface TrackerOptions {
@@ -21,8 +15,17 @@ export interface TrackerOptions {
   readonly ids?: IdSource;
   /** Timers for the idle wait. Default: RxJS `asyncScheduler`; pass a virtual one in tests. */
   readonly scheduler?: SchedulerLike;
-  /** Also append every event here (a recording, a store). Default: the bus only. */
-  readonly store?: EventSink;
+  /**
+   * Where every event is appended before it is applied and published: a JSONL recording, an
+   * SQLite file, memory. It must be empty. Default: the last 10,000 events in memory.
+   */
+  readonly store?: EventStore;
+  /**
+   * A log to continue: verified and folded before the first command, so that seq, generations
+   * and default ids go on from it and its live entities can be reached with `requestHandle` and
+   * `toolCallHandle`. Its events are not appended to the store again.
+   */
+  readonly history?: Iterable<ToolflightEvent>;
   /** Called when a host observer or a bus listener throws; its own errors are swallowed. */
   readonly onObserverError?: (failure: ObserverFailure) => void;
 }
@@ -44,47 +47,48 @@ export interface ToolCallStart {
  * Every command that its machine accepts appends exactly one event (plus `observer.failed` for
  * each observer that threw); a refused command appends nothing and returns false or undefined.
  */
-export interface Tracker {
+export interface Tracker extends CapturesView {
   /** Begin a new generation of `key`; returns its number, or undefined for a blank key. */
-  beginCapture(key: string, observers?: CaptureObservers): number | undefined;
+  readonly beginCapture: (key: string, observers?: CaptureObservers) => number | undefined;
   /** Clear the key's current generation; work it admitted can no longer change the log. */
-  clearCapture(key: string): boolean;
+  readonly clearCapture: (key: string) => boolean;
   /** Admit a request to the key's current generation, before its body is read. */
-  requestStarted(key: string | undefined): RequestHandle | undefined;
-  requestClassified(handle: RequestHandle | undefined, info?: { method?: string }): boolean;
+  readonly requestStarted: (key: string | undefined) => RequestHandle | undefined;
+  /** Classify a request once its JSON-RPC method is known. */
+  readonly requestClassified: (
+    handle: RequestHandle | undefined,
+    info?: { method?: string },
+  ) => boolean;
   /** Finish a request once; finishing from `started` classifies it implicitly. */
-  requestFinished(handle: RequestHandle | undefined, info?: { status?: number }): boolean;
+  readonly requestFinished: (
+    handle: RequestHandle | undefined,
+    info?: { status?: number },
+  ) => boolean;
   /** Admit a tool call; undefined for a blank name, a finished request or an unknown capture. */
-  toolCallStarted(start: ToolCallStart): ToolCallHandle | undefined;
+  readonly toolCallStarted: (start: ToolCallStart) => ToolCallHandle | undefined;
   /** Record the final name and arguments after hooks; refused once a result or finish exists. */
-  toolCallPrepared(
+  readonly toolCallPrepared: (
     handle: ToolCallHandle | undefined,
     spec: { toolName?: string; args: ToolArgs },
-  ): boolean;
+  ) => boolean;
   /** Record the call's outcome, once. */
-  toolCallResult(handle: ToolCallHandle | undefined, report: ToolCallOutcomeReport): boolean;
+  readonly toolCallResult: (
+    handle: ToolCallHandle | undefined,
+    report: ToolCallOutcomeReport,
+  ) => boolean;
   /** Finish the call, exactly once, in every path. */
-  toolCallFinished(handle: ToolCallHandle | undefined): boolean;
+  readonly toolCallFinished: (handle: ToolCallHandle | undefined) => boolean;
   /**
    * Deliver a message the agent yielded to the generation its request was admitted under.
    * Resolves true once `onYield` settled, false when the generation was cleared.
    */
-  yielded(handle: RequestHandle | undefined, message: string): Promise<boolean>;
-
-  /** Every event, in seq order, from subscription on. Errors in RxJS subscribers follow RxJS. */
-  readonly events$: Observable<ToolflightEvent>;
-  /** Receive every event; a listener that throws becomes an `observer.failed` event. */
-  subscribe(listener: EventListener): () => void;
+  readonly yielded: (handle: RequestHandle | undefined, message: string) => Promise<boolean>;
   /** Observer and subscriber failures, as they happen. */
   readonly errors$: Observable<ObserverFailure>;
-  /** The key's current generation, or undefined. */
-  capture(key: string): CaptureSnapshot | undefined;
-  /** The key's current generation now and after each of its events. */
-  capture$(key: string): Observable<CaptureSnapshot | undefined>;
-  /** Every live generation. */
-  snapshot(): ProjectionSnapshot;
-  /** Emits once: true when the capture went idle, false on timeout (see `idle$` rules). */
-  idle$(key: string, options: IdleOptions): Observable<boolean>;
-  /** `idle$` as a promise. */
-  waitForIdle(key: string, options: IdleOptions): Promise<boolean>;
+  /** Where the tracker appends its events (by default the last 10,000 in memory). */
+  readonly store: EventStore;
+  /** The handle of a live request by id (for example one started in the `history`). */
+  readonly requestHandle: (id: string) => RequestHandle | undefined;
+  /** The handle of a live tool call by id (for example one started in the `history`). */
+  readonly toolCallHandle: (id: string) => ToolCallHandle | undefined;
 }

@@ -38,17 +38,20 @@ import {
   startRequest,
   startToolCall,
 } from '../projections/captureTransitions.js';
-import { idle$, type IdleSource } from '../projections/idle.js';
-import { snapshotCaptures, snapshotGeneration } from '../projections/snapshot.js';
-import { EventBus } from './bus.js';
+import { createCapturesView } from '../projections/capturesView.js';
+import { createMemoryStore } from '../store/memoryStore.js';
+import { EventBus } from '../events/bus.js';
 import { RequestSlot, ToolCallSlot } from './handles.js';
+import { hydrate } from './hydrate.js';
 import { sequentialIds } from './ids.js';
 import type { CaptureObservers, ObserverFailure, ToolCallSpec } from './observers.js';
 import type { Tracker, TrackerOptions } from './Tracker.js';
-import { checkArgs, checkStatus, messageOf, normalizeName } from './validate.js';
+import { checkArgs, checkStatus, messageOf, normalizeName } from '../validate.js';
 
 /** One frozen `{}` shared by every event whose data is empty: no allocation per event. */
 const NO_DATA: Record<string, never> = Object.freeze({});
+/** How many recent events a tracker keeps in memory when no store is given. */
+const DEFAULT_RETAIN = 10_000;
 const FINISHED_PREPARED = Object.freeze({ prepared: true });
 const FINISHED_UNPREPARED = Object.freeze({ prepared: false });
 
@@ -86,10 +89,23 @@ type Scope = { readonly capture?: string; readonly gen?: number; readonly id?: s
 export function createTracker(options: TrackerOptions = {}): Tracker {
   const scheduler = options.scheduler ?? asyncScheduler;
   const clock = options.clock ?? scheduler.now.bind(scheduler);
-  const ids = options.ids ?? sequentialIds();
-  const store = options.store;
-  // The tracker holds every record it touches, so its projection needs no id index.
-  const state = initialCapturesState({ indexed: false });
+  const store = options.store ?? createMemoryStore({ retain: DEFAULT_RETAIN });
+  if (store.lastSeq() !== 0) {
+    throw new ToolflightError(
+      'invalid_argument',
+      `the store already holds events up to seq ${store.lastSeq()}: a tracker starts a new log, so pass an empty store (or replay the old one)`,
+    );
+  }
+  const self = {};
+  // The tracker holds every record it touches, so its projection needs no id index (except
+  // while it folds a history, where the records are made as the tracker's own handles).
+  const state = initialCapturesState({
+    indexed: options.history !== undefined,
+    records: {
+      request: (event, generation) => new RequestSlot(self, generation, undefined, event),
+      toolCall: (event, generation) => new ToolCallSlot(self, generation, undefined, event),
+    },
+  });
   const observersByKey = new Map<string, CaptureObservers>();
   const errors = new Subject<ObserverFailure>();
   const bus = new EventBus((error, event) => {
@@ -97,13 +113,18 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     if (event.type === 'observer.failed') report('subscriber', error, event);
     else observerFailed('subscriber', error, event);
   });
-  const self = {};
-  let seq = 0;
-  let generations = 0;
+  const continued = options.history === undefined ? undefined : hydrate(state, options.history);
+  let seq = state.seq;
+  let generations = continued?.generations ?? 0;
+  const ids = options.ids ?? sequentialIds(continued?.ids);
 
-  /** Store first: if the store throws, nothing was applied and the command throws. */
+  /**
+   * Store first: if the store throws, the command throws and nothing changed (not even the seq
+   * counter, so the log stays gapless).
+   */
   function persist(event: ToolflightEvent): void {
-    store?.append(event);
+    store.append(event);
+    seq = event.seq;
     state.seq = event.seq;
   }
 
@@ -126,7 +147,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   function observerFailed(hook: string, error: unknown, scope: Scope): void {
     const event: ObserverFailed = {
       v: EVENT_VERSION,
-      seq: ++seq,
+      seq: seq + 1,
       at: clock(),
       type: 'observer.failed',
       ...(scope.capture === undefined ? {} : { capture: scope.capture }),
@@ -171,45 +192,40 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     );
   }
 
+  /** A live entity by id: a scan of the live lists, for tests and rare host use. */
+  function findLive(
+    id: string,
+    kind: 'request' | 'toolCall',
+  ): RequestSlot | ToolCallSlot | undefined {
+    for (const generation of state.byGen.values()) {
+      for (const record of kind === 'request' ? generation.requests : generation.toolCalls) {
+        if (record.id === id) return record as RequestSlot | ToolCallSlot;
+      }
+    }
+    return undefined;
+  }
+
   /** The key's current generation; undefined for a blank or unknown key. */
   function currentGeneration(key: unknown): GenerationRecord | undefined {
     const capture = normalizeName(key, 'capture key');
     return capture === undefined ? undefined : state.byKey.get(capture);
   }
 
-  const idleSource: IdleSource = {
-    scheduler,
-    current: (key) => currentGeneration(key),
-    activity: (gen) =>
-      new Observable<GenerationRecord | undefined>((subscriber) =>
-        bus.subscribe((event) => {
-          if (event.gen === gen ? !ACTIVITY.has(event.type) : event.type !== 'capture.begun')
-            return;
-          const record = state.byGen.get(gen);
-          if (event.type === 'capture.begun' && event.capture !== record?.key) return;
-          subscriber.next(record && record.current && isLive(record) ? record : undefined);
-        }),
-      ),
-  };
-
-  const events$ = new Observable<ToolflightEvent>((subscriber) =>
-    bus.subscribe((event) => subscriber.next(event)),
-  );
-
   const tracker: Tracker = {
     beginCapture(key, observers) {
       const capture = normalizeName(key, 'capture key');
       if (capture === undefined) return undefined;
-      const gen = ++generations;
+      const gen = generations + 1;
       const event = {
         v: EVENT_VERSION,
-        seq: ++seq,
+        seq: seq + 1,
         at: clock(),
         type: 'capture.begun',
         capture,
         gen,
       } as const;
       persist(event);
+      generations = gen;
       beginGeneration(state, event);
       if (observers) observersByKey.set(capture, observers);
       else observersByKey.delete(capture);
@@ -222,7 +238,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       if (!generation || captureTable.step(generation.state, CaptureEvent.CLEAR) < 0) return false;
       const event = {
         v: EVENT_VERSION,
-        seq: ++seq,
+        seq: seq + 1,
         at: clock(),
         type: 'capture.cleared',
         capture: generation.key,
@@ -241,7 +257,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         return undefined;
       const event = {
         v: EVENT_VERSION,
-        seq: ++seq,
+        seq: seq + 1,
         at: clock(),
         type: 'request.started',
         capture: generation.key,
@@ -266,7 +282,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const method = normalizeName(info.method, 'method');
       const event = {
         v: EVENT_VERSION,
-        seq: ++seq,
+        seq: seq + 1,
         at: clock(),
         type: 'request.classified',
         capture: slot.generation.key,
@@ -294,7 +310,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const status = checkStatus(info.status);
       const event = {
         v: EVENT_VERSION,
-        seq: ++seq,
+        seq: seq + 1,
         at: clock(),
         type: 'request.finished',
         capture: slot.generation.key,
@@ -339,7 +355,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       if (captureTable.step(generation.state, CaptureEvent.ADMIT) < 0) return undefined;
       const event = {
         v: EVENT_VERSION,
-        seq: ++seq,
+        seq: seq + 1,
         at: clock(),
         type: 'toolCall.started',
         capture: generation.key,
@@ -368,7 +384,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const previous: ToolCallSpec = { toolName: slot.toolName, args: slot.args };
       const event = {
         v: EVENT_VERSION,
-        seq: ++seq,
+        seq: seq + 1,
         at: clock(),
         type: 'toolCall.prepared',
         capture: slot.generation.key,
@@ -406,7 +422,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       if (report.reason !== undefined) data.reason = String(report.reason);
       const event: ToolCallResult = {
         v: EVENT_VERSION,
-        seq: ++seq,
+        seq: seq + 1,
         at: clock(),
         type: 'toolCall.result',
         capture: slot.generation.key,
@@ -431,7 +447,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const prepared = toolCallTable.states[next]!.context.prepared === true;
       const event = {
         v: EVENT_VERSION,
-        seq: ++seq,
+        seq: seq + 1,
         at: clock(),
         type: 'toolCall.finished',
         capture: slot.generation.key,
@@ -456,7 +472,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       }
       const event = {
         v: EVENT_VERSION,
-        seq: ++seq,
+        seq: seq + 1,
         at: clock(),
         type: 'capture.yielded',
         capture: slot.generation.key,
@@ -472,32 +488,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       return true;
     },
 
-    events$,
-    subscribe: (listener) => bus.subscribe(listener),
     errors$: errors.asObservable(),
-
-    capture(key) {
-      const generation = currentGeneration(key);
-      return generation && snapshotGeneration(generation);
-    },
-
-    capture$(key) {
-      const capture = normalizeName(key, 'capture key');
-      if (capture === undefined) return of(undefined);
-      return defer(() =>
-        concat(
-          of(tracker.capture(capture)),
-          events$.pipe(
-            filter((event) => event.capture === capture && event.type !== 'observer.failed'),
-            map(() => tracker.capture(capture)),
-          ),
-        ),
-      );
-    },
-
-    snapshot: () => snapshotCaptures(state),
-    idle$: (key, idleOptions) => idle$(idleSource, key, idleOptions),
-    waitForIdle: (key, idleOptions) => firstValueFrom(idle$(idleSource, key, idleOptions)),
+    store,
+    requestHandle: (id) => findLive(id, 'request') as RequestSlot | undefined,
+    toolCallHandle: (id) => findLive(id, 'toolCall') as ToolCallSlot | undefined,
+    ...createCapturesView(state, bus, scheduler),
   };
   return tracker;
 }

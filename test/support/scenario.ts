@@ -15,13 +15,13 @@ export function scenario(options: TrackerOptions = {}) {
     },
     /** The events a command appended, as `type` or `type id` strings. */
     appendedBy: (command: () => unknown): string[] => {
-      const from = store.events.length;
+      const from = store.events().length;
       command();
-      return store.events.slice(from).map(describeEvent);
+      return store.events().slice(from).map(describeEvent);
     },
     /** Every event so far, as strings. */
     log: (): string[] => {
-      return store.events.map(describeEvent);
+      return store.events().map(describeEvent);
     },
   };
 }

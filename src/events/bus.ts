@@ -1,4 +1,4 @@
-import type { ToolflightEvent } from '../events/types.js';
+import type { ToolflightEvent } from './types.js';
 
 /** A function that receives every event, in seq order. */
 export type EventListener = (event: ToolflightEvent) => void;

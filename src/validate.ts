@@ -1,7 +1,7 @@
 // @internal Checks of what a host passes to the tracker: blank means "nothing happens",
 // a wrong type is a programming error that gets a typed error saying what to do instead.
-import { ToolflightError } from '../errors.js';
-import type { ToolArgs } from '../events/types.js';
+import { ToolflightError } from './errors.js';
+import type { ToolArgs } from './events/types.js';
 
 /** A trimmed name, or undefined for a missing or blank one; throws for a non-string. */
 export function normalizeName(value: unknown, what: string): string | undefined {

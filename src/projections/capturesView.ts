@@ -1,0 +1,114 @@
+import {
+  concat,
+  defer,
+  filter,
+  firstValueFrom,
+  map,
+  Observable,
+  of,
+  type SchedulerLike,
+} from 'rxjs';
+
+import { captureTable } from '../../machines/tables.js';
+import type { EventBus, EventListener } from '../events/bus.js';
+import type { ToolflightEvent } from '../events/types.js';
+import { normalizeName } from '../validate.js';
+import type { CapturesState, GenerationRecord } from './captures.js';
+import { idle$, type IdleOptions, type IdleSource } from './idle.js';
+import {
+  snapshotCaptures,
+  snapshotGeneration,
+  type CaptureSnapshot,
+  type ProjectionSnapshot,
+} from './snapshot.js';
+
+/** What a host, a test or the inspector reads: the projection and its derived streams. */
+export interface CapturesView {
+  /** Every event, in seq order, from subscription on. Errors in RxJS subscribers follow RxJS. */
+  readonly events$: Observable<ToolflightEvent>;
+  /** Receive every event; a listener that throws becomes an `observer.failed` event. */
+  readonly subscribe: (listener: EventListener) => () => void;
+  /** The key's current generation, or undefined. */
+  readonly capture: (key: string) => CaptureSnapshot | undefined;
+  /** The key's current generation now and after each of its events. */
+  readonly capture$: (key: string) => Observable<CaptureSnapshot | undefined>;
+  /** Every live generation. */
+  readonly snapshot: () => ProjectionSnapshot;
+  /** Emits once: true when the capture went idle, false on timeout (see `idle$` rules). */
+  readonly idle$: (key: string, options: IdleOptions) => Observable<boolean>;
+  /** `idle$` as a promise. */
+  readonly waitForIdle: (key: string, options: IdleOptions) => Promise<boolean>;
+}
+
+/** The events that change a generation's in-flight count or end it: what wakes an idle wait. */
+const ACTIVITY = new Set<ToolflightEvent['type']>([
+  'request.started',
+  'request.finished',
+  'toolCall.started',
+  'toolCall.finished',
+  'capture.cleared',
+]);
+
+const isLive = (generation: GenerationRecord): boolean =>
+  !captureTable.states[generation.state]!.final;
+
+/**
+ * The read side over a projection that something else keeps current (a tracker, a replay):
+ * `state` must already include an event when `bus` publishes it.
+ */
+export function createCapturesView(
+  state: CapturesState,
+  bus: EventBus,
+  scheduler: SchedulerLike,
+): CapturesView {
+  const current = (key: unknown): GenerationRecord | undefined => {
+    const capture = normalizeName(key, 'capture key');
+    return capture === undefined ? undefined : state.byKey.get(capture);
+  };
+
+  const idleSource: IdleSource = {
+    scheduler,
+    current,
+    activity: (gen) =>
+      new Observable<GenerationRecord | undefined>((subscriber) =>
+        bus.subscribe((event) => {
+          if (event.gen === gen ? !ACTIVITY.has(event.type) : event.type !== 'capture.begun')
+            return;
+          const record = state.byGen.get(gen);
+          if (event.type === 'capture.begun' && event.capture !== record?.key) return;
+          subscriber.next(record && record.current && isLive(record) ? record : undefined);
+        }),
+      ),
+  };
+
+  const events$ = new Observable<ToolflightEvent>((subscriber) =>
+    bus.subscribe((event) => subscriber.next(event)),
+  );
+
+  const capture = (key: string): CaptureSnapshot | undefined => {
+    const generation = current(key);
+    return generation && snapshotGeneration(generation);
+  };
+
+  return {
+    events$,
+    subscribe: (listener) => bus.subscribe(listener),
+    capture,
+    capture$(key) {
+      const name = normalizeName(key, 'capture key');
+      if (name === undefined) return of(undefined);
+      return defer(() =>
+        concat(
+          of(capture(name)),
+          events$.pipe(
+            filter((event) => event.capture === name && event.type !== 'observer.failed'),
+            map(() => capture(name)),
+          ),
+        ),
+      );
+    },
+    snapshot: () => snapshotCaptures(state),
+    idle$: (key, options) => idle$(idleSource, key, options),
+    waitForIdle: (key, options) => firstValueFrom(idle$(idleSource, key, options)),
+  };
+}

@@ -1,0 +1,8 @@
+export { createLogChecker, type LogChecker, type LogCheckerOptions } from './logChecker.js';
+export { MAX_VIOLATIONS, replay, type ReplayOptions, type ReplayResult } from './replay.js';
+export {
+  createReplaySession,
+  type ReplaySession,
+  type ReplaySessionOptions,
+} from './replaySession.js';
+export type { Violation, ViolationRule } from './violation.js';

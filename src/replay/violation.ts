@@ -1,0 +1,26 @@
+/** The rules a log can break. */
+export type ViolationRule =
+  | 'seq-start'
+  | 'seq-order'
+  | 'seq-gap'
+  | 'gen-reused'
+  | 'unknown-capture'
+  | 'capture-cleared'
+  | 'not-current'
+  | 'id-reused'
+  | 'not-started'
+  | 'already-finished'
+  | 'wrong-generation'
+  | 'wrong-kind'
+  | 'request-finished'
+  | 'machine';
+
+/** One place where a log breaks a machine or the log's own rules. */
+export interface Violation {
+  readonly seq: number;
+  readonly rule: ViolationRule;
+  /** The entity (`rq_…`, `tc_…`) or `capture gen`, when the event names one. */
+  readonly entity?: string;
+  /** A sentence naming the seq, the entity and the rule. */
+  readonly message: string;
+}

@@ -1,0 +1,20 @@
+import { ToolflightError } from '../errors.js';
+
+const REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  EEXIST: 'the file exists already',
+};
+
+/** @internal A file error as a `ToolflightError` that names the path and what was attempted. */
+export function openError(path: string, error: unknown, attempt: string): ToolflightError {
+  const code = (error as { code?: unknown }).code;
+  const reason =
+    (typeof code === 'string' && REASONS[code]) ||
+    (error instanceof Error ? error.message : String(error));
+  return new ToolflightError('io_error', `cannot ${attempt} ${path}: ${reason}`);
+}

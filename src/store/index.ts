@@ -1,0 +1,7 @@
+// toolflight/store: event stores and recording readers that need Node (files, SQLite).
+export { createJsonlStore, type JsonlStoreOptions } from './jsonlStore.js';
+export { createSqliteStore, readSqlite, type SqliteStoreOptions } from './sqliteStore.js';
+export { readJsonl } from './readJsonl.js';
+export { readRecording, recordingFormat } from './readRecording.js';
+export type { ReadOptions, RecordingProblem } from './recordingProblem.js';
+export type { EventStore } from './EventStore.js';

@@ -1,0 +1,22 @@
+/** Something wrong in a recording that a reader skipped, with where it was. */
+export interface RecordingProblem {
+  /** The file. */
+  readonly source: string;
+  /** The 1-based line (JSONL) or row seq (SQLite). */
+  readonly line: number;
+  /** `truncated` for an unfinished last line; otherwise the decode error's code. */
+  readonly code: string;
+  /** A sentence that names the file and line. */
+  readonly message: string;
+}
+
+/** Options every recording reader takes. */
+export interface ReadOptions {
+  /** Skip events before this seq. */
+  readonly fromSeq?: number;
+  /**
+   * Called for each line that is not a valid event; the reader skips it and goes on. Without it,
+   * the first problem throws its `DecodeError`.
+   */
+  readonly onProblem?: (problem: RecordingProblem) => void;
+}
