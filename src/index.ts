@@ -54,6 +54,7 @@ export {
   initialCapturesState,
   type CapturesState,
   type EntityRecord,
+  type RecordFactory,
   type GenerationRecord,
   type RequestRecord,
   type ToolCallRecord,
@@ -92,3 +93,17 @@ export {
   type TableState,
   type TransitionTable,
 } from '../machines/index.js';
+export {
+  createLogChecker,
+  createReplaySession,
+  MAX_VIOLATIONS,
+  replay,
+  type LogChecker,
+  type LogCheckerOptions,
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplaySession,
+  type ReplaySessionOptions,
+  type Violation,
+  type ViolationRule,
+} from './replay/index.js';

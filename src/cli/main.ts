@@ -3,8 +3,11 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { ToolflightError } from '../errors.js';
 import { demo } from './demo.js';
 import { diagrams } from './diagrams.js';
+import { replay } from './replay.js';
+import { verify } from './verify.js';
 import { processIo, type CliIo, type Command } from './io.js';
 
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
@@ -12,6 +15,12 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: demo,
     summary: 'run a scripted agent against a live tracker and print its timeline',
   },
+  replay: {
+    run: replay,
+    summary:
+      'print a recording as a timeline and its final projection (--until, --capture, --json)',
+  },
+  verify: { run: verify, summary: 'check every event of a recording against the machines' },
   diagrams: {
     run: diagrams,
     summary: 'print the machines as Mermaid diagrams (--out DIR writes them, --check compares)',
@@ -47,7 +56,14 @@ export async function runCli(args: readonly string[], io: CliIo = processIo): Pr
   try {
     return await command.run(rest, io);
   } catch (error) {
-    io.err(`toolflight ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    // Typed errors say what to do; anything else is a bug, worth its stack.
+    const detail =
+      error instanceof ToolflightError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    io.err(`toolflight ${name}: ${detail}`);
     return 1;
   }
 }

@@ -41,10 +41,14 @@ interface Known {
 
 interface Retired {
   readonly seq: number;
-  readonly kind: 'request' | 'toolCall';
-  readonly gen: number;
   readonly why: 'finished' | 'cleared';
 }
+
+/**
+ * How many finished or cleared entities the checker remembers, to tell "finished at seq N" from
+ * "never started". Bounded so that checking a long log runs in bounded memory.
+ */
+export const RETIRED_MEMORY = 100_000;
 
 const NONE: readonly Violation[] = Object.freeze([]);
 
@@ -179,7 +183,13 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
     const generation = checkGeneration(event);
     if (!entity) {
       const gone = retired.get(event.id);
-      if (!gone) return violation(event, 'not-started', `${event.id} was never started`);
+      if (!gone) {
+        return violation(
+          event,
+          'not-started',
+          `${event.id} is not live: it was never started (or retired more than ${RETIRED_MEMORY} entities earlier)`,
+        );
+      }
       if (gone.why === 'cleared')
         return violation(event, 'capture-cleared', `its capture was cleared at seq ${gone.seq}`);
       return violation(
@@ -252,6 +262,12 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
     }
   }
 
+  function retire(id: string, how: Retired): void {
+    retired.set(id, how);
+    // Maps iterate in insertion order: the first key is the oldest.
+    if (retired.size > RETIRED_MEMORY) retired.delete(retired.keys().next().value!);
+  }
+
   function remember(event: ToolflightEvent): void {
     switch (event.type) {
       case 'capture.begun':
@@ -260,24 +276,14 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
       case 'capture.cleared': {
         const generation = state.byGen.get(event.gen);
         for (const entity of [...(generation?.requests ?? []), ...(generation?.toolCalls ?? [])]) {
-          retired.set(entity.id, {
-            seq: event.seq,
-            kind: entity.kind,
-            gen: event.gen,
-            why: 'cleared',
-          });
+          retire(entity.id, { seq: event.seq, why: 'cleared' });
         }
         generations.get(event.gen)!.cleared = true;
         return;
       }
       case 'request.finished':
       case 'toolCall.finished':
-        retired.set(event.id, {
-          seq: event.seq,
-          kind: event.type === 'request.finished' ? 'request' : 'toolCall',
-          gen: event.gen,
-          why: 'finished',
-        });
+        retire(event.id, { seq: event.seq, why: 'finished' });
         return;
       default:
         return;

@@ -26,6 +26,8 @@ export function* readJsonl(path: string, options: ReadOptions = {}): Generator<T
   try {
     if (fstatSync(fd).isDirectory())
       throw openError(path, { code: 'EISDIR' }, 'read the recording');
+    const size = fstatSync(fd).size;
+    let consumed = 0;
     let buffer = Buffer.allocUnsafe(CHUNK);
     let filled = 0; // bytes of `buffer` holding unread data
     let lineNumber = 0;
@@ -41,6 +43,8 @@ export function* readJsonl(path: string, options: ReadOptions = {}): Generator<T
         const read = readSync(fd, buffer, filled, buffer.length - filled, null);
         if (read === 0) eof = true;
         filled += read;
+        consumed += read;
+        if (options.onProgress && size > 0) options.onProgress(Math.min(1, consumed / size));
       }
       let start = 0;
       for (

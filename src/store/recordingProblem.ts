@@ -19,4 +19,6 @@ export interface ReadOptions {
    * the first problem throws its `DecodeError`.
    */
   readonly onProblem?: (problem: RecordingProblem) => void;
+  /** Called as the file is consumed, with the fraction read so far (0 to 1). */
+  readonly onProgress?: (fraction: number) => void;
 }

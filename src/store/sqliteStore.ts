@@ -107,7 +107,15 @@ function* readSqliteRows(
   } catch (error) {
     throw sqliteError(path, error, 'read the event store');
   }
+  const onProgress = options.onProgress;
+  const lastRow = onProgress
+    ? Number(
+        (db.prepare('SELECT max(seq) AS m FROM toolflight_events').get() as { m: number | null })
+          .m ?? 0,
+      )
+    : 0;
   for (const [seq, line] of rows) {
+    if (onProgress && lastRow > 0 && Number(seq) % 10_000 === 0) onProgress(Number(seq) / lastRow);
     try {
       yield decodeEvent(String(line), { source: path, line: Number(seq) });
     } catch (error) {

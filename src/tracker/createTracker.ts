@@ -1,14 +1,4 @@
-import {
-  asyncScheduler,
-  concat,
-  defer,
-  filter,
-  firstValueFrom,
-  map,
-  Observable,
-  of,
-  Subject,
-} from 'rxjs';
+import { asyncScheduler, Subject } from 'rxjs';
 
 import {
   CaptureEvent,
@@ -54,15 +44,6 @@ const NO_DATA: Record<string, never> = Object.freeze({});
 const DEFAULT_RETAIN = 10_000;
 const FINISHED_PREPARED = Object.freeze({ prepared: true });
 const FINISHED_UNPREPARED = Object.freeze({ prepared: false });
-
-/** The events that change a generation's in-flight count or end it: what wakes an idle wait. */
-const ACTIVITY = new Set<ToolflightEvent['type']>([
-  'request.started',
-  'request.finished',
-  'toolCall.started',
-  'toolCall.finished',
-  'capture.cleared',
-]);
 
 const isLive = (generation: GenerationRecord): boolean =>
   !captureTable.states[generation.state]!.final;
