@@ -85,11 +85,39 @@ const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
 
 const ENVELOPE_KEYS = new Set(['v', 'seq', 'at', 'type', 'capture', 'gen', 'id', 'data']);
 
+/** A data field's check, precompiled per type so that validation allocates nothing per event. */
+interface FieldCheck {
+  readonly field: string;
+  readonly rule: Rule;
+  readonly required: boolean;
+}
+
+const CHECKS: ReadonlyMap<
+  string,
+  { readonly scope: Scope; readonly data?: readonly FieldCheck[] }
+> = new Map(
+  Object.entries(SHAPES).map(([type, shape]) => [
+    type,
+    {
+      scope: shape.scope,
+      ...(shape.data && {
+        data: Object.entries(shape.data).map(([field, [rule, required]]) => ({
+          field,
+          rule,
+          required,
+        })),
+      }),
+    },
+  ]),
+);
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isPositiveInteger = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+
+const isName = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
 
 function fits(rule: Rule, value: unknown): boolean {
   switch (rule) {
@@ -107,6 +135,25 @@ function fits(rule: Rule, value: unknown): boolean {
       return (TOOL_CALL_OUTCOMES as readonly unknown[]).includes(value);
     case 'any':
       return true;
+  }
+}
+
+function fail(code: ToolflightErrorCode, message: string, where: LineSource): never {
+  throw new DecodeError(code, message, where);
+}
+
+function checkEnvelopeField(
+  type: string,
+  field: string,
+  value: unknown,
+  required: boolean,
+  valid: (x: unknown) => boolean,
+  where: LineSource,
+): void {
+  if (value === undefined) {
+    if (required) fail('invalid_event', `${type} needs "${field}"`, where);
+  } else if (!valid(value)) {
+    fail('invalid_event', `"${field}" of ${type} is not valid: ${JSON.stringify(value)}`, where);
   }
 }
 
@@ -135,50 +182,53 @@ export function decodeEvent(text: string, where: LineSource = {}): ToolflightEve
 
 /** Validate an already-parsed value as an event (see {@link decodeEvent}). */
 export function validateEvent(value: unknown, where: LineSource = {}): ToolflightEvent {
-  const fail = (code: ToolflightErrorCode, message: string): never => {
-    throw new DecodeError(code, message, where);
-  };
-  if (!isObject(value)) return fail('invalid_event', 'an event must be a JSON object');
+  if (!isObject(value)) return fail('invalid_event', 'an event must be a JSON object', where);
   const { v, seq, at, type, capture, gen, id, data } = value;
   if (v !== EVENT_VERSION) {
     if (typeof v === 'number' && v > EVENT_VERSION) {
       fail(
         'unsupported_version',
         `event schema v${v} is newer than this toolflight reads (v${EVENT_VERSION}): upgrade toolflight`,
+        where,
       );
     }
-    fail('invalid_event', `"v" must be ${EVENT_VERSION}, got ${String(JSON.stringify(v))}`);
+    fail('invalid_event', `"v" must be ${EVENT_VERSION}, got ${String(JSON.stringify(v))}`, where);
   }
-  if (typeof type !== 'string') return fail('invalid_event', '"type" must be a string');
-  const typeName: string = type;
-  const shape = Object.hasOwn(SHAPES, type) ? SHAPES[type as ToolflightEvent['type']] : undefined;
-  if (!shape) return fail('unknown_event_type', `unknown event type ${JSON.stringify(type)}`);
-  if (!isPositiveInteger(seq)) fail('invalid_event', `"seq" must be a positive integer (${type})`);
+  if (typeof type !== 'string') return fail('invalid_event', '"type" must be a string', where);
+  const shape = CHECKS.get(type);
+  if (!shape)
+    return fail('unknown_event_type', `unknown event type ${JSON.stringify(type)}`, where);
+  if (!isPositiveInteger(seq)) {
+    fail('invalid_event', `"seq" must be a positive integer (${type})`, where);
+  }
   if (typeof at !== 'number' || !Number.isFinite(at)) {
-    fail('invalid_event', `"at" must be a finite number (${type})`);
+    fail('invalid_event', `"at" must be a finite number (${type})`, where);
   }
-  for (const key of Object.keys(value)) {
-    if (!ENVELOPE_KEYS.has(key)) fail('invalid_event', `unexpected field ${JSON.stringify(key)}`);
+  for (const key in value) {
+    if (!ENVELOPE_KEYS.has(key))
+      fail('invalid_event', `unexpected field ${JSON.stringify(key)}`, where);
   }
   const needsCapture = shape.scope !== 'loose';
-  checkOptional('capture', capture, needsCapture, (x) => typeof x === 'string' && x.length > 0);
-  checkOptional('gen', gen, needsCapture, isPositiveInteger);
-  checkOptional('id', id, shape.scope === 'entity', (x) => typeof x === 'string' && x.length > 0);
-  if (shape.scope === 'capture' && id !== undefined) fail('invalid_event', `${type} has no "id"`);
+  checkEnvelopeField(type, 'capture', capture, needsCapture, isName, where);
+  checkEnvelopeField(type, 'gen', gen, needsCapture, isPositiveInteger, where);
+  checkEnvelopeField(type, 'id', id, shape.scope === 'entity', isName, where);
+  if (shape.scope === 'capture' && id !== undefined)
+    fail('invalid_event', `${type} has no "id"`, where);
 
-  if (!shape.data) {
-    if (data !== undefined) fail('invalid_event', `${type} has no "data"`);
+  const fields = shape.data;
+  if (!fields) {
+    if (data !== undefined) fail('invalid_event', `${type} has no "data"`, where);
   } else {
-    if (!isObject(data)) return fail('invalid_event', `"data" must be an object (${type})`);
-    for (const [field, [rule, required]] of Object.entries(shape.data)) {
+    if (!isObject(data)) return fail('invalid_event', `"data" must be an object (${type})`, where);
+    for (let i = 0; i < fields.length; i++) {
+      const { field, rule, required } = fields[i]!;
       const fieldValue = data[field];
       if (fieldValue === undefined) {
-        if (required) fail('invalid_event', `${type} needs data.${field}`);
+        if (required) fail('invalid_event', `${type} needs data.${field}`, where);
       } else if (!fits(rule, fieldValue)) {
-        fail(
-          'invalid_event',
-          `data.${field} of ${type} must be ${rule === 'outcome' ? `one of ${TOOL_CALL_OUTCOMES.join(', ')}` : `a ${rule}`}`,
-        );
+        const expected =
+          rule === 'outcome' ? `one of ${TOOL_CALL_OUTCOMES.join(', ')}` : `a ${rule}`;
+        fail('invalid_event', `data.${field} of ${type} must be ${expected}`, where);
       }
     }
   }
@@ -190,20 +240,4 @@ export function validateEvent(value: unknown, where: LineSource = {}): Toolfligh
   if (id !== undefined) event.id = id;
   if (data !== undefined) event.data = data;
   return event as unknown as ToolflightEvent;
-
-  function checkOptional(
-    field: string,
-    fieldValue: unknown,
-    required: boolean,
-    valid: (x: unknown) => boolean,
-  ): void {
-    if (fieldValue === undefined) {
-      if (required) fail('invalid_event', `${typeName} needs "${field}"`);
-    } else if (!valid(fieldValue)) {
-      fail(
-        'invalid_event',
-        `"${field}" of ${typeName} is not valid: ${JSON.stringify(fieldValue)}`,
-      );
-    }
-  }
 }

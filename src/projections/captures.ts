@@ -113,11 +113,24 @@ export function initialCapturesState({
  * the projection unchanged: `createLogChecker` says why.
  */
 export function evolveCaptures(state: CapturesState, event: ToolflightEvent): CapturesState {
-  state.seq = event.seq;
   const generation = event.gen === undefined ? undefined : state.byGen.get(event.gen);
   const found = event.id === undefined ? undefined : state.entities?.get(event.id);
   // An entity event filed under another generation than the entity's own changes nothing.
-  const entity = found?.gen === event.gen ? found : undefined;
+  applyLocated(state, event, generation, found?.gen === event.gen ? found : undefined);
+  return state;
+}
+
+/**
+ * @internal `evolveCaptures` once the event's generation and entity are located (undefined when
+ * they do not exist): the one place that dispatches an event to its transition.
+ */
+export function applyLocated(
+  state: CapturesState,
+  event: ToolflightEvent,
+  generation: GenerationRecord | undefined,
+  entity: EntityRecord | undefined,
+): void {
+  state.seq = event.seq;
   const request = entity?.kind === 'request' ? entity : undefined;
   const call = entity?.kind === 'toolCall' ? entity : undefined;
   switch (event.type) {
@@ -157,5 +170,4 @@ export function evolveCaptures(state: CapturesState, event: ToolflightEvent): Ca
     default:
       break;
   }
-  return state;
 }

@@ -7,7 +7,7 @@ import {
 import { CaptureEvent, RequestEvent, ToolCallEvent } from '../../machines/tables.js';
 import type { ToolflightEvent } from '../events/types.js';
 import {
-  evolveCaptures,
+  applyLocated,
   initialCapturesState,
   type CapturesState,
   type EntityRecord,
@@ -39,16 +39,16 @@ interface Known {
   cleared: boolean;
 }
 
-interface Retired {
-  readonly seq: number;
-  readonly why: 'finished' | 'cleared';
-}
+/** When an entity retired: its seq, negative when its capture was cleared, positive when it finished. */
+type Retired = number;
+const retiredAt = (retired: Retired) => Math.abs(retired);
+const wasCleared = (retired: Retired) => retired < 0;
 
 /**
  * How many finished or cleared entities the checker remembers, to tell "finished at seq N" from
  * "never started". Bounded so that checking a long log runs in bounded memory.
  */
-export const RETIRED_MEMORY = 100_000;
+export const RETIRED_MEMORY = 10_000;
 
 const NONE: readonly Violation[] = Object.freeze([]);
 
@@ -82,6 +82,9 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
   const generations = new Map<number, Known>();
   const retired = new Map<string, Retired>();
   let lastSeq = (options.firstSeq ?? 1) - 1;
+  // What the checks of the current event located, for the fold that follows them.
+  let foundGeneration: GenerationRecord | undefined;
+  let foundEntity: EntityRecord | undefined;
   let started = false;
 
   const violation = (
@@ -127,8 +130,8 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
 
   function checkGeneration(event: ToolflightEvent & { gen: number }): Violation | GenerationRecord {
     const known = generations.get(event.gen);
-    const label = `capture ${String(event.capture)} gen ${event.gen}`;
-    if (!known) return violation(event, 'unknown-capture', `${label} was never begun`);
+    const label = () => `capture ${String(event.capture)} gen ${event.gen}`;
+    if (!known) return violation(event, 'unknown-capture', `${label()} was never begun`);
     if (known.key !== event.capture) {
       return violation(
         event,
@@ -136,10 +139,11 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
         `gen ${event.gen} belongs to capture ${known.key}`,
       );
     }
-    if (known.cleared) return violation(event, 'capture-cleared', `${label} was cleared`);
+    if (known.cleared) return violation(event, 'capture-cleared', `${label()} was cleared`);
     const record = state.byGen.get(event.gen);
     // A superseded generation that drained has left the projection: it admits nothing more.
-    if (!record) return violation(event, 'not-current', `${label} was replaced and has drained`);
+    if (!record) return violation(event, 'not-current', `${label()} was replaced and has drained`);
+    foundGeneration = record;
     return record;
   }
 
@@ -160,8 +164,8 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
         return violation(
           event,
           'request-finished',
-          gone
-            ? `its request ${request} ${gone.why === 'finished' ? 'had finished' : 'was cleared'} at seq ${gone.seq}`
+          gone !== undefined
+            ? `its request ${request} ${wasCleared(gone) ? 'was cleared' : 'had finished'} at seq ${retiredAt(gone)}`
             : `its request ${request} is not live in gen ${event.gen}`,
         );
       }
@@ -180,22 +184,27 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
   ): Violation | undefined {
     const [kind, transition] = ENTITY_EVENTS[event.type]!;
     const entity: EntityRecord | undefined = state.entities?.get(event.id);
+    foundEntity = entity;
     const generation = checkGeneration(event);
     if (!entity) {
       const gone = retired.get(event.id);
-      if (!gone) {
+      if (gone === undefined) {
         return violation(
           event,
           'not-started',
           `${event.id} is not live: it was never started (or retired more than ${RETIRED_MEMORY} entities earlier)`,
         );
       }
-      if (gone.why === 'cleared')
-        return violation(event, 'capture-cleared', `its capture was cleared at seq ${gone.seq}`);
+      if (wasCleared(gone))
+        return violation(
+          event,
+          'capture-cleared',
+          `its capture was cleared at seq ${retiredAt(gone)}`,
+        );
       return violation(
         event,
         'already-finished',
-        `${event.id} finished at seq ${gone.seq}; nothing follows a finish`,
+        `${event.id} finished at seq ${retiredAt(gone)}; nothing follows a finish`,
       );
     }
     if (entity.kind !== kind)
@@ -262,10 +271,20 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
     }
   }
 
+  // The retired ids in the order they retired, as a ring: the slot to overwrite next holds the
+  // oldest. (Deleting a Map's first key instead walks over every earlier deletion: quadratic.)
+  const retiredOrder: string[] = [];
+  let oldest = 0;
+
   function retire(id: string, how: Retired): void {
     retired.set(id, how);
-    // Maps iterate in insertion order: the first key is the oldest.
-    if (retired.size > RETIRED_MEMORY) retired.delete(retired.keys().next().value!);
+    if (retiredOrder.length < RETIRED_MEMORY) {
+      retiredOrder.push(id);
+      return;
+    }
+    retired.delete(retiredOrder[oldest]!);
+    retiredOrder[oldest] = id;
+    oldest = (oldest + 1) % RETIRED_MEMORY;
   }
 
   function remember(event: ToolflightEvent): void {
@@ -276,14 +295,14 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
       case 'capture.cleared': {
         const generation = state.byGen.get(event.gen);
         for (const entity of [...(generation?.requests ?? []), ...(generation?.toolCalls ?? [])]) {
-          retire(entity.id, { seq: event.seq, why: 'cleared' });
+          retire(entity.id, -event.seq);
         }
         generations.get(event.gen)!.cleared = true;
         return;
       }
       case 'request.finished':
       case 'toolCall.finished':
-        retire(event.id, { seq: event.seq, why: 'finished' });
+        retire(event.id, event.seq);
         return;
       default:
         return;
@@ -293,12 +312,15 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
   return {
     state,
     apply(event) {
+      foundGeneration = undefined;
+      foundEntity = undefined;
       const seqProblem = checkSeq(event);
       if (seqProblem?.rule === 'seq-order') return [seqProblem];
       const problem = check(event);
       if (problem) return seqProblem ? [seqProblem, problem] : [problem];
       remember(event);
-      evolveCaptures(state, event);
+      // The checks located what the event touches; fold it without looking it up again.
+      applyLocated(state, event, foundGeneration, foundEntity);
       return seqProblem ? [seqProblem] : NONE;
     },
   };
