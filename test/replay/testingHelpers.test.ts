@@ -192,3 +192,26 @@ describe('recording matchers', () => {
     expect(broken).not.toBeValidLifecycle();
   });
 });
+
+describe('the README example', () => {
+  it('holds: idle 40 ms after the last call, and a second finish is refused', async () => {
+    const recording = await recordRun((tracker, { advance }) => {
+      tracker.beginCapture('run-1');
+      const request = tracker.requestStarted('run-1');
+      advance(25);
+      tracker.requestFinished(request);
+    });
+    const path = join(mkdtempSync(join(tmpdir(), 'toolflight-readme-')), 'late-call.jsonl');
+    recording.save(path);
+    expect(loadRecording(path)).toBeValidLifecycle();
+    expect(
+      idleInReplay(recording, 'run-1', { timeoutMs: 500, admissionGraceMs: 40 }, { atMs: 0 }),
+    ).toEqual({
+      idle: true,
+      atMs: 65,
+    });
+    given(path)
+      .when((tracker) => tracker.requestFinished(tracker.requestHandle('rq_1')))
+      .thenNothing();
+  });
+});
