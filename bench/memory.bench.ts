@@ -1,5 +1,6 @@
 import { createTracker, type ToolCallHandle } from '../dist/src/index.js';
 import { collect, fmt, type Bench } from './harness.js';
+import { lifecycle } from './workload.js';
 
 const IN_FLIGHT = 100_000;
 const FINISHED = 1_000_000;
@@ -31,17 +32,9 @@ function heapRatioAfterFinished(): { before: number; after: number } {
   const tracker = createTracker();
   tracker.subscribe(() => {});
   tracker.beginCapture('run-1');
-  const lifecycle = () => {
-    const request = tracker.requestStarted('run-1');
-    tracker.requestClassified(request, { method: 'tools/call' });
-    const call = tracker.toolCallStarted({ request, toolName: 'send', args: ARGS });
-    tracker.toolCallResult(call, { outcome: 'completed', isError: false });
-    tracker.toolCallFinished(call);
-    tracker.requestFinished(request, { status: 200 });
-  };
-  for (let i = 0; i < 10_000; i++) lifecycle();
+  for (let i = 0; i < 10_000; i++) lifecycle(tracker, 'run-1', ARGS);
   const before = heap();
-  for (let i = 0; i < FINISHED; i++) lifecycle();
+  for (let i = 0; i < FINISHED; i++) lifecycle(tracker, 'run-1', ARGS);
   const after = heap();
   if (tracker.capture('run-1')?.inFlight !== 0) throw new Error('lifecycles did not finish');
   return { before, after };

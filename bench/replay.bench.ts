@@ -11,6 +11,7 @@ import {
 } from '../dist/src/index.js';
 import { createSqliteStore, readRecording } from '../dist/src/store/index.js';
 import { fmt, type Bench } from './harness.js';
+import { lifecycle } from './workload.js';
 
 const EVENTS = 1_000_000;
 
@@ -20,14 +21,7 @@ function recordEvents(): ToolflightEvent[] {
   const tracker = createTracker({ store });
   for (let c = 0; c < 50; c++) tracker.beginCapture(`run-${c}`);
   for (let i = 0; store.lastSeq() < EVENTS - 7; i++) {
-    const key = `run-${i % 50}`;
-    const request = tracker.requestStarted(key);
-    tracker.requestClassified(request, { method: 'tools/call' });
-    const call = tracker.toolCallStarted({ request, toolName: 'send', args: { to: '#ops', n: i } });
-    tracker.toolCallPrepared(call, { args: { to: '#ops', n: i, key: `k${i}` } });
-    tracker.toolCallResult(call, { outcome: 'completed', isError: false, result: { ok: true } });
-    tracker.toolCallFinished(call);
-    tracker.requestFinished(request, { status: 200 });
+    lifecycle(tracker, `run-${i % 50}`, { to: '#ops', n: i });
   }
   return store.events();
 }

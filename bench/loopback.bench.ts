@@ -1,0 +1,204 @@
+// The loopback server against the same SDK server without toolflight, in the same run.
+//
+// The servers run in a child process (this file, forked with a role), the SDK clients here: so
+// the server's CPU per call is measured on its own, apart from the client's (which costs more).
+import { fork, type ChildProcess } from 'node:child_process';
+import { once, setMaxListeners } from 'node:events';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+
+import { createTracker } from '../dist/src/index.js';
+import { CAPTURE_HEADER, createLoopbackServer, type LoopbackTool } from '../dist/src/mcp/index.js';
+import { fmt, median, type Bench } from './harness.js';
+
+const ROLE = 'TOOLFLIGHT_LOOPBACK_BENCH_ROLE';
+const SEQUENTIAL = 1000;
+const CONCURRENCY = 32;
+const CONCURRENT_CALLS = 2400;
+const ROUNDS = 3;
+
+type Target = 'untracked' | 'loopback' | 'tracked';
+interface Endpoints {
+  readonly untracked: string;
+  readonly loopback: string;
+  readonly token: string;
+}
+
+const echo: LoopbackTool = {
+  name: 'echo',
+  inputSchema: { type: 'object', properties: { text: { type: 'string' } } },
+  run: (args) => ({ content: [{ type: 'text', text: String(args.text) }] }),
+};
+
+/** The child: the plain SDK server (stateless, JSON, a server per request) and the loopback. */
+async function serve(): Promise<void> {
+  const plain = createServer((req, res) => {
+    const server = new Server({ name: 'plain', version: '1' }, { capabilities: { tools: {} } });
+    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [echo] }));
+    server.setRequestHandler(CallToolRequestSchema, (request) =>
+      echo.run(request.params.arguments ?? {}, undefined as never),
+    );
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    res.once('close', () => void server.close());
+    void server.connect(transport).then(() => transport.handleRequest(req, res));
+  });
+  plain.listen(0, '127.0.0.1');
+  await once(plain, 'listening');
+  const tracker = createTracker();
+  tracker.beginCapture('bench');
+  const loopback = await createLoopbackServer({ tracker, tools: [echo] });
+  const port = (plain.address() as { port: number }).port;
+  const endpoints: Endpoints = {
+    untracked: `http://127.0.0.1:${port}/mcp`,
+    loopback: loopback.url,
+    token: loopback.token('owner'),
+  };
+  process.on('message', (message) => {
+    if (message === 'cpu') process.send?.(process.cpuUsage());
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send?.(endpoints);
+}
+
+if (process.env[ROLE] === 'server') await serve();
+
+/** Ask the server process for its CPU time so far, in µs. */
+async function serverCpu(child: ChildProcess): Promise<number> {
+  const reply = once(child, 'message');
+  child.send('cpu');
+  const [usage] = (await reply) as [NodeJS.CpuUsage];
+  return usage.user + usage.system;
+}
+
+async function connect(endpoints: Endpoints, target: Target): Promise<Client> {
+  const headers: Record<string, string> = {};
+  if (target !== 'untracked') headers.Authorization = `Bearer ${endpoints.token}`;
+  if (target === 'tracked') headers[CAPTURE_HEADER] = 'bench';
+  const url = target === 'untracked' ? endpoints.untracked : endpoints.loopback;
+  const client = new Client({ name: `bench-${target}`, version: '1' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers },
+      // One signal for every fetch, a listener per request until GC: lift its limit.
+      fetch: (input, init) => {
+        if (init?.signal) setMaxListeners(0, init.signal);
+        return fetch(input, init);
+      },
+    }),
+  );
+  return client;
+}
+
+const call = (client: Client, i: number) =>
+  client.callTool({ name: 'echo', arguments: { text: `call ${i}` } });
+
+/** Calls per second of server CPU (and of wall time) with 32 calls in flight. */
+async function concurrentRound(child: ChildProcess, client: Client) {
+  let next = 0;
+  const cpuBefore = await serverCpu(child);
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < CONCURRENT_CALLS) await call(client, next++);
+    }),
+  );
+  const wallSeconds = (performance.now() - start) / 1000;
+  const cpuSeconds = ((await serverCpu(child)) - cpuBefore) / 1e6;
+  return {
+    perCpuSecond: CONCURRENT_CALLS / cpuSeconds,
+    perWallSecond: CONCURRENT_CALLS / wallSeconds,
+  };
+}
+
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
+
+const loopback: Bench = {
+  name: 'loopback',
+  description:
+    'tools/call through the tracked loopback server vs the same stateless SDK server without toolflight',
+  async run(log) {
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      env: { ...process.env, [ROLE]: 'server' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    try {
+      const [endpoints] = (await once(child, 'message')) as [Endpoints];
+      const targets: Target[] = ['untracked', 'loopback', 'tracked'];
+      const clients = new Map<Target, Client>();
+      for (const target of targets) clients.set(target, await connect(endpoints, target));
+      const client = (target: Target) => clients.get(target)!;
+      for (const target of targets) for (let i = 0; i < 300; i++) await call(client(target), i);
+
+      // Sequential round trips, interleaved so that machine noise hits every target alike.
+      const latencies = new Map<Target, number[]>(targets.map((target) => [target, []]));
+      for (let i = 0; i < SEQUENTIAL; i++) {
+        for (const target of i % 2 ? [...targets].reverse() : targets) {
+          const start = performance.now();
+          await call(client(target), i);
+          latencies.get(target)!.push((performance.now() - start) * 1000);
+        }
+      }
+      const p50 = (target: Target) => median(latencies.get(target)!);
+      const p99 = (target: Target) => percentile(latencies.get(target)!, 0.99);
+
+      const rounds = new Map<Target, { perCpuSecond: number; perWallSecond: number }[]>(
+        targets.map((target) => [target, []]),
+      );
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const target of targets) {
+          rounds.get(target)!.push(await concurrentRound(child, client(target)));
+        }
+      }
+      // Best of the rounds: noise on a shared machine only ever adds time.
+      const best = (target: Target) => ({
+        cpu: Math.max(...rounds.get(target)!.map((r) => r.perCpuSecond)),
+        wall: Math.max(...rounds.get(target)!.map((r) => r.perWallSecond)),
+      });
+      const names: Record<Target, string> = {
+        untracked: 'SDK server, no toolflight     ',
+        loopback: 'loopback, no capture (checks) ',
+        tracked: 'loopback, tracked capture     ',
+      };
+      for (const target of targets) {
+        const { cpu, wall } = best(target);
+        log(
+          `${names[target]} p50 ${fmt(p50(target))} µs  p99 ${fmt(p99(target))} µs  ${CONCURRENCY} in flight: ${fmt(cpu)} calls per server CPU s (${fmt(1e6 / cpu)} µs each), ${fmt(wall)} calls/s wall`,
+        );
+      }
+      const ratio = best('tracked').cpu / best('untracked').cpu;
+      const wallRatio = best('tracked').wall / best('untracked').wall;
+      const added = p50('tracked') - p50('untracked');
+      log(
+        `throughput ratio ${fmt(ratio, 3)} (server CPU; wall ${fmt(wallRatio, 3)}; target >= 0.95)  p50 added ${fmt(added)} µs (target < 50)`,
+      );
+      log(
+        `tracking alone (tracked vs no capture on the same loopback server): ratio ${fmt(best('tracked').cpu / best('loopback').cpu, 3)}, p50 ${fmt(p50('tracked') - p50('loopback'))} µs`,
+      );
+      await Promise.all([...clients.values()].map((c) => c.close()));
+      return [
+        {
+          metric: 'throughput_ratio_vs_untracked',
+          value: Math.round(ratio * 1000) / 1000,
+          unit: 'x',
+          target: '>= 0.95',
+        },
+        { metric: 'p50_added_us', value: Math.round(added), unit: 'µs', target: '< 50' },
+      ];
+    } finally {
+      child.disconnect();
+      child.kill();
+    }
+  },
+};
+
+export default loopback;
