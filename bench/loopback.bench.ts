@@ -19,9 +19,10 @@ import { fmt, median, type Bench } from './harness.js';
 
 const ROLE = 'TOOLFLIGHT_LOOPBACK_BENCH_ROLE';
 const SEQUENTIAL = 1000;
+const BLOCK = 50;
 const CONCURRENCY = 32;
-const CONCURRENT_CALLS = 2400;
-const ROUNDS = 3;
+const CONCURRENT_CALLS = 1600;
+const ROUNDS = 5;
 
 type Target = 'untracked' | 'loopback' | 'tracked';
 interface Endpoints {
@@ -119,6 +120,12 @@ async function concurrentRound(child: ChildProcess, client: Client) {
   };
 }
 
+/** `list` rotated left by `by`: each round starts with another target. */
+const rotate = <T>(list: readonly T[], by: number): T[] => [
+  ...list.slice(by % list.length),
+  ...list.slice(0, by % list.length),
+];
+
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
 
@@ -139,23 +146,30 @@ const loopback: Bench = {
       const client = (target: Target) => clients.get(target)!;
       for (const target of targets) for (let i = 0; i < 300; i++) await call(client(target), i);
 
-      // Sequential round trips, interleaved so that machine noise hits every target alike.
+      // Sequential round trips in short blocks, the targets' order rotating, so that machine
+      // noise hits every target alike; the server's CPU is read around each block.
       const latencies = new Map<Target, number[]>(targets.map((target) => [target, []]));
-      for (let i = 0; i < SEQUENTIAL; i++) {
-        for (const target of i % 2 ? [...targets].reverse() : targets) {
-          const start = performance.now();
-          await call(client(target), i);
-          latencies.get(target)!.push((performance.now() - start) * 1000);
+      const cpuPerCall = new Map<Target, number[]>(targets.map((target) => [target, []]));
+      for (let block = 0; block < SEQUENTIAL / BLOCK; block++) {
+        for (const target of rotate(targets, block)) {
+          const cpuBefore = await serverCpu(child);
+          for (let i = 0; i < BLOCK; i++) {
+            const start = performance.now();
+            await call(client(target), i);
+            latencies.get(target)!.push((performance.now() - start) * 1000);
+          }
+          cpuPerCall.get(target)!.push(((await serverCpu(child)) - cpuBefore) / BLOCK);
         }
       }
       const p50 = (target: Target) => median(latencies.get(target)!);
       const p99 = (target: Target) => percentile(latencies.get(target)!, 0.99);
+      const cpu = (target: Target) => median(cpuPerCall.get(target)!);
 
       const rounds = new Map<Target, { perCpuSecond: number; perWallSecond: number }[]>(
         targets.map((target) => [target, []]),
       );
       for (let round = 0; round < ROUNDS; round++) {
-        for (const target of targets) {
+        for (const target of rotate(targets, round)) {
           rounds.get(target)!.push(await concurrentRound(child, client(target)));
         }
       }
@@ -170,9 +184,8 @@ const loopback: Bench = {
         tracked: 'loopback, tracked capture     ',
       };
       for (const target of targets) {
-        const { cpu, wall } = best(target);
         log(
-          `${names[target]} p50 ${fmt(p50(target))} µs  p99 ${fmt(p99(target))} µs  ${CONCURRENCY} in flight: ${fmt(cpu)} calls per server CPU s (${fmt(1e6 / cpu)} µs each), ${fmt(wall)} calls/s wall`,
+          `${names[target]} sequential p50 ${fmt(p50(target))} µs, p99 ${fmt(p99(target))} µs, server CPU ${fmt(cpu(target))} µs/call | ${CONCURRENCY} in flight: ${fmt(best(target).cpu)} calls per server CPU s, ${fmt(best(target).wall)} calls/s wall`,
         );
       }
       const ratio = best('tracked').cpu / best('untracked').cpu;
@@ -182,7 +195,7 @@ const loopback: Bench = {
         `throughput ratio ${fmt(ratio, 3)} (server CPU; wall ${fmt(wallRatio, 3)}; target >= 0.95)  p50 added ${fmt(added)} µs (target < 50)`,
       );
       log(
-        `tracking alone (tracked vs no capture on the same loopback server): ratio ${fmt(best('tracked').cpu / best('loopback').cpu, 3)}, p50 ${fmt(p50('tracked') - p50('loopback'))} µs`,
+        `tracking alone (tracked vs no capture, same loopback server): throughput ratio ${fmt(best('tracked').cpu / best('loopback').cpu, 3)}, p50 ${fmt(p50('tracked') - p50('loopback'))} µs, server CPU ${fmt(cpu('tracked') - cpu('loopback'))} µs/call`,
       );
       await Promise.all([...clients.values()].map((c) => c.close()));
       return [

@@ -12,18 +12,21 @@ export type ToolflightErrorCode =
 
 /**
  * An error a host can act on: a stable `code` and a message that says what to do instead.
+ * Every error toolflight throws on purpose is one (subclasses narrow `code`), so one
+ * `instanceof ToolflightError` catches them all.
  *
  * @example
  * try { tracker.toolCallStarted({ capture: 'run-1', toolName: 'send', args: [] as never }); }
  * catch (error) { if (error instanceof ToolflightError && error.code === 'invalid_args') { ... } }
  */
-export class ToolflightError extends Error {
-  override readonly name = 'ToolflightError';
+export class ToolflightError<C extends string = ToolflightErrorCode> extends Error {
+  override readonly name: string = 'ToolflightError';
 
   constructor(
-    readonly code: ToolflightErrorCode,
+    readonly code: C,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../src/cli/main.js';
+import { decodeEvent } from '../src/index.js';
 import type { CliIo } from '../src/cli/io.js';
 
 function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
@@ -21,7 +23,9 @@ describe('toolflight CLI', () => {
   it('prints usage and exits 0 for --help', async () => {
     const io = captureIo();
     expect(await runCli(['--help'], io)).toBe(0);
-    expect(io.stdout.join('\n')).toMatch(/demo\s+run a scripted agent/);
+    expect(io.stdout.join('\n')).toMatch(
+      /demo\s+run scripted agents against a live loopback MCP server/,
+    );
   });
 
   it('names an unknown command and exits 2', async () => {
@@ -36,7 +40,8 @@ describe('toolflight CLI', () => {
     expect(io.stderr[0]).toMatch(/toolflight demo: Unknown option '--turbo'/);
   });
 
-  it('runs the demo as a real process: a live timeline, idle true, every call finished', async () => {
+  // A child process that compiles TypeScript as it starts: slow on a loaded machine, not stuck.
+  it('runs the demo as a real process: a loopback server, SDK agents over HTTP, idle true, a recording', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo'], {
       cwd: new URL('..', import.meta.url),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,10 +53,24 @@ describe('toolflight CLI', () => {
     const [code] = (await once(child, 'exit')) as [number];
     expect(stderr).toBe('');
     expect(code).toBe(0);
+    expect(stdout).toMatch(/on http:\/\/127\.0\.0\.1:\d+\/mcp/);
     expect(stdout).toMatch(/waitForIdle\(\{"timeoutMs":5000,"admissionGraceMs":250\}\) -> true/);
-    expect(stdout).toMatch(/observer\.failed\s+tc_3\s+onToolCallResult/);
-    expect(stdout.match(/toolCall\.finished/g)).toHaveLength(5);
-    expect(stdout).toMatch(/tc_4 delete_branch\s+blocked\s+false/);
-    expect(stdout).toMatch(/"inFlight": 0/);
-  });
+    expect(stdout).toMatch(/request\.classified rq_\d+\s+tools\/call/);
+    expect(stdout).toMatch(/observer\.failed\s+tc_\d+\s+onToolCallResult/);
+    expect(stdout.match(/toolCall\.finished/g)).toHaveLength(7);
+    expect(stdout.match(/tc_\d+ delete_branch\s+blocked\s+false/g)).toHaveLength(2);
+    // A cancellation can overtake its call (two POSTs): then the call is cancelled unprepared.
+    expect(stdout).toMatch(/tc_\d+ search\s+cancelled\s+(true|false)/);
+    expect(stdout).toMatch(/tc_\d+ send\s+failed\s+true\s+\d+ ms\s+channel is archived/);
+    expect(stdout).toMatch(/final projection: "demo-run" gen 1 · in flight 0/);
+    const written = /wrote recordings\/demo\.jsonl \((\d+) events\)/.exec(stdout);
+    expect(written).not.toBeNull();
+    const lines = readFileSync(new URL('../recordings/demo.jsonl', import.meta.url), 'utf8')
+      .trimEnd()
+      .split('\n');
+    expect(lines).toHaveLength(Number(written?.[1]));
+    expect(
+      lines.map((line, i) => decodeEvent(line, { source: 'demo.jsonl', line: i + 1 }).seq),
+    ).toEqual(lines.map((_, i) => i + 1));
+  }, 30_000);
 });

@@ -1,91 +1,122 @@
-import { parseArgs } from 'node:util';
+import { setMaxListeners } from 'node:events';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+import { createMemoryStore, createTracker, encodeEvent, type ToolflightEvent } from '../index.js';
 import {
-  createTracker,
-  type ToolArgs,
-  type ToolCallOutcome,
-  type ToolflightEvent,
-  type Tracker,
-} from '../index.js';
+  createLoopbackServer,
+  loopbackClientConfig,
+  type LoopbackServer,
+  type LoopbackTool,
+} from '../mcp/index.js';
 import type { CliIo, Command } from './io.js';
 
 const KEY = 'demo-run';
 const IDLE = { timeoutMs: 5000, admissionGraceMs: 250 };
+const RECORDING = 'recordings/demo.jsonl';
 
-interface Step {
-  readonly toolName: string;
-  readonly args: ToolArgs;
-  /** Milliseconds the tool takes. */
-  readonly ms: number;
-  readonly outcome: ToolCallOutcome;
-  readonly startAfterMs: number;
-}
+const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
 
-/** What the scripted agent does: concurrent calls, a slow one, a failure, a blocked one. */
-const SCRIPT: readonly Step[] = [
+/** Resolves after `ms`, or as soon as the call is aborted (the tool then stops). */
+const work = (ms: number, signal: AbortSignal) =>
+  delay(ms, undefined, { signal }).catch(() => undefined);
+
+/** The host's tools: a fast one, a slow one, one that fails, one for the owner only. */
+const TOOLS: LoopbackTool[] = [
   {
-    toolName: 'search',
-    args: { query: 'open incidents' },
-    ms: 40,
-    outcome: 'completed',
-    startAfterMs: 0,
+    name: 'search',
+    description: 'Search the incident tracker.',
+    inputSchema: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] },
+    run: async ({ query }, { signal }) => {
+      await work(query === 'all logs' ? 2000 : 30, signal);
+      return text(`3 results for ${String(query)}`);
+    },
   },
   {
-    toolName: 'deploy',
-    args: { service: 'api', env: 'prod' },
-    ms: 420,
-    outcome: 'completed',
-    startAfterMs: 10,
+    name: 'deploy',
+    description: 'Deploy a service (slow).',
+    inputSchema: { type: 'object', properties: { service: { type: 'string' } } },
+    run: async ({ service }, { signal }) => {
+      await work(400, signal);
+      return text(`${String(service)} deployed`);
+    },
   },
   {
-    toolName: 'send',
-    args: { to: '#ops', text: 'deploying api' },
-    ms: 60,
-    outcome: 'failed',
-    startAfterMs: 20,
+    name: 'send',
+    description: 'Post to a chat channel.',
+    inputSchema: {
+      type: 'object',
+      properties: { to: { type: 'string' }, text: { type: 'string' } },
+    },
+    run: async ({ to }, { signal }) => {
+      await work(40, signal);
+      if (to === '#ops-archive') return { ...text('channel is archived'), isError: true };
+      return text(`posted to ${String(to)}`);
+    },
   },
   {
-    toolName: 'delete_branch',
-    args: { branch: 'main' },
-    ms: 0,
-    outcome: 'blocked',
-    startAfterMs: 30,
-  },
-  // Arrives after the host started waiting: restarts the quiet window.
-  {
-    toolName: 'send',
-    args: { to: '#ops', text: 'api deployed' },
-    ms: 30,
-    outcome: 'completed',
-    startAfterMs: 520,
+    name: 'delete_branch',
+    description: 'Delete a git branch (owner only).',
+    ownerOnly: true,
+    inputSchema: { type: 'object', properties: { branch: { type: 'string' } } },
+    run: ({ branch }) => text(`deleted ${String(branch)}`),
   },
 ];
 
-/** One agent request carrying one tool call, with the host's hook deciding its final args. */
-async function agentCall(tracker: Tracker, step: Step): Promise<void> {
-  await delay(step.startAfterMs);
-  const request = tracker.requestStarted(KEY);
-  await delay(5); // the body is still uploading: the capture counts as busy
-  tracker.requestClassified(request, { method: 'tools/call' });
-  const call = tracker.toolCallStarted({ request, toolName: step.toolName, args: step.args });
-  if (step.outcome === 'blocked') {
-    tracker.toolCallResult(call, { outcome: 'blocked', isError: true, reason: 'protected branch' });
-  } else {
-    // A beforeToolCall hook stamps an idempotency key into the final arguments.
-    tracker.toolCallPrepared(call, {
-      args: { ...step.args, idempotencyKey: `k-${call?.id ?? ''}` },
-    });
-    await delay(step.ms);
-    const failed = step.outcome === 'failed';
-    tracker.toolCallResult(call, {
-      outcome: step.outcome,
-      isError: failed,
-      ...(failed ? { reason: 'channel is archived' } : { result: { ok: true } }),
-    });
-  }
-  tracker.toolCallFinished(call);
-  tracker.requestFinished(request, { status: 200 });
+/** An SDK client over real HTTP, configured the way an agent CLI would be. */
+async function agent(server: LoopbackServer, owner: boolean): Promise<Client> {
+  const config = loopbackClientConfig(server, { capture: KEY, owner });
+  const entry = config.mcpServers.toolflight!;
+  const expand = (value: string) =>
+    value.replace(/\$\{(\w+)\}/g, (_, name: string) => config.env[name] ?? '');
+  const headers = Object.fromEntries(Object.entries(entry.headers).map(([k, v]) => [k, expand(v)]));
+  const client = new Client({ name: owner ? 'agent' : 'sub-agent', version: '1.0.0' });
+  // The SDK client hands one AbortSignal to every fetch, and undici adds a listener per request
+  // (freed at GC): lift that one signal's listener limit instead of printing a warning.
+  const fetchWithSignal: typeof fetch = (url, init) => {
+    if (init?.signal) setMaxListeners(0, init.signal);
+    return fetch(url, init);
+  };
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(entry.url), {
+      requestInit: { headers },
+      fetch: fetchWithSignal,
+    }),
+  );
+  return client;
+}
+
+/** The scripted agent run: concurrent calls, a failure, two refusals, a cancel, a late call. */
+async function script(owner: Client, sub: Client): Promise<void> {
+  const at = async (ms: number, run: () => Promise<unknown>) => {
+    await delay(ms);
+    await run().catch(() => undefined);
+  };
+  const impatient = new AbortController();
+  await Promise.all([
+    at(0, () => owner.callTool({ name: 'search', arguments: { query: 'open incidents' } })),
+    at(10, () => owner.callTool({ name: 'deploy', arguments: { service: 'api' } })),
+    at(20, () =>
+      owner.callTool({ name: 'send', arguments: { to: '#ops-archive', text: 'deploying' } }),
+    ),
+    at(30, () => sub.callTool({ name: 'delete_branch', arguments: { branch: 'main' } })),
+    at(40, () => owner.callTool({ name: 'delete_branch', arguments: { branch: 'main' } })),
+    at(50, () =>
+      owner.callTool({ name: 'search', arguments: { query: 'all logs' } }, undefined, {
+        signal: impatient.signal,
+      }),
+    ),
+    at(350, () => Promise.resolve(impatient.abort('took too long'))),
+    // Arrives after the host started waiting: it restarts the quiet window.
+    at(560, () =>
+      owner.callTool({ name: 'send', arguments: { to: '#ops', text: 'api deployed' } }),
+    ),
+  ]);
 }
 
 function describe(event: ToolflightEvent): string {
@@ -100,7 +131,7 @@ function describe(event: ToolflightEvent): string {
     case 'request.classified':
       return event.data.method ?? '';
     case 'request.finished':
-      return event.data.status === undefined ? '' : `status ${event.data.status}`;
+      return event.data.status === undefined ? 'connection dropped' : `status ${event.data.status}`;
     case 'observer.failed':
       return `${event.data.hook}: ${event.data.message}`;
     default:
@@ -108,7 +139,16 @@ function describe(event: ToolflightEvent): string {
   }
 }
 
-/** `toolflight demo`: a scripted agent against a live tracker, printed as it happens. */
+interface Row {
+  tool: string;
+  outcome?: string;
+  reason?: string;
+  prepared?: boolean;
+  start: number;
+  end?: number;
+}
+
+/** `toolflight demo`: a scripted agent calls tools on a live loopback MCP server. */
 export const demo: Command = async (args, io: CliIo) => {
   try {
     parseArgs({ args: [...args], options: {} });
@@ -116,39 +156,44 @@ export const demo: Command = async (args, io: CliIo) => {
     io.err(`toolflight demo: ${(error as Error).message}`);
     return 2;
   }
-  const tracker = createTracker();
+  const store = createMemoryStore();
+  const tracker = createTracker({ store });
   const origin = Date.now();
   let waiting = false;
-  const outcomes = new Map<
-    string,
-    { tool: string; outcome?: string; prepared?: boolean; start: number; end?: number }
-  >();
-
-  tracker.subscribe((event) => {
+  const rows = new Map<string, Row>();
+  const stopPrinting = tracker.subscribe((event) => {
     const capture = tracker.capture(KEY);
+    const inFlight = capture?.inFlight ?? 0;
     const idle = !waiting
       ? 'not waiting'
-      : capture && capture.inFlight > 0
+      : inFlight > 0
         ? 'busy'
         : `waiting ${IDLE.admissionGraceMs} ms grace`;
-    const id = event.id ?? '';
     io.out(
-      `${String(event.at - origin).padStart(5)} ms  ${event.type.padEnd(18)} ${id.padEnd(5)} ${describe(event).padEnd(58)} | in flight ${capture?.inFlight ?? 0} · activity ${capture?.activityVersion ?? 0} · idle? ${idle}`,
+      `${String(event.at - origin).padStart(5)} ms  ${event.type.padEnd(18)} ${(event.id ?? '').padEnd(5)} ${describe(event).padEnd(56)} | in flight ${inFlight} · activity ${capture?.activityVersion ?? 0} · idle? ${idle}`,
     );
-    if (event.type === 'toolCall.started') {
-      outcomes.set(event.id, { tool: event.data.toolName, start: event.at });
-    }
-    const row = event.id === undefined ? undefined : outcomes.get(event.id);
-    if (row && event.type === 'toolCall.result') row.outcome = event.data.outcome;
-    if (row && event.type === 'toolCall.finished') {
-      row.prepared = event.data.prepared;
-      row.end = event.at;
-    }
+    if (event.type === 'toolCall.started')
+      rows.set(event.id, { tool: event.data.toolName, start: event.at });
+    const row = event.id === undefined ? undefined : rows.get(event.id);
+    if (row && event.type === 'toolCall.result') Object.assign(row, event.data);
+    if (row && event.type === 'toolCall.finished')
+      Object.assign(row, { prepared: event.data.prepared, end: event.at });
   });
 
-  io.out(
-    `toolflight demo: a scripted agent makes ${SCRIPT.length} tool calls in capture "${KEY}"\n`,
-  );
+  const server = await createLoopbackServer({
+    tracker,
+    tools: TOOLS,
+    hooks: {
+      beforeToolCall: ({ toolName, args: callArgs, call }) => {
+        if (toolName === 'delete_branch' && callArgs.branch === 'main')
+          return { block: 'protected branch' };
+        // Writes get an idempotency key in their final arguments (visible as `prepared`).
+        if (toolName === 'deploy' || toolName === 'send')
+          return { args: { ...callArgs, idempotencyKey: `k-${call?.id ?? ''}` } };
+      },
+    },
+  });
+  io.out(`toolflight demo: two agents call tools on ${server.url}, capture "${KEY}"\n`);
   tracker.beginCapture(KEY, {
     onToolCallResult: (call, result) => {
       // An observer that breaks: the call's outcome is untouched and the failure is logged.
@@ -156,25 +201,45 @@ export const demo: Command = async (args, io: CliIo) => {
         throw new Error(`alerting is down, could not page for ${call.toolName}`);
     },
   });
+  const agents: Client[] = [];
+  let idle: boolean;
+  try {
+    const owner = await agent(server, true);
+    agents.push(owner);
+    const sub = await agent(server, false);
+    agents.push(sub);
+    const run = script(owner, sub);
+    // The host waits once the first burst is out, as a gateway does when the agent CLI exits.
+    await delay(520);
+    waiting = true;
+    const waitStart = Date.now();
+    idle = await tracker.waitForIdle(KEY, IDLE);
+    io.out(`\nwaitForIdle(${JSON.stringify(IDLE)}) -> ${idle} after ${Date.now() - waitStart} ms`);
+    await run;
+  } finally {
+    // Whatever happened, nothing may keep the process alive.
+    await Promise.all(agents.map((client) => client.close()));
+    await server.close();
+  }
 
-  const agent = Promise.all(SCRIPT.map((step) => agentCall(tracker, step)));
-  // The host waits for idle once the first burst is out, as a gateway does when the CLI exits.
-  await delay(480);
-  waiting = true;
-  const waitStart = Date.now();
-  const idle = await tracker.waitForIdle(KEY, IDLE);
-  await agent;
-  io.out(`\nwaitForIdle(${JSON.stringify(IDLE)}) -> ${idle} after ${Date.now() - waitStart} ms`);
-
-  io.out(`\n${'tool call'.padEnd(22)}${'outcome'.padEnd(12)}${'prepared'.padEnd(10)}duration`);
-  for (const [id, row] of outcomes) {
+  io.out(
+    `\n${'tool call'.padEnd(22)}${'outcome'.padEnd(11)}${'prepared'.padEnd(10)}${'duration'.padEnd(10)}reason`,
+  );
+  for (const [id, row] of rows) {
     const duration = row.end === undefined ? '-' : `${row.end - row.start} ms`;
     io.out(
-      `${`${id} ${row.tool}`.padEnd(22)}${(row.outcome ?? '-').padEnd(12)}${String(row.prepared).padEnd(10)}${duration}`,
+      `${`${id} ${row.tool}`.padEnd(22)}${(row.outcome ?? '-').padEnd(11)}${String(row.prepared).padEnd(10)}${duration.padEnd(10)}${row.reason ?? ''}`,
     );
   }
-  io.out('\nfinal projection:');
-  io.out(JSON.stringify(tracker.snapshot(), null, 2));
+  const final = tracker.capture(KEY);
+  io.out(
+    `\nfinal projection: "${KEY}" gen ${final?.gen} · in flight ${final?.inFlight} · activity ${final?.activityVersion}`,
+  );
+  stopPrinting();
   tracker.clearCapture(KEY);
+  const events = [...store.read()];
+  await mkdir(dirname(RECORDING), { recursive: true });
+  await writeFile(RECORDING, events.map(encodeEvent).join('\n') + '\n');
+  io.out(`wrote ${RECORDING} (${events.length} events)`);
   return idle ? 0 : 1;
 };

@@ -13,7 +13,7 @@ import { processIo, type CliIo, type Command } from './io.js';
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   demo: {
     run: demo,
-    summary: 'run a scripted agent against a live tracker and print its timeline',
+    summary: 'run scripted agents against a live loopback MCP server and print the timeline',
   },
   replay: {
     run: replay,

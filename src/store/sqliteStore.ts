@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 
 import { ToolflightError } from '../errors.js';
-import { decodeEvent, encodeEvent } from '../events/codec.js';
+import { DecodeError, decodeEvent, encodeEvent } from '../events/codec.js';
 import type { ToolflightEvent } from '../events/types.js';
 import type { EventStore } from './EventStore.js';
 import { StoreListeners } from './listeners.js';
@@ -119,7 +119,7 @@ function* readSqliteRows(
     try {
       yield decodeEvent(String(line), { source: path, line: Number(seq) });
     } catch (error) {
-      if (!options.onProblem || !(error instanceof ToolflightError)) throw error;
+      if (!options.onProblem || !(error instanceof DecodeError)) throw error;
       options.onProblem({
         source: path,
         line: Number(seq),

@@ -1,0 +1,25 @@
+// toolflight/mcp: the loopback MCP server an agent host embeds, tracked by a toolflight tracker.
+// Nothing here starts at import time.
+export { createLoopbackServer } from './createLoopbackServer.js';
+export { closeLoopbackServer, ensureLoopbackServer } from './sharedLoopbackServer.js';
+export {
+  loopbackClientConfig,
+  type HttpServerEntry,
+  type LoopbackClientConfig,
+  type LoopbackClientOptions,
+} from './loopbackClientConfig.js';
+export { LoopbackError, type LoopbackErrorCode } from './LoopbackError.js';
+export {
+  CAPTURE_HEADER,
+  MCP_PATH,
+  type BeforeToolCallHook,
+  type LoopbackHooks,
+  type LoopbackLimits,
+  type LoopbackLogger,
+  type LoopbackRole,
+  type LoopbackServer,
+  type LoopbackServerOptions,
+  type LoopbackTool,
+  type ToolCallContext,
+  type ToolCallDecision,
+} from './LoopbackServer.js';

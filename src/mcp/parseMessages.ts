@@ -1,0 +1,57 @@
+// @internal Parse a POST body into JSON-RPC messages, with the error codes JSON-RPC 2.0 defines.
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+import { RpcCode } from './httpReplies.js';
+
+/** A body as JSON-RPC: the value to hand to the SDK and its methods, or the error to answer. */
+export type ParsedMessages =
+  | {
+      readonly ok: true;
+      /** The parsed value, as sent (one message or a batch), for the SDK's `parsedBody`. */
+      readonly body: JSONRPCMessage | JSONRPCMessage[];
+      /** The methods of the requests and notifications, in order; `,`-joined for a batch. */
+      readonly method: string | undefined;
+    }
+  | { readonly ok: false; readonly code: number; readonly message: string };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Parse `text`. Not JSON: -32700. Not a JSON-RPC message, an empty batch (`[]`), or a batch
+ * with an entry that is not a message object: -32600 for the whole body. Each message is checked
+ * with the SDK's own schema, so what passes here is what the SDK accepts.
+ */
+export function parseMessages(text: string): ParsedMessages {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, code: RpcCode.parse, message: 'Parse error: the body is not valid JSON' };
+  }
+  const entries = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (entries.length === 0) {
+    return {
+      ok: false,
+      code: RpcCode.invalidRequest,
+      message: 'Invalid Request: an empty batch ([]) is not a JSON-RPC request',
+    };
+  }
+  const methods: string[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const where = Array.isArray(value) ? `batch entry ${index}` : 'the body';
+    if (!isObject(entry) || !JSONRPCMessageSchema.safeParse(entry).success) {
+      return {
+        ok: false,
+        code: RpcCode.invalidRequest,
+        message: `Invalid Request: ${where} is not a JSON-RPC 2.0 message object`,
+      };
+    }
+    if (typeof entry.method === 'string') methods.push(entry.method);
+  }
+  return {
+    ok: true,
+    body: value as JSONRPCMessage | JSONRPCMessage[],
+    method: methods.length === 0 ? undefined : methods.join(','),
+  };
+}

@@ -1,0 +1,57 @@
+// @internal Read a request body under a size limit and a deadline, without trusting the peer.
+import type { IncomingMessage } from 'node:http';
+
+/** A body read: its text, or why there is none. */
+export type BodyRead =
+  | { readonly kind: 'body'; readonly text: string }
+  | { readonly kind: 'too_large' }
+  | { readonly kind: 'timed_out' }
+  /** The peer went away (or the stream failed) before the body was complete. */
+  | { readonly kind: 'closed' };
+
+const TOO_LARGE: BodyRead = { kind: 'too_large' };
+const TIMED_OUT: BodyRead = { kind: 'timed_out' };
+const CLOSED: BodyRead = { kind: 'closed' };
+
+/**
+ * Read the whole body of `req`. A declared `Content-Length` over `maxBytes` is refused without
+ * reading; otherwise reading stops as soon as more than `maxBytes` arrived. The whole body must
+ * arrive within `timeoutMs` (a stalled or trickling upload gets `timed_out`).
+ */
+export function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  timeoutMs: number,
+): Promise<BodyRead> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) return Promise.resolve(TOO_LARGE);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const settle = (read: BodyRead): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onClose);
+      req.off('close', onClose);
+      // Stop pulling bytes we will not use; the reply closes the connection.
+      if (read.kind !== 'body') req.pause();
+      resolve(read);
+    };
+    const onData = (chunk: Buffer): void => {
+      received += chunk.length;
+      if (received > maxBytes) settle(TOO_LARGE);
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      const buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+      settle({ kind: 'body', text: buffer.toString('utf8') });
+    };
+    const onClose = (): void => settle(CLOSED);
+    const timer = setTimeout(() => settle(TIMED_OUT), timeoutMs);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onClose);
+    req.on('close', onClose);
+  });
+}

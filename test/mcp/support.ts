@@ -1,0 +1,243 @@
+// Test support for the loopback server: a tracker with its whole log, a server on a real socket,
+// SDK clients as agents, raw HTTP for what an SDK client would never send, and waits on events.
+import { setMaxListeners } from 'node:events';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { filter, firstValueFrom } from 'rxjs';
+import { afterEach } from 'vitest';
+
+import {
+  createMemoryStore,
+  createTracker,
+  type CaptureSnapshot,
+  type ToolCallResult,
+  type ToolflightEvent,
+  type Tracker,
+} from '../../src/index.js';
+import {
+  CAPTURE_HEADER,
+  createLoopbackServer,
+  type LoopbackRole,
+  type LoopbackServer,
+  type LoopbackServerOptions,
+  type LoopbackTool,
+} from '../../src/mcp/index.js';
+
+/** A tool that answers with its arguments as JSON text. */
+export const echoTool: LoopbackTool = {
+  name: 'echo',
+  description: 'Answers with its arguments.',
+  inputSchema: { type: 'object', properties: { text: { type: 'string' } } },
+  run: (args) => ({ content: [{ type: 'text', text: JSON.stringify(args) }] }),
+};
+
+/**
+ * A tool whose calls wait until the test releases them; `started` resolves with each call's
+ * signal as soon as the tool runs.
+ */
+export function gateTool(name = 'gate'): LoopbackTool & {
+  readonly started: () => Promise<AbortSignal>;
+  readonly release: (text?: string) => void;
+} {
+  const waiting: ((signal: AbortSignal) => void)[] = [];
+  const runs: AbortSignal[] = [];
+  const releases: ((text: string) => void)[] = [];
+  return {
+    name,
+    inputSchema: { type: 'object' },
+    run: (_args, { signal }) => {
+      const waiter = waiting.shift();
+      if (waiter) waiter(signal);
+      else runs.push(signal);
+      return new Promise((resolve) =>
+        releases.push((text) => resolve({ content: [{ type: 'text', text }] })),
+      );
+    },
+    started: () => {
+      const signal = runs.shift();
+      return signal ? Promise.resolve(signal) : new Promise((resolve) => waiting.push(resolve));
+    },
+    release: (text = 'released') => releases.shift()?.(text),
+  };
+}
+
+/** A loopback server with a tracker that keeps its whole log; closed after each test. */
+export interface Harness {
+  readonly tracker: Tracker;
+  readonly server: LoopbackServer;
+  /** Every event so far. */
+  readonly events: () => ToolflightEvent[];
+  /** The events of one capture as `type id` strings, without `capture.begun`. */
+  readonly timeline: (capture: string) => string[];
+  /** An SDK client connected as an agent of `capture` with the role's token. */
+  readonly connect: (options?: { capture?: string; role?: LoopbackRole }) => Promise<Client>;
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  const pending = cleanups.splice(0).reverse();
+  for (const cleanup of pending) await cleanup();
+});
+
+/** Run `cleanup` after the current test, whatever happens. */
+export function onCleanup(cleanup: () => Promise<unknown>): void {
+  cleanups.push(cleanup);
+}
+
+/** Start a loopback server (tools default to `echo`) with capture `run-1` begun. */
+export async function startHarness(
+  options: Partial<Omit<LoopbackServerOptions, 'tracker'>> = {},
+  trackerOptions: Omit<NonNullable<Parameters<typeof createTracker>[0]>, 'store'> = {},
+): Promise<Harness> {
+  const store = createMemoryStore();
+  const tracker = createTracker({ store, ...trackerOptions });
+  tracker.beginCapture('run-1');
+  const server = await createLoopbackServer({ tools: [echoTool], ...options, tracker });
+  onCleanup(() => server.close());
+  const events = (): ToolflightEvent[] => [...store.read()];
+  return {
+    tracker,
+    server,
+    events,
+    timeline: (capture) =>
+      events()
+        .filter((event) => event.capture === capture && event.type !== 'capture.begun')
+        .map((event) => `${event.type} ${event.id ?? ''}`.trim()),
+    connect: async ({ capture = 'run-1', role = 'owner' } = {}) => {
+      const client = new Client({ name: 'test-agent', version: '1.0.0' });
+      await client.connect(clientTransport(server, role, capture));
+      onCleanup(() => client.close());
+      return client;
+    },
+  };
+}
+
+/**
+ * The SDK's Streamable HTTP client transport with a token and a capture key. The SDK hands one
+ * long-lived AbortSignal to every fetch and undici adds a listener per request, so a busy test
+ * client would print MaxListenersExceededWarning: lift the limit on that one signal.
+ */
+export function clientTransport(
+  server: LoopbackServer,
+  role: LoopbackRole,
+  capture: string | undefined,
+  onFetch?: (method: string, response: Response) => void,
+): StreamableHTTPClientTransport {
+  const headers: Record<string, string> = { Authorization: `Bearer ${server.token(role)}` };
+  if (capture !== undefined) headers[CAPTURE_HEADER] = capture;
+  return new StreamableHTTPClientTransport(new URL(server.url), {
+    requestInit: { headers },
+    fetch: async (url, init) => {
+      if (init?.signal) setMaxListeners(0, init.signal);
+      const response = await fetch(url, init);
+      onFetch?.(init?.method ?? 'GET', response);
+      return response;
+    },
+  });
+}
+
+/** Resolves once nothing is in flight in the capture (at once if nothing is). */
+export const settled = (h: { readonly tracker: Tracker }, capture = 'run-1') =>
+  until(h.tracker, capture, (snapshot) => snapshot?.inFlight === 0);
+
+/** The recorded result of the first call of `toolName`; throws when there is none. */
+export function resultOf(events: ToolflightEvent[], toolName: string): ToolCallResult['data'] {
+  const started = events.find(
+    (event) => event.type === 'toolCall.started' && event.data.toolName === toolName,
+  );
+  const result = events.find(
+    (event): event is ToolCallResult =>
+      event.type === 'toolCall.result' && event.id === started?.id,
+  );
+  if (!result) throw new Error(`no result recorded for ${toolName}`);
+  return result.data;
+}
+
+/** The next event that matches, from now on. Subscribe before causing it. */
+export function nextEvent(
+  tracker: Tracker,
+  match: (event: ToolflightEvent) => boolean,
+): Promise<ToolflightEvent> {
+  return firstValueFrom(tracker.events$.pipe(filter(match)));
+}
+
+/** Resolves once the capture's projection satisfies `holds` (checked now and after each event). */
+export function until(
+  tracker: Tracker,
+  capture: string,
+  holds: (snapshot: CaptureSnapshot | undefined) => boolean,
+): Promise<CaptureSnapshot | undefined> {
+  return firstValueFrom(tracker.capture$(capture).pipe(filter(holds)));
+}
+
+/** A raw HTTP exchange's outcome. */
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+  /** The parsed body when it is JSON. */
+  readonly json: unknown;
+  /** The response itself, for waiting on its socket. */
+  readonly message: IncomingMessage;
+}
+
+/** Headers of an authenticated JSON-RPC POST as an SDK client sends them. */
+export function rpcHeaders(
+  server: LoopbackServer,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    Authorization: `Bearer ${server.token('owner')}`,
+    'Content-Type': 'application/json',
+    Accept: 'application/json, text/event-stream',
+    [CAPTURE_HEADER]: 'run-1',
+    ...extra,
+  };
+}
+
+/** Send one raw request (no keep-alive agent) and read the whole response. */
+export function raw(
+  server: LoopbackServer,
+  options: {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  },
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: server.host,
+        port: server.port,
+        method: options.method ?? 'POST',
+        path: options.path ?? '/mcp',
+        headers: options.headers ?? rpcHeaders(server),
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, message: res });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** A JSON-RPC `tools/call` request body. */
+export const toolsCall = (name: string, args: unknown = {}, id: number | string = 1) =>
+  JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
