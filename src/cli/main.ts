@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ToolflightError } from '../errors.js';
 import { demo } from './demo.js';
 import { diagrams } from './diagrams.js';
+import { proxy } from './proxy.js';
 import { replay } from './replay.js';
 import { verify } from './verify.js';
 import { processIo, type CliIo, type Command } from './io.js';
@@ -21,6 +22,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
       'print a recording as a timeline and its final projection (--until, --capture, --json)',
   },
   verify: { run: verify, summary: 'check every event of a recording against the machines' },
+  proxy: {
+    run: proxy,
+    summary: 'a tracked MCP endpoint in front of --upstream URL or -- COMMAND ARGS (until Ctrl-C)',
+  },
   diagrams: {
     run: diagrams,
     summary: 'print the machines as Mermaid diagrams (--out DIR writes them, --check compares)',

@@ -1,12 +1,6 @@
 // @internal The owner and non-owner bearer tokens of one loopback server.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-
+import { digestOf, mintSecret, presentedDigest, sameDigest } from './bearerSecret.js';
 import type { LoopbackRole } from './LoopbackServer.js';
-
-const TOKEN_BYTES = 32;
-const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
-
-const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 /**
  * Two random tokens minted when a server starts, matched in constant time.
@@ -22,10 +16,10 @@ export class BearerTokens {
   readonly #nonOwnerDigest: Buffer;
 
   constructor() {
-    this.#owner = randomBytes(TOKEN_BYTES).toString('base64url');
-    this.#nonOwner = randomBytes(TOKEN_BYTES).toString('base64url');
-    this.#ownerDigest = digest(this.#owner);
-    this.#nonOwnerDigest = digest(this.#nonOwner);
+    this.#owner = mintSecret();
+    this.#nonOwner = mintSecret();
+    this.#ownerDigest = digestOf(this.#owner);
+    this.#nonOwnerDigest = digestOf(this.#nonOwner);
   }
 
   /** The token of a role; undefined once forgotten. */
@@ -35,12 +29,11 @@ export class BearerTokens {
 
   /** The role whose token an `Authorization` header carries, or undefined. */
   match(authorization: string | undefined): LoopbackRole | undefined {
-    if (this.#owner === undefined || authorization === undefined) return undefined;
-    const presented = BEARER.exec(authorization)?.[1];
-    if (presented === undefined) return undefined;
-    const hash = digest(presented);
-    const owner = timingSafeEqual(hash, this.#ownerDigest);
-    const nonOwner = timingSafeEqual(hash, this.#nonOwnerDigest);
+    if (this.#owner === undefined) return undefined;
+    const hash = presentedDigest(authorization);
+    if (hash === undefined) return undefined;
+    const owner = sameDigest(hash, this.#ownerDigest);
+    const nonOwner = sameDigest(hash, this.#nonOwnerDigest);
     return owner ? 'owner' : nonOwner ? 'non-owner' : undefined;
   }
 

@@ -23,3 +23,18 @@ export {
   type ToolCallContext,
   type ToolCallDecision,
 } from './LoopbackServer.js';
+export { createProxy } from './proxy/createProxy.js';
+export { hideTools } from './proxy/narrowTools.js';
+export { ProxyError, type ProxyErrorCode } from './proxy/ProxyError.js';
+export type {
+  HttpUpstream,
+  Narrower,
+  Proxy,
+  ProxyBackoff,
+  ProxyNotice,
+  ProxyOptions,
+  ProxyUpstream,
+  StdioUpstream,
+  UnreachableCall,
+  UpstreamState,
+} from './proxy/Proxy.js';

@@ -1,0 +1,192 @@
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+
+import { asyncScheduler, Subject } from 'rxjs';
+
+import { BearerSecret } from '../bearerSecret.js';
+import { allowedHosts, replyError } from '../httpReplies.js';
+import { MCP_PATH } from '../LoopbackServer.js';
+import { AgentStreams } from './agentStreams.js';
+import type { Proxy, ProxyNotice, ProxyOptions } from './Proxy.js';
+import { ProxyError } from './ProxyError.js';
+import { serveAgent, type AgentDeps } from './serveAgent.js';
+import { ToolCatalog } from './toolCatalog.js';
+import { isHttpUpstream } from './upstreamTransport.js';
+import { UpstreamLink } from './upstreamLink.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const BODY_TIMEOUT_MS = 30_000;
+const LIST_CHANGED = { jsonrpc: '2.0', method: 'notifications/tools/list_changed' } as const;
+
+function checkOptions(options: ProxyOptions<unknown>): void {
+  if (typeof options.tracker?.requestStarted !== 'function') {
+    throw new ProxyError('invalid_option', 'options.tracker is required: pass createTracker()');
+  }
+  const upstream = options.upstream as unknown as Record<string, unknown> | undefined;
+  const http = typeof upstream?.url === 'string';
+  if (!http && typeof upstream?.command !== 'string') {
+    throw new ProxyError(
+      'invalid_option',
+      'options.upstream must be { url } (Streamable HTTP) or { command, args } (a stdio server)',
+    );
+  }
+  if (http && !URL.canParse(upstream.url as string)) {
+    throw new ProxyError('invalid_option', `upstream.url is not a URL: ${String(upstream.url)}`);
+  }
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ProxyError('invalid_option', `port must be an integer 0..65535, got ${String(port)}`);
+  }
+  const secret = options.auth?.secret;
+  if (
+    secret !== undefined &&
+    (typeof secret !== 'string' || secret.length < 16 || /\s/.test(secret))
+  ) {
+    throw new ProxyError(
+      'invalid_option',
+      'auth.secret must be at least 16 characters without spaces: leave it out to mint one',
+    );
+  }
+}
+
+/**
+ * Start an MCP proxy on 127.0.0.1: agents connect to it with its secret; it forwards to the
+ * upstream (Streamable HTTP or a stdio process), tracks every request and tool call, narrows
+ * `tools/list`, and keeps serving the last good list while the upstream is away.
+ *
+ * @example
+ * const proxy = await createProxy({ tracker, upstream: { url, getToken: () => vault.token() } });
+ * agent.connect(proxy.url, { Authorization: `Bearer ${proxy.secret}` });
+ */
+export async function createProxy<C = undefined>(options: ProxyOptions<C>): Promise<Proxy<C>> {
+  checkOptions(options as ProxyOptions<unknown>);
+  const { tracker, logger } = options;
+  const notices = new Subject<ProxyNotice>();
+  const notice = (value: ProxyNotice): void => notices.next(value);
+  const streams = new AgentStreams(logger);
+  // The link and the catalog need each other: the link asks for a fresh list when it comes up.
+  const late: { catalog?: ToolCatalog<C> } = {};
+  const refreshQuietly = (): void =>
+    void late.catalog
+      ?.refresh()
+      .catch((error: unknown) => logger?.warn(`tools/list: ${String(error)}`));
+  const link = new UpstreamLink({
+    upstream: options.upstream,
+    scheduler: options.scheduler ?? asyncScheduler,
+    random: options.random ?? Math.random,
+    backoff: options.backoff,
+    notice,
+    onUp: refreshQuietly,
+    onServerMessage: (message, session) => {
+      if ('id' in message) {
+        // Requests from the upstream (ping, sampling, roots): the proxy answers them itself.
+        const answer =
+          message.method === 'ping'
+            ? { jsonrpc: '2.0' as const, id: message.id, result: {} }
+            : {
+                jsonrpc: '2.0' as const,
+                id: message.id,
+                error: { code: -32601, message: `the proxy does not relay ${message.method}` },
+              };
+        void session.reply(answer).catch(() => undefined);
+      } else if (message.method === 'notifications/tools/list_changed') refreshQuietly();
+      else streams.broadcast(message);
+    },
+  });
+  const catalog = new ToolCatalog<C>(link, options.narrow, options.context as C, notice, (error) =>
+    logger?.warn(`the narrow function threw, so no tool is visible: ${String(error)}`),
+  );
+  late.catalog = catalog;
+  const listChanged = catalog.listChanged$.subscribe(() => streams.broadcast(LIST_CHANGED));
+  const secret = new BearerSecret(options.auth?.secret);
+  const hosts = new Set<string>();
+  const deps: AgentDeps = {
+    tracker,
+    link,
+    catalog: catalog as unknown as ToolCatalog<unknown>,
+    onUnreachable: options.onUnreachable,
+    logger,
+    secret,
+    hosts,
+    streams,
+    maxBodyBytes: options.limits?.maxBodyBytes ?? MAX_BODY_BYTES,
+    bodyTimeoutMs: options.limits?.bodyTimeoutMs ?? BODY_TIMEOUT_MS,
+  };
+  const open = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    open.add(res);
+    res.once('close', () => open.delete(res));
+    serveAgent(deps, req, res).catch((error: unknown) => {
+      logger?.warn(`proxy request failed: ${String(error)}`);
+      if (!res.headersSent) replyError(res, 500, -32603, 'Internal error', { close: true });
+      else res.destroy();
+    });
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', (error) =>
+      reject(
+        new ProxyError(
+          'listen_failed',
+          `cannot listen on 127.0.0.1:${options.port ?? 0} (${error.message}): free the port or pass port 0`,
+          { cause: error },
+        ),
+      ),
+    );
+    server.listen({ port: options.port ?? 0, host: '127.0.0.1', exclusive: true }, () => {
+      const bound = server.address();
+      resolve(typeof bound === 'object' && bound ? bound.port : 0);
+    });
+  });
+  for (const allowed of allowedHosts('127.0.0.1', port)) hosts.add(allowed);
+  // An HTTP upstream is cheap to reach: connect now, so the first agent sees a warm catalog.
+  if (isHttpUpstream(options.upstream)) void link.ensure().catch(() => undefined);
+
+  let closing: Promise<void> | undefined;
+  const current = catalog;
+  return {
+    url: `http://127.0.0.1:${port}${MCP_PATH}`,
+    port,
+    get secret() {
+      const value = secret.value;
+      if (value === undefined)
+        throw new ProxyError('proxy_closed', 'this proxy is closed and forgot its secret');
+      return value;
+    },
+    tracker,
+    notices$: notices.asObservable(),
+    listChanged$: current.listChanged$,
+    upstreamState: () => link.state,
+    visibleTools: () => current.visible(),
+    setContext(context) {
+      if (closing)
+        throw new ProxyError(
+          'proxy_closed',
+          'this proxy is closed: set the context on its replacement',
+        );
+      notice({ type: 'context.changed', data: { context } });
+      current.setContext(context);
+    },
+    async refreshTools() {
+      // A rotated token may be what the upstream was waiting for: do not wait for the backoff.
+      link.retryNow();
+      const listing = await current.refresh();
+      return listing.kind === 'tools' ? listing.tools : current.visible();
+    },
+    openStreams: () => streams.size,
+    close() {
+      closing ??= (async () => {
+        secret.forget();
+        listChanged.unsubscribe();
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await streams.closeAll();
+        await link.close();
+        const dropped = [...open].map((res) => once(res, 'close'));
+        server.closeAllConnections();
+        await Promise.all([stopped, ...dropped]);
+        current.complete();
+        notices.complete();
+      })();
+      return closing;
+    },
+  };
+}

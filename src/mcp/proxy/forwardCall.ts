@@ -1,0 +1,117 @@
+// @internal One `tools/call` through the proxy, tracked like the loopback server's: started,
+// prepared when it leaves for the upstream, its result with an outcome, finished.
+import {
+  CallToolRequestSchema,
+  CallToolResultSchema,
+  type CallToolResult,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+
+import type { RequestHandle, ToolArgs, ToolCallOutcome, Tracker } from '../../index.js';
+import type { LoopbackLogger } from '../LoopbackServer.js';
+import type { ProxyOptions } from './Proxy.js';
+import { answerOf, rpcError, UNREACHABLE } from './rpcAnswers.js';
+import type { ToolCatalog } from './toolCatalog.js';
+import type { UpstreamLink } from './upstreamLink.js';
+import type { AgentRoute } from './upstreamSession.js';
+
+/** What every forwarded call of one proxy shares. */
+export interface CallDeps {
+  readonly tracker: Tracker;
+  readonly link: UpstreamLink;
+  readonly catalog: ToolCatalog<unknown>;
+  readonly onUnreachable: ProxyOptions<unknown>['onUnreachable'];
+  readonly logger: LoopbackLogger | undefined;
+}
+
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+/** The first text of an `isError` result, as the recorded reason. */
+function firstText(result: CallToolResult): string | undefined {
+  const text = result.content.find((item) => item.type === 'text');
+  return text?.type === 'text' ? text.text.slice(0, 500) : undefined;
+}
+
+/**
+ * Forward `request` and answer with what the upstream said, verbatim (id restored). A call the
+ * upstream cannot take gets the outbox seam's result, or -32002 with the reason.
+ */
+export async function forwardCall(
+  deps: CallDeps,
+  request: JSONRPCRequest,
+  handle: RequestHandle | undefined,
+  route: AgentRoute,
+): Promise<JSONRPCMessage> {
+  const { tracker, logger } = deps;
+  const safely = (what: string, command: () => unknown): void => {
+    try {
+      command();
+    } catch (error) {
+      logger?.warn(`toolflight could not record ${what}: ${messageOf(error)}`);
+    }
+  };
+  const checked = CallToolRequestSchema.safeParse(request);
+  if (!checked.success) {
+    return rpcError(
+      request.id,
+      -32602,
+      'Invalid params: tools/call needs a string "name" and "arguments" that is a JSON object',
+    );
+  }
+  const toolName = checked.data.params.name;
+  const args: ToolArgs = checked.data.params.arguments ?? {};
+  const call = tracker.toolCallStarted({ request: handle, toolName, args });
+  const record = (outcome: ToolCallOutcome, isError: boolean, result?: unknown, reason?: string) =>
+    safely('a tool call result', () =>
+      tracker.toolCallResult(call, { outcome, isError, result, reason }),
+    );
+  try {
+    safely('a prepared tool call', () => tracker.toolCallPrepared(call, { args }));
+    const outcome = await deps.link.forward(request, route);
+    if (outcome.kind === 'answer') {
+      const message = outcome.message;
+      if ('error' in message) {
+        record('failed', true, undefined, message.error.message);
+      } else if ('result' in message) {
+        const result = CallToolResultSchema.safeParse(message.result);
+        if (!result.success) record('failed', true, message.result, 'invalid CallToolResult');
+        else if (result.data.isError === true) {
+          record('failed', true, result.data, firstText(result.data));
+        } else record('completed', false, result.data);
+      }
+      return message;
+    }
+    if (outcome.kind === 'unreachable') {
+      const tool = deps.catalog.upstreamTool(toolName);
+      const queued = await deps.onUnreachable?.({ toolName, args, tool, reason: outcome.reason });
+      if (queued !== undefined) {
+        record(
+          'completed',
+          queued.isError === true,
+          queued,
+          `upstream unreachable: ${outcome.reason}`,
+        );
+        return { jsonrpc: '2.0', id: request.id, result: queued };
+      }
+      const reason = `upstream unreachable: ${outcome.reason}`;
+      record(outcome.unknown ? 'unknown' : 'failed', true, undefined, reason);
+      return rpcError(request.id, UNREACHABLE, reason, {
+        outcome: outcome.unknown ? 'unknown' : 'not_sent',
+      });
+    }
+    const answer = answerOf(request.id, outcome);
+    if (outcome.kind === 'cancelled') {
+      record(outcome.gone ? 'unknown' : 'cancelled', true, undefined, outcome.reason);
+      return answer;
+    }
+    record('failed', true, undefined, 'error' in answer ? answer.error.message : undefined);
+    return answer;
+  } catch (error) {
+    record('failed', true, undefined, messageOf(error));
+    return rpcError(request.id, -32603, `Internal error: ${messageOf(error)}`);
+  } finally {
+    safely('a finished tool call', () => tracker.toolCallFinished(call));
+  }
+}

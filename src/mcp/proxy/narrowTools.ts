@@ -1,0 +1,52 @@
+// @internal Narrow-never-widen, the visible names and the catalog fingerprint: pure functions.
+import { createHash } from 'node:crypto';
+
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+
+import type { Narrower } from './Proxy.js';
+
+/**
+ * The tools `narrow` lets through, as the upstream defined them and in the upstream's order.
+ * A narrower that invents a tool, renames one or rewrites a definition widens nothing: only
+ * names the upstream listed count, and their definitions come from the upstream.
+ */
+export function narrowTools<C>(
+  upstream: readonly Tool[],
+  narrow: Narrower<C> | undefined,
+  context: C,
+): readonly Tool[] {
+  if (narrow === undefined) return upstream;
+  const chosen = new Set<string>();
+  for (const tool of narrow(upstream, context)) {
+    if (typeof tool?.name === 'string') chosen.add(tool.name);
+  }
+  return upstream.filter((tool) => chosen.has(tool.name));
+}
+
+/** The sorted names of a tool list, joined: equal exactly when the visible sets are equal. */
+export const visibleKey = (tools: readonly Tool[]): string =>
+  JSON.stringify(tools.map((tool) => tool.name).sort());
+
+/** A stable fingerprint of a listed catalog (sha256 of its JSON, first 16 hex digits). */
+export const fingerprintOf = (tools: readonly Tool[]): string =>
+  createHash('sha256').update(JSON.stringify(tools)).digest('hex').slice(0, 16);
+
+const escapeRegExp = (text: string): string => text.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+
+/** A pattern with `*` (any run) and `?` (one character) as a whole-name matcher. */
+export function wildcard(pattern: string): RegExp {
+  const body = escapeRegExp(pattern).replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * A narrower that hides tools whose names match any pattern (`*` and `?` wildcards), whatever
+ * the context: the CLI's `--hide`.
+ *
+ * @example
+ * await createProxy({ tracker, upstream, narrow: hideTools(['delete_*', 'admin']) });
+ */
+export function hideTools(patterns: readonly string[]): Narrower<unknown> {
+  const matchers = patterns.map(wildcard);
+  return (tools) => tools.filter((tool) => !matchers.some((re) => re.test(tool.name)));
+}

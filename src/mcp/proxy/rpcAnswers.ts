@@ -1,0 +1,74 @@
+// @internal JSON-RPC answers the proxy makes itself, and an upstream outcome as an answer.
+import type {
+  JSONRPCErrorResponse,
+  JSONRPCMessage,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+
+import type { Forwarded } from './upstreamSession.js';
+
+/** The code of "the upstream cannot be reached"; `data.outcome` says whether it may have run. */
+export const UNREACHABLE = -32002;
+
+/** A JSON-RPC error response. */
+export const rpcError = (
+  id: RequestId,
+  code: number,
+  message: string,
+  data?: unknown,
+): JSONRPCErrorResponse => ({
+  jsonrpc: '2.0',
+  id,
+  error: data === undefined ? { code, message } : { code, message, data },
+});
+
+const upstreamError = (
+  text: string,
+): { code: number; message: string; data?: unknown } | undefined => {
+  try {
+    const parsed = JSON.parse(text) as {
+      error?: { code?: unknown; message?: unknown; data?: unknown };
+    };
+    const error = parsed.error;
+    if (typeof error?.code === 'number' && typeof error.message === 'string') {
+      return {
+        code: error.code,
+        message: error.message,
+        ...(error.data === undefined ? {} : { data: error.data }),
+      };
+    }
+  } catch {
+    // not JSON: described below
+  }
+  return undefined;
+};
+
+/** What the agent gets for an upstream outcome: the answer itself, or an error that says why. */
+export function answerOf(id: RequestId, outcome: Forwarded): JSONRPCMessage {
+  switch (outcome.kind) {
+    case 'answer':
+      return outcome.message;
+    case 'refused': {
+      const { status, text } = outcome.refusal;
+      const error = upstreamError(text);
+      return error !== undefined
+        ? { jsonrpc: '2.0', id, error }
+        : rpcError(
+            id,
+            -32000,
+            `the upstream refused the request: HTTP ${status} ${text.slice(0, 500)}`.trim(),
+            { status },
+          );
+    }
+    case 'session_gone':
+      return rpcError(id, UNREACHABLE, 'upstream unreachable: the upstream lost the session', {
+        outcome: 'not_sent',
+      });
+    case 'cancelled':
+      return rpcError(id, -32800, `Request cancelled: ${outcome.reason}`);
+    case 'unreachable':
+      return rpcError(id, UNREACHABLE, `upstream unreachable: ${outcome.reason}`, {
+        outcome: outcome.unknown ? 'unknown' : 'not_sent',
+      });
+  }
+}

@@ -1,0 +1,146 @@
+// @internal One HTTP request from an agent: the loopback server's checks and auth, admission
+// to the tracker before the body is read, then each message answered through an SDK transport.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  isJSONRPCRequest,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/sdk/types.js';
+
+import type { RequestHandle } from '../../index.js';
+
+import type { BearerSecret } from '../bearerSecret.js';
+import { admitRequest, readRpcBody, type BodyLimits } from '../httpGate.js';
+import { CAPTURE_HEADER, MCP_PATH } from '../LoopbackServer.js';
+import type { AgentStreams } from './agentStreams.js';
+import { answerAgent } from './answerAgent.js';
+import type { CallDeps } from './forwardCall.js';
+
+/** What the request path of one proxy needs. */
+export interface AgentDeps extends CallDeps, BodyLimits {
+  readonly secret: BearerSecret;
+  readonly hosts: ReadonlySet<string>;
+  readonly streams: AgentStreams;
+}
+
+/** True when a request asks for progress: its answer then streams as SSE, progress first. */
+const wantsProgress = (message: JSONRPCMessage): boolean =>
+  isJSONRPCRequest(message) && message.params?._meta?.progressToken !== undefined;
+
+/**
+ * True when the SDK transport would accept the request and answer it as plain JSON: the client
+ * accepts both JSON and SSE and names no protocol version we do not know. Anything else goes
+ * through the SDK transport, which gives the refusals (406, 400) their standard form.
+ */
+function plainJsonAllowed(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  const version = req.headers['mcp-protocol-version'];
+  return (
+    accept.includes('application/json') &&
+    accept.includes('text/event-stream') &&
+    (version === undefined ||
+      (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)))
+  );
+}
+
+/**
+ * The fast path: answer every message, then write one JSON reply (202 when there is nothing to
+ * answer), the same form the SDK's stateless JSON mode writes, without its per-request
+ * conversion of the Node request into a web `Request`.
+ */
+async function answerAsJson(
+  deps: AgentDeps,
+  res: ServerResponse,
+  messages: readonly JSONRPCMessage[],
+  request: RequestHandle | undefined,
+  scope: string,
+): Promise<void> {
+  const route = { scope, onNotification: (): void => undefined };
+  const answers = await Promise.all(messages.map((m) => answerAgent(deps, m, request, route)));
+  const replies = answers.filter((answer) => answer !== undefined);
+  if (res.destroyed) return;
+  if (replies.length === 0) {
+    res.writeHead(202).end();
+    return;
+  }
+  const body = JSON.stringify(replies.length === 1 ? replies[0] : replies);
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** Serve one request; answers every refusal itself, rejects only on a failure of its own. */
+export async function serveAgent(
+  deps: AgentDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const { tracker, logger } = deps;
+  const rules = {
+    hosts: deps.hosts,
+    path: MCP_PATH,
+    authorize: (header: string | undefined) => (deps.secret.matches(header) ? 'agent' : undefined),
+  };
+  if (admitRequest(rules, req, res) === undefined) return;
+  if (req.method === 'GET') return deps.streams.serve(req, res);
+
+  const header = req.headers[CAPTURE_HEADER];
+  const capture = typeof header === 'string' ? header : undefined;
+  const safely = (command: () => unknown): void => {
+    try {
+      command();
+    } catch (error) {
+      logger?.warn(`toolflight could not record a request: ${String(error)}`);
+    }
+  };
+  const request = tracker.requestStarted(capture);
+  res.once('finish', () =>
+    safely(() => tracker.requestFinished(request, { status: res.statusCode })),
+  );
+  res.once('close', () => {
+    if (!res.writableFinished) safely(() => tracker.requestFinished(request));
+  });
+  const parsed = await readRpcBody(req, res, deps);
+  if (parsed === undefined) return;
+  safely(() => tracker.requestClassified(request, { method: parsed.method }));
+
+  const messages = Array.isArray(parsed.body) ? parsed.body : [parsed.body];
+  // An agent that goes away before its answers were written: the upstream is told to stop,
+  // and those calls' outcome is unknown (the upstream may have acted), as on the loopback server.
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    for (const message of messages) {
+      if (!isJSONRPCRequest(message)) continue;
+      const reason = 'the agent went away before the result was delivered';
+      const cancel = {
+        jsonrpc: '2.0' as const,
+        method: 'notifications/cancelled' as const,
+        params: { requestId: message.id, reason },
+      };
+      deps.link.notify(cancel, capture ?? '', true).catch(() => undefined);
+    }
+  });
+  if (!messages.some(wantsProgress) && plainJsonAllowed(req)) {
+    return answerAsJson(deps, res, messages, request, capture ?? '');
+  }
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: !messages.some(wantsProgress),
+  });
+  transport.onmessage = (message) => {
+    const related = isJSONRPCRequest(message) ? { relatedRequestId: message.id } : undefined;
+    const relay = (notification: JSONRPCMessage): void =>
+      void transport.send(notification, related).catch(() => undefined);
+    answerAgent(deps, message, request, { scope: capture ?? '', onNotification: relay })
+      .then((answer) => (answer === undefined ? undefined : transport.send(answer, related)))
+      .catch((error: unknown) => logger?.warn(`could not answer an agent: ${String(error)}`));
+  };
+  transport.onerror = (error) => logger?.warn(`proxy transport: ${error.message}`);
+  await transport.start();
+  res.once('close', () => void transport.close().catch(() => undefined));
+  await transport.handleRequest(req, res, parsed.body);
+}

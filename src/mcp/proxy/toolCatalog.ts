@@ -1,0 +1,118 @@
+// @internal The last good upstream tool list, the context, and what agents see: the visible
+// set is derived from both, and `list_changed` is a derived observable of its sorted names.
+import { ListToolsResultSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { BehaviorSubject, distinctUntilChanged, map, share, skip, type Observable } from 'rxjs';
+
+import { fingerprintOf, narrowTools, visibleKey } from './narrowTools.js';
+import type { Narrower, ProxyNotice } from './Proxy.js';
+import type { UpstreamLink } from './upstreamLink.js';
+import type { Forwarded } from './upstreamSession.js';
+
+interface CatalogState<C> {
+  /** The last successful upstream list; undefined until one succeeded. */
+  readonly upstream: readonly Tool[] | undefined;
+  readonly context: C;
+}
+
+/** What a listing attempt gave: the visible tools, or the upstream's own refusal. */
+export type Listing =
+  | { readonly kind: 'tools'; readonly tools: readonly Tool[]; readonly cached: boolean }
+  | { readonly kind: 'failed'; readonly outcome: Forwarded };
+
+const MAX_PAGES = 100;
+
+/** The catalog of one proxy. */
+export class ToolCatalog<C> {
+  readonly #state: BehaviorSubject<CatalogState<C>>;
+  /** Emits the sorted visible names each time they change; never on subscription. */
+  readonly listChanged$: Observable<readonly string[]>;
+
+  constructor(
+    private readonly link: UpstreamLink,
+    private readonly narrow: Narrower<C> | undefined,
+    context: C,
+    private readonly notice: (notice: ProxyNotice) => void,
+    private readonly onNarrowError: (error: unknown) => void,
+  ) {
+    this.#state = new BehaviorSubject<CatalogState<C>>({ upstream: undefined, context });
+    this.listChanged$ = this.#state.pipe(
+      map((state) => visibleKey(this.#visible(state))),
+      distinctUntilChanged(),
+      skip(1),
+      map((key) => JSON.parse(key) as string[]),
+      share(),
+    );
+  }
+
+  /** The visible tools now, from the last good list (empty before the first). */
+  visible(): readonly Tool[] {
+    return this.#visible(this.#state.value);
+  }
+
+  /** The upstream tool of this name in the last good list. */
+  upstreamTool(name: string): Tool | undefined {
+    return this.#state.value.upstream?.find((tool) => tool.name === name);
+  }
+
+  setContext(context: C): void {
+    this.#state.next({ ...this.#state.value, context });
+  }
+
+  /** List every page from the upstream; on failure, the last good list (if any) is served. */
+  async refresh(): Promise<Listing> {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const outcome = await this.link.forward({
+        jsonrpc: '2.0',
+        id: `toolflight-list-${page}`,
+        method: 'tools/list',
+        ...(cursor === undefined ? {} : { params: { cursor } }),
+      });
+      const parsed =
+        outcome.kind === 'answer' && 'result' in outcome.message
+          ? ListToolsResultSchema.safeParse(outcome.message.result)
+          : undefined;
+      if (!parsed?.success) {
+        const cached = this.#state.value.upstream;
+        if (cached !== undefined && outcome.kind === 'unreachable') {
+          return { kind: 'tools', tools: this.visible(), cached: true };
+        }
+        return { kind: 'failed', outcome };
+      }
+      tools.push(...parsed.data.tools);
+      cursor = parsed.data.nextCursor;
+      if (cursor === undefined) break;
+    }
+    this.#accept(tools);
+    return { kind: 'tools', tools: this.visible(), cached: false };
+  }
+
+  /** Stop deriving (the proxy closed). */
+  complete(): void {
+    this.#state.complete();
+  }
+
+  #accept(tools: readonly Tool[]): void {
+    const fingerprint = fingerprintOf(tools);
+    const previous = this.#state.value.upstream;
+    if (previous === undefined || fingerprintOf(previous) !== fingerprint) {
+      this.notice({
+        type: 'catalog.listed',
+        data: { server: this.link.server, tools, fingerprint },
+      });
+    }
+    this.#state.next({ ...this.#state.value, upstream: tools });
+  }
+
+  #visible(state: CatalogState<C>): readonly Tool[] {
+    if (state.upstream === undefined) return [];
+    try {
+      return narrowTools(state.upstream, this.narrow, state.context);
+    } catch (error) {
+      // A narrower that throws shows nothing rather than everything: never widen.
+      this.onNarrowError(error);
+      return [];
+    }
+  }
+}

@@ -1,0 +1,227 @@
+// @internal The proxy's side of the upstream: connect lazily (initialize first), notice when it
+// goes away, and come back with bounded, jittered backoff on the injected scheduler.
+import {
+  InitializeResultSchema,
+  LATEST_PROTOCOL_VERSION,
+  type InitializeResult,
+  type JSONRPCNotification,
+  type JSONRPCRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
+
+import { backoffDelay } from './backoff.js';
+import { describeExit, type ChildTransport } from './childTransport.js';
+import type { ProxyBackoff, ProxyNotice, ProxyUpstream, UpstreamState } from './Proxy.js';
+import { createUpstreamTransport, isHttpUpstream, upstreamName } from './upstreamTransport.js';
+import { UpstreamSession, type AgentRoute, type Forwarded } from './upstreamSession.js';
+
+/** What the link needs from the proxy around it. */
+export interface LinkDeps {
+  readonly upstream: ProxyUpstream;
+  readonly scheduler: SchedulerLike;
+  readonly random: () => number;
+  readonly backoff: ProxyBackoff | undefined;
+  readonly notice: (notice: ProxyNotice) => void;
+  /** A session came up (the first, or a new one after an outage or a lost session). */
+  readonly onUp: () => void;
+  /** Server-to-client messages that are not answers (list_changed, logging, requests). */
+  readonly onServerMessage: (
+    message: JSONRPCNotification | JSONRPCRequest,
+    session: UpstreamSession,
+  ) => void;
+}
+
+const CLIENT_INFO = { name: 'toolflight-proxy', version: '0.1.0' };
+/** What the SDK's HTTP transport reports when a connection broke. */
+const DROPPED =
+  /fetch failed|terminated|SSE stream disconnected|ECONNREFUSED|ECONNRESET|other side closed/i;
+/** What it reports when the server closed the session stream and it may not reconnect. */
+const ENDED = /Maximum reconnection attempts/;
+
+/** The connection to the upstream, across sessions and child processes. */
+export class UpstreamLink {
+  readonly server: string;
+  #state: UpstreamState = 'connecting';
+  #session: UpstreamSession | undefined;
+  #connecting: Promise<UpstreamSession> | undefined;
+  #initialized: InitializeResult | undefined;
+  #attempt = 0;
+  #retry: Subscription | undefined;
+  #downReason = '';
+  #closed = false;
+
+  constructor(private readonly deps: LinkDeps) {
+    this.server = upstreamName(deps.upstream);
+  }
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+
+  /** The upstream's last `initialize` result, if it ever answered one. */
+  get initialized(): InitializeResult | undefined {
+    return this.#initialized;
+  }
+
+  /** Forward a request; connects first when needed. A 404'd session is replaced once. */
+  async forward(request: JSONRPCRequest, route: AgentRoute = {}): Promise<Forwarded> {
+    for (let round = 0; ; round++) {
+      let session: UpstreamSession;
+      try {
+        session = await this.ensure();
+      } catch (error) {
+        return { kind: 'unreachable', reason: (error as Error).message, unknown: false };
+      }
+      const outcome = await session.forward(request, route);
+      if (outcome.kind === 'unreachable') this.#lost(session, outcome.reason);
+      if (outcome.kind !== 'session_gone') return outcome;
+      // The upstream did not process it: safe to send again, once, on a new session.
+      this.#drop(session, 'the upstream no longer knows the session (HTTP 404)');
+      if (round > 0) {
+        return {
+          kind: 'unreachable',
+          reason: 'the upstream lost the session twice',
+          unknown: false,
+        };
+      }
+    }
+  }
+
+  /** Send a notification to the current session, if there is one (`gone`: see `Forwarded`). */
+  async notify(message: JSONRPCNotification, scope?: string, gone?: boolean): Promise<void> {
+    await this.#session?.notify(message, scope, gone);
+  }
+
+  /** The live session, connecting (and initializing) first; rejects while backing off. */
+  ensure(): Promise<UpstreamSession> {
+    if (this.#closed) return Promise.reject(new Error('the proxy is closed'));
+    if (this.#session) return Promise.resolve(this.#session);
+    if (this.#retry && this.#state === 'down') {
+      return Promise.reject(new Error(`the upstream is unreachable (${this.#downReason})`));
+    }
+    this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  /** Try now instead of at the scheduled time (the host rotated the token, for example). */
+  retryNow(): void {
+    if (this.#retry === undefined) return;
+    this.#retry.unsubscribe();
+    this.#retry = undefined;
+  }
+
+  /** Stop retrying, fail what is pending and close the transport. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#retry?.unsubscribe();
+    const session = this.#session;
+    this.#session = undefined;
+    session?.end('the proxy closed');
+    this.#set('closed');
+    await session?.transport.close().catch(() => undefined);
+  }
+
+  async #connect(): Promise<UpstreamSession> {
+    this.#set('connecting');
+    const session = new UpstreamSession(createUpstreamTransport(this.deps.upstream));
+    const { transport } = session;
+    session.onServerMessage = (message) => this.deps.onServerMessage(message, session);
+    transport.onerror = (error) => {
+      if (!isHttpUpstream(this.deps.upstream)) return;
+      // A dropped HTTP stream is how an upstream that went away shows itself between calls.
+      if (DROPPED.test(error.message)) this.#lost(session, error.message);
+      // The upstream ended the session's stream on purpose: start a new session now.
+      else if (ENDED.test(error.message) && this.#session === session) {
+        this.#drop(session, 'the upstream ended the session');
+        this.ensure().catch(() => undefined);
+      }
+    };
+    const child = isHttpUpstream(this.deps.upstream) ? undefined : (transport as ChildTransport);
+    if (child) {
+      child.onstderr = (line) => this.#notice(this.#state, { stderr: line });
+      child.onexit = (exit) => this.#exited(session, describeExit(exit));
+    }
+    try {
+      await transport.start();
+      const answer = await session.forward({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: LATEST_PROTOCOL_VERSION,
+          capabilities: {},
+          clientInfo: CLIENT_INFO,
+        },
+      });
+      if (answer.kind !== 'answer' || !('result' in answer.message)) {
+        throw new Error(
+          answer.kind === 'unreachable'
+            ? answer.reason
+            : `initialize failed: ${JSON.stringify(answer)}`,
+        );
+      }
+      const result = InitializeResultSchema.parse(answer.message.result);
+      const http = transport as { setProtocolVersion?: (version: string) => void };
+      http.setProtocolVersion?.(result.protocolVersion);
+      await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      if (this.#closed) throw new Error('the proxy is closed');
+      this.#initialized = result;
+      this.#session = session;
+      this.#attempt = 0;
+      this.#set('up');
+      this.deps.onUp();
+      return session;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      session.end(reason);
+      await transport.close().catch(() => undefined);
+      this.#down(reason);
+      throw new Error(`the upstream is unreachable (${reason})`, { cause: error });
+    }
+  }
+
+  /** A session failed under a request or on its stream: back off, then reconnect. */
+  #lost(session: UpstreamSession, reason: string): void {
+    if (this.#session !== session) return;
+    this.#drop(session, reason);
+    this.#down(reason);
+  }
+
+  #exited(session: UpstreamSession, reason: string): void {
+    // Before the check: a child that dies during `initialize` must fail that request too.
+    session.end(reason);
+    if (this.#session !== session) return;
+    this.#drop(session, reason);
+    if (!this.#closed) this.#set('exited', { reason });
+  }
+
+  #drop(session: UpstreamSession, reason: string): void {
+    if (this.#session === session) this.#session = undefined;
+    session.end(reason);
+    void session.transport.close().catch(() => undefined);
+  }
+
+  #down(reason: string): void {
+    if (this.#closed || this.#retry) return;
+    this.#attempt += 1;
+    this.#downReason = reason;
+    const delay = backoffDelay(this.#attempt, this.deps.random, this.deps.backoff);
+    this.#set('down', { reason, retryInMs: delay });
+    this.#retry = this.deps.scheduler.schedule(() => {
+      this.#retry = undefined;
+      this.ensure().catch(() => undefined);
+    }, delay);
+  }
+
+  #set(state: UpstreamState, extra: { reason?: string; retryInMs?: number } = {}): void {
+    this.#state = state;
+    this.#notice(state, extra);
+  }
+
+  #notice(
+    state: UpstreamState,
+    extra: { reason?: string; retryInMs?: number; stderr?: string },
+  ): void {
+    this.deps.notice({ type: 'upstream.changed', data: { server: this.server, state, ...extra } });
+  }
+}

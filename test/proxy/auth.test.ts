@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+
+import { raw, toolsCall } from '../mcp/support.js';
+import { createTracker } from '../../src/index.js';
+import { createProxy, ProxyError, type Proxy } from '../../src/mcp/index.js';
+import { httpUpstream, startProxy } from './support.js';
+
+const at = (proxy: Proxy) => ({ host: '127.0.0.1', port: proxy.port }) as never;
+const headers = (secret: string) => ({
+  Authorization: `Bearer ${secret}`,
+  'Content-Type': 'application/json',
+  Accept: 'application/json, text/event-stream',
+});
+const rpcError = (code: number) => ({ jsonrpc: '2.0', id: null, error: { code } });
+const expectRpc = (response: { status: number; json: unknown }, status: number, code: number) => {
+  expect(response.status).toBe(status);
+  expect(response.json).toMatchObject(rpcError(code));
+};
+
+describe('proxy: auth and HTTP hardening', () => {
+  it('answers 401 to a missing or wrong secret, and forwards nothing', async () => {
+    const upstream = await httpUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const missing = await raw(at(h.proxy), {
+      headers: { 'Content-Type': 'application/json' },
+      body: toolsCall('echo'),
+    });
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="toolflight"');
+    const wrong = await raw(at(h.proxy), {
+      headers: headers('x'.repeat(43)),
+      body: toolsCall('echo'),
+    });
+    expect(wrong.status).toBe(401);
+    await expect(h.connect({ secret: 'not-the-secret' })).rejects.toThrow();
+    expect(upstream.runs.size).toBe(0);
+    expect(upstream.authorizations).not.toContain(`Bearer ${h.proxy.secret}`);
+  });
+
+  it('accepts a given secret and refuses a weak one', async () => {
+    const upstream = await httpUpstream();
+    const secret = 'a-given-secret-of-some-length';
+    const h = await startProxy({ upstream: { url: upstream.url }, auth: { secret } });
+    expect(h.proxy.secret).toBe(secret);
+    await expect(h.connect({ secret })).resolves.toBeDefined();
+    const tracker = createTracker();
+    await expect(
+      createProxy({ tracker, upstream: { url: upstream.url }, auth: { secret: 'short' } }),
+    ).rejects.toThrow(ProxyError);
+    await expect(createProxy({ tracker, upstream: {} as never })).rejects.toMatchObject({
+      code: 'invalid_option',
+    });
+  });
+
+  it('answers malformed JSON-RPC with the loopback server codes', async () => {
+    const upstream = await httpUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const post = (body: string, extra: Record<string, string> = {}) =>
+      raw(at(h.proxy), { headers: { ...headers(h.proxy.secret), ...extra }, body });
+    const notJson = await post('{nope');
+    expectRpc(notJson, 400, -32700);
+    const empty = await post('[]');
+    expectRpc(empty, 400, -32600);
+    const notRpc = await post('{"hello":1}');
+    expectRpc(notRpc, 400, -32600);
+    const badType = await post(toolsCall('echo'), { 'Content-Type': 'text/plain' });
+    expect(badType.status).toBe(415);
+    const badArgs = await post(toolsCall('echo', 'not an object'));
+    expect(badArgs.status).toBe(200);
+    expect(badArgs.json).toMatchObject({ id: 1, error: { code: -32602 } });
+    const path = await raw(at(h.proxy), {
+      path: '/other',
+      headers: headers(h.proxy.secret),
+      body: toolsCall('echo'),
+    });
+    expect(path.status).toBe(404);
+    const origin = await post(toolsCall('echo'), { Origin: 'https://evil.example' });
+    expect(origin.status).toBe(403);
+    const host = await post(toolsCall('echo'), { Host: `evil.example:${h.proxy.port}` });
+    expect(host.status).toBe(403);
+    const large = await raw(at(h.proxy), {
+      headers: headers(h.proxy.secret),
+      body: 'x'.repeat(1024 * 1024 + 1),
+    });
+    expect(large.status).toBe(413);
+    const notification = await post(
+      JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    );
+    expect(notification.status).toBe(202);
+  });
+});

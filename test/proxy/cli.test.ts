@@ -1,0 +1,124 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../../src/cli/main.js';
+import { runProxy } from '../../src/cli/proxy.js';
+import { agentTransport, httpUpstream, onCleanup, stdioUpstream } from './support.js';
+
+/** Run `toolflight proxy ARGS` in process until the test ends; resolves with its URL and secret. */
+async function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  let stop!: () => void;
+  let ready!: () => void;
+  const listening = new Promise<void>((resolve) => (ready = resolve));
+  const io = {
+    out: (line: string) => {
+      out.push(line);
+      if (line.startsWith('TOOLFLIGHT_PROXY_CAPTURE_KEY=')) ready();
+    },
+    err: (line: string) => void err.push(line),
+  };
+  const exit = runProxy(args, io, new Promise<void>((resolve) => (stop = resolve)), env);
+  onCleanup(async () => {
+    stop();
+    await exit;
+  });
+  await Promise.race([listening, exit]);
+  const url = out[0]?.replace('toolflight proxy listening on ', '') ?? '';
+  const secret =
+    out.find((line) => line.startsWith('TOOLFLIGHT_PROXY_TOKEN='))?.split('=')[1] ?? '';
+  const connect = async () => {
+    const client = new Client({ name: 'cli-agent', version: '1' });
+    await client.connect(agentTransport(url, secret, 'proxy'));
+    onCleanup(() => client.close());
+    return client;
+  };
+  return { out, err, url, secret, connect, stop: () => (stop(), exit) };
+}
+
+describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
+  it('prints the URL and an agent config whose secret is only in the environment lines', async () => {
+    const upstream = await httpUpstream(['echo']);
+    const cli = await startCli(['--upstream', upstream.url]);
+    expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const config = JSON.parse(cli.out[2]!) as {
+      mcpServers: { toolflight: { url: string; headers: Record<string, string> } };
+    };
+    expect(config.mcpServers.toolflight.url).toBe(cli.url);
+    expect(config.mcpServers.toolflight.headers.Authorization).toBe(
+      'Bearer ${TOOLFLIGHT_PROXY_TOKEN}',
+    );
+    expect(cli.out[2]).not.toContain(cli.secret);
+    const agent = await cli.connect();
+    await expect(
+      agent.callTool({ name: 'echo', arguments: { text: 'cli' } }),
+    ).resolves.toMatchObject({ structuredContent: { echoed: 'cli' } });
+    await expect(cli.stop()).resolves.toBe(0);
+  });
+
+  it('hides tools with --hide, sends the --token-env token, and records with --record', async () => {
+    const upstream = await httpUpstream(['echo', 'send_mail', 'delete_file']);
+    upstream.token = 'upstream-secret';
+    const dir = await mkdtemp(join(tmpdir(), 'toolflight-proxy-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'run.jsonl');
+    const cli = await startCli(
+      [
+        '--upstream',
+        upstream.url,
+        '--token-env',
+        'UP_TOKEN',
+        '--hide',
+        'delete_*',
+        '--hide',
+        'send_mai?',
+        '--record',
+        file,
+      ],
+      { UP_TOKEN: 'upstream-secret' },
+    );
+    const agent = await cli.connect();
+    expect((await agent.listTools()).tools.map((tool) => tool.name)).toEqual(['echo']);
+    await agent.callTool({ name: 'echo', arguments: { text: 'rec' } });
+    await cli.stop();
+    const types = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { type: string }).type);
+    expect(types).toContain('toolCall.result');
+  });
+
+  it('runs a stdio upstream after --', async () => {
+    const { command, args } = stdioUpstream();
+    const cli = await startCli(['--', command, ...(args ?? [])]);
+    const agent = await cli.connect();
+    await expect(
+      agent.callTool({ name: 'echo', arguments: { text: 'child' } }),
+    ).resolves.toMatchObject({ structuredContent: { echoed: 'child' } });
+  });
+
+  it('refuses bad flags with a clear message and exit code 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /exactly one upstream/],
+      [['--upstream', 'http://x', '--', 'cmd'], /exactly one upstream/],
+      [['--upstream', 'ftp://x'], /http\(s\) URL/],
+      [['--upstream', 'http://x', '--port', 'abc'], /--port/],
+      [['--upstream', 'http://x', '--token-env', 'not a name'], /--token-env/],
+      [['--upstream', 'http://x', '--bogus'], /bogus/],
+    ];
+    for (const [args, message] of cases) {
+      const err: string[] = [];
+      const code = await runCli(['proxy', ...args], {
+        out: () => undefined,
+        err: (line) => void err.push(line),
+      });
+      expect(code, args.join(' ')).toBe(2);
+      expect(err.join('\n')).toMatch(message);
+    }
+  });
+});

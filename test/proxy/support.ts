@@ -1,0 +1,125 @@
+// Test support for the proxy: a tracker with its whole log, proxies on real sockets in front of
+// real upstreams, SDK clients as agents, and waits on notices.
+import { setMaxListeners } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { filter, firstValueFrom, type Observable } from 'rxjs';
+
+import {
+  createMemoryStore,
+  createTracker,
+  type ToolflightEvent,
+  type Tracker,
+} from '../../src/index.js';
+import {
+  CAPTURE_HEADER,
+  createProxy,
+  type Proxy,
+  type ProxyNotice,
+  type ProxyOptions,
+  type StdioUpstream,
+} from '../../src/mcp/index.js';
+import { startHttpUpstream, type HttpUpstreamFixture } from '../fixtures/proxy/httpUpstream.js';
+import { onCleanup } from '../mcp/support.js';
+
+export { onCleanup };
+
+/** The stdio fixture server as an upstream (`extra` are its arguments). */
+export function stdioUpstream(...extra: string[]): StdioUpstream {
+  return {
+    command: process.execPath,
+    args: [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('../fixtures/proxy/stdioServer.ts', import.meta.url)),
+      ...extra,
+    ],
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    name: 'fixture-stdio',
+  };
+}
+
+/** A proxy, its tracker's log and every notice it made; closed after the test. */
+export interface ProxyHarness<C> {
+  readonly proxy: Proxy<C>;
+  readonly tracker: Tracker;
+  readonly events: () => ToolflightEvent[];
+  readonly notices: ProxyNotice[];
+  /** An SDK client connected through the proxy as an agent of capture `run-1`. */
+  readonly connect: (options?: {
+    secret?: string;
+    capture?: string;
+    onListChanged?: () => void;
+  }) => Promise<Client>;
+}
+
+/** Start a proxy (capture `run-1` begun) in front of `upstream`. */
+export async function startProxy<C = undefined>(
+  options: Omit<ProxyOptions<C>, 'tracker'>,
+): Promise<ProxyHarness<C>> {
+  const store = createMemoryStore();
+  const tracker = createTracker({ store });
+  tracker.beginCapture('run-1');
+  const proxy = await createProxy<C>({ ...options, tracker });
+  const notices: ProxyNotice[] = [];
+  proxy.notices$.subscribe((notice) => notices.push(notice));
+  onCleanup(() => proxy.close());
+  return {
+    proxy,
+    tracker,
+    events: () => [...store.read()],
+    notices,
+    connect: async ({ secret = proxy.secret, capture = 'run-1', onListChanged } = {}) => {
+      const client = new Client({ name: 'test-agent', version: '1.0.0' });
+      if (onListChanged) {
+        client.setNotificationHandler(
+          (await import('@modelcontextprotocol/sdk/types.js')).ToolListChangedNotificationSchema,
+          () => onListChanged(),
+        );
+      }
+      await client.connect(agentTransport(proxy.url, secret, capture));
+      onCleanup(() => client.close());
+      return client;
+    },
+  };
+}
+
+/** An SDK client transport to the proxy with a secret and a capture key. */
+export function agentTransport(
+  url: string,
+  secret: string,
+  capture = 'run-1',
+): StreamableHTTPClientTransport {
+  return new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${secret}`, [CAPTURE_HEADER]: capture } },
+    fetch: (input, init) => {
+      if (init?.signal) setMaxListeners(0, init.signal);
+      return fetch(input, init);
+    },
+  });
+}
+
+/** The fixture HTTP upstream, stopped after the test. */
+export async function httpUpstream(names?: readonly string[]): Promise<HttpUpstreamFixture> {
+  const upstream = await startHttpUpstream(names);
+  onCleanup(() => upstream.stop());
+  return upstream;
+}
+
+/** The next notice that matches, from now on. Ask before causing it. */
+export function nextNotice(
+  proxy: { readonly notices$: Observable<ProxyNotice> },
+  match: (notice: ProxyNotice) => boolean,
+): Promise<ProxyNotice> {
+  return firstValueFrom(proxy.notices$.pipe(filter(match)));
+}
+
+/** Matches an `upstream.changed` notice of `state`. */
+export const upstreamIs =
+  (state: string) =>
+  (notice: ProxyNotice): boolean =>
+    notice.type === 'upstream.changed' &&
+    notice.data.state === state &&
+    notice.data.stderr === undefined;
