@@ -9,6 +9,7 @@ export {
   type CatalogListed,
   type ContextChanged,
   type EventOf,
+  type NoteEvent,
   type ObserverFailed,
   type OutboxDelivered,
   type OutboxEnqueued,

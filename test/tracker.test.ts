@@ -357,3 +357,36 @@ describe('generations', () => {
     expect(delivered).toBe(true);
   });
 });
+
+describe('note', () => {
+  it('appends a fact that belongs to no machine, with the tracker seq and clock', () => {
+    const { tracker, store, advance } = scenario();
+    tracker.beginCapture('k');
+    advance(5);
+    const noted = tracker.note('upstream.changed', {
+      server: 'relay',
+      state: 'down',
+      retryInMs: 250,
+    });
+    expect(noted).toEqual({
+      v: 1,
+      seq: 2,
+      at: 5,
+      type: 'upstream.changed',
+      data: { server: 'relay', state: 'down', retryInMs: 250 },
+    });
+    expect(store.events().at(-1)).toEqual(noted);
+    expect(tracker.capture('k')).toMatchObject({ inFlight: 0, activityVersion: 0 });
+  });
+
+  it('refuses lifecycle types and malformed data with a typed error, appending nothing', () => {
+    const { tracker, log } = scenario();
+    expect(() => tracker.note('toolCall.finished' as never, {} as never)).toThrow(
+      /lifecycle events come from their commands/,
+    );
+    expect(() => tracker.note('catalog.listed', { server: 's' } as never)).toThrow(
+      /note catalog\.listed: catalog\.listed needs data\.tools/,
+    );
+    expect(log()).toEqual([]);
+  });
+});

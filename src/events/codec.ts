@@ -76,7 +76,13 @@ const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
   'context.changed': { scope: 'loose', data: {} },
   'upstream.changed': {
     scope: 'loose',
-    data: { server: ['string', true], state: ['string', true] },
+    data: {
+      server: ['string', true],
+      state: ['string', true],
+      reason: ['string', false],
+      retryInMs: ['number', false],
+      stderr: ['string', false],
+    },
   },
   'outbox.enqueued': { scope: 'loose', data: outboxData },
   'outbox.delivered': { scope: 'loose', data: outboxData },

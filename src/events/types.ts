@@ -94,8 +94,26 @@ export type CatalogListed = Loose<
 export type ContextChanged = Loose<'context.changed', Readonly<Record<string, unknown>>>;
 export type UpstreamChanged = Loose<
   'upstream.changed',
-  { readonly server: string; readonly state: string }
+  {
+    readonly server: string;
+    readonly state: string;
+    /** Why it went down or exited. */
+    readonly reason?: string;
+    /** When down: the next attempt is due this many ms later. */
+    readonly retryInMs?: number;
+    /** A line the upstream process wrote to stderr (state unchanged). */
+    readonly stderr?: string;
+  }
 >;
+
+/** The events that belong to no machine: facts a host or an MCP part notes in the log. */
+export type NoteEvent =
+  | CatalogListed
+  | ContextChanged
+  | UpstreamChanged
+  | OutboxEnqueued
+  | OutboxDelivered
+  | OutboxRejected;
 type OutboxData = { readonly key: string; readonly tool: string; readonly reason?: string };
 export type OutboxEnqueued = Loose<'outbox.enqueued', OutboxData>;
 export type OutboxDelivered = Loose<'outbox.delivered', OutboxData>;

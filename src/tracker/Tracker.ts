@@ -1,6 +1,6 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 
-import type { ToolArgs, ToolflightEvent } from '../events/types.js';
+import type { NoteEvent, ToolArgs, ToolflightEvent } from '../events/types.js';
 import type { CapturesView } from '../projections/capturesView.js';
 import type { EventStore } from '../store/EventStore.js';
 import type { RequestHandle, ToolCallHandle } from './handles.js';
@@ -83,6 +83,16 @@ export interface Tracker extends CapturesView {
    * Resolves true once `onYield` settled, false when the generation was cleared.
    */
   readonly yielded: (handle: RequestHandle | undefined, message: string) => Promise<boolean>;
+  /**
+   * Append a fact that belongs to no machine (a catalog listed, an upstream or context change,
+   * an outbox entry) with the tracker's seq and clock; the capture projection is unchanged.
+   * Throws a `ToolflightError` when `data` does not fit the type.
+   */
+  readonly note: <T extends NoteEvent['type']>(
+    type: T,
+    data: Extract<NoteEvent, { type: T }>['data'],
+    scope?: { readonly capture?: string },
+  ) => Extract<NoteEvent, { type: T }>;
   /** Observer and subscriber failures, as they happen. */
   readonly errors$: Observable<ObserverFailure>;
   /** Where the tracker appends its events (by default the last 10,000 in memory). */

@@ -12,6 +12,7 @@ import { ToolflightError } from '../errors.js';
 import {
   EVENT_VERSION,
   TOOL_CALL_OUTCOMES,
+  type NoteEvent,
   type ObserverFailed,
   type ToolCallResult,
   type ToolflightEvent,
@@ -31,6 +32,7 @@ import {
 import { createCapturesView } from '../projections/capturesView.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import { EventBus } from '../events/bus.js';
+import { validateEvent } from '../events/codec.js';
 import { RequestSlot, ToolCallSlot } from './handles.js';
 import { hydrate } from './hydrate.js';
 import { sequentialIds } from './ids.js';
@@ -40,6 +42,16 @@ import { checkArgs, checkStatus, messageOf, normalizeName } from '../validate.js
 
 /** One frozen `{}` shared by every event whose data is empty: no allocation per event. */
 const NO_DATA: Record<string, never> = Object.freeze({});
+/** What `note` appends: the event types that belong to no machine. */
+const NOTE_TYPES: ReadonlySet<string> = new Set<NoteEvent['type']>([
+  'catalog.listed',
+  'context.changed',
+  'upstream.changed',
+  'outbox.enqueued',
+  'outbox.delivered',
+  'outbox.rejected',
+]);
+
 /** How many recent events a tracker keeps in memory when no store is given. */
 const DEFAULT_RETAIN = 10_000;
 const FINISHED_PREPARED = Object.freeze({ prepared: true });
@@ -469,6 +481,32 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       return true;
     },
 
+    note(type, data, scope = {}) {
+      if (!NOTE_TYPES.has(type)) {
+        throw new ToolflightError(
+          'invalid_argument',
+          `note takes ${[...NOTE_TYPES].join(', ')}; lifecycle events come from their commands, not from note (got ${JSON.stringify(type)})`,
+        );
+      }
+      const capture = normalizeName(scope.capture, 'capture key');
+      let event: ToolflightEvent;
+      try {
+        // The codec's own rules decide what a well-formed note is, and give the canonical order.
+        event = validateEvent({
+          v: EVENT_VERSION,
+          seq: seq + 1,
+          at: clock(),
+          type,
+          ...(capture === undefined ? {} : { capture }),
+          data,
+        });
+      } catch (error) {
+        throw new ToolflightError('invalid_argument', `note ${type}: ${messageOf(error)}`);
+      }
+      persist(event);
+      bus.publish(event);
+      return event as never;
+    },
     errors$: errors.asObservable(),
     store,
     requestHandle: (id) => findLive(id, 'request') as RequestSlot | undefined,

@@ -1,3 +1,4 @@
+import { replay } from '../../src/index.js';
 import { describe, expect, it } from 'vitest';
 
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -66,6 +67,11 @@ describe('proxy: tools/list_changed, derived from the visible names', () => {
     expect(counter.count).toBe(2);
     expect(emitted).toEqual([['delete_file', 'echo', 'send_mail'], ['echo']]);
     expect(h.notices.filter((n) => n.type === 'context.changed')).toHaveLength(4);
+    // The notices are in the log too, so a recording has them, and the log stays valid.
+    const logged = h.events();
+    expect(logged.filter((e) => e.type === 'context.changed')).toHaveLength(4);
+    expect(logged.some((e) => e.type === 'catalog.listed')).toBe(true);
+    expect(replay(logged).violations).toEqual([]);
   });
 
   it('notifies after a token rotation and refreshTools when the upstream now lists other tools', async () => {

@@ -62,7 +62,15 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
   checkOptions(options as ProxyOptions<unknown>);
   const { tracker, logger } = options;
   const notices = new Subject<ProxyNotice>();
-  const notice = (value: ProxyNotice): void => notices.next(value);
+  const notice = (value: ProxyNotice): void => {
+    // Into the log first (so a recording has them), then to the host's subscribers.
+    try {
+      tracker.note(value.type, value.data as never);
+    } catch (error) {
+      logger?.warn(`toolflight could not record ${value.type}: ${String(error)}`);
+    }
+    notices.next(value);
+  };
   const streams = new AgentStreams(logger);
   // The link and the catalog need each other: the link asks for a fresh list when it comes up.
   const late: { catalog?: ToolCatalog<C> } = {};
