@@ -14,6 +14,8 @@ import {
   type LoopbackServer,
   type LoopbackTool,
 } from '../mcp/index.js';
+import { createInspector, type Inspector } from '../inspector/index.js';
+import { announce, parsePort, untilInterrupted } from './inspect.js';
 import type { CliIo, Command } from './io.js';
 
 const KEY = 'demo-run';
@@ -150,14 +152,43 @@ interface Row {
 
 /** `toolflight demo`: a scripted agent calls tools on a live loopback MCP server. */
 export const demo: Command = async (args, io: CliIo) => {
+  let options;
   try {
-    parseArgs({ args: [...args], options: {} });
+    options = parseArgs({
+      args: [...args],
+      options: { inspect: { type: 'boolean' }, port: { type: 'string' } },
+    }).values;
   } catch (error) {
-    io.err(`toolflight demo: ${(error as Error).message}`);
+    io.err(
+      `toolflight demo: ${(error as Error).message} (usage: toolflight demo [--inspect] [--port N])`,
+    );
+    return 2;
+  }
+  const port = parsePort(options.port);
+  if (Number.isNaN(port)) {
+    io.err('toolflight demo: --port takes a number from 0 to 65535');
     return 2;
   }
   const store = createMemoryStore();
   const tracker = createTracker({ store });
+  let inspector: Inspector | undefined;
+  if (options.inspect) {
+    // The run takes about 3 s: start it once a page is watching, so nothing is missed live.
+    const watching = new AbortController();
+    inspector = await createInspector(
+      { tracker, title: 'toolflight demo' },
+      { port, onStream: () => watching.abort() },
+    );
+    // Listen before printing: whoever reads the URL may signal at once.
+    const interrupted = untilInterrupted(watching.signal);
+    announce(io, inspector, "the demo's live tracker");
+    io.out('waiting for the page to connect…\n');
+    const stopped = await interrupted;
+    if (stopped) {
+      await inspector.close();
+      return 0;
+    }
+  }
   const origin = Date.now();
   let waiting = false;
   const rows = new Map<string, Row>();
@@ -241,5 +272,13 @@ export const demo: Command = async (args, io: CliIo) => {
   await mkdir(dirname(RECORDING), { recursive: true });
   await writeFile(RECORDING, events.map(encodeEvent).join('\n') + '\n');
   io.out(`wrote ${RECORDING} (${events.length} events)`);
+  if (inspector) {
+    const interrupted = untilInterrupted();
+    io.out(
+      `\nthe inspector keeps serving the run at ${inspector.url}: scrub back through it; Ctrl-C to stop`,
+    );
+    await interrupted;
+    await inspector.close();
+  }
   return idle ? 0 : 1;
 };

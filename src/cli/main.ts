@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ToolflightError } from '../errors.js';
 import { demo } from './demo.js';
 import { diagrams } from './diagrams.js';
+import { inspect } from './inspect.js';
 import { proxy } from './proxy.js';
 import { replay } from './replay.js';
 import { verify } from './verify.js';
@@ -22,6 +23,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
       'print a recording as a timeline and its final projection (--until, --capture, --json)',
   },
   verify: { run: verify, summary: 'check every event of a recording against the machines' },
+  inspect: {
+    run: inspect,
+    summary: 'serve the inspector page over a recording (--follow tails it) until Ctrl-C',
+  },
   proxy: {
     run: proxy,
     summary: 'a tracked MCP endpoint in front of --upstream URL or -- COMMAND ARGS (until Ctrl-C)',

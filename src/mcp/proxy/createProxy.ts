@@ -65,7 +65,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
   const notice = (value: ProxyNotice): void => {
     // Into the log first (so a recording has them), then to the host's subscribers.
     try {
-      tracker.note(value.type, value.data as never);
+      tracker.note(value.type, value.data);
     } catch (error) {
       logger?.warn(`toolflight could not record ${value.type}: ${String(error)}`);
     }

@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+
+import { createTracker } from '../index.js';
+import { createInspector, type Inspector } from '../inspector/index.js';
+import type { CliIo, Command } from './io.js';
+
+const USAGE = 'usage: toolflight inspect [FILE] [--follow] [--port N] [--host 127.0.0.1]';
+
+/**
+ * Resolves with the signal's name on the first Ctrl-C (SIGINT) or SIGTERM, so that the command
+ * can close cleanly; resolves with '' (and stops listening) when `cancel` aborts first.
+ */
+export function untilInterrupted(cancel?: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      cancel?.removeEventListener('abort', cancelled);
+      resolve(signal);
+    };
+    const cancelled = () => stop('');
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (cancel?.aborted) cancelled();
+    else cancel?.addEventListener('abort', cancelled, { once: true });
+  });
+}
+
+/** Parse `--port`; undefined when absent, NaN when not a port. */
+export function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : NaN;
+}
+
+/** Print where the inspector is, the way every command that starts one does. */
+export function announce(io: CliIo, inspector: Inspector, what: string): void {
+  io.out(`toolflight inspector: ${what}`);
+  io.out(`open ${inspector.url}`);
+  io.out('(the token in the URL is required; Ctrl-C to stop)');
+}
+
+/** `toolflight inspect [FILE] [--follow]`: the inspector page over a recording, until Ctrl-C. */
+export const inspect: Command = async (args, io) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        follow: { type: 'boolean', short: 'f' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    io.err(`toolflight inspect: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [file, ...extra] = parsed.positionals;
+  const port = parsePort(parsed.values.port);
+  if (extra.length > 0 || Number.isNaN(port) || (parsed.values.follow && !file)) {
+    io.err(
+      `toolflight inspect: ${extra.length ? 'one FILE at most' : Number.isNaN(port) ? '--port takes a number from 0 to 65535' : '--follow needs a FILE to follow'}\n${USAGE}`,
+    );
+    return 2;
+  }
+  const logger = { warn: (message: string) => io.err(`toolflight inspect: ${message}`) };
+  const options = { port, host: parsed.values.host, logger };
+  const inspector = file
+    ? await createInspector({ recording: file, follow: parsed.values.follow }, options)
+    : await createInspector(
+        { tracker: createTracker(), title: 'drop a .jsonl recording' },
+        options,
+      );
+  // Listen before printing: whoever reads the URL may signal at once.
+  const interrupted = untilInterrupted();
+  announce(
+    io,
+    inspector,
+    file
+      ? `${parsed.values.follow ? 'following' : 'showing'} ${file}`
+      : 'no file: load a recording in the page (file input or drag-and-drop)',
+  );
+  await interrupted;
+  await inspector.close();
+  return 0;
+};

@@ -1,0 +1,120 @@
+// @internal Where the inspector's events come from: a live tracker, a recording file, or a
+// recording another process is still writing (followed).
+import { closeSync, openSync, readSync, unwatchFile, watchFile } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+
+import { decodeEvent } from '../events/codec.js';
+import type { ToolflightEvent } from '../events/types.js';
+import { readRecording } from '../store/readRecording.js';
+import { encodeOnce } from './encodedEvents.js';
+import type { Tracker } from '../tracker/Tracker.js';
+
+/** History then live, by seq. */
+export interface EventFeed {
+  /** The kept events with `seq > afterSeq`, in seq order. */
+  readonly history: (afterSeq: number) => Iterable<ToolflightEvent>;
+  /** Every event appended from now on; returns the unsubscribe function. */
+  readonly subscribe: (listener: (event: ToolflightEvent) => void) => () => void;
+  readonly close: () => void;
+}
+
+/** A live tracker: its store's kept history (the last 10,000 events by default), then its bus. */
+export function trackerFeed(tracker: Tracker): EventFeed {
+  return {
+    history: (afterSeq) => tracker.store.read(afterSeq + 1),
+    subscribe: (listener) => tracker.store.subscribe(listener),
+    close: () => undefined,
+  };
+}
+
+/** Events held in memory, with listeners for the ones appended later. */
+class HeldEvents {
+  readonly events: ToolflightEvent[] = [];
+  readonly listeners = new Set<(event: ToolflightEvent) => void>();
+
+  push(event: ToolflightEvent): void {
+    this.events.push(event);
+    for (const listener of this.listeners) listener(event);
+  }
+
+  history(afterSeq: number): ToolflightEvent[] {
+    // seq is gapless from the first kept event, so the index is arithmetic when it can be.
+    const first = this.events[0]?.seq ?? 1;
+    const from = Math.max(0, afterSeq + 1 - first);
+    return this.events[from]?.seq === afterSeq + 1
+      ? this.events.slice(from)
+      : this.events.filter((event) => event.seq > afterSeq);
+  }
+}
+
+/** Options of {@link recordingFeed}. */
+export interface FollowOptions {
+  /** Keep reading lines another process appends. */
+  readonly follow?: boolean;
+  /** How often a followed file is polled, in ms. */
+  readonly pollMs?: number;
+  /** Told about a line that is not an event (it is skipped). */
+  readonly onProblem?: (message: string) => void;
+}
+
+/** A recording file (JSONL or SQLite); with `follow`, a JSONL file tailed as it grows. */
+export function recordingFeed(path: string, options: FollowOptions = {}): EventFeed {
+  const held = new HeldEvents();
+  if (!options.follow) {
+    // Encoded now, while nobody waits, rather than when the first page asks.
+    for (const event of readRecording(path)) {
+      encodeOnce(event);
+      held.push(event);
+    }
+    return {
+      history: (afterSeq) => held.history(afterSeq),
+      subscribe: () => () => undefined,
+      close: () => undefined,
+    };
+  }
+  let offset = 0;
+  let partial = '';
+  // A character split across two reads is held back, not mangled.
+  const decoder = new StringDecoder('utf8');
+  let line = 0;
+  const poll = (): void => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return; // not written yet
+    }
+    try {
+      const chunk = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const read = readSync(fd, chunk, 0, chunk.length, offset);
+        if (read === 0) break;
+        offset += read;
+        const lines = (partial + decoder.write(chunk.subarray(0, read))).split('\n');
+        partial = lines.pop() ?? '';
+        for (const text of lines) {
+          line += 1;
+          if (text.trim() === '') continue;
+          try {
+            held.push(decodeEvent(text, { source: path, line }));
+          } catch (error) {
+            options.onProblem?.(String((error as Error).message));
+          }
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+  poll();
+  const listener = (): void => poll();
+  watchFile(path, { interval: options.pollMs ?? 100, persistent: false }, listener);
+  return {
+    history: (afterSeq) => held.history(afterSeq),
+    subscribe: (next) => {
+      held.listeners.add(next);
+      return () => held.listeners.delete(next);
+    },
+    close: () => unwatchFile(path, listener),
+  };
+}

@@ -1,0 +1,8 @@
+// toolflight/inspector: a live, offline web page over a tracker or a recording.
+export {
+  createInspector,
+  type Inspector,
+  type InspectorOptions,
+  type InspectorSource,
+} from './createInspector.js';
+export { isSecretKey, MASK, maskSecrets } from './maskSecrets.js';

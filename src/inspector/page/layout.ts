@@ -1,0 +1,41 @@
+// @internal The page's markup; every view fills its own element.
+export const LAYOUT = `
+<header>
+  <h1>toolflight inspector</h1><span class="src" id="source"></span>
+  <span class="status" id="status">connecting…</span>
+  <label>grace <input id="grace" type="number" min="0" step="50" value="250" style="width:70px"> ms</label>
+  <label><input id="file" type="file" accept=".jsonl,application/x-ndjson,application/json"></label>
+  <button id="export" title="download the stream as .jsonl">export .jsonl</button>
+</header>
+<header>
+  <button id="step-back" title="previous event (←)">◀</button>
+  <button id="play" title="play from here">▶ play</button>
+  <button id="step-fwd" title="next event (→)">▶|</button>
+  <input id="scrubber" type="range" min="0" max="0" value="0" step="1" aria-label="time travel over seq">
+  <span id="seq">seq 0 / 0</span>
+  <button id="live" class="on" title="follow new events">● live</button>
+</header>
+<div id="banner"></div>
+<canvas id="chart"></canvas>
+<main>
+  <div class="col">
+    <section style="flex:0 0 auto;max-height:30%"><h2>captures</h2>
+      <div style="overflow:auto"><table id="captures"><thead><tr><th>key</th><th>gen</th><th>in flight</th><th>activity</th><th>idle</th></tr></thead>
+      <tbody id="captures-body"></tbody></table></div></section>
+    <section style="flex:1"><h2 id="entities-title">entities</h2>
+      <div class="row ent" style="position:static;color:var(--dim)"><span>id</span><span>state</span><span>name</span><span>outcome</span><span>duration</span><span>args</span></div>
+      <div id="entities"></div></section>
+    <section style="flex:0 0 auto"><h2 id="diagram-title">machine</h2><div id="diagram"></div></section>
+  </div>
+  <section><h2>timeline <span id="timeline-count"></span></h2>
+    <div id="filters">
+      <select id="filter-type"><option value="">every type</option></select>
+      <select id="filter-capture"><option value="">every capture</option></select>
+      <select id="filter-tool"><option value="">every tool</option></select>
+      <input id="search" type="search" placeholder="search events…">
+    </div>
+    <div id="timeline"></div>
+    <pre id="detail">select an event to see its JSON (secret-looking argument values are masked)</pre>
+  </section>
+</main>
+`;

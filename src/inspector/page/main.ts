@@ -1,0 +1,263 @@
+/// <reference lib="dom" />
+// The inspector page: the stream (or a loaded recording), folded at the scrubber by the
+// library's own reducers, in every view.
+import { decodeEvent } from '../../events/codec.js';
+import type { ToolflightEvent } from '../../events/types.js';
+import { maskSecrets } from '../maskSecrets.js';
+import { drawChart } from './chart.js';
+import { connect } from './connection.js';
+import { diagramSvg } from './diagram.js';
+import { byId, esc } from './dom.js';
+import { EventLog } from './eventLog.js';
+import { LAYOUT } from './layout.js';
+import { EntitiesPanel, renderCaptures } from './panels.js';
+import { ProjectionCursor } from './projectionCursor.js';
+import { wireRecordingIo } from './recordingIo.js';
+import { Timeline } from './timeline.js';
+
+const app = byId('app');
+const title = app.dataset.title ?? '';
+app.innerHTML = LAYOUT;
+byId('source').textContent = title;
+
+const token = new URLSearchParams(location.search).get('token') ?? '';
+const log = new EventLog();
+const projection = new ProjectionCursor(log);
+const view = {
+  /** How many events the views fold: the scrubber's position. */
+  cursor: 0,
+  live: true,
+  selectedGen: undefined as number | undefined,
+  selectedEvent: undefined as number | undefined,
+  /** Wall clock minus event clock, learnt from live events, for the grace countdown. */
+  skew: undefined as number | undefined,
+  playing: 0,
+};
+const timeline = new Timeline(log, (index) => selectEvent(index));
+const entities = new EntitiesPanel(log, (id) => selectEntity(id));
+const scrubber = byId<HTMLInputElement>('scrubber');
+let frame = 0;
+/** False until the stream's history is all in. */
+let caughtUp = false;
+let disconnect: (() => void) | undefined;
+
+const graceMs = () => Math.max(0, Number(byId<HTMLInputElement>('grace').value) || 0);
+
+function schedule(): void {
+  frame ||= requestAnimationFrame(render);
+}
+
+function now(): number {
+  const cursorEvent = log.events[view.cursor - 1];
+  const at = cursorEvent?.at ?? 0;
+  if (!view.live || view.skew === undefined || disconnect === undefined) return at;
+  return Math.max(at, Date.now() - view.skew);
+}
+
+function render(): void {
+  frame = 0;
+  const count = view.cursor;
+  const snapshot = projection.at(count);
+  scrubber.max = String(log.length);
+  scrubber.value = String(count);
+  const seq = log.events[count - 1]?.seq ?? 0;
+  const lastSeq = log.events[log.length - 1]?.seq ?? 0;
+  byId('seq').textContent = `seq ${seq} / ${lastSeq}`;
+  byId('seq').dataset.seq = String(seq);
+  byId('live').classList.toggle('on', view.live);
+  const status = byId('status');
+  status.classList.toggle('past', !view.live);
+  if (view.selectedGen === undefined) view.selectedGen = [...log.generations.keys()].pop();
+  renderCaptures(log, snapshot, count, view.selectedGen, now(), graceMs());
+  entities.render(view.selectedGen, count);
+  timeline.render(count, view.selectedEvent);
+  if (view.live) timeline.follow();
+  renderDiagram(count);
+  drawChart(byId<HTMLCanvasElement>('chart'), log, count, graceMs());
+  refreshOptions();
+  // A grace countdown is a clock: redraw while one runs.
+  if (document.querySelector('.idle-state.grace')) setTimeout(schedule, 100);
+}
+
+function renderDiagram(count: number): void {
+  const entity = entities.selected === undefined ? undefined : log.entities.get(entities.selected);
+  const kind = entity?.kind ?? 'toolCall';
+  byId('diagram-title').textContent = entity
+    ? `machine: ${kind} ${entity.id}${entity.toolName ? ` (${entity.toolName})` : ''}`
+    : 'machine: toolCall (select an entity)';
+  byId('diagram').innerHTML = diagramSvg(kind, entity && log.entityAt(entity, count));
+}
+
+const optionCounts = { type: -1, capture: -1, tool: -1 };
+function refreshOptions(): void {
+  const fill = (id: string, key: keyof typeof optionCounts, values: Iterable<string>) => {
+    const list = [...new Set(values)].sort();
+    if (list.length === optionCounts[key]) return;
+    optionCounts[key] = list.length;
+    const select = byId<HTMLSelectElement>(id);
+    const keep = select.value;
+    const first = select.options[0]!.outerHTML;
+    select.innerHTML =
+      first + list.map((v) => `<option value="${esc(v)}">${esc(v)}</option>`).join('');
+    select.value = keep;
+  };
+  fill('filter-type', 'type', log.types);
+  fill(
+    'filter-capture',
+    'capture',
+    [...log.generations.values()].map((g) => g.key),
+  );
+  fill('filter-tool', 'tool', log.tools);
+}
+
+function selectEvent(index: number): void {
+  const event = log.events[index];
+  if (!event) return;
+  view.selectedEvent = index;
+  if (event.gen !== undefined && log.generations.has(event.gen)) view.selectedGen = event.gen;
+  if (event.id !== undefined && log.entities.has(event.id)) entities.selected = event.id;
+  byId('detail').textContent = JSON.stringify(maskEvent(event), null, 2);
+  schedule();
+}
+
+function selectEntity(id: string): void {
+  entities.selected = id;
+  const first = log.entities.get(id)?.events[0];
+  if (first !== undefined) selectEvent(first);
+  schedule();
+}
+
+/** An event with the values of secret-looking keys in its data masked. */
+function maskEvent(event: ToolflightEvent): ToolflightEvent {
+  return event.data === undefined ? event : ({ ...event, data: maskSecrets(event.data) } as never);
+}
+
+function moveTo(count: number): void {
+  view.cursor = Math.max(0, Math.min(log.length, count));
+  view.live = view.cursor === log.length && disconnect !== undefined && view.live;
+  schedule();
+}
+
+function stop(): void {
+  if (view.playing) clearInterval(view.playing);
+  view.playing = 0;
+  byId('play').textContent = '▶ play';
+}
+
+scrubber.addEventListener('input', () => {
+  stop();
+  view.live = false;
+  moveTo(Number(scrubber.value));
+});
+byId('step-back').addEventListener('click', () => {
+  stop();
+  view.live = false;
+  moveTo(view.cursor - 1);
+});
+byId('step-fwd').addEventListener('click', () => {
+  stop();
+  view.live = false;
+  moveTo(view.cursor + 1);
+});
+byId('live').addEventListener('click', () => {
+  stop();
+  view.live = disconnect !== undefined;
+  moveTo(log.length);
+});
+byId('play').addEventListener('click', () => {
+  if (view.playing) return stop();
+  view.live = false;
+  if (view.cursor >= log.length) view.cursor = 0;
+  byId('play').textContent = '❚❚ pause';
+  view.playing = window.setInterval(() => {
+    if (view.cursor >= log.length) return stop();
+    moveTo(view.cursor + Math.max(1, Math.floor(log.length / 400)));
+  }, 50);
+});
+document.addEventListener('keydown', (event) => {
+  if ((event.target as HTMLElement).closest('input,select')) return;
+  if (event.key === 'ArrowLeft') byId('step-back').click();
+  if (event.key === 'ArrowRight') byId('step-fwd').click();
+});
+byId('captures-body').addEventListener('click', (event) => {
+  const row = (event.target as HTMLElement).closest<HTMLElement>('[data-gen]');
+  if (!row) return;
+  view.selectedGen = Number(row.dataset.gen);
+  schedule();
+});
+byId('grace').addEventListener('input', schedule);
+
+const filters: [string, 'type' | 'capture' | 'tool' | 'search'][] = [
+  ['filter-type', 'type'],
+  ['filter-capture', 'capture'],
+  ['filter-tool', 'tool'],
+  ['search', 'search'],
+];
+for (const [id, key] of filters) {
+  byId(id).addEventListener('input', () => {
+    timeline.filter[key] = byId<HTMLInputElement>(id).value;
+    timeline.refilter();
+    schedule();
+  });
+}
+
+/** Replace the stream with a recording's events (the live connection is closed). */
+function loadRecording(name: string, text: string): void {
+  disconnect?.();
+  disconnect = undefined;
+  log.clear();
+  projection.reset();
+  timeline.refilter();
+  const problems: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      log.append(decodeEvent(line, { source: name, line: i + 1 }));
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  });
+  Object.assign(view, { cursor: log.length, live: false, selectedGen: undefined });
+  view.selectedEvent = undefined;
+  entities.selected = undefined;
+  byId('source').textContent = `file: ${name}`;
+  byId('status').textContent = `${log.length.toLocaleString('en-US')} events loaded`;
+  byId('banner').innerHTML = problems.length
+    ? `<div class="banner">${problems.length} bad line(s) skipped; first: ${esc(problems[0])}</div>`
+    : '';
+  schedule();
+}
+
+wireRecordingIo(loadRecording, () => log.events);
+
+disconnect = connect(token, {
+  onEvents(events) {
+    const follow = view.live && view.cursor === log.length;
+    for (const event of events) log.append(event);
+    const last = events[events.length - 1];
+    if (follow) view.cursor = log.length;
+    if (!caughtUp) {
+      // Drawing every view for each part of a long history would cost more than folding it.
+      byId('status').textContent = `loading ${log.length.toLocaleString('en-US')} events…`;
+      return;
+    }
+    if (last) view.skew ??= Date.now() - last.at;
+    schedule();
+  },
+  onStatus(status) {
+    caughtUp ||= status === 'live';
+    byId('status').textContent = status;
+    byId('status').classList.toggle('live', status === 'live');
+    schedule();
+  },
+  onError(error) {
+    byId('banner').innerHTML = `<div class="banner">${esc(String(error))}</div>`;
+  },
+  onGap(after) {
+    byId('banner').innerHTML =
+      `<div class="banner">the server no longer keeps the events up to seq ${after} (a bounded store): the views fold from the oldest kept event, so work begun earlier is missing</div>`;
+  },
+});
+// Exposed for tests and the benchmark: how many events are folded and shown.
+Object.assign(window, { toolflightInspector: { log, view, moveTo, render, loadRecording } });
+schedule();

@@ -1,0 +1,39 @@
+/// <reference lib="dom" />
+// @internal Recordings in and out of the page: the file input, drag-and-drop, export.
+import { encodeEvent } from '../../events/codec.js';
+import type { ToolflightEvent } from '../../events/types.js';
+import { byId } from './dom.js';
+
+/** Hand dropped or chosen `.jsonl` files to `load`; download `events()` on export. */
+export function wireRecordingIo(
+  load: (name: string, text: string) => void,
+  events: () => readonly ToolflightEvent[],
+): void {
+  const read = (file: File | undefined) => {
+    if (file) void file.text().then((text) => load(file.name, text));
+  };
+  byId<HTMLInputElement>('file').addEventListener('change', (event) =>
+    read((event.target as HTMLInputElement).files?.[0]),
+  );
+  document.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    document.body.classList.add('drop');
+  });
+  document.addEventListener('dragleave', () => document.body.classList.remove('drop'));
+  document.addEventListener('drop', (event) => {
+    event.preventDefault();
+    document.body.classList.remove('drop');
+    read(event.dataTransfer?.files[0]);
+  });
+  byId('export').addEventListener('click', () => {
+    const text = events()
+      .map((event) => `${encodeEvent(event)}\n`)
+      .join('');
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([text], { type: 'application/x-ndjson' }));
+    link.download = 'toolflight-stream.jsonl';
+    link.click();
+    // The download has started by the next task; the URL can go.
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  });
+}

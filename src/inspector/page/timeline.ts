@@ -1,0 +1,126 @@
+/// <reference lib="dom" />
+// @internal The event timeline: filters, free-text search, a virtualised list, JSON detail.
+import type { ToolflightEvent } from '../../events/types.js';
+import { maskSecrets } from '../maskSecrets.js';
+import { byId, esc, VirtualList } from './dom.js';
+import type { EventLog } from './eventLog.js';
+
+/** What the timeline shows. */
+export interface TimelineFilter {
+  type: string;
+  capture: string;
+  tool: string;
+  search: string;
+}
+
+const ROW = 22;
+
+/** A one-line summary of an event, secrets masked. */
+export function summarize(event: ToolflightEvent): string {
+  switch (event.type) {
+    case 'toolCall.started':
+    case 'toolCall.prepared':
+      return `${event.data.toolName} ${JSON.stringify(maskSecrets(event.data.args))}`;
+    case 'toolCall.result':
+      return `${event.data.outcome}${event.data.reason ? ` (${event.data.reason})` : ''}`;
+    case 'toolCall.finished':
+      return `prepared=${event.data.prepared}`;
+    case 'request.classified':
+      return event.data.method ?? '';
+    case 'request.finished':
+      return event.data.status === undefined ? 'connection dropped' : `status ${event.data.status}`;
+    case 'observer.failed':
+      return `${event.data.hook}: ${event.data.message}`;
+    default:
+      return event.data === undefined ? '' : JSON.stringify(maskSecrets(event.data)).slice(0, 200);
+  }
+}
+
+/** The timeline panel. Call `render` after the log, the filter or the cursor changed. */
+export class Timeline {
+  readonly filter: TimelineFilter = { type: '', capture: '', tool: '', search: '' };
+  /** Indexes of the events that pass the filter, over the whole log. */
+  private matches: number[] = [];
+  private scanned = 0;
+  private count = 0;
+  private selected: number | undefined;
+  private readonly list: VirtualList;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly onSelect: (index: number) => void,
+  ) {
+    this.list = new VirtualList(byId('timeline'), ROW, (i, top) => this.row(i, top));
+    byId('timeline').addEventListener('click', (event) => {
+      const row = (event.target as HTMLElement).closest<HTMLElement>('[data-index]');
+      if (row) this.onSelect(Number(row.dataset.index));
+    });
+  }
+
+  /** The filter changed: scan the log again. */
+  refilter(): void {
+    this.matches = [];
+    this.scanned = 0;
+  }
+
+  private passes(index: number): boolean {
+    const event = this.log.events[index]!;
+    const f = this.filter;
+    if (f.type && event.type !== f.type) return false;
+    if (f.capture && event.capture !== f.capture) return false;
+    if (f.tool && this.log.toolOf(event) !== f.tool) return false;
+    if (f.search && !this.log.text(index).includes(f.search.toLowerCase())) return false;
+    return true;
+  }
+
+  private get filtered(): boolean {
+    const f = this.filter;
+    return Boolean(f.type || f.capture || f.tool || f.search);
+  }
+
+  /** Show the events among the first `cursor` that pass the filter; `selected` is highlighted. */
+  render(cursor: number, selected: number | undefined): void {
+    if (this.filtered) {
+      for (; this.scanned < this.log.length; this.scanned++) {
+        if (this.passes(this.scanned)) this.matches.push(this.scanned);
+      }
+      this.count = upperBound(this.matches, cursor);
+    } else this.count = cursor;
+    const changed = selected !== this.selected;
+    this.selected = selected;
+    byId('timeline-count').textContent =
+      `${this.count.toLocaleString('en-US')} of ${cursor.toLocaleString('en-US')} events`;
+    this.list.update(this.count, changed);
+    if (changed && selected !== undefined) {
+      const position = this.filtered ? upperBound(this.matches, selected) - 1 : selected;
+      if (position >= 0) this.list.reveal(position);
+    }
+  }
+
+  /** Scroll to the newest visible event. */
+  follow(): void {
+    if (this.count > 0) this.list.reveal(this.count - 1);
+  }
+
+  private row(position: number, top: number): string {
+    const index = this.filtered ? this.matches[position] : position;
+    // A scroll may draw between a filter change and the next render: skip rows gone meanwhile.
+    const event = index === undefined ? undefined : this.log.events[index];
+    if (index === undefined || !event) return '';
+    const origin = this.log.events[0]?.at ?? 0;
+    const where = event.capture === undefined ? '' : `${event.capture}#${event.gen}`;
+    return `<div class="row${index === this.selected ? ' sel' : ''}" data-index="${index}" data-seq="${event.seq}" data-type="${esc(event.type)}" style="top:${top}px"><span class="t">${String(event.seq).padStart(6)} ${String(event.at - origin).padStart(7)}ms</span> <span class="ty">${esc(event.type)}</span> ${esc(where)} ${esc(event.id ?? '')} ${esc(summarize(event))}</div>`;
+  }
+}
+
+/** How many of the sorted `values` are below `limit`. */
+function upperBound(values: readonly number[], limit: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! < limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

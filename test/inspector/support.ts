@@ -1,0 +1,186 @@
+// Shared by the inspector tests: Chromium through playwright-core, an SSE reader, a live host.
+import { setMaxListeners } from 'node:events';
+import { request, type IncomingMessage } from 'node:http';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { chromium, type Browser } from 'playwright-core';
+
+import { createMemoryStore, createTracker, type Tracker } from '../../src/index.js';
+import {
+  CAPTURE_HEADER,
+  createLoopbackServer,
+  type LoopbackServer,
+  type LoopbackTool,
+} from '../../src/mcp/index.js';
+
+/** The flags the machine notes give for Chromium on this closed network. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Debian's Chromium, headless; playwright gives it a fresh profile directory. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** A status code and body of a plain GET, with the headers given. */
+export function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** One SSE frame. */
+export interface Frame {
+  readonly event: string;
+  readonly id: string | undefined;
+  readonly data: string;
+}
+
+/** An SSE connection read frame by frame; `until` resolves on the first frame that matches. */
+export interface SseReader {
+  readonly frames: Frame[];
+  readonly until: (match: (frame: Frame) => boolean) => Promise<Frame>;
+  readonly close: () => void;
+}
+
+export function openSse(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
+  return new Promise((resolve, reject) => {
+    const frames: Frame[] = [];
+    const waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }[] = [];
+    const req = request(url, { headers }, (res: IncomingMessage) => {
+      if (res.statusCode !== 200) return reject(new Error(`SSE answered ${res.statusCode}`));
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields = new Map<string, string>();
+          for (const line of block.split('\n')) {
+            const colon = line.indexOf(':');
+            if (colon <= 0) continue;
+            const name = line.slice(0, colon);
+            const value = line.slice(colon + 1).trimStart();
+            // Several `data:` lines make one message, joined by newlines.
+            const before = name === 'data' ? fields.get('data') : undefined;
+            fields.set(name, before === undefined ? value : `${before}\n${value}`);
+          }
+          if (!fields.has('data')) continue;
+          const frame = {
+            event: fields.get('event') ?? 'message',
+            id: fields.get('id'),
+            data: fields.get('data')!,
+          };
+          frames.push(frame);
+          for (const waiter of [...waiters]) {
+            if (waiter.match(frame)) {
+              waiters.splice(waiters.indexOf(waiter), 1);
+              waiter.resolve(frame);
+            }
+          }
+        }
+      });
+      resolve({
+        frames,
+        until: (match) => {
+          const found = frames.find(match);
+          if (found) return Promise.resolve(found);
+          return new Promise((done) => waiters.push({ match, resolve: done }));
+        },
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', (error) => reject(error));
+    req.end();
+  });
+}
+
+/** A tool that returns only when released: the test decides when a call finishes. */
+export function gateTool(): LoopbackTool & { release: () => void; started: Promise<void> } {
+  let release!: () => void;
+  let started!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const startedPromise = new Promise<void>((resolve) => (started = resolve));
+  return {
+    name: 'deploy',
+    description: 'Deploy a service; returns when the test releases it.',
+    inputSchema: { type: 'object', properties: { service: { type: 'string' } } },
+    run: async ({ service }) => {
+      started();
+      await released;
+      return { content: [{ type: 'text', text: `${String(service)} deployed` }] };
+    },
+    release,
+    started: startedPromise,
+  };
+}
+
+const send: LoopbackTool = {
+  name: 'send',
+  description: 'Post to a chat channel.',
+  inputSchema: { type: 'object', properties: { to: { type: 'string' } } },
+  run: ({ to }) => ({ content: [{ type: 'text', text: `posted to ${String(to)}` }] }),
+};
+
+/** A live host like the demo's: a tracker, a loopback MCP server, an SDK client. */
+export interface LiveHost {
+  readonly tracker: Tracker;
+  readonly server: LoopbackServer;
+  readonly client: Client;
+  readonly gate: ReturnType<typeof gateTool>;
+  readonly close: () => Promise<void>;
+}
+
+export async function startLiveHost(capture = 'demo-run'): Promise<LiveHost> {
+  const tracker = createTracker({ store: createMemoryStore() });
+  const gate = gateTool();
+  const server = await createLoopbackServer({ tracker, tools: [gate, send] });
+  tracker.beginCapture(capture);
+  const client = new Client({ name: 'agent', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(server.url), {
+      requestInit: {
+        headers: { Authorization: `Bearer ${server.token('owner')}`, [CAPTURE_HEADER]: capture },
+      },
+      fetch: (input, init) => {
+        if (init?.signal) setMaxListeners(0, init.signal);
+        return fetch(input, init);
+      },
+    }),
+  );
+  return {
+    tracker,
+    server,
+    client,
+    gate,
+    close: async () => {
+      gate.release();
+      await client.close();
+      await server.close();
+    },
+  };
+}
