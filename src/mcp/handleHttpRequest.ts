@@ -3,11 +3,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { BearerTokens } from './bearerTokens.js';
-import { CAPTURE_HEADER, MCP_PATH } from './LoopbackServer.js';
+import { MCP_PATH } from './LoopbackServer.js';
 import { admitRequest, readRpcBody } from './httpGate.js';
 import { connectRequestServer, type ServerDeps } from './requestServer.js';
 import { RequestScope } from './requestScope.js';
 import type { SseStreams } from './sseStreams.js';
+import { recordSafely, trackRequest } from './trackRequest.js';
 
 /** What the request path of one server needs. */
 export interface HttpDeps extends ServerDeps {
@@ -40,30 +41,15 @@ export async function handleHttpRequest(
     return deps.streams.serve(req, res, role === 'owner', await connectRequestServer(deps, scope));
   }
 
-  const header = req.headers[CAPTURE_HEADER];
-  const capture = typeof header === 'string' ? header : undefined;
-  const safely = (command: () => unknown): void => {
-    try {
-      command();
-    } catch (error) {
-      logger?.warn(`toolflight could not record a request: ${String(error)}`);
-    }
-  };
-  // Admitted before the body is read: an upload in progress keeps the capture busy.
-  const request = tracker.requestStarted(capture);
+  // Admitted before the body is read; a dropped connection abandons the request's calls.
+  const { capture, request } = trackRequest(tracker, req, res, logger, () => scope.goneAway());
   const scope = new RequestScope(role, capture, request);
-  res.once('finish', () =>
-    safely(() => tracker.requestFinished(request, { status: res.statusCode })),
-  );
-  res.once('close', () => {
-    if (res.writableFinished) return;
-    scope.goneAway();
-    safely(() => tracker.requestFinished(request));
-  });
 
   const parsed = await readRpcBody(req, res, deps);
   if (parsed === undefined) return;
-  safely(() => tracker.requestClassified(request, { method: parsed.method }));
+  recordSafely(logger, 'a request', () =>
+    tracker.requestClassified(request, { method: parsed.method }),
+  );
   if (scope.gone) return;
   const connected = await connectRequestServer(deps, scope);
   res.once('close', () => {

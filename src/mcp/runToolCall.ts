@@ -11,6 +11,8 @@ import type { BeforeToolCallHook, LoopbackLogger, ToolCallContext } from './Loop
 import type { AbortKind, PendingCalls } from './pendingCalls.js';
 import type { RequestScope } from './requestScope.js';
 import type { ToolRegistry } from './toolRegistry.js';
+import { recordSafely } from './trackRequest.js';
+import { messageOf } from '../validate.js';
 
 /** What every call of one server shares. */
 export interface CallDeps {
@@ -29,9 +31,6 @@ const toolError = (text: string): CallToolResult => ({
 
 const isObject = (value: unknown): value is ToolArgs =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const messageOf = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
 
 /** The first text of an `isError` result, as the recorded reason. */
 function firstText(result: CallToolResult): string | undefined {
@@ -52,13 +51,8 @@ export function runToolCall(
   requestId: RequestId,
 ): Promise<CallToolResult> {
   const { tracker, logger } = deps;
-  const safely = (what: string, command: () => unknown): void => {
-    try {
-      command();
-    } catch (error) {
-      logger?.warn(`toolflight could not record ${what}: ${messageOf(error)}`);
-    }
-  };
+  const safely = (what: string, command: () => unknown): void =>
+    recordSafely(logger, what, command);
   const toolName = params.name;
   let args: ToolArgs = params.arguments ?? {};
   const call = scope.gone

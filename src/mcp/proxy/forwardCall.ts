@@ -15,6 +15,8 @@ import { answerOf, rpcError, UNREACHABLE } from './rpcAnswers.js';
 import type { ToolCatalog } from './toolCatalog.js';
 import type { UpstreamLink } from './upstreamLink.js';
 import type { AgentRoute } from './upstreamSession.js';
+import { recordSafely } from '../trackRequest.js';
+import { messageOf } from '../../validate.js';
 
 /** What every forwarded call of one proxy shares. */
 export interface CallDeps {
@@ -24,9 +26,6 @@ export interface CallDeps {
   readonly onUnreachable: ProxyOptions<unknown>['onUnreachable'];
   readonly logger: LoopbackLogger | undefined;
 }
-
-const messageOf = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
 
 /** The first text of an `isError` result, as the recorded reason. */
 function firstText(result: CallToolResult): string | undefined {
@@ -45,13 +44,8 @@ export async function forwardCall(
   route: AgentRoute,
 ): Promise<JSONRPCMessage> {
   const { tracker, logger } = deps;
-  const safely = (what: string, command: () => unknown): void => {
-    try {
-      command();
-    } catch (error) {
-      logger?.warn(`toolflight could not record ${what}: ${messageOf(error)}`);
-    }
-  };
+  const safely = (what: string, command: () => unknown): void =>
+    recordSafely(logger, what, command);
   const checked = CallToolRequestSchema.safeParse(request);
   if (!checked.success) {
     return rpcError(

@@ -13,7 +13,8 @@ import type { RequestHandle } from '../../index.js';
 
 import type { BearerSecret } from '../bearerSecret.js';
 import { admitRequest, readRpcBody, type BodyLimits } from '../httpGate.js';
-import { CAPTURE_HEADER, MCP_PATH } from '../LoopbackServer.js';
+import { MCP_PATH } from '../LoopbackServer.js';
+import { recordSafely, trackRequest } from '../trackRequest.js';
 import type { AgentStreams } from './agentStreams.js';
 import { answerAgent } from './answerAgent.js';
 import type { CallDeps } from './forwardCall.js';
@@ -88,25 +89,13 @@ export async function serveAgent(
   if (admitRequest(rules, req, res) === undefined) return;
   if (req.method === 'GET') return deps.streams.serve(req, res);
 
-  const header = req.headers[CAPTURE_HEADER];
-  const capture = typeof header === 'string' ? header : undefined;
-  const safely = (command: () => unknown): void => {
-    try {
-      command();
-    } catch (error) {
-      logger?.warn(`toolflight could not record a request: ${String(error)}`);
-    }
-  };
-  const request = tracker.requestStarted(capture);
-  res.once('finish', () =>
-    safely(() => tracker.requestFinished(request, { status: res.statusCode })),
-  );
-  res.once('close', () => {
-    if (!res.writableFinished) safely(() => tracker.requestFinished(request));
-  });
+  // Admitted before the body is read: an upload in progress keeps the capture busy.
+  const { capture, request } = trackRequest(tracker, req, res, logger);
   const parsed = await readRpcBody(req, res, deps);
   if (parsed === undefined) return;
-  safely(() => tracker.requestClassified(request, { method: parsed.method }));
+  recordSafely(logger, 'a request', () =>
+    tracker.requestClassified(request, { method: parsed.method }),
+  );
 
   const messages = Array.isArray(parsed.body) ? parsed.body : [parsed.body];
   // An agent that goes away before its answers were written: the upstream is told to stop,
