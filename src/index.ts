@@ -81,6 +81,8 @@ export {
 } from './store/memoryStore.js';
 export type { EventStore } from './store/EventStore.js';
 export { EventBus } from './events/bus.js';
+export { isSecretKey, MASK, maskSecrets } from './events/maskSecrets.js';
+export { summarizeEvent } from './events/summarizeEvent.js';
 export { createCapturesView, type CapturesView } from './projections/capturesView.js';
 export { randomIds } from './runtime/randomIds.js';
 export {

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
-import { createMemoryStore, createTracker, encodeEvent, type ToolflightEvent } from '../index.js';
+import { createMemoryStore, createTracker, encodeEvent, summarizeEvent } from '../index.js';
 import {
   createLoopbackServer,
   loopbackClientConfig,
@@ -121,26 +121,6 @@ async function script(owner: Client, sub: Client): Promise<void> {
   ]);
 }
 
-function describe(event: ToolflightEvent): string {
-  switch (event.type) {
-    case 'toolCall.started':
-    case 'toolCall.prepared':
-      return `${event.data.toolName} ${JSON.stringify(event.data.args)}`;
-    case 'toolCall.result':
-      return `${event.data.outcome}${event.data.reason ? ` (${event.data.reason})` : ''}`;
-    case 'toolCall.finished':
-      return `prepared=${event.data.prepared}`;
-    case 'request.classified':
-      return event.data.method ?? '';
-    case 'request.finished':
-      return event.data.status === undefined ? 'connection dropped' : `status ${event.data.status}`;
-    case 'observer.failed':
-      return `${event.data.hook}: ${event.data.message}`;
-    default:
-      return '';
-  }
-}
-
 interface Row {
   tool: string;
   outcome?: string;
@@ -201,7 +181,7 @@ export const demo: Command = async (args, io: CliIo) => {
         ? 'busy'
         : `waiting ${IDLE.admissionGraceMs} ms grace`;
     io.out(
-      `${String(event.at - origin).padStart(5)} ms  ${event.type.padEnd(18)} ${(event.id ?? '').padEnd(5)} ${describe(event).padEnd(56)} | in flight ${inFlight} · activity ${capture?.activityVersion ?? 0} · idle? ${idle}`,
+      `${String(event.at - origin).padStart(5)} ms  ${event.type.padEnd(18)} ${(event.id ?? '').padEnd(5)} ${summarizeEvent(event).padEnd(56)} | in flight ${inFlight} · activity ${capture?.activityVersion ?? 0} · idle? ${idle}`,
     );
     if (event.type === 'toolCall.started')
       rows.set(event.id, { tool: event.data.toolName, start: event.at });

@@ -6,7 +6,7 @@ import {
   ToolCallEvent,
 } from '../../../machines/tables.js';
 import type { ToolflightEvent } from '../../events/types.js';
-import { maskSecrets } from '../maskSecrets.js';
+import { maskSecrets } from '../../events/maskSecrets.js';
 
 /** One request or tool call as the whole log knows it (finished ones included). */
 export interface EntityInfo {

@@ -3,7 +3,7 @@
 // library's own reducers, in every view.
 import { decodeEvent } from '../../events/codec.js';
 import type { ToolflightEvent } from '../../events/types.js';
-import { maskSecrets } from '../maskSecrets.js';
+import { maskSecrets } from '../../events/maskSecrets.js';
 import { drawChart } from './chart.js';
 import { connect } from './connection.js';
 import { diagramSvg } from './diagram.js';

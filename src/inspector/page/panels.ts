@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // @internal The captures table and the entities of the selected capture, at the cursor.
 import type { CaptureSnapshot, ProjectionSnapshot } from '../../projections/snapshot.js';
-import { maskSecrets } from '../maskSecrets.js';
+import { maskSecrets } from '../../events/maskSecrets.js';
 import { byId, esc, VirtualList } from './dom.js';
 import type { EventLog } from './eventLog.js';
 

@@ -1,7 +1,6 @@
 /// <reference lib="dom" />
 // @internal The event timeline: filters, free-text search, a virtualised list, JSON detail.
-import type { ToolflightEvent } from '../../events/types.js';
-import { maskSecrets } from '../maskSecrets.js';
+import { summarizeEvent } from '../../events/summarizeEvent.js';
 import { byId, esc, VirtualList } from './dom.js';
 import type { EventLog } from './eventLog.js';
 
@@ -14,27 +13,6 @@ export interface TimelineFilter {
 }
 
 const ROW = 22;
-
-/** A one-line summary of an event, secrets masked. */
-export function summarize(event: ToolflightEvent): string {
-  switch (event.type) {
-    case 'toolCall.started':
-    case 'toolCall.prepared':
-      return `${event.data.toolName} ${JSON.stringify(maskSecrets(event.data.args))}`;
-    case 'toolCall.result':
-      return `${event.data.outcome}${event.data.reason ? ` (${event.data.reason})` : ''}`;
-    case 'toolCall.finished':
-      return `prepared=${event.data.prepared}`;
-    case 'request.classified':
-      return event.data.method ?? '';
-    case 'request.finished':
-      return event.data.status === undefined ? 'connection dropped' : `status ${event.data.status}`;
-    case 'observer.failed':
-      return `${event.data.hook}: ${event.data.message}`;
-    default:
-      return event.data === undefined ? '' : JSON.stringify(maskSecrets(event.data)).slice(0, 200);
-  }
-}
 
 /** The timeline panel. Call `render` after the log, the filter or the cursor changed. */
 export class Timeline {
@@ -109,7 +87,7 @@ export class Timeline {
     if (index === undefined || !event) return '';
     const origin = this.log.events[0]?.at ?? 0;
     const where = event.capture === undefined ? '' : `${event.capture}#${event.gen}`;
-    return `<div class="row${index === this.selected ? ' sel' : ''}" data-index="${index}" data-seq="${event.seq}" data-type="${esc(event.type)}" style="top:${top}px"><span class="t">${String(event.seq).padStart(6)} ${String(event.at - origin).padStart(7)}ms</span> <span class="ty">${esc(event.type)}</span> ${esc(where)} ${esc(event.id ?? '')} ${esc(summarize(event))}</div>`;
+    return `<div class="row${index === this.selected ? ' sel' : ''}" data-index="${index}" data-seq="${event.seq}" data-type="${esc(event.type)}" style="top:${top}px"><span class="t">${String(event.seq).padStart(6)} ${String(event.at - origin).padStart(7)}ms</span> <span class="ty">${esc(event.type)}</span> ${esc(where)} ${esc(event.id ?? '')} ${esc(summarizeEvent(event))}</div>`;
   }
 }
 
