@@ -8,7 +8,8 @@ export type ToolflightErrorCode =
   | 'unknown_event_type'
   | 'not_json'
   | 'io_error'
-  | 'truncated';
+  | 'truncated'
+  | 'missing_peer';
 
 /**
  * An error a host can act on: a stable `code` and a message that says what to do instead.

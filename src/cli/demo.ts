@@ -14,8 +14,19 @@ import {
   type LoopbackServer,
   type LoopbackTool,
 } from '../mcp/index.js';
-import { createInspector, type Inspector } from '../inspector/index.js';
-import { announce, parsePort, untilInterrupted } from './inspect.js';
+import {
+  createInspector,
+  createStatelyOutput,
+  type Inspector,
+  type StatelyOutput,
+} from '../inspector/index.js';
+import {
+  announce,
+  parsePort,
+  parseStatelyUrl,
+  STATELY_URL_HINT,
+  untilInterrupted,
+} from './inspect.js';
 import type { CliIo, Command } from './io.js';
 
 const KEY = 'demo-run';
@@ -136,11 +147,15 @@ export const demo: Command = async (args, io: CliIo) => {
   try {
     options = parseArgs({
       args: [...args],
-      options: { inspect: { type: 'boolean' }, port: { type: 'string' } },
+      options: {
+        inspect: { type: 'boolean' },
+        port: { type: 'string' },
+        stately: { type: 'string' },
+      },
     }).values;
   } catch (error) {
     io.err(
-      `toolflight demo: ${(error as Error).message} (usage: toolflight demo [--inspect] [--port N])`,
+      `toolflight demo: ${(error as Error).message} (usage: toolflight demo [--inspect] [--port N] [--stately ws://HOST:PORT])`,
     );
     return 2;
   }
@@ -149,8 +164,23 @@ export const demo: Command = async (args, io: CliIo) => {
     io.err('toolflight demo: --port takes a number from 0 to 65535');
     return 2;
   }
+  const statelyUrl = parseStatelyUrl(options.stately);
+  if (statelyUrl === '') {
+    io.err(`toolflight demo: ${STATELY_URL_HINT}`);
+    return 2;
+  }
   const store = createMemoryStore();
   const tracker = createTracker({ store });
+  let stately: StatelyOutput | undefined;
+  if (statelyUrl) {
+    try {
+      stately = await createStatelyOutput({ url: statelyUrl, source: { tracker } });
+    } catch (error) {
+      io.err(`toolflight demo: ${(error as Error).message}`);
+      return 1;
+    }
+    io.out(`toolflight demo: sending the run to Stately at ${stately.url}`);
+  }
   let inspector: Inspector | undefined;
   if (options.inspect) {
     // The run takes about 3 s: start it once a page is watching, so nothing is missed live.
@@ -165,6 +195,7 @@ export const demo: Command = async (args, io: CliIo) => {
     io.out('waiting for the page to connect…\n');
     const stopped = await interrupted;
     if (stopped) {
+      stately?.close();
       await inspector.close();
       return 0;
     }
@@ -252,6 +283,8 @@ export const demo: Command = async (args, io: CliIo) => {
   await mkdir(dirname(RECORDING), { recursive: true });
   await writeFile(RECORDING, events.map(encodeEvent).join('\n') + '\n');
   io.out(`wrote ${RECORDING} (${events.length} events)`);
+  // The run is over: nothing more goes to Stately (a later Ctrl-C must not wait for it).
+  stately?.close();
   if (inspector) {
     const interrupted = untilInterrupted();
     io.out(

@@ -1,10 +1,17 @@
 import { parseArgs } from 'node:util';
 
 import { createTracker } from '../index.js';
-import { createInspector, type Inspector } from '../inspector/index.js';
+import {
+  createInspector,
+  createStatelyOutput,
+  type Inspector,
+  type StatelyOutput,
+} from '../inspector/index.js';
 import type { CliIo, Command } from './io.js';
+import { openCliLog } from './readLog.js';
 
-const USAGE = 'usage: toolflight inspect [FILE] [--follow] [--port N] [--host 127.0.0.1]';
+const USAGE =
+  'usage: toolflight inspect [FILE] [--follow] [--port N] [--host 127.0.0.1] [--stately ws://HOST:PORT]';
 
 /**
  * Resolves with the signal's name on the first Ctrl-C (SIGINT) or SIGTERM, so that the command
@@ -33,6 +40,21 @@ export function parsePort(value: string | undefined): number | undefined {
   return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : NaN;
 }
 
+/** Parse `--stately`; undefined when absent, '' when not a ws:// or wss:// URL. */
+export function parseStatelyUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'ws:' || url.protocol === 'wss:' ? url.href : '';
+  } catch {
+    return '';
+  }
+}
+
+/** The message for a `--stately` value that is not a WebSocket URL. */
+export const STATELY_URL_HINT =
+  '--stately takes a WebSocket URL: ws://HOST:PORT or wss://HOST:PORT (e.g. ws://localhost:8080 from @statelyai/inspect/server)';
+
 /** Print where the inspector is, the way every command that starts one does. */
 export function announce(io: CliIo, inspector: Inspector, what: string): void {
   io.out(`toolflight inspector: ${what}`);
@@ -51,6 +73,7 @@ export const inspect: Command = async (args, io) => {
         follow: { type: 'boolean', short: 'f' },
         port: { type: 'string' },
         host: { type: 'string' },
+        stately: { type: 'string' },
       },
     });
   } catch (error) {
@@ -64,6 +87,27 @@ export const inspect: Command = async (args, io) => {
       `toolflight inspect: ${extra.length ? 'one FILE at most' : Number.isNaN(port) ? '--port takes a number from 0 to 65535' : '--follow needs a FILE to follow'}\n${USAGE}`,
     );
     return 2;
+  }
+  const statelyUrl = parseStatelyUrl(parsed.values.stately);
+  if (statelyUrl === '' || (statelyUrl && !file)) {
+    io.err(
+      `toolflight inspect: ${statelyUrl === '' ? STATELY_URL_HINT : '--stately needs a FILE to replay'}\n${USAGE}`,
+    );
+    return 2;
+  }
+  let stately: StatelyOutput | undefined;
+  if (statelyUrl && file) {
+    // The recording as it is now is replayed once; later --follow appends go to the page only.
+    const log = openCliLog(file, io);
+    try {
+      stately = await createStatelyOutput({ url: statelyUrl, source: { events: log.events } });
+    } catch (error) {
+      io.err(`toolflight inspect: ${(error as Error).message}`);
+      return 1;
+    } finally {
+      log.done();
+    }
+    io.out(`sent ${stately.sent()} Stately messages to ${stately.url}`);
   }
   const logger = { warn: (message: string) => io.err(`toolflight inspect: ${message}`) };
   const options = { port, host: parsed.values.host, logger };
@@ -83,6 +127,7 @@ export const inspect: Command = async (args, io) => {
       : 'no file: load a recording in the page (file input or drag-and-drop)',
   );
   await interrupted;
+  stately?.close();
   await inspector.close();
   return 0;
 };

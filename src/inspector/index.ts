@@ -5,4 +5,10 @@ export {
   type InspectorOptions,
   type InspectorSource,
 } from './createInspector.js';
-export { isSecretKey, MASK, maskSecrets } from './maskSecrets.js';
+export { isSecretKey, MASK, maskSecrets } from '../events/maskSecrets.js';
+export {
+  createStatelyOutput,
+  type StatelyOutput,
+  type StatelyOutputOptions,
+  type StatelyOutputSource,
+} from './createStatelyOutput.js';
