@@ -1,6 +1,7 @@
 // @internal The pure half of the Stately adapter: toolflight events in, `@statelyai/inspect`
-// inspection messages out. It folds only what the messages need (each entity's table state and
-// a small context), so a recording and a live tracker give the same messages.
+// inspection messages out. It folds the events with the library's own log checker and reads
+// each actor's state and context from the projection, so a recording and a live tracker give the
+// same messages and only transitions the machines accept are sent.
 import type {
   StatelyActorEvent,
   StatelyEventEvent,
@@ -11,17 +12,12 @@ import type {
 import { captureMachine } from '../../machines/capture.js';
 import { requestMachine } from '../../machines/request.js';
 import type { TransitionTable } from '../../machines/table.js';
-import {
-  CaptureEvent,
-  captureTable,
-  RequestEvent,
-  requestTable,
-  ToolCallEvent,
-  toolCallTable,
-} from '../../machines/tables.js';
+import { captureTable, requestTable, toolCallTable } from '../../machines/tables.js';
 import { toolCallMachine } from '../../machines/toolCall.js';
 import { maskSecrets } from '../events/maskSecrets.js';
 import type { ToolflightEvent } from '../events/types.js';
+import type { EntityRecord, GenerationRecord } from '../projections/captures.js';
+import { createLogChecker } from '../replay/logChecker.js';
 
 /** The protocol version the messages claim: the `@statelyai/inspect` release they follow. */
 const PROTOCOL_VERSION = '0.7.2';
@@ -47,24 +43,40 @@ const TABLES: Record<Kind, TransitionTable> = {
   toolCall: toolCallTable,
 };
 
-interface Actor {
+/** What a snapshot shows of the actor an event moved: its machine, state index and context. */
+interface Moved {
   readonly kind: Kind;
   readonly sessionId: string;
   readonly rootId: string;
-  state: number;
-  context: Record<string, unknown>;
+  readonly state: number;
+  readonly context: Record<string, unknown>;
 }
 
-/** The machine event and the table index behind each accepted toolflight transition. */
-const TRANSITIONS: Partial<Record<ToolflightEvent['type'], readonly [string, number]>> = {
-  'capture.yielded': ['YIELD', CaptureEvent.YIELD],
-  'capture.cleared': ['CLEAR', CaptureEvent.CLEAR],
-  'request.classified': ['CLASSIFY', RequestEvent.CLASSIFY],
-  'request.finished': ['FINISH', RequestEvent.FINISH],
-  'toolCall.prepared': ['PREPARE', ToolCallEvent.PREPARE],
-  'toolCall.result': ['RESULT', ToolCallEvent.RESULT],
-  'toolCall.finished': ['FINISH', ToolCallEvent.FINISH],
+/** The machine event behind each accepted toolflight transition. */
+const TRANSITIONS: Partial<Record<ToolflightEvent['type'], string>> = {
+  'capture.yielded': 'YIELD',
+  'capture.cleared': 'CLEAR',
+  'request.classified': 'CLASSIFY',
+  'request.finished': 'FINISH',
+  'toolCall.prepared': 'PREPARE',
+  'toolCall.result': 'RESULT',
+  'toolCall.finished': 'FINISH',
 };
+
+/** The context Stately shows for a request or tool call, read from its projection record. */
+function contextOf(record: EntityRecord, event: ToolflightEvent): Record<string, unknown> {
+  if (record.kind === 'request') {
+    return {
+      ...(record.method === undefined ? {} : { method: record.method }),
+      ...(event.type === 'request.finished' ? { status: event.data.status } : {}),
+    };
+  }
+  return {
+    toolName: record.toolName,
+    prepared: toolCallTable.states[record.stateIndex]!.context.prepared === true,
+    ...(record.outcome === undefined ? {} : { outcome: record.outcome }),
+  };
+}
 
 /** Turns toolflight events, in seq order, into Stately inspection messages. */
 export type StatelyMapper = (event: ToolflightEvent) => StatelyInspectionEvent[];
@@ -75,57 +87,43 @@ export type StatelyMapper = (event: ToolflightEvent) => StatelyInspectionEvent[]
  * Events of other types, of actors it never saw begin, or that the machine refuses map to none.
  */
 export function createStatelyMapper(): StatelyMapper {
-  const actors = new Map<string, Actor>();
+  // The library's own checking fold decides what was accepted and holds every actor's state.
+  const checker = createLogChecker();
+  const { state } = checker;
 
-  const snapshotOf = (actor: Actor) => {
-    const state = TABLES[actor.kind].states[actor.state]!;
+  const snapshotOf = (moved: Moved) => {
+    const machineState = TABLES[moved.kind].states[moved.state]!;
     return {
-      status: state.final ? ('done' as const) : ('active' as const),
-      value: state.value,
-      context: { ...actor.context },
+      status: machineState.final ? ('done' as const) : ('active' as const),
+      value: machineState.value,
+      context: moved.context,
     };
   };
 
-  const register = (
-    kind: Kind,
-    sessionId: string,
-    rootId: string,
+  const actorMessage = (
+    moved: Moved,
     parentId: string | undefined,
     name: string,
-    context: Record<string, unknown>,
     event: ToolflightEvent,
-  ): StatelyActorEvent => {
-    const actor: Actor = { kind, sessionId, rootId, state: TABLES[kind].initial, context };
-    actors.set(sessionId, actor);
-    return {
-      type: '@xstate.actor',
-      name,
-      sessionId,
-      parentId,
-      rootId,
-      definition: DEFINITIONS[kind],
-      snapshot: snapshotOf(actor),
-      id: `${event.seq}:actor`,
-      createdAt: String(event.at),
-      _version: PROTOCOL_VERSION,
-    };
-  };
+  ): StatelyActorEvent => ({
+    type: '@xstate.actor',
+    name,
+    sessionId: moved.sessionId,
+    parentId,
+    rootId: moved.rootId,
+    definition: DEFINITIONS[moved.kind],
+    snapshot: snapshotOf(moved),
+    id: `${event.seq}:actor`,
+    createdAt: String(event.at),
+    _version: PROTOCOL_VERSION,
+  });
 
-  /** The `@xstate.event` and `@xstate.snapshot` of one transition; none when refused. */
-  const move = (
-    actor: Actor | undefined,
+  /** The `@xstate.event` and `@xstate.snapshot` of one accepted transition. */
+  const transitionMessages = (
+    moved: Moved,
     type: string,
-    index: number,
     event: ToolflightEvent,
-    update: (context: Record<string, unknown>) => void = () => {},
   ): StatelyInspectionEvent[] => {
-    if (!actor) return [];
-    const next = TABLES[actor.kind].step(actor.state, index);
-    if (next < 0) return [];
-    actor.state = next;
-    update(actor.context);
-    // A finished actor takes no more events: forget it, so a long live run stays bounded.
-    if (TABLES[actor.kind].states[next]!.final) actors.delete(actor.sessionId);
     const payload = {
       type,
       toolflight: event.type,
@@ -133,8 +131,8 @@ export function createStatelyMapper(): StatelyMapper {
       ...(event.data === undefined ? {} : { data: maskSecrets(event.data) as unknown }),
     };
     const base = {
-      sessionId: actor.sessionId,
-      rootId: actor.rootId,
+      sessionId: moved.sessionId,
+      rootId: moved.rootId,
       createdAt: String(event.at),
       _version: PROTOCOL_VERSION,
     };
@@ -150,75 +148,68 @@ export function createStatelyMapper(): StatelyMapper {
       type: '@xstate.snapshot',
       event: payload,
       // xstate's `Snapshot` type wants output and error; Stately reads status, value, context.
-      snapshot: snapshotOf(actor) as unknown as StatelySnapshotEvent['snapshot'],
+      snapshot: snapshotOf(moved) as unknown as StatelySnapshotEvent['snapshot'],
       id: `${event.seq}:snapshot`,
     };
     return [sent, snapshot];
   };
 
+  const captureMoved = (generation: GenerationRecord): Moved => {
+    const root = captureSessionId(generation.gen);
+    return {
+      kind: 'capture',
+      sessionId: root,
+      rootId: root,
+      state: generation.state,
+      context: { key: generation.key, gen: generation.gen },
+    };
+  };
+
+  const entityMoved = (record: EntityRecord, event: ToolflightEvent): Moved => ({
+    kind: record.kind,
+    sessionId: entitySessionId(record.id),
+    rootId: captureSessionId(record.gen),
+    state: record.stateIndex,
+    context: contextOf(record, event),
+  });
+
   return (event) => {
-    if (event.gen === undefined) return [];
-    const root = captureSessionId(event.gen);
-    const capture = actors.get(root);
+    // Located before the fold: a finished entity leaves the projection, its record stays here.
+    const generation = event.gen === undefined ? undefined : state.byGen.get(event.gen);
+    const entity = event.id === undefined ? undefined : state.entities?.get(event.id);
+    const refused = checker
+      .apply(event)
+      .some((violation) => violation.rule !== 'seq-gap' && violation.rule !== 'seq-start');
+    if (refused || event.gen === undefined) return [];
     switch (event.type) {
-      case 'capture.begun':
-        return [
-          register(
-            'capture',
-            root,
-            root,
-            undefined,
-            `capture ${event.capture} #${event.gen}`,
-            { key: event.capture, gen: event.gen },
-            event,
-          ),
-        ];
+      case 'capture.begun': {
+        const begun = state.byGen.get(event.gen)!;
+        const name = `capture ${event.capture} #${event.gen}`;
+        return [actorMessage(captureMoved(begun), undefined, name, event)];
+      }
       case 'request.started':
-        return [
-          ...move(capture, 'ADMIT', CaptureEvent.ADMIT, event),
-          register(
-            'request',
-            entitySessionId(event.id),
-            root,
-            root,
-            `request ${event.id}`,
-            {},
-            event,
-          ),
-        ];
       case 'toolCall.started': {
-        const parent = event.data.request ? entitySessionId(event.data.request) : root;
+        const record = state.entities!.get(event.id)!;
+        const parent =
+          event.type === 'toolCall.started' && event.data.request
+            ? entitySessionId(event.data.request)
+            : captureSessionId(event.gen);
+        const name =
+          event.type === 'toolCall.started'
+            ? `toolCall ${event.id} ${event.data.toolName}`
+            : `request ${event.id}`;
         return [
-          ...move(capture, 'ADMIT', CaptureEvent.ADMIT, event),
-          register(
-            'toolCall',
-            entitySessionId(event.id),
-            root,
-            parent,
-            `toolCall ${event.id} ${event.data.toolName}`,
-            { toolName: event.data.toolName, prepared: false },
-            event,
-          ),
+          ...(generation ? transitionMessages(captureMoved(generation), 'ADMIT', event) : []),
+          actorMessage(entityMoved(record, event), parent, name, event),
         ];
       }
       default: {
-        const transition = TRANSITIONS[event.type];
-        if (!transition) return [];
-        const target = event.type.startsWith('capture.')
-          ? capture
-          : event.id === undefined
-            ? undefined
-            : actors.get(entitySessionId(event.id));
-        return move(target, transition[0], transition[1], event, (context) => {
-          if (event.type === 'request.classified') context.method = event.data.method;
-          if (event.type === 'request.finished') context.status = event.data.status;
-          if (event.type === 'toolCall.prepared') {
-            context.toolName = event.data.toolName;
-            context.prepared = true;
-          }
-          if (event.type === 'toolCall.result') context.outcome = event.data.outcome;
-          if (event.type === 'toolCall.finished') context.prepared = event.data.prepared;
-        });
+        const type = TRANSITIONS[event.type];
+        if (!type) return [];
+        if (event.type.startsWith('capture.')) {
+          return generation ? transitionMessages(captureMoved(generation), type, event) : [];
+        }
+        return entity ? transitionMessages(entityMoved(entity, event), type, event) : [];
       }
     }
   };
