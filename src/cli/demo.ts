@@ -2,7 +2,6 @@ import { setMaxListeners } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -28,6 +27,7 @@ import {
   untilInterrupted,
 } from './inspect.js';
 import type { CliIo, Command } from './io.js';
+import { parseCommandArgs } from './parseCommandArgs.js';
 
 const KEY = 'demo-run';
 const IDLE = { timeoutMs: 5000, admissionGraceMs: 250 };
@@ -143,22 +143,20 @@ interface Row {
 
 /** `toolflight demo`: a scripted agent calls tools on a live loopback MCP server. */
 export const demo: Command = async (args, io: CliIo) => {
-  let options;
-  try {
-    options = parseArgs({
+  const options = parseCommandArgs(
+    'demo',
+    'usage: toolflight demo [--inspect] [--port N] [--stately ws://HOST:PORT]',
+    io,
+    {
       args: [...args],
       options: {
         inspect: { type: 'boolean' },
         port: { type: 'string' },
         stately: { type: 'string' },
       },
-    }).values;
-  } catch (error) {
-    io.err(
-      `toolflight demo: ${(error as Error).message} (usage: toolflight demo [--inspect] [--port N] [--stately ws://HOST:PORT])`,
-    );
-    return 2;
-  }
+    },
+  )?.values;
+  if (!options) return 2;
   const port = parsePort(options.port);
   if (Number.isNaN(port)) {
     io.err('toolflight demo: --port takes a number from 0 to 65535');

@@ -1,6 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 
 import {
   captureMachine,
@@ -9,6 +8,9 @@ import {
   toolCallMachine,
 } from '../../machines/index.js';
 import type { Command } from './io.js';
+import { parseCommandArgs } from './parseCommandArgs.js';
+
+const USAGE = 'usage: toolflight diagrams [--out DIR] [--check]';
 
 /** The diagram files for toolflight's machines: file name -> Markdown with one Mermaid block. */
 export function renderDiagramFiles(): Map<string, string> {
@@ -37,16 +39,11 @@ export function renderDiagramFiles(): Map<string, string> {
  * (exit 1 when a file is stale or missing).
  */
 export const diagrams: Command = async (args, io) => {
-  let values: { out?: string; check?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: { out: { type: 'string' }, check: { type: 'boolean' } },
-    }));
-  } catch (error) {
-    io.err(`toolflight diagrams: ${(error as Error).message}`);
-    return 2;
-  }
+  const values = parseCommandArgs('diagrams', USAGE, io, {
+    args: [...args],
+    options: { out: { type: 'string' }, check: { type: 'boolean' } },
+  })?.values;
+  if (!values) return 2;
   const files = renderDiagramFiles();
   if (values.out === undefined) {
     if (values.check) {

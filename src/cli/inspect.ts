@@ -1,5 +1,3 @@
-import { parseArgs } from 'node:util';
-
 import { createTracker } from '../index.js';
 import {
   createInspector,
@@ -8,6 +6,7 @@ import {
   type StatelyOutput,
 } from '../inspector/index.js';
 import type { CliIo, Command } from './io.js';
+import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
 
 const USAGE =
@@ -64,22 +63,17 @@ export function announce(io: CliIo, inspector: Inspector, what: string): void {
 
 /** `toolflight inspect [FILE] [--follow]`: the inspector page over a recording, until Ctrl-C. */
 export const inspect: Command = async (args, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        follow: { type: 'boolean', short: 'f' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        stately: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    io.err(`toolflight inspect: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('inspect', USAGE, io, {
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      follow: { type: 'boolean', short: 'f' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      stately: { type: 'string' },
+    },
+  });
+  if (!parsed) return 2;
   const [file, ...extra] = parsed.positionals;
   const port = parsePort(parsed.values.port);
   if (extra.length > 0 || Number.isNaN(port) || (parsed.values.follow && !file)) {

@@ -1,5 +1,3 @@
-import { parseArgs } from 'node:util';
-
 import {
   createLogChecker,
   requestTable,
@@ -11,6 +9,7 @@ import {
   type Violation,
 } from '../index.js';
 import type { CliIo, Command } from './io.js';
+import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
 import { reportFindings } from './reportFindings.js';
 
@@ -49,21 +48,16 @@ function stateAfter(event: ToolflightEvent, state: CapturesState): string {
 
 /** `toolflight replay FILE`: the timeline with the machine state after each event, then the projection. */
 export const replay: Command = (args, io: CliIo) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        until: { type: 'string' },
-        capture: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    io.err(`toolflight replay: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('replay', USAGE, io, {
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      until: { type: 'string' },
+      capture: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (!parsed) return 2;
   const [file, ...extra] = parsed.positionals;
   if (file === undefined || extra.length > 0) {
     io.err(`toolflight replay: give exactly one recording file\n${USAGE}`);

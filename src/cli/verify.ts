@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
-
 import { createLogChecker, type Violation } from '../index.js';
 import type { CliIo, Command } from './io.js';
+import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
 import { reportFindings } from './reportFindings.js';
 
@@ -9,17 +8,12 @@ const USAGE = 'usage: toolflight verify FILE [--json]';
 
 /** `toolflight verify FILE`: check every event of a recording against the machines. */
 export const verify: Command = (args, io: CliIo) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: { json: { type: 'boolean' } },
-    });
-  } catch (error) {
-    io.err(`toolflight verify: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('verify', USAGE, io, {
+    args: [...args],
+    allowPositionals: true,
+    options: { json: { type: 'boolean' } },
+  });
+  if (!parsed) return 2;
   const [file, ...extra] = parsed.positionals;
   if (file === undefined || extra.length > 0) {
     io.err(`toolflight verify: give exactly one recording file\n${USAGE}`);
