@@ -44,3 +44,13 @@ export function collect(): void {
 /** Format a number with thousands separators. */
 export const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The value at fraction `p` (0 to 1) of a list of numbers, by rank. */
+export const percentile = (values: readonly number[], p: number): number =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
+
+/** `list` rotated left by `by`: each round starts with another target, so noise hits all alike. */
+export const rotate = <T>(list: readonly T[], by: number): T[] => [
+  ...list.slice(by % list.length),
+  ...list.slice(0, by % list.length),
+];

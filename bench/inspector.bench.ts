@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 
 import { createMemoryStore, createTracker, encodeEvent } from '../dist/src/index.js';
 import { createInspector } from '../dist/src/inspector/index.js';
-import { fmt, median, type Bench } from './harness.js';
+import { fmt, median, percentile, type Bench } from './harness.js';
 
 const EVENTS = 100_000;
 const MOVES = 60;
@@ -43,9 +43,6 @@ function recording(dir: string): { file: string; count: number } {
   writeFileSync(file, events.map((event) => `${encodeEvent(event)}\n`).join(''));
   return { file, count: events.length };
 }
-
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
 
 const inspector: Bench = {
   name: 'inspector',

@@ -15,7 +15,7 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprot
 
 import { createTracker } from '../dist/src/index.js';
 import { CAPTURE_HEADER, createLoopbackServer, type LoopbackTool } from '../dist/src/mcp/index.js';
-import { fmt, median, type Bench } from './harness.js';
+import { fmt, median, percentile, rotate, type Bench } from './harness.js';
 
 const ROLE = 'TOOLFLIGHT_LOOPBACK_BENCH_ROLE';
 const SEQUENTIAL = 1000;
@@ -119,15 +119,6 @@ async function concurrentRound(child: ChildProcess, client: Client) {
     perWallSecond: CONCURRENT_CALLS / wallSeconds,
   };
 }
-
-/** `list` rotated left by `by`: each round starts with another target. */
-const rotate = <T>(list: readonly T[], by: number): T[] => [
-  ...list.slice(by % list.length),
-  ...list.slice(0, by % list.length),
-];
-
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
 
 const loopback: Bench = {
   name: 'loopback',

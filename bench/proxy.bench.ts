@@ -16,7 +16,7 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprot
 
 import { createTracker } from '../dist/src/index.js';
 import { CAPTURE_HEADER, createProxy } from '../dist/src/mcp/index.js';
-import { fmt, median, type Bench } from './harness.js';
+import { fmt, median, percentile, rotate, type Bench } from './harness.js';
 
 const ROLE = 'TOOLFLIGHT_PROXY_BENCH_ROLE';
 const SEQUENTIAL = 600;
@@ -140,14 +140,6 @@ async function concurrentRound(client: Client): Promise<number> {
   );
   return CONCURRENT_CALLS / ((performance.now() - start) / 1000);
 }
-
-const rotate = <T>(list: readonly T[], by: number): T[] => [
-  ...list.slice(by % list.length),
-  ...list.slice(0, by % list.length),
-];
-
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
 
 const proxyBench: Bench = {
   name: 'proxy',
