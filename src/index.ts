@@ -69,6 +69,15 @@ export {
   type ToolCallSnapshot,
 } from './projections/snapshot.js';
 export {
+  evolveOutbox,
+  initialOutboxState,
+  outbox$,
+  snapshotOutbox,
+  type OutboxEntryView,
+  type OutboxSnapshot,
+  type OutboxState,
+} from './projections/outbox.js';
+export {
   idle$,
   type GenerationActivity,
   type IdleOptions,
