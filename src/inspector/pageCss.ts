@@ -35,4 +35,5 @@ tr.sel,.row.sel{background:#1f3147}tr[data-gen]{cursor:pointer}
 .banner{background:#3a2a10;color:var(--warn);padding:4px 12px}
 .drop{outline:3px dashed var(--acc);outline-offset:-6px}
 .hint{color:var(--dim);padding:6px 10px}
+section[hidden]{display:none}
 `;

@@ -166,6 +166,44 @@ describe('inspector page in Chromium', () => {
     await waitForText(page, '#entities-title', /\(1000\)$/);
   }, 60_000);
 
+  it('shows the outbox at the cursor: pending, delivered, dead letters with reasons, escaped', async () => {
+    let now = 1_000;
+    const tracker = createTracker({ store: createMemoryStore(), clock: () => now++ });
+    tracker.beginCapture('run-1');
+    const hostile = '<img src=x onerror="window.pwned=1">';
+    tracker.note('outbox.enqueued', { key: 'k-1', tool: 'append_note' });
+    tracker.note('outbox.enqueued', { key: hostile, tool: 'append_note' });
+    tracker.note('outbox.enqueued', { key: 'k-3', tool: 'tag' });
+    tracker.note('outbox.delivered', { key: 'k-1', tool: 'append_note' });
+    tracker.note('outbox.rejected', { key: hostile, tool: 'append_note', reason: 'HTTP 422 no' });
+    const inspector = await createInspector({ tracker });
+    cleanups.push(() => inspector.close());
+    const page = await openPage(inspector);
+    await waitForText(page, '#outbox-counts', /^1 pending · 1 delivered · 1 dead$/);
+    const rows = await page.$$eval('#outbox-body tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent).join('|')),
+    );
+    expect(rows).toEqual([`${hostile}|append_note|HTTP 422 no`, 'k-3|tag|pending']);
+    expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+    // Back before the delivery and the rejection: three pending.
+    await page.locator('#scrubber').fill('4');
+    await waitForText(page, '#outbox-counts', /^3 pending · 0 delivered · 0 dead$/);
+    // Before the first outbox event, nothing is waiting yet.
+    await page.locator('#scrubber').fill('1');
+    await waitForText(page, '#seq', /^seq 1 \//);
+    expect(await page.locator('#outbox-section').isVisible()).toBe(true);
+    await waitForText(page, '#outbox-body', /^nothing waiting$/);
+  }, 60_000);
+
+  it('hides the outbox panel for a log without outbox events', async () => {
+    const inspector = await createInspector({ recording: FIXTURE });
+    cleanups.push(() => inspector.close());
+    const page = await openPage(inspector);
+    await waitForText(page, '#status', /^live$/);
+    await waitForText(page, '#timeline-count', /events$/);
+    expect(await page.locator('#outbox-section').isVisible()).toBe(false);
+  }, 60_000);
+
   it('loads a recording through the file input and folds it like the library', async () => {
     const inspector = await createInspector({ recording: FIXTURE });
     cleanups.push(() => inspector.close());

@@ -25,6 +25,9 @@ export const LAYOUT = `
     <section style="flex:1"><h2 id="entities-title">entities</h2>
       <div class="row ent" style="position:static;color:var(--dim)"><span>id</span><span>state</span><span>name</span><span>outcome</span><span>duration</span><span>args</span></div>
       <div id="entities"></div></section>
+    <section id="outbox-section" style="flex:0 0 auto;max-height:25%" hidden><h2>outbox <span id="outbox-counts"></span></h2>
+      <div style="overflow:auto"><table id="outbox"><thead><tr><th>idempotency key</th><th>tool</th><th>state</th></tr></thead>
+      <tbody id="outbox-body"></tbody></table></div></section>
     <section style="flex:0 0 auto"><h2 id="diagram-title">machine</h2><div id="diagram"></div></section>
   </div>
   <section><h2>timeline <span id="timeline-count"></span></h2>

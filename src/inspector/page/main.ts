@@ -10,6 +10,7 @@ import { diagramSvg } from './diagram.js';
 import { byId, esc } from './dom.js';
 import { EventLog } from './eventLog.js';
 import { LAYOUT } from './layout.js';
+import { OutboxPanel } from './outboxPanel.js';
 import { EntitiesPanel, renderCaptures } from './panels.js';
 import { ProjectionCursor } from './projectionCursor.js';
 import { wireRecordingIo } from './recordingIo.js';
@@ -35,6 +36,7 @@ const view = {
 };
 const timeline = new Timeline(log, (index) => selectEvent(index));
 const entities = new EntitiesPanel(log, (id) => selectEntity(id));
+const outbox = new OutboxPanel();
 const scrubber = byId<HTMLInputElement>('scrubber');
 let frame = 0;
 /** False until the stream's history is all in. */
@@ -70,6 +72,7 @@ function render(): void {
   if (view.selectedGen === undefined) view.selectedGen = [...log.generations.keys()].pop();
   renderCaptures(log, snapshot, count, view.selectedGen, now(), graceMs());
   entities.render(view.selectedGen, count);
+  outbox.render(log.events, count);
   timeline.render(count, view.selectedEvent);
   if (view.live) timeline.follow();
   renderDiagram(count);
