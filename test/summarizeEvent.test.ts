@@ -44,4 +44,39 @@ describe('summarizeEvent', () => {
     expect(maskSecrets(args)).toEqual({ token: '••••••' });
     expect(args).toEqual({ token: 't' });
   });
+
+  it('says what the proxy and the outbox noted, in a line each', () => {
+    const base = { v: 1, seq: 4, at: 0 } as const;
+    expect(
+      summarizeEvent({
+        ...base,
+        type: 'upstream.changed',
+        data: { server: 'relay:443', state: 'down', reason: 'ECONNREFUSED', retryInMs: 250 },
+      }),
+    ).toBe('relay:443 down (ECONNREFUSED), retry in 250 ms');
+    expect(
+      summarizeEvent({
+        ...base,
+        type: 'upstream.changed',
+        data: { server: 'mcp-git', state: 'up', stderr: 'listening' },
+      }),
+    ).toBe('mcp-git stderr: listening');
+    expect(
+      summarizeEvent({
+        ...base,
+        type: 'catalog.listed',
+        data: { server: 'relay:443', tools: [{}, {}], fingerprint: 'f' },
+      }),
+    ).toBe('relay:443: 2 tool(s)');
+    expect(
+      summarizeEvent({ ...base, type: 'outbox.enqueued', data: { key: 'k1', tool: 'append' } }),
+    ).toBe('append key=k1');
+    expect(
+      summarizeEvent({
+        ...base,
+        type: 'outbox.rejected',
+        data: { key: 'k1', tool: 'append', reason: 'expired' },
+      }),
+    ).toBe('append key=k1: expired');
+  });
 });
