@@ -7,6 +7,7 @@ import { ToolflightError } from '../errors.js';
 import { demo } from './demo.js';
 import { diagrams } from './diagrams.js';
 import { inspect } from './inspect.js';
+import { outbox } from './outbox.js';
 import { proxy } from './proxy.js';
 import { replay } from './replay.js';
 import { verify } from './verify.js';
@@ -30,6 +31,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   proxy: {
     run: proxy,
     summary: 'a tracked MCP endpoint in front of --upstream URL or -- COMMAND ARGS (until Ctrl-C)',
+  },
+  outbox: {
+    run: outbox,
+    summary: 'list, retry or drop the entries of a proxy outbox file (list|retry|drop FILE [KEY…])',
   },
   diagrams: {
     run: diagrams,

@@ -17,6 +17,9 @@ const USAGE = [
   '  --hide TOOL         hide tools from agents (repeatable; * and ? wildcards)',
   '  --capture KEY       the capture key agents are tracked under (default: proxy)',
   '  --record FILE       write every event to a new JSONL recording',
+  '  --outbox FILE       queue bufferable writes made while the upstream is down in FILE',
+  '                      (SQLite) and deliver them when it is back',
+  '  --buffer TOOL       with --outbox: also buffer TOOL (repeatable; * and ? wildcards)',
 ].join('\n');
 
 const ENV_TOKEN = 'TOOLFLIGHT_PROXY_TOKEN';
@@ -32,6 +35,8 @@ interface ProxyCommand {
   readonly hide: readonly string[];
   readonly capture: string;
   readonly record: string | undefined;
+  readonly outbox: string | undefined;
+  readonly buffer: readonly string[];
 }
 
 function parse(args: readonly string[], env: NodeJS.ProcessEnv): ProxyCommand {
@@ -49,6 +54,8 @@ function parse(args: readonly string[], env: NodeJS.ProcessEnv): ProxyCommand {
         hide: { type: 'string', multiple: true },
         capture: { type: 'string' },
         record: { type: 'string' },
+        outbox: { type: 'string' },
+        buffer: { type: 'string', multiple: true },
       },
       strict: true,
       allowPositionals: false,
@@ -79,6 +86,10 @@ function parse(args: readonly string[], env: NodeJS.ProcessEnv): ProxyCommand {
       '--token-env is for an HTTP upstream; pass a process its secrets in its own environment',
     );
   }
+  if (values.buffer !== undefined && values.outbox === undefined) {
+    throw new UsageError('--buffer needs --outbox FILE: buffered writes are kept there');
+  }
+  if (values.outbox === '') throw new UsageError('--outbox must name a file');
   const capture = values.capture ?? 'proxy';
   if (capture.trim() === '') throw new UsageError('--capture must not be empty');
   const [executable, ...rest] = command;
@@ -89,7 +100,15 @@ function parse(args: readonly string[], env: NodeJS.ProcessEnv): ProxyCommand {
           ...(tokenEnv === undefined ? {} : { getToken: () => env[tokenEnv] }),
         }
       : { command: executable!, args: rest };
-  return { upstream, port, hide: values.hide ?? [], capture, record: values.record };
+  return {
+    upstream,
+    port,
+    hide: values.hide ?? [],
+    capture,
+    record: values.record,
+    outbox: values.outbox,
+    buffer: values.buffer ?? [],
+  };
 }
 
 /** What an agent CLI needs: the JSON server entry (placeholders only) and the variables. */
@@ -141,6 +160,9 @@ export async function runProxy(
     tracker,
     upstream: parsed.upstream,
     ...(parsed.hide.length === 0 ? {} : { narrow: hideTools(parsed.hide) }),
+    ...(parsed.outbox === undefined
+      ? {}
+      : { outbox: { path: parsed.outbox, bufferable: parsed.buffer } }),
     logger: { warn: (message) => io.err(`toolflight proxy: ${message}`) },
   });
   const watching = proxy.notices$.subscribe((notice) => {
@@ -150,12 +172,19 @@ export async function runProxy(
       io.err(`upstream ${state}${reason === undefined ? '' : `: ${reason}`}${retry}`);
     }
   });
+  // What happens to buffered writes, for the operator (`toolflight outbox list` shows the rest).
+  const stopOutboxLines = tracker.store.subscribe((event) => {
+    if (!event.type.startsWith('outbox.')) return;
+    const { key, tool, reason } = event.data as { key: string; tool: string; reason?: string };
+    io.err(`${event.type} ${key} (${tool})${reason === undefined ? '' : `: ${reason}`}`);
+  });
   try {
     for (const line of agentConfig(proxy.url, proxy.secret, parsed.capture)) io.out(line);
     await stop;
   } finally {
     watching.unsubscribe();
     await proxy.close();
+    stopOutboxLines();
     store?.close();
   }
   return 0;

@@ -38,3 +38,16 @@ export type {
   UnreachableCall,
   UpstreamState,
 } from './proxy/Proxy.js';
+export { bufferableRule } from './outbox/bufferable.js';
+export { openOutbox } from './outbox/openOutbox.js';
+export { OutboxError, type OutboxErrorCode } from './outbox/OutboxError.js';
+export type {
+  DeadEntry,
+  Enqueued,
+  Outbox,
+  OutboxCounts,
+  OutboxOpenOptions,
+  PendingEntry,
+  ProxyOutbox,
+  ProxyOutboxOptions,
+} from './outbox/Outbox.js';

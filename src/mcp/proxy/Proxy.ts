@@ -3,6 +3,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 
 import type { Tracker } from '../../index.js';
 import type { LoopbackLimits, LoopbackLogger } from '../LoopbackServer.js';
+import type { ProxyOutbox, ProxyOutboxOptions } from '../outbox/Outbox.js';
 
 /** A Streamable HTTP upstream; `getToken` is read on every forward, so rotation is immediate. */
 export interface HttpUpstream {
@@ -11,6 +12,11 @@ export interface HttpUpstream {
   readonly getToken?: () => string | undefined | Promise<string | undefined>;
   /** A name for events; default the URL's host. */
   readonly name?: string;
+  /**
+   * Called when the upstream refuses the credential (HTTP 401/403) of an outbox delivery;
+   * `getToken` is read again after it, and the delivery retried once at once.
+   */
+  readonly refreshToken?: () => void | Promise<void>;
 }
 
 /** An MCP server process spoken to over stdio, started lazily with a clean environment. */
@@ -71,6 +77,8 @@ export interface UnreachableCall {
   /** The tool's definition from the last upstream list, if it was listed. */
   readonly tool: Tool | undefined;
   readonly reason: string;
+  /** True when the call may have reached the upstream (it went away while the call was out). */
+  readonly unknown?: boolean;
 }
 
 /** Backoff of reconnection attempts: `min(maxMs, baseMs * 2^attempt)` with full jitter. */
@@ -102,11 +110,18 @@ export interface ProxyOptions<C = undefined> {
   readonly random?: () => number;
   /**
    * The outbox seam: called when a `tools/call` cannot reach the upstream. Return a result to
-   * answer the agent with (for example "queued"), or undefined for the -32002 error.
+   * answer the agent with (for example "queued"), or undefined for the -32002 error. Throw when
+   * the call could not be kept: the agent gets -32002 naming the outage and the error's message.
+   * Not together with `outbox`, which installs its own.
    */
   readonly onUnreachable?: (
     call: UnreachableCall,
   ) => CallToolResult | undefined | Promise<CallToolResult | undefined>;
+  /**
+   * Keep bufferable writes made while the upstream is unreachable in a durable outbox and
+   * deliver them, exactly once in effect, when it is back. Not together with `onUnreachable`.
+   */
+  readonly outbox?: ProxyOutboxOptions;
   readonly logger?: LoopbackLogger;
 }
 
@@ -136,6 +151,8 @@ export interface Proxy<C = undefined> {
    * resolves with the visible tools (the cached ones when the upstream is still unreachable).
    */
   readonly refreshTools: () => Promise<readonly Tool[]>;
+  /** The outbox's entries and an operator's actions on them; undefined without `outbox`. */
+  readonly outbox: ProxyOutbox | undefined;
   /** How many agent SSE streams are open. */
   readonly openStreams: () => number;
   /** Stop: close agent streams, fail pending calls, stop the upstream. Idempotent. */

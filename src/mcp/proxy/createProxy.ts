@@ -4,6 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import { asyncScheduler, Subject } from 'rxjs';
 
 import { BearerSecret } from '../bearerSecret.js';
+import { startOutbox } from '../outbox/startOutbox.js';
 import { allowedHosts, replyError } from '../httpReplies.js';
 import { MCP_PATH } from '../LoopbackServer.js';
 import { AgentStreams } from './agentStreams.js';
@@ -36,6 +37,12 @@ function checkOptions(options: ProxyOptions<unknown>): void {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ProxyError('invalid_option', `port must be an integer 0..65535, got ${String(port)}`);
+  }
+  if (options.outbox !== undefined && options.onUnreachable !== undefined) {
+    throw new ProxyError(
+      'invalid_option',
+      'pass outbox or onUnreachable, not both: the outbox answers unreachable calls itself',
+    );
   }
   const secret = options.auth?.secret;
   if (
@@ -101,6 +108,21 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       else streams.broadcast(message);
     },
   });
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const outbox =
+    options.outbox &&
+    startOutbox(options.outbox, {
+      tracker,
+      logger,
+      scheduler,
+      random: options.random ?? Math.random,
+      forward: (request) => link.forward(request),
+      refreshToken: isHttpUpstream(options.upstream) ? options.upstream.refreshToken : undefined,
+      isUp: () => link.state === 'up',
+    });
+  const outboxWakes = notices.subscribe((value) => {
+    if (value.type === 'upstream.changed' && value.data.state === 'up') outbox?.upstreamUp();
+  });
   const catalog = new ToolCatalog<C>(link, options.narrow, options.context as C, notice, (error) =>
     logger?.warn(`the narrow function threw, so no tool is visible: ${String(error)}`),
   );
@@ -112,7 +134,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     tracker,
     link,
     catalog: catalog as unknown as ToolCatalog<unknown>,
-    onUnreachable: options.onUnreachable,
+    onUnreachable: outbox?.onUnreachable ?? options.onUnreachable,
     logger,
     secret,
     hosts,
@@ -131,15 +153,17 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     });
   });
   const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', (error) =>
+    server.once('error', (error) => {
+      outboxWakes.unsubscribe();
+      void outbox?.stop();
       reject(
         new ProxyError(
           'listen_failed',
           `cannot listen on 127.0.0.1:${options.port ?? 0} (${error.message}): free the port or pass port 0`,
           { cause: error },
         ),
-      ),
-    );
+      );
+    });
     server.listen({ port: options.port ?? 0, host: '127.0.0.1', exclusive: true }, () => {
       const bound = server.address();
       resolve(typeof bound === 'object' && bound ? bound.port : 0);
@@ -180,14 +204,19 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       const listing = await current.refresh();
       return listing.kind === 'tools' ? listing.tools : current.visible();
     },
+    outbox: outbox?.view,
     openStreams: () => streams.size,
     close() {
       closing ??= (async () => {
         secret.forget();
         listChanged.unsubscribe();
+        outboxWakes.unsubscribe();
+        // Before the link closes: a delivery in flight then ends as unreachable and stays pending.
+        const outboxStopped = outbox?.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await streams.closeAll();
         await link.close();
+        await outboxStopped;
         const dropped = [...open].map((res) => once(res, 'close'));
         server.closeAllConnections();
         await Promise.all([stopped, ...dropped]);

@@ -79,7 +79,23 @@ export async function forwardCall(
     }
     if (outcome.kind === 'unreachable') {
       const tool = deps.catalog.upstreamTool(toolName);
-      const queued = await deps.onUnreachable?.({ toolName, args, tool, reason: outcome.reason });
+      let queued: CallToolResult | undefined;
+      try {
+        queued = await deps.onUnreachable?.({
+          toolName,
+          args,
+          tool,
+          reason: outcome.reason,
+          unknown: outcome.unknown,
+        });
+      } catch (error) {
+        // The seam could not keep the call (an outbox that cannot write): say both, never "queued".
+        const reason = `upstream unreachable: ${outcome.reason}; the call could not be queued: ${messageOf(error)}`;
+        record(outcome.unknown ? 'unknown' : 'failed', true, undefined, reason);
+        return rpcError(request.id, UNREACHABLE, reason, {
+          outcome: outcome.unknown ? 'unknown' : 'not_sent',
+        });
+      }
       if (queued !== undefined) {
         record(
           'completed',
