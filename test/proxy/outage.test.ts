@@ -147,4 +147,49 @@ describe('proxy: a rotated token ends the wait', () => {
     const echoed = await agent.callTool({ name: 'echo', arguments: { text: 'now' } });
     expect(echoed.structuredContent).toEqual({ echoed: 'now' });
   });
+
+  it('renews an expired token through refreshToken when it connects, and tries once more', async () => {
+    const upstream = await httpUpstream(['echo']);
+    upstream.token = 'fresh';
+    let token = 'expired';
+    let refreshed = 0;
+    const h = await startProxy({
+      upstream: {
+        url: upstream.url,
+        getToken: () => token,
+        refreshToken: () => {
+          refreshed += 1;
+          token = 'fresh';
+        },
+      },
+    });
+    const agent = await h.connect();
+    const echoed = await agent.callTool({ name: 'echo', arguments: { text: 'renewed' } });
+    expect(echoed.structuredContent).toEqual({ echoed: 'renewed' });
+    expect(refreshed).toBe(1);
+    expect(upstream.authorizations.slice(0, 2)).toEqual(['Bearer expired', 'Bearer fresh']);
+    expect(h.notices.some((n) => n.type === 'upstream.changed' && n.data.state === 'down')).toBe(
+      false,
+    );
+  });
+
+  it('goes down with the refusal when a renewed token is refused too (no loop)', async () => {
+    const upstream = await httpUpstream(['echo']);
+    upstream.token = 'never-this';
+    let refreshed = 0;
+    const h = await startProxy({
+      upstream: {
+        url: upstream.url,
+        getToken: () => 'wrong',
+        refreshToken: () => void refreshed++,
+      },
+      scheduler: new VirtualTimeScheduler(),
+      random: () => 0,
+    });
+    const down = nextNotice(h.proxy, upstreamIs('down'));
+    await h.connect();
+    const notice = await down;
+    expect(refreshed).toBe(1);
+    expect(notice.type === 'upstream.changed' && notice.data.reason).toMatch(/401/);
+  });
 });

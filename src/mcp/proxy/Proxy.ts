@@ -13,8 +13,9 @@ export interface HttpUpstream {
   /** A name for events; default the URL's host. */
   readonly name?: string;
   /**
-   * Called when the upstream refuses the credential (HTTP 401/403) of an outbox delivery;
-   * `getToken` is read again after it, and the delivery retried once at once.
+   * Called when the upstream refuses the credential (HTTP 401/403) while the proxy connects
+   * (initializes a session) or delivers an outbox entry; `getToken` is read again after it and
+   * the request is tried once more at once. A throw counts as that retry failing.
    */
   readonly refreshToken?: () => void | Promise<void>;
 }

@@ -1,8 +1,6 @@
 // @internal What the proxy does with each message an agent sends: intervene in `initialize`,
 // `tools/list` and `tools/call`, forward everything else untouched.
 import {
-  isJSONRPCNotification,
-  isJSONRPCRequest,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
   type InitializeResult,
@@ -12,7 +10,7 @@ import {
 
 import type { RequestHandle } from '../../index.js';
 import { forwardCall, type CallDeps } from './forwardCall.js';
-import { answerOf, rpcError } from './rpcAnswers.js';
+import { answerOf, isNotification, isRequest, rpcError } from './rpcAnswers.js';
 import type { AgentRoute } from './upstreamSession.js';
 
 const PROXY_INFO = { name: 'toolflight-proxy', version: '0.1.0' };
@@ -56,7 +54,7 @@ export async function answerAgent(
   handle: RequestHandle | undefined,
   route: Required<AgentRoute>,
 ): Promise<JSONRPCMessage | undefined> {
-  if (isJSONRPCRequest(message)) {
+  if (isRequest(message)) {
     try {
       switch (message.method) {
         case 'initialize':
@@ -74,7 +72,7 @@ export async function answerAgent(
     }
   }
   // The proxy initialized the upstream itself; every other notification goes on.
-  if (isJSONRPCNotification(message) && message.method !== 'notifications/initialized') {
+  if (isNotification(message) && message.method !== 'notifications/initialized') {
     await deps.link.notify(message, route.scope).catch((error: unknown) => {
       deps.logger?.warn(`could not forward ${message.method}: ${String(error)}`);
     });

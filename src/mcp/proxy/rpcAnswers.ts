@@ -1,7 +1,10 @@
-// @internal JSON-RPC answers the proxy makes itself, and an upstream outcome as an answer.
+// @internal JSON-RPC answers the proxy makes itself, an upstream outcome as an answer, and
+// which kind a message is.
 import type {
   JSONRPCErrorResponse,
   JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 
@@ -9,6 +12,17 @@ import type { Forwarded } from './upstreamSession.js';
 
 /** The code of "the upstream cannot be reached"; `data.outcome` says whether it may have run. */
 export const UNREACHABLE = -32002;
+
+// Messages reaching these were validated once on the way in (the agent's body by the SDK's
+// schema, the upstream's by the transport): a second schema parse per message only costs time.
+
+/** True for a request (a method and an id). */
+export const isRequest = (message: JSONRPCMessage): message is JSONRPCRequest =>
+  'method' in message && 'id' in message;
+
+/** True for a notification (a method, no id). */
+export const isNotification = (message: JSONRPCMessage): message is JSONRPCNotification =>
+  'method' in message && !('id' in message);
 
 /** A JSON-RPC error response. */
 export const rpcError = (

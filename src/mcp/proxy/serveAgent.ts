@@ -4,7 +4,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
-  isJSONRPCRequest,
   SUPPORTED_PROTOCOL_VERSIONS,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -18,6 +17,7 @@ import { recordSafely, trackRequest } from '../trackRequest.js';
 import type { AgentStreams } from './agentStreams.js';
 import { answerAgent } from './answerAgent.js';
 import type { CallDeps } from './forwardCall.js';
+import { isRequest } from './rpcAnswers.js';
 
 /** What the request path of one proxy needs. */
 export interface AgentDeps extends CallDeps, BodyLimits {
@@ -26,9 +26,11 @@ export interface AgentDeps extends CallDeps, BodyLimits {
   readonly streams: AgentStreams;
 }
 
+const ignore = (): void => undefined;
+
 /** True when a request asks for progress: its answer then streams as SSE, progress first. */
 const wantsProgress = (message: JSONRPCMessage): boolean =>
-  isJSONRPCRequest(message) && message.params?._meta?.progressToken !== undefined;
+  isRequest(message) && message.params?._meta?.progressToken !== undefined;
 
 /**
  * True when the SDK transport would accept the request and answer it as plain JSON: the client
@@ -58,8 +60,11 @@ async function answerAsJson(
   request: RequestHandle | undefined,
   scope: string,
 ): Promise<void> {
-  const route = { scope, onNotification: (): void => undefined };
-  const answers = await Promise.all(messages.map((m) => answerAgent(deps, m, request, route)));
+  const route = { scope, onNotification: ignore };
+  const answers =
+    messages.length === 1
+      ? [await answerAgent(deps, messages[0]!, request, route)]
+      : await Promise.all(messages.map((m) => answerAgent(deps, m, request, route)));
   const replies = answers.filter((answer) => answer !== undefined);
   if (res.destroyed) return;
   if (replies.length === 0) {
@@ -103,7 +108,7 @@ export async function serveAgent(
   res.once('close', () => {
     if (res.writableFinished) return;
     for (const message of messages) {
-      if (!isJSONRPCRequest(message)) continue;
+      if (!isRequest(message)) continue;
       const reason = 'the agent went away before the result was delivered';
       const cancel = {
         jsonrpc: '2.0' as const,
@@ -121,7 +126,7 @@ export async function serveAgent(
     enableJsonResponse: !messages.some(wantsProgress),
   });
   transport.onmessage = (message) => {
-    const related = isJSONRPCRequest(message) ? { relatedRequestId: message.id } : undefined;
+    const related = isRequest(message) ? { relatedRequestId: message.id } : undefined;
     const relay = (notification: JSONRPCMessage): void =>
       void transport.send(notification, related).catch(() => undefined);
     answerAgent(deps, message, request, { scope: capture ?? '', onNotification: relay })

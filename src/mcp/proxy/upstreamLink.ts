@@ -11,6 +11,7 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 
 import { backoffDelay } from './backoff.js';
 import { describeExit, type ChildTransport } from './childTransport.js';
+import { HttpTransportError } from './httpTransportError.js';
 import type { ProxyBackoff, ProxyNotice, ProxyUpstream, UpstreamState } from './Proxy.js';
 import { createUpstreamTransport, isHttpUpstream, upstreamName } from './upstreamTransport.js';
 import { UpstreamSession, type AgentRoute, type Forwarded } from './upstreamSession.js';
@@ -32,11 +33,10 @@ export interface LinkDeps {
 }
 
 const CLIENT_INFO = { name: 'toolflight-proxy', version: '0.1.0' };
-/** What the SDK's HTTP transport reports when a connection broke. */
-const DROPPED =
-  /fetch failed|terminated|SSE stream disconnected|ECONNREFUSED|ECONNRESET|other side closed/i;
-/** What it reports when the server closed the session stream and it may not reconnect. */
-const ENDED = /Maximum reconnection attempts/;
+
+/** The upstream refused the credential (HTTP 401 or 403). */
+const credentialRefused = (outcome: Forwarded): boolean =>
+  outcome.kind === 'refused' && (outcome.refusal.status === 401 || outcome.refusal.status === 403);
 
 /** The connection to the upstream, across sessions and child processes. */
 export class UpstreamLink {
@@ -73,7 +73,6 @@ export class UpstreamLink {
         return { kind: 'unreachable', reason: (error as Error).message, unknown: false };
       }
       const outcome = await session.forward(request, route);
-      if (outcome.kind === 'unreachable') this.#lost(session, outcome.reason);
       if (outcome.kind !== 'session_gone') return outcome;
       // The upstream did not process it: safe to send again, once, on a new session.
       this.#drop(session, 'the upstream no longer knows the session (HTTP 404)');
@@ -126,12 +125,13 @@ export class UpstreamLink {
     const session = new UpstreamSession(createUpstreamTransport(this.deps.upstream));
     const { transport } = session;
     session.onServerMessage = (message) => this.deps.onServerMessage(message, session);
+    session.onLost = (reason) => this.#lost(session, reason);
     transport.onerror = (error) => {
-      if (!isHttpUpstream(this.deps.upstream)) return;
+      if (!(error instanceof HttpTransportError)) return;
       // A dropped HTTP stream is how an upstream that went away shows itself between calls.
-      if (DROPPED.test(error.message)) this.#lost(session, error.message);
+      if (error.kind === 'dropped') this.#lost(session, error.message);
       // The upstream ended the session's stream on purpose: start a new session now.
-      else if (ENDED.test(error.message) && this.#session === session) {
+      else if (error.kind === 'ended' && this.#session === session) {
         this.#drop(session, 'the upstream ended the session');
         this.ensure().catch(() => undefined);
       }
@@ -143,16 +143,24 @@ export class UpstreamLink {
     }
     try {
       await transport.start();
-      const answer = await session.forward({
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: {
-          protocolVersion: LATEST_PROTOCOL_VERSION,
-          capabilities: {},
-          clientInfo: CLIENT_INFO,
-        },
-      });
+      const initialize = (): Promise<Forwarded> =>
+        session.forward({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: {
+            protocolVersion: LATEST_PROTOCOL_VERSION,
+            capabilities: {},
+            clientInfo: CLIENT_INFO,
+          },
+        });
+      let answer = await initialize();
+      const upstream = this.deps.upstream;
+      if (credentialRefused(answer) && isHttpUpstream(upstream) && upstream.refreshToken) {
+        // The token expired (often while the upstream was away): renew it and try once more.
+        await upstream.refreshToken();
+        answer = await initialize();
+      }
       if (answer.kind !== 'answer' || !('result' in answer.message)) {
         throw new Error(
           answer.kind === 'unreachable'
@@ -161,8 +169,7 @@ export class UpstreamLink {
         );
       }
       const result = InitializeResultSchema.parse(answer.message.result);
-      const http = transport as { setProtocolVersion?: (version: string) => void };
-      http.setProtocolVersion?.(result.protocolVersion);
+      transport.setProtocolVersion?.(result.protocolVersion);
       await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       if (this.#closed) throw new Error('the proxy is closed');
       this.#initialized = result;

@@ -1,17 +1,14 @@
 // @internal One live connection to the upstream (an HTTP session or one child process): its
 // requests waiting for an answer, under ids of the proxy's own, and the messages it sends.
-import {
-  isJSONRPCErrorResponse,
-  isJSONRPCNotification,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
-  type JSONRPCMessage,
-  type JSONRPCNotification,
-  type JSONRPCRequest,
-  type RequestId,
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type {
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 
-import type { HttpRefusal, UpstreamTransport } from './upstreamTransport.js';
+import { HttpTransportError, type HttpRefusal } from './httpTransportError.js';
 
 /** What became of one forwarded request. */
 export type Forwarded =
@@ -47,31 +44,39 @@ interface Waiting {
   readonly settle: (outcome: Forwarded) => void;
 }
 
-const statusOf = (error: unknown): number | undefined => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' && code >= 100 ? code : undefined;
-};
+/** True when a failed send means the connection is gone, not just this request's answer. */
+const connectionLost = (error: unknown): boolean =>
+  !(error instanceof HttpTransportError) ||
+  error.kind === 'unreachable' ||
+  error.kind === 'dropped' ||
+  error.kind === 'ended';
 
-const messageOf = (error: unknown): string => {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const base = error instanceof Error ? error.message : String(error);
-  return typeof cause?.code === 'string' ? `${base} (${cause.code})` : base;
-};
+/** What became of a request whose send failed: a typed HTTP failure, or a child's. */
+function failed(error: unknown): Forwarded {
+  if (error instanceof HttpTransportError) {
+    if (error.kind === 'session_gone') return { kind: 'session_gone' };
+    if (error.kind === 'refused' && error.refusal !== undefined) {
+      return { kind: 'refused', refusal: error.refusal };
+    }
+    return { kind: 'unreachable', reason: error.message, unknown: error.unknown };
+  }
+  // The stdio transport: a child that is not running never got the request.
+  const reason = error instanceof Error ? error.message : String(error);
+  return { kind: 'unreachable', reason, unknown: !/not running/.test(reason) };
+}
 
 /** One connection: forward requests, route what comes back. */
 export class UpstreamSession {
   /** Notifications and requests that are not answers to a pending request. */
   onServerMessage?: (message: JSONRPCNotification | JSONRPCRequest) => void;
+  /** A send failed because the connection is gone (not a refusal or a malformed answer). */
+  onLost?: (reason: string) => void;
   readonly #pending = new Map<number, Waiting>();
   #nextId = 1;
   #ended: string | undefined;
 
-  constructor(readonly link: UpstreamTransport) {
-    link.transport.onmessage = (message) => this.#receive(message);
-  }
-
-  get transport() {
-    return this.link.transport;
+  constructor(readonly transport: Transport) {
+    transport.onmessage = (message) => this.#receive(message);
   }
 
   /** Requests sent and not answered yet. */
@@ -112,18 +117,10 @@ export class UpstreamSession {
         settle,
       });
       this.transport.send(outgoing).catch((error: unknown) => {
-        const refusal = this.link.refusals.get(id);
-        this.link.refusals.delete(id);
-        const status = statusOf(error);
-        if (status === 404) return settle({ kind: 'session_gone' });
-        if (refusal !== undefined && status !== 502 && status !== 503 && status !== 504) {
-          return settle({ kind: 'refused', refusal });
-        }
-        const reason =
-          status !== undefined ? `the upstream answered HTTP ${status}` : messageOf(error);
-        // A refused connection or a 5xx gateway answer: the request was not processed.
-        const unknown = status === undefined && !/ECONNREFUSED|not running/.test(reason);
-        settle({ kind: 'unreachable', reason, unknown });
+        const outcome = failed(error);
+        // Settled first: a lost connection ends the session, which fails the others as unknown.
+        settle(outcome);
+        if (outcome.kind === 'unreachable' && connectionLost(error)) this.onLost?.(outcome.reason);
       });
     });
   }
@@ -162,14 +159,15 @@ export class UpstreamSession {
     }
   }
 
+  // What arrives was checked by the transport (JSON-RPC shaped); no schema parse per message.
   #receive(message: JSONRPCMessage): void {
-    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
-      const id = typeof message.id === 'number' ? message.id : undefined;
-      const waiting = id === undefined ? undefined : this.#pending.get(id);
+    if (!('method' in message)) {
+      const id = message.id;
+      const waiting = typeof id === 'number' ? this.#pending.get(id) : undefined;
       waiting?.settle({ kind: 'answer', message: { ...message, id: waiting.agentId } });
       return;
     }
-    if (isJSONRPCNotification(message) && message.method === 'notifications/progress') {
+    if (message.method === 'notifications/progress' && !('id' in message)) {
       const token = (message.params as { progressToken?: unknown } | undefined)?.progressToken;
       const waiting = typeof token === 'number' ? this.#pending.get(token) : undefined;
       if (waiting?.progressToken !== undefined) {
@@ -178,8 +176,6 @@ export class UpstreamSession {
       }
       return;
     }
-    if (isJSONRPCNotification(message) || isJSONRPCRequest(message)) {
-      this.onServerMessage?.(message);
-    }
+    this.onServerMessage?.(message);
   }
 }
