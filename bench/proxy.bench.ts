@@ -3,7 +3,7 @@
 //
 // The servers run in a child process (this file, forked with a role); the SDK clients here.
 import { fork, type ChildProcess } from 'node:child_process';
-import { once, setMaxListeners } from 'node:events';
+import { once } from 'node:events';
 import { Agent, createServer, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
@@ -12,14 +12,18 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  LATEST_PROTOCOL_VERSION,
+  ListToolsRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 
 import { createTracker } from '../dist/src/index.js';
 import { CAPTURE_HEADER, createProxy } from '../dist/src/mcp/index.js';
 import { fmt, median, percentile, rotate, type Bench } from './harness.js';
 
 const ROLE = 'TOOLFLIGHT_PROXY_BENCH_ROLE';
-const SEQUENTIAL = 600;
+const SEQUENTIAL = 1200;
 const BLOCK = 50;
 const CONCURRENCY = 32;
 const CONCURRENT_CALLS = 960;
@@ -110,27 +114,80 @@ async function serve(): Promise<void> {
 if (process.env[ROLE] === 'server') await serve();
 if (process.env[ROLE] === 'stdio') await echoServer().connect(new StdioServerTransport());
 
-async function connect(endpoints: Endpoints, target: Target): Promise<Client> {
-  const headers: Record<string, string> = { [CAPTURE_HEADER]: 'bench' };
-  if (target === 'proxy') headers.Authorization = `Bearer ${endpoints.secret}`;
-  if (target === 'stdio') headers.Authorization = `Bearer ${endpoints.stdioSecret}`;
+/** One endpoint as the bench agent calls it: its URL and the headers an agent sends. */
+interface AgentTarget {
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+}
+
+function agentOf(endpoints: Endpoints, target: Target): AgentTarget {
+  const headers: Record<string, string> = {
+    [CAPTURE_HEADER]: 'bench',
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
+  };
+  if (target === 'proxy') headers.authorization = `Bearer ${endpoints.secret}`;
+  if (target === 'stdio') headers.authorization = `Bearer ${endpoints.stdioSecret}`;
+  return { url: new URL(endpoints[target]), headers };
+}
+
+/** Check with the SDK's own client that every endpoint really serves the tool. */
+async function checkWithSdk(endpoints: Endpoints, target: Target): Promise<void> {
+  const { headers } = agentOf(endpoints, target);
   const client = new Client({ name: `bench-${target}`, version: '1' });
   await client.connect(
     new StreamableHTTPClientTransport(new URL(endpoints[target]), {
-      requestInit: { headers },
-      fetch: (input, init) => {
-        if (init?.signal) setMaxListeners(0, init.signal);
-        return fetch(input, init);
-      },
+      requestInit: { headers: { [CAPTURE_HEADER]: 'bench', ...pick(headers, 'authorization') } },
     }),
   );
-  return client;
+  const result = await client.callTool({ name: 'echo', arguments: { text: 'check' } });
+  if (JSON.stringify(result.content) !== '[{"type":"text","text":"check"}]') {
+    throw new Error(`${target} answered ${JSON.stringify(result)}`);
+  }
+  await client.close();
 }
 
-const call = (client: Client, i: number) =>
-  client.callTool({ name: 'echo', arguments: { text: `call ${i}` } });
+const pick = (headers: Record<string, string>, key: string) =>
+  headers[key] === undefined ? {} : { [key]: headers[key] };
 
-async function concurrentRound(client: Client): Promise<number> {
+// The agent is a lean JSON-RPC client over a keep-alive agent: the SDK client's own CPU (about
+// 1 ms a call here) would be most of what is measured, and most of its noise.
+const keepAlive = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function call(agent: AgentTarget, i: number): Promise<void> {
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: i,
+    method: 'tools/call',
+    params: { name: 'echo', arguments: { text: `call ${i}` } },
+  });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      agent.url,
+      {
+        method: 'POST',
+        agent: keepAlive,
+        headers: { ...agent.headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          if (res.statusCode !== 200 || !text.includes(`call ${i}`)) {
+            reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
+          } else resolve();
+        });
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+async function concurrentRound(client: AgentTarget): Promise<number> {
   let next = 0;
   const start = performance.now();
   await Promise.all(
@@ -139,6 +196,13 @@ async function concurrentRound(client: Client): Promise<number> {
     }),
   );
   return CONCURRENT_CALLS / ((performance.now() - start) / 1000);
+}
+
+/** The server process's CPU time so far, in µs. */
+async function childCpu(child: ChildProcess): Promise<number> {
+  child.send('cpu');
+  const [usage] = (await once(child, 'message')) as [NodeJS.CpuUsage];
+  return usage.user + usage.system;
 }
 
 const proxyBench: Bench = {
@@ -152,21 +216,27 @@ const proxyBench: Bench = {
     try {
       const [endpoints] = (await once(child, 'message')) as [Endpoints];
       const targets: Target[] = ['direct', 'hop', 'proxy', 'stdio'];
-      const clients = new Map<Target, Client>();
-      for (const target of targets) clients.set(target, await connect(endpoints, target));
+      for (const target of targets) await checkWithSdk(endpoints, target);
+      const clients = new Map<Target, AgentTarget>();
+      for (const target of targets) clients.set(target, agentOf(endpoints, target));
       const client = (target: Target) => clients.get(target)!;
       for (const target of targets) for (let i = 0; i < 200; i++) await call(client(target), i);
 
       const latencies = new Map<Target, number[]>(targets.map((target) => [target, []]));
+      // The servers' CPU per sequential call: steadier on a shared machine than wall time.
+      const serverCpu = new Map<Target, number>(targets.map((target) => [target, 0]));
       for (let block = 0; block < SEQUENTIAL / BLOCK; block++) {
         for (const target of rotate(targets, block)) {
+          const before = await childCpu(child);
           for (let i = 0; i < BLOCK; i++) {
             const start = performance.now();
             await call(client(target), i);
             latencies.get(target)!.push((performance.now() - start) * 1000);
           }
+          serverCpu.set(target, serverCpu.get(target)! + (await childCpu(child)) - before);
         }
       }
+      const cpuPerCall = (target: Target) => serverCpu.get(target)! / SEQUENTIAL;
       const throughput = new Map<Target, number[]>(targets.map((target) => [target, []]));
       for (let round = 0; round < ROUNDS; round++) {
         for (const target of rotate(targets, round)) {
@@ -182,12 +252,22 @@ const proxyBench: Bench = {
         );
       }
       const latencyRatio = (p50('proxy') - p50('direct')) / (p50('hop') - p50('direct'));
+      const cpuAdded = (target: Target) => cpuPerCall(target) - cpuPerCall('direct');
+      const cpuRatio = cpuAdded('proxy') / cpuAdded('hop');
       const throughputRatio = best('proxy') / best('hop');
       log(
         `proxy adds ${fmt(p50('proxy') - p50('direct'))} µs p50, the bare hop ${fmt(p50('hop') - p50('direct'))} µs: latency ratio ${fmt(latencyRatio, 2)} (target <= 1.5); throughput ratio ${fmt(throughputRatio, 3)} (target >= 0.9)`,
       );
-      await Promise.all([...clients.values()].map((c) => c.close()));
+      log(
+        `server CPU per sequential call: direct ${fmt(cpuPerCall('direct'))} µs, the hop adds ${fmt(cpuAdded('hop'))} µs, the proxy ${fmt(cpuAdded('proxy'))} µs (${fmt(cpuRatio, 2)}x); stdio proxy + its upstream ${fmt(cpuPerCall('stdio'))} µs`,
+      );
       return [
+        {
+          metric: 'cpu_ratio_vs_bare_hop',
+          value: Math.round(cpuRatio * 100) / 100,
+          unit: 'x',
+          target: '',
+        },
         {
           metric: 'latency_ratio_vs_bare_hop',
           value: Math.round(latencyRatio * 100) / 100,
@@ -202,6 +282,7 @@ const proxyBench: Bench = {
         },
       ];
     } finally {
+      keepAlive.destroy();
       child.disconnect();
       child.kill();
     }
