@@ -108,8 +108,8 @@ const inspector: Bench = {
         `scrubber moves: p50 ${fmt(percentile(moves, 0.5), 1)} ms, p95 ${fmt(p95, 1)} ms over ${moves.length}`,
       );
       return [
-        { metric: 'first_render_ms_100k', value: first, unit: 'ms', target: '< 1000' },
-        { metric: 'scrub_p95_ms', value: p95, unit: 'ms', target: '< 100' },
+        { metric: 'first_render_ms_100k', value: Math.round(first), unit: 'ms', target: '< 1000' },
+        { metric: 'scrub_p95_ms', value: Math.round(p95 * 10) / 10, unit: 'ms', target: '< 100' },
       ];
     } finally {
       await browser.close();
