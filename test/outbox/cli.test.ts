@@ -1,14 +1,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../../src/cli/main.js';
 import { runProxy } from '../../src/cli/proxy.js';
 import { openOutbox } from '../../src/mcp/index.js';
-import { agentTransport } from '../proxy/support.js';
-import { onCleanup, tempDir, writeUpstream } from './support.js';
+import { startProxyCli } from '../proxy/support.js';
+import { tempDir, writeUpstream } from './support.js';
 
 /** Run the CLI in process; resolves with its exit code and output lines. */
 async function cli(...args: string[]) {
@@ -29,47 +28,6 @@ async function sampleOutbox(): Promise<string> {
   outbox.reject('k3', 'HTTP 422 no such channel', now, true);
   outbox.close();
   return path;
-}
-
-/** `toolflight proxy ARGS` in process, with its stderr lines and a wait on them. */
-async function proxyCli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const waiters: { match: RegExp; resolve: () => void }[] = [];
-  let stop!: () => void;
-  let ready!: () => void;
-  const listening = new Promise<void>((resolve) => (ready = resolve));
-  const io = {
-    out: (line: string) => {
-      out.push(line);
-      if (line.startsWith('TOOLFLIGHT_PROXY_CAPTURE_KEY=')) ready();
-    },
-    err: (line: string) => {
-      err.push(line);
-      for (const waiter of waiters.filter((w) => w.match.test(line))) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    },
-  };
-  const exit = runProxy(args, io, new Promise<void>((resolve) => (stop = resolve)), {});
-  const stopped = () => (stop(), exit);
-  onCleanup(stopped);
-  await Promise.race([listening, exit]);
-  const url = out[0]?.replace('toolflight proxy listening on ', '') ?? '';
-  const secret = out.find((l) => l.startsWith('TOOLFLIGHT_PROXY_TOKEN='))?.split('=')[1] ?? '';
-  return {
-    err,
-    stop: stopped,
-    /** Resolves on the next stderr line matching `match` (ask before causing it). */
-    line: (match: RegExp) => new Promise<void>((resolve) => waiters.push({ match, resolve })),
-    connect: async () => {
-      const client = new Client({ name: 'cli-agent', version: '1' });
-      await client.connect(agentTransport(url, secret, 'proxy'));
-      onCleanup(() => client.close());
-      return client;
-    },
-  };
 }
 
 describe('toolflight outbox', { timeout: 30_000 }, () => {
@@ -135,7 +93,7 @@ describe('toolflight outbox', { timeout: 30_000 }, () => {
     const upstream = await writeUpstream();
     const path = join(await tempDir(), 'outbox.db');
     const args = ['--upstream', upstream.url, '--outbox', path, '--buffer', 'plain_*'];
-    const first = await proxyCli(args);
+    const first = await startProxyCli(args);
     const agent = await first.connect();
     await agent.listTools();
     const down = first.line(/^upstream down/);
@@ -162,7 +120,7 @@ describe('toolflight outbox', { timeout: 30_000 }, () => {
     expect((await cli('outbox', 'retry', path, 'k-p1')).out).toEqual([
       're-queued k-p1 (plain_write)',
     ]);
-    const second = await proxyCli(args);
+    const second = await startProxyCli(args);
     const delivered = second.line(/^outbox\.delivered k-p1/);
     await delivered;
     expect(upstream.effects.get('p1')).toBe(1);

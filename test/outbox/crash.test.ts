@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openOutbox } from '../../src/mcp/index.js';
+import { prng } from '../support/script.js';
 import { startWriteUpstream, type WriteUpstream } from '../fixtures/outbox/writeUpstream.js';
 import { agentTransport } from '../proxy/support.js';
 import { onCleanup, tempDir } from './support.js';
@@ -36,18 +37,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => rm(bundleDir, { recursive: true, force: true }));
-
-/** A seeded PRNG (mulberry32), so that a failing run can be replayed with its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Line {
   readonly url?: string;
@@ -109,7 +98,7 @@ async function agentOf(child: Child): Promise<Client> {
 describe('the outbox across kill -9', { timeout: 90_000 }, () => {
   it('delivers every write answered "queued" exactly once, whatever moment the process dies', async () => {
     const seed = Number(process.env.OUTBOX_CRASH_SEED ?? Date.now() % 2 ** 31);
-    const random = seeded(seed);
+    const random = prng(seed);
     const path = join(await tempDir(), 'outbox.db');
     const upstream = await startWriteUpstream();
     onCleanup(() => upstream.stop());

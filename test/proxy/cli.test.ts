@@ -2,49 +2,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../../src/cli/main.js';
-import { runProxy } from '../../src/cli/proxy.js';
-import { agentTransport, httpUpstream, onCleanup, stdioUpstream } from './support.js';
-
-/** Run `toolflight proxy ARGS` in process until the test ends; resolves with its URL and secret. */
-async function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  let stop!: () => void;
-  let ready!: () => void;
-  const listening = new Promise<void>((resolve) => (ready = resolve));
-  const io = {
-    out: (line: string) => {
-      out.push(line);
-      if (line.startsWith('TOOLFLIGHT_PROXY_CAPTURE_KEY=')) ready();
-    },
-    err: (line: string) => void err.push(line),
-  };
-  const exit = runProxy(args, io, new Promise<void>((resolve) => (stop = resolve)), env);
-  onCleanup(async () => {
-    stop();
-    await exit;
-  });
-  await Promise.race([listening, exit]);
-  const url = out[0]?.replace('toolflight proxy listening on ', '') ?? '';
-  const secret =
-    out.find((line) => line.startsWith('TOOLFLIGHT_PROXY_TOKEN='))?.split('=')[1] ?? '';
-  const connect = async () => {
-    const client = new Client({ name: 'cli-agent', version: '1' });
-    await client.connect(agentTransport(url, secret, 'proxy'));
-    onCleanup(() => client.close());
-    return client;
-  };
-  return { out, err, url, secret, connect, stop: () => (stop(), exit) };
-}
+import { httpUpstream, onCleanup, startProxyCli, stdioUpstream } from './support.js';
 
 describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
   it('prints the URL and an agent config whose secret is only in the environment lines', async () => {
     const upstream = await httpUpstream(['echo']);
-    const cli = await startCli(['--upstream', upstream.url]);
+    const cli = await startProxyCli(['--upstream', upstream.url]);
     expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     const config = JSON.parse(cli.out[2]!) as {
       mcpServers: { toolflight: { url: string; headers: Record<string, string> } };
@@ -67,7 +33,7 @@ describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
     const dir = await mkdtemp(join(tmpdir(), 'toolflight-proxy-'));
     onCleanup(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'run.jsonl');
-    const cli = await startCli(
+    const cli = await startProxyCli(
       [
         '--upstream',
         upstream.url,
@@ -95,7 +61,7 @@ describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
 
   it('runs a stdio upstream after --', async () => {
     const { command, args } = stdioUpstream();
-    const cli = await startCli(['--', command, ...(args ?? [])]);
+    const cli = await startProxyCli(['--', command, ...(args ?? [])]);
     const agent = await cli.connect();
     await expect(
       agent.callTool({ name: 'echo', arguments: { text: 'child' } }),

@@ -21,6 +21,7 @@ import {
   type ProxyOptions,
   type StdioUpstream,
 } from '../../src/mcp/index.js';
+import { runProxy } from '../../src/cli/proxy.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from '../fixtures/proxy/httpUpstream.js';
 import { onCleanup } from '../mcp/support.js';
 
@@ -123,3 +124,51 @@ export const upstreamIs =
     notice.type === 'upstream.changed' &&
     notice.data.state === state &&
     notice.data.stderr === undefined;
+
+/**
+ * Run `toolflight proxy ARGS` in process until the test ends: its output lines, URL and secret,
+ * a wait on its next stderr line that matches, and agents connected through it.
+ */
+export async function startProxyCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const waiters: { match: RegExp; resolve: () => void }[] = [];
+  let stop!: () => void;
+  let ready!: () => void;
+  const listening = new Promise<void>((resolve) => (ready = resolve));
+  const io = {
+    out: (line: string) => {
+      out.push(line);
+      if (line.startsWith('TOOLFLIGHT_PROXY_CAPTURE_KEY=')) ready();
+    },
+    err: (line: string) => {
+      err.push(line);
+      for (const waiter of waiters.filter((w) => w.match.test(line))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    },
+  };
+  const exit = runProxy(args, io, new Promise<void>((resolve) => (stop = resolve)), env);
+  const stopped = () => (stop(), exit);
+  onCleanup(stopped);
+  await Promise.race([listening, exit]);
+  const url = out[0]?.replace('toolflight proxy listening on ', '') ?? '';
+  const secret =
+    out.find((line) => line.startsWith('TOOLFLIGHT_PROXY_TOKEN='))?.split('=')[1] ?? '';
+  return {
+    out,
+    err,
+    url,
+    secret,
+    stop: stopped,
+    /** Resolves on the next stderr line matching `match` (ask before causing it). */
+    line: (match: RegExp) => new Promise<void>((resolve) => waiters.push({ match, resolve })),
+    connect: async () => {
+      const client = new Client({ name: 'cli-agent', version: '1' });
+      await client.connect(agentTransport(url, secret, 'proxy'));
+      onCleanup(() => client.close());
+      return client;
+    },
+  };
+}
