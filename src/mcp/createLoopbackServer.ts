@@ -8,11 +8,12 @@ import { LoopbackError } from './LoopbackError.js';
 import {
   MCP_PATH,
   type BeforeToolCallHook,
+  type LoopbackRole,
   type LoopbackServer,
   type LoopbackServerOptions,
 } from './LoopbackServer.js';
 import { PendingCalls } from './pendingCalls.js';
-import { SseStreams } from './sseStreams.js';
+import { LIST_CHANGED, SseStreams } from './sseStreams.js';
 import { ToolRegistry } from './toolRegistry.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -117,7 +118,7 @@ export async function createLoopbackServer(
     );
   }
   const tokens = new BearerTokens();
-  const streams = new SseStreams(options.logger);
+  const streams = new SseStreams<LoopbackRole>(options.logger);
   const pending = new PendingCalls();
   const hosts = new Set<string>();
   const deps: HttpDeps = {
@@ -179,7 +180,8 @@ export async function createLoopbackServer(
           'this loopback server is closed: set tools on the server that replaced it',
         );
       }
-      streams.notifyToolsChanged(registry.set(tools));
+      const changed = registry.set(tools);
+      streams.send(LIST_CHANGED, (role) => (role === 'owner' ? changed.owner : changed.nonOwner));
     },
     openStreams: () => streams.size,
     close() {

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { BearerTokens } from './bearerTokens.js';
-import { MCP_PATH } from './LoopbackServer.js';
+import { MCP_PATH, type LoopbackRole } from './LoopbackServer.js';
 import { admitRequest, readRpcBody } from './httpGate.js';
 import { connectRequestServer, type ServerDeps } from './requestServer.js';
 import { RequestScope } from './requestScope.js';
@@ -15,7 +15,7 @@ export interface HttpDeps extends ServerDeps {
   readonly tokens: BearerTokens;
   /** Accepted `Host` header values, lower case. */
   readonly hosts: ReadonlySet<string>;
-  readonly streams: SseStreams;
+  readonly streams: SseStreams<LoopbackRole>;
   readonly maxBodyBytes: number;
   readonly bodyTimeoutMs: number;
 }
@@ -36,10 +36,7 @@ export async function handleHttpRequest(
     res,
   );
   if (role === undefined) return;
-  if (req.method === 'GET') {
-    const scope = new RequestScope(role, undefined, undefined);
-    return deps.streams.serve(req, res, role === 'owner', await connectRequestServer(deps, scope));
-  }
+  if (req.method === 'GET') return deps.streams.serve(req, res, role);
 
   // Admitted before the body is read; a dropped connection abandons the request's calls.
   const { capture, request } = trackRequest(tracker, req, res, logger, () => scope.goneAway());

@@ -28,7 +28,7 @@ export interface ServerDeps extends CallDeps {
  */
 const ToolsCallEnvelope = CallToolRequestSchema.pick({ method: true }).loose();
 
-/** An SDK server and its connected transport, for one request or one SSE stream. */
+/** An SDK server and its connected transport, for one request. */
 export interface RequestServer {
   readonly server: Server;
   readonly transport: StreamableHTTPServerTransport;

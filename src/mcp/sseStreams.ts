@@ -1,21 +1,25 @@
-// @internal The open `GET` SSE streams of one loopback server, and `list_changed` on them.
+// @internal The open `GET` SSE streams of one endpoint (the loopback server's or the proxy's):
+// the only channel a stateless server has to an idle client, so `list_changed` goes there.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { LoopbackLogger } from './LoopbackServer.js';
-import type { RequestServer } from './requestServer.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
-interface Stream extends RequestServer {
-  readonly owner: boolean;
-}
+import type { LoopbackLogger } from './LoopbackServer.js';
+
+/** The notification a client re-lists its tools on. */
+export const LIST_CHANGED = {
+  jsonrpc: '2.0',
+  method: 'notifications/tools/list_changed',
+} as const satisfies JSONRPCMessage;
 
 /**
- * Server-to-client messages in stateless mode. A `GET` opens a stream that stays open until the
- * client or the server ends it; it is the only channel a server has to an idle client, so tool
- * list changes go there. Streams are not requests in the tracker: one stays open for the whole
- * session and would keep its capture busy forever.
+ * Server-to-client streams, each on its own stateless SDK transport and tagged with who opened
+ * it (`T`: the loopback server's role, nothing for the proxy). Streams are not requests in the
+ * tracker: one stays open for a whole session and would keep its capture busy forever.
  */
-export class SseStreams {
-  readonly #open = new Set<Stream>();
+export class SseStreams<T = undefined> {
+  readonly #open = new Map<StreamableHTTPServerTransport, T>();
   #closed = false;
 
   constructor(private readonly logger: LoopbackLogger | undefined) {}
@@ -24,44 +28,39 @@ export class SseStreams {
     return this.#open.size;
   }
 
-  /** Serve a `GET` with `connected` (a fresh server); resolves when the stream ended. */
-  async serve(
-    req: IncomingMessage,
-    res: ServerResponse,
-    owner: boolean,
-    connected: RequestServer,
-  ): Promise<void> {
-    const stream: Stream = { ...connected, owner };
+  /** Serve a `GET` (the transport checks its headers); resolves once the stream is open. */
+  async serve(req: IncomingMessage, res: ServerResponse, tag: T): Promise<void> {
     if (this.#closed) {
-      await connected.server.close();
       res.destroy();
       return;
     }
-    this.#open.add(stream);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    await transport.start();
+    this.#open.set(transport, tag);
     res.once('close', () => {
-      this.#open.delete(stream);
-      stream.server.close().catch((error: unknown) => {
-        this.logger?.warn(`could not close an SSE stream's MCP server: ${String(error)}`);
-      });
+      this.#open.delete(transport);
+      void transport.close().catch(() => undefined);
     });
-    await stream.transport.handleRequest(req, res);
+    await transport.handleRequest(req, res);
   }
 
-  /** Send `notifications/tools/list_changed` to the streams of the audiences that changed. */
-  notifyToolsChanged(changed: { readonly owner: boolean; readonly nonOwner: boolean }): void {
-    for (const stream of this.#open) {
-      if (!(stream.owner ? changed.owner : changed.nonOwner)) continue;
-      stream.server.sendToolListChanged().catch((error: unknown) => {
-        this.logger?.warn(`could not send tools/list_changed: ${String(error)}`);
+  /** Send a message to every open stream whose tag `to` accepts (default: all). */
+  send(message: JSONRPCMessage, to: (tag: T) => boolean = () => true): void {
+    for (const [transport, tag] of this.#open) {
+      if (!to(tag)) continue;
+      transport.send(message).catch((error: unknown) => {
+        this.logger?.warn(
+          `could not send ${JSON.stringify(message).slice(0, 80)}: ${String(error)}`,
+        );
       });
     }
   }
 
-  /** End every stream (their clients see the stream close); no stream opens afterwards. */
+  /** End every stream (their clients see it close); no stream opens afterwards. */
   async closeAll(): Promise<void> {
     this.#closed = true;
-    const streams = [...this.#open];
+    const open = [...this.#open.keys()];
     this.#open.clear();
-    await Promise.all(streams.map((stream) => stream.server.close()));
+    await Promise.all(open.map((transport) => transport.close().catch(() => undefined)));
   }
 }

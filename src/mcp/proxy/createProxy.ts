@@ -7,7 +7,7 @@ import { BearerSecret } from '../bearerSecret.js';
 import { startOutbox } from '../outbox/startOutbox.js';
 import { allowedHosts, replyError } from '../httpReplies.js';
 import { MCP_PATH } from '../LoopbackServer.js';
-import { AgentStreams } from './agentStreams.js';
+import { LIST_CHANGED, SseStreams } from '../sseStreams.js';
 import type { Proxy, ProxyNotice, ProxyOptions } from './Proxy.js';
 import { ProxyError } from './ProxyError.js';
 import { serveAgent, type AgentDeps } from './serveAgent.js';
@@ -17,7 +17,6 @@ import { UpstreamLink } from './upstreamLink.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const BODY_TIMEOUT_MS = 30_000;
-const LIST_CHANGED = { jsonrpc: '2.0', method: 'notifications/tools/list_changed' } as const;
 
 function checkOptions(options: ProxyOptions<unknown>): void {
   if (typeof options.tracker?.requestStarted !== 'function') {
@@ -78,7 +77,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     }
     notices.next(value);
   };
-  const streams = new AgentStreams(logger);
+  const streams = new SseStreams(logger);
   // The link and the catalog need each other: the link asks for a fresh list when it comes up.
   const late: { catalog?: ToolCatalog<C> } = {};
   const refreshQuietly = (): void =>
@@ -105,7 +104,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
               };
         void session.reply(answer).catch(() => undefined);
       } else if (message.method === 'notifications/tools/list_changed') refreshQuietly();
-      else streams.broadcast(message);
+      else streams.send(message);
     },
   });
   const scheduler = options.scheduler ?? asyncScheduler;
@@ -127,7 +126,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     logger?.warn(`the narrow function threw, so no tool is visible: ${String(error)}`),
   );
   late.catalog = catalog;
-  const listChanged = catalog.listChanged$.subscribe(() => streams.broadcast(LIST_CHANGED));
+  const listChanged = catalog.listChanged$.subscribe(() => streams.send(LIST_CHANGED));
   const secret = new BearerSecret(options.auth?.secret);
   const hosts = new Set<string>();
   const deps: AgentDeps = {

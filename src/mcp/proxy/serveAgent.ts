@@ -13,8 +13,8 @@ import type { RequestHandle } from '../../index.js';
 import type { BearerSecret } from '../bearerSecret.js';
 import { admitRequest, readRpcBody, type BodyLimits } from '../httpGate.js';
 import { MCP_PATH } from '../LoopbackServer.js';
+import type { SseStreams } from '../sseStreams.js';
 import { recordSafely, trackRequest } from '../trackRequest.js';
-import type { AgentStreams } from './agentStreams.js';
 import { answerAgent } from './answerAgent.js';
 import type { CallDeps } from './forwardCall.js';
 import { isRequest } from './rpcAnswers.js';
@@ -23,7 +23,7 @@ import { isRequest } from './rpcAnswers.js';
 export interface AgentDeps extends CallDeps, BodyLimits {
   readonly secret: BearerSecret;
   readonly hosts: ReadonlySet<string>;
-  readonly streams: AgentStreams;
+  readonly streams: SseStreams;
 }
 
 const ignore = (): void => undefined;
@@ -92,7 +92,7 @@ export async function serveAgent(
     authorize: (header: string | undefined) => (deps.secret.matches(header) ? 'agent' : undefined),
   };
   if (admitRequest(rules, req, res) === undefined) return;
-  if (req.method === 'GET') return deps.streams.serve(req, res);
+  if (req.method === 'GET') return deps.streams.serve(req, res, undefined);
 
   // Admitted before the body is read: an upload in progress keeps the capture busy.
   const { capture, request } = trackRequest(tracker, req, res, logger);
