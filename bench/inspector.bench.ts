@@ -4,10 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-
 import { createMemoryStore, createTracker, encodeEvent } from '../dist/src/index.js';
 import { createInspector } from '../dist/src/inspector/index.js';
+import { launchChromium } from '../test/inspector/support.js';
 import { fmt, median, percentile, type Bench } from './harness.js';
 
 const EVENTS = 100_000;
@@ -51,19 +50,7 @@ const inspector: Bench = {
     const dir = mkdtempSync(join(tmpdir(), 'toolflight-bench-'));
     const { file, count } = recording(dir);
     const server = await createInspector({ recording: file });
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const firsts: number[] = [];
       const moves: number[] = [];

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../src/cli/main.js';
 import { decodeEvent } from '../src/index.js';
 import type { CliIo } from '../src/cli/io.js';
+import { runNode } from './support/runNode.js';
 
 function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -42,15 +41,7 @@ describe('toolflight CLI', () => {
 
   // A child process that compiles TypeScript as it starts: slow on a loaded machine, not stuck.
   it('runs the demo as a real process: a loopback server, SDK agents over HTTP, idle true, a recording', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo'], {
-      cwd: new URL('..', import.meta.url),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number];
+    const { code, stdout, stderr } = await runNode(['--import', 'tsx', 'src/cli/main.ts', 'demo']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/on http:\/\/127\.0\.0\.1:\d+\/mcp/);

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-
 import { describe, expect, it } from 'vitest';
 
 import { loopbackClientConfig, LoopbackError } from '../../src/mcp/index.js';
+import { runNode } from '../support/runNode.js';
 import { startHarness } from './support.js';
 
 describe('loopbackClientConfig', () => {
@@ -72,16 +70,7 @@ describe('loopbackClientConfig', () => {
       'echo',
       JSON.stringify({ text: 'from the agent' }),
     ];
-    const child = spawn(process.execPath, argv, {
-      cwd: new URL('../..', import.meta.url),
-      env: { ...process.env, ...config.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number];
+    const { code, stdout, stderr } = await runNode(argv, config.env);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
@@ -12,6 +11,7 @@ import {
   LoopbackError,
   type LoopbackServer,
 } from '../../src/mcp/index.js';
+import { runNode } from '../support/runNode.js';
 import { echoTool, raw, rpcHeaders, toolsCall } from './support.js';
 
 afterEach(() => closeLoopbackServer());
@@ -124,20 +124,13 @@ describe('ensureLoopbackServer / closeLoopbackServer', () => {
 
   // Child processes compile TypeScript as they start: slow on a loaded machine, not stuck.
   it('starts nothing at import time: a process that imports toolflight/mcp exits on its own', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        "const mcp = await import('./src/mcp/index.ts'); console.log(Object.keys(mcp).length);",
-      ],
-      { cwd: new URL('../..', import.meta.url), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number];
+    const { code, stdout } = await runNode([
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      "const mcp = await import('./src/mcp/index.ts'); console.log(Object.keys(mcp).length);",
+    ]);
     expect(code).toBe(0);
     expect(Number(stdout.trim())).toBeGreaterThan(0);
   }, 30_000);
