@@ -15,6 +15,32 @@ import {
 
 const idleNow = { timeoutMs: 60_000, admissionGraceMs: 0 };
 
+/**
+ * POST `body` with only its first `sent` bytes written: `started` resolves with the
+ * `request.started` event; `finish` writes the rest and resolves once the response arrived.
+ */
+function startUpload(h: Awaited<ReturnType<typeof startHarness>>, body: string, sent: number) {
+  const started = nextEvent(h.tracker, (event) => event.type === 'request.started');
+  const req = httpRequest({
+    host: h.server.host,
+    port: h.server.port,
+    method: 'POST',
+    path: '/mcp',
+    headers: { ...rpcHeaders(h.server), 'Content-Length': String(Buffer.byteLength(body)) },
+    agent: false,
+  });
+  const responded = once(req, 'response');
+  req.write(body.slice(0, sent));
+  return {
+    started,
+    finish: async () => {
+      req.end(body.slice(sent));
+      const [res] = (await responded) as [NodeJS.ReadableStream];
+      res.resume();
+    },
+  };
+}
+
 describe('loopback server: requests', () => {
   it('starts a request when its headers are authenticated, classifies it by method and finishes it once the response is written', async () => {
     const h = await startHarness();
@@ -35,19 +61,8 @@ describe('loopback server: requests', () => {
 
   it('keeps the capture busy while a body is still uploading, until it arrives and its call finishes', async () => {
     const h = await startHarness();
-    const body = toolsCall('echo', { text: 'slow upload' });
-    const started = nextEvent(h.tracker, (event) => event.type === 'request.started');
-    const req = httpRequest({
-      host: h.server.host,
-      port: h.server.port,
-      method: 'POST',
-      path: '/mcp',
-      headers: { ...rpcHeaders(h.server), 'Content-Length': String(Buffer.byteLength(body)) },
-      agent: false,
-    });
-    const responded = once(req, 'response');
-    req.write(body.slice(0, 12));
-    await started;
+    const upload = startUpload(h, toolsCall('echo', { text: 'slow upload' }), 12);
+    await upload.started;
 
     const uploading = h.tracker.capture('run-1');
     expect(uploading?.inFlight).toBe(1);
@@ -56,9 +71,7 @@ describe('loopback server: requests', () => {
     const idleWait = h.tracker.waitForIdle('run-1', idleNow).then((value) => (idle = value));
     expect(idle).toBeUndefined();
 
-    req.end(body.slice(12));
-    const [res] = (await responded) as [NodeJS.ReadableStream];
-    res.resume();
+    await upload.finish();
     expect(await idleWait).toBe(true);
     expect(h.timeline('run-1')).toEqual([
       'request.started rq_1',
@@ -73,24 +86,11 @@ describe('loopback server: requests', () => {
 
   it('binds a request to the capture generation current when it was admitted', async () => {
     const h = await startHarness();
-    const body = toolsCall('echo', { text: 'old generation' });
-    const started = nextEvent(h.tracker, (event) => event.type === 'request.started');
-    const req = httpRequest({
-      host: h.server.host,
-      port: h.server.port,
-      method: 'POST',
-      path: '/mcp',
-      headers: { ...rpcHeaders(h.server), 'Content-Length': String(Buffer.byteLength(body)) },
-      agent: false,
-    });
-    const responded = once(req, 'response');
-    req.write(body.slice(0, 5));
-    const admitted = await started;
+    const upload = startUpload(h, toolsCall('echo', { text: 'old generation' }), 5);
+    const admitted = await upload.started;
     const second = h.tracker.beginCapture('run-1');
     const finished = nextEvent(h.tracker, (event) => event.type === 'request.finished');
-    req.end(body.slice(5));
-    const [res] = (await responded) as [NodeJS.ReadableStream];
-    res.resume();
+    await upload.finish();
     await finished;
 
     const call = h.events().filter((event) => event.type.startsWith('toolCall.'));
