@@ -1,4 +1,5 @@
-// The delivery worker on virtual time: backoff, per-target order, TTL, token refresh, stop.
+// The delivery worker on virtual time: backoff, per-target order, TTL, stop. A refused token is
+// renewed by the link the worker forwards through: workerRenewal.test.ts.
 import { join } from 'node:path';
 
 import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -47,7 +48,6 @@ async function world(
     random: () => 0.5,
     backoff: { baseMs: 100, maxMs: 1000 },
     ttlMs: 10_000,
-    refreshToken: undefined,
     isUp: () => false,
     logger: undefined,
     note: (type, data) => notes.push(`${type} ${data.key}${data.reason ? ` ${data.reason}` : ''}`),
@@ -117,31 +117,6 @@ describe('the delivery worker', () => {
     expect(w.outbox.dead()).toMatchObject([{ key: 'old', reason: 'expired', diedAt: 10_000 }]);
     expect(w.attempts.every((a) => Number(a.split('@')[1]) < 10_000)).toBe(true);
     expect(w.scheduler.actions).toHaveLength(0);
-  });
-
-  it('asks for a token refresh on 401 and retries at once with the new credential', async () => {
-    let token = 'old';
-    let refreshes = 0;
-    const w = await world(() => (token === 'new' ? ok : refused(401, 'expired')), {
-      refreshToken: () => {
-        refreshes += 1;
-        token = 'new';
-      },
-    });
-    w.enqueue('k');
-    await w.advance(0);
-    expect(refreshes).toBe(1);
-    expect(w.attempts).toEqual(['write_a:k@0', 'write_a:k@0']);
-    expect(w.notes).toEqual(['outbox.delivered k']);
-  });
-
-  it('backs off when the refreshed credential is still refused', async () => {
-    const w = await world(() => refused(403), { refreshToken: () => undefined });
-    w.enqueue('k');
-    await w.advance(0);
-    expect(w.attempts).toHaveLength(2);
-    expect(w.outbox.pending()).toMatchObject([{ key: 'k', attempts: 1, lastError: 'HTTP 403 no' }]);
-    expect(w.outbox.counts().dead).toBe(0);
   });
 
   it('writes nothing after stop, even when a delivery in flight succeeds', async () => {

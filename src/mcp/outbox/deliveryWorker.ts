@@ -20,15 +20,16 @@ export type WorkerNote = (
 /** What the worker needs from the proxy around it. */
 export interface WorkerDeps {
   readonly outbox: Outbox;
-  /** Send one request upstream (the proxy's link, with the live token). */
+  /**
+   * Send one request upstream: the proxy's link, with the live token, which renews a refused
+   * credential and sends once more itself; a 401/403 that reaches the worker stood after that.
+   */
   readonly forward: (request: JSONRPCRequest) => Promise<Forwarded>;
   /** Timers, and `now()` as the clock of `enqueuedAt`, TTL and `nextAttemptAt`. */
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
   readonly backoff: ProxyBackoff | undefined;
   readonly ttlMs: number;
-  /** Called once when the upstream refuses the credential, before one immediate retry. */
-  readonly refreshToken: (() => void | Promise<void>) | undefined;
   /** Whether the upstream is up now (a new entry is then tried at once). */
   readonly isUp: () => boolean;
   readonly note: WorkerNote;
@@ -122,8 +123,9 @@ export class DeliveryWorker {
         this.#reject(entry, verdict.reason, true);
       } else {
         if (verdict.kind === 'auth' || verdict.scope === 'link') {
-          // The upstream itself is away (or refuses us): not this entry's fault, so it stays
-          // due; every target waits for the upstream's backoff, or for it to come up.
+          // The upstream itself is away (or refuses us even after the link renewed the token):
+          // not this entry's fault, so it stays due; every target waits for the upstream's
+          // backoff, or for it to come up.
           outbox.failed(entry.key, verdict.reason, entry.nextAttemptAt);
           this.#linkBackoff();
           return;
@@ -142,16 +144,6 @@ export class DeliveryWorker {
       method: 'tools/call',
       params: { name: entry.tool, arguments: { ...entry.args } },
     };
-    const verdict = classifyDelivery(await this.deps.forward(request));
-    const refresh = this.deps.refreshToken;
-    if (verdict.kind !== 'auth' || refresh === undefined || this.#stopped) return verdict;
-    try {
-      await refresh();
-    } catch (error) {
-      this.deps.logger?.warn(`outbox delivery: refreshToken threw: ${String(error)}`);
-      return verdict;
-    }
-    if (this.#stopped) return verdict;
     return classifyDelivery(await this.deps.forward(request));
   }
 

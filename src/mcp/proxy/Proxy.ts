@@ -13,9 +13,10 @@ export interface HttpUpstream {
   /** A name for events; default the URL's host. */
   readonly name?: string;
   /**
-   * Called when the upstream refuses the credential (HTTP 401/403) while the proxy connects
-   * (initializes a session) or delivers an outbox entry; `getToken` is read again after it and
-   * the request is tried once more at once. A throw counts as that retry failing.
+   * Called when the upstream refuses the credential (HTTP 401/403) for any request the proxy
+   * sends (its initialize, an agent's request, an outbox delivery); `getToken` is read again
+   * after it and the request is sent once more at once. Requests refused together share one
+   * call. A second refusal, or a throw (logged), is passed on as the upstream's refusal.
    */
   readonly refreshToken?: () => void | Promise<void>;
 }
@@ -40,7 +41,11 @@ export type ProxyUpstream = HttpUpstream | StdioUpstream;
  */
 export type Narrower<C> = (tools: readonly Tool[], context: C) => readonly Tool[];
 
-/** Whether the upstream answers, as the proxy sees it. */
+/**
+ * Whether the upstream answers, as the proxy sees it. `exited`: a stdio child that served
+ * requests ended, and the next request starts another; one that ended before answering any is
+ * a failed start, shown as `down` with the wait before the next.
+ */
 export type UpstreamState = 'connecting' | 'up' | 'down' | 'exited' | 'closed';
 
 /**
@@ -63,7 +68,7 @@ export type ProxyNotice =
         readonly state: UpstreamState;
         /** Why it went down or exited: the error, or the exit code and stderr tail. */
         readonly reason?: string;
-        /** When down: the next attempt is scheduled this many ms from now. */
+        /** When down: the next attempt (connection or child start) is this many ms from now. */
         readonly retryInMs?: number;
         /** A line the upstream process wrote to stderr (state unchanged). */
         readonly stderr?: string;
@@ -82,7 +87,10 @@ export interface UnreachableCall {
   readonly unknown?: boolean;
 }
 
-/** Backoff of reconnection attempts: `min(maxMs, baseMs * 2^attempt)` with full jitter. */
+/**
+ * Backoff of reconnection attempts and of restarts of a stdio child that keeps ending before it
+ * answers: a draw in `[c / 2, c]`, `c = min(maxMs, baseMs * 2^(attempt - 1))` ("equal jitter").
+ */
 export interface ProxyBackoff {
   /** Default 250. */
   readonly baseMs?: number;

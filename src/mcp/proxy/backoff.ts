@@ -1,4 +1,5 @@
-// @internal Reconnection delays: exponential, capped, with full jitter. Pure.
+// @internal Reconnection delays: exponential, capped, with "equal jitter" (half of each delay
+// fixed, half drawn). Pure.
 import type { ProxyBackoff } from './Proxy.js';
 
 /** Default first delay and cap of reconnection attempts, in ms. */

@@ -27,6 +27,12 @@ export function describeExit(exit: ChildExit): string {
   return `the upstream process ended (${how})${tail === '' ? '' : `; stderr:\n${tail}`}`;
 }
 
+/** Why requests fail fast while a child that keeps dying before it answers waits to start. */
+export function describeFailedStarts(count: number, nextInMs: number, lastExit: string): string {
+  const times = count === 1 ? '' : `, ${count} times in a row`;
+  return `the upstream process exited before answering${times}; next start in ${nextInMs} ms (${lastExit})`;
+}
+
 /** A `Transport` to one child process; `onexit` says how it ended, before `onclose`. */
 export class ChildTransport implements Transport {
   onclose?: () => void;

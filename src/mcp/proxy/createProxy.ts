@@ -90,6 +90,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     random: options.random ?? Math.random,
     backoff: options.backoff,
     notice,
+    logger,
     onUp: refreshQuietly,
     onServerMessage: (message, session) => {
       if ('id' in message) {
@@ -115,8 +116,8 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       logger,
       scheduler,
       random: options.random ?? Math.random,
+      // The link renews a refused credential and sends again, as for every request it forwards.
       forward: (request) => link.forward(request),
-      refreshToken: isHttpUpstream(options.upstream) ? options.upstream.refreshToken : undefined,
       isUp: () => link.state === 'up',
     });
   const outboxWakes = notices.subscribe((value) => {

@@ -1,5 +1,6 @@
-// @internal The proxy's side of the upstream: connect lazily (initialize first), notice when it
-// goes away, and come back with bounded, jittered backoff on the injected scheduler.
+// @internal The proxy's side of the upstream: connect lazily (initialize first), renew a refused
+// credential, notice when it goes away, and come back with bounded, jittered backoff on the
+// injected scheduler (a stdio child that keeps dying before it answers counts as going away).
 import {
   InitializeResultSchema,
   LATEST_PROTOCOL_VERSION,
@@ -7,11 +8,13 @@ import {
   type JSONRPCNotification,
   type JSONRPCRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 
-import { backoffDelay } from './backoff.js';
-import { describeExit, type ChildTransport } from './childTransport.js';
+import type { LoopbackLogger } from '../LoopbackServer.js';
+import { describeExit, describeFailedStarts, type ChildTransport } from './childTransport.js';
+import { CredentialRenewal } from './credentialRenewal.js';
 import { HttpTransportError } from './httpTransportError.js';
+import { RetrySchedule } from './retrySchedule.js';
 import type { ProxyBackoff, ProxyNotice, ProxyUpstream, UpstreamState } from './Proxy.js';
 import { createUpstreamTransport, isHttpUpstream, upstreamName } from './upstreamTransport.js';
 import { UpstreamSession, type AgentRoute, type Forwarded } from './upstreamSession.js';
@@ -23,6 +26,7 @@ export interface LinkDeps {
   readonly random: () => number;
   readonly backoff: ProxyBackoff | undefined;
   readonly notice: (notice: ProxyNotice) => void;
+  readonly logger: LoopbackLogger | undefined;
   /** A session came up (the first, or a new one after an outage or a lost session). */
   readonly onUp: () => void;
   /** Server-to-client messages that are not answers (list_changed, logging, requests). */
@@ -32,11 +36,16 @@ export interface LinkDeps {
   ) => void;
 }
 
-const CLIENT_INFO = { name: 'toolflight-proxy', version: '0.1.0' };
-
-/** The upstream refused the credential (HTTP 401 or 403). */
-const credentialRefused = (outcome: Forwarded): boolean =>
-  outcome.kind === 'refused' && (outcome.refusal.status === 401 || outcome.refusal.status === 403);
+const INITIALIZE: JSONRPCRequest = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: {
+    protocolVersion: LATEST_PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: 'toolflight-proxy', version: '0.1.0' },
+  },
+};
 
 /** The connection to the upstream, across sessions and child processes. */
 export class UpstreamLink {
@@ -45,13 +54,20 @@ export class UpstreamLink {
   #session: UpstreamSession | undefined;
   #connecting: Promise<UpstreamSession> | undefined;
   #initialized: InitializeResult | undefined;
-  #attempt = 0;
-  #retry: Subscription | undefined;
-  #downReason = '';
+  /** Whether the current session answered a request the link forwarded (not its initialize). */
+  #answered = false;
   #closed = false;
+  readonly #retry: RetrySchedule;
+  readonly #renewal: CredentialRenewal;
 
   constructor(private readonly deps: LinkDeps) {
     this.server = upstreamName(deps.upstream);
+    const { upstream } = deps;
+    this.#retry = new RetrySchedule(deps.scheduler, deps.random, deps.backoff);
+    this.#renewal = new CredentialRenewal(
+      isHttpUpstream(upstream) ? upstream.refreshToken?.bind(upstream) : undefined,
+      (message) => deps.logger?.warn(`upstream ${this.server}: ${message}`),
+    );
   }
 
   get state(): UpstreamState {
@@ -63,7 +79,10 @@ export class UpstreamLink {
     return this.#initialized;
   }
 
-  /** Forward a request; connects first when needed. A 404'd session is replaced once. */
+  /**
+   * Forward a request; connects first when needed. A refused credential is renewed once and a
+   * 404'd session replaced once, each time sending the request again (it was not processed).
+   */
   async forward(request: JSONRPCRequest, route: AgentRoute = {}): Promise<Forwarded> {
     for (let round = 0; ; round++) {
       let session: UpstreamSession;
@@ -72,7 +91,11 @@ export class UpstreamLink {
       } catch (error) {
         return { kind: 'unreachable', reason: (error as Error).message, unknown: false };
       }
-      const outcome = await session.forward(request, route);
+      const outcome = await this.#renewal.send(() => session.forward(request, route));
+      if (outcome.kind === 'answer' && this.#session === session) {
+        this.#answered = true;
+        this.#retry.succeeded();
+      }
       if (outcome.kind !== 'session_gone') return outcome;
       // The upstream did not process it: safe to send again, once, on a new session.
       this.#drop(session, 'the upstream no longer knows the session (HTTP 404)');
@@ -95,24 +118,21 @@ export class UpstreamLink {
   ensure(): Promise<UpstreamSession> {
     if (this.#closed) return Promise.reject(new Error('the proxy is closed'));
     if (this.#session) return Promise.resolve(this.#session);
-    if (this.#retry && this.#state === 'down') {
-      return Promise.reject(new Error(`the upstream is unreachable (${this.#downReason})`));
-    }
+    if (this.#retry.pending && this.#state === 'down')
+      return Promise.reject(new Error(this.#waiting()));
     this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
     return this.#connecting;
   }
 
   /** Try now instead of at the scheduled time (the host rotated the token, for example). */
   retryNow(): void {
-    if (this.#retry === undefined) return;
-    this.#retry.unsubscribe();
-    this.#retry = undefined;
+    this.#retry.cancel();
   }
 
   /** Stop retrying, fail what is pending and close the transport. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#retry?.unsubscribe();
+    this.#retry.cancel();
     const session = this.#session;
     this.#session = undefined;
     session?.end('the proxy closed');
@@ -137,30 +157,14 @@ export class UpstreamLink {
       }
     };
     const child = isHttpUpstream(this.deps.upstream) ? undefined : (transport as ChildTransport);
+    let exited: string | undefined;
     if (child) {
       child.onstderr = (line) => this.#notice(this.#state, { stderr: line });
-      child.onexit = (exit) => this.#exited(session, describeExit(exit));
+      child.onexit = (exit) => this.#exited(session, (exited = describeExit(exit)));
     }
     try {
       await transport.start();
-      const initialize = (): Promise<Forwarded> =>
-        session.forward({
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'initialize',
-          params: {
-            protocolVersion: LATEST_PROTOCOL_VERSION,
-            capabilities: {},
-            clientInfo: CLIENT_INFO,
-          },
-        });
-      let answer = await initialize();
-      const upstream = this.deps.upstream;
-      if (credentialRefused(answer) && isHttpUpstream(upstream) && upstream.refreshToken) {
-        // The token expired (often while the upstream was away): renew it and try once more.
-        await upstream.refreshToken();
-        answer = await initialize();
-      }
+      const answer = await this.#renewal.send(() => session.forward(INITIALIZE));
       if (answer.kind !== 'answer' || !('result' in answer.message)) {
         throw new Error(
           answer.kind === 'unreachable'
@@ -172,9 +176,11 @@ export class UpstreamLink {
       transport.setProtocolVersion?.(result.protocolVersion);
       await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       if (this.#closed) throw new Error('the proxy is closed');
+      // A child that died right after its handshake was not this session yet when it exited.
+      if (exited !== undefined) throw new Error(exited);
       this.#initialized = result;
       this.#session = session;
-      this.#attempt = 0;
+      this.#answered = false;
       this.#set('up');
       this.deps.onUp();
       return session;
@@ -199,7 +205,13 @@ export class UpstreamLink {
     session.end(reason);
     if (this.#session !== session) return;
     this.#drop(session, reason);
-    if (!this.#closed) this.#set('exited', { reason });
+    if (this.#closed) return;
+    // A child that served requests restarts on the next one. One that died before answering any
+    // (the catalog's tools/list right after `up` counts) is a failed start, like one that died in
+    // initialize: back off rather than spawn on every call. An answer, not time up, is the proof:
+    // it holds on virtual time, and a child that served a call restarts however short its life.
+    if (this.#answered) this.#set('exited', { reason });
+    else this.#down(reason);
   }
 
   #drop(session: UpstreamSession, reason: string): void {
@@ -209,15 +221,16 @@ export class UpstreamLink {
   }
 
   #down(reason: string): void {
-    if (this.#closed || this.#retry) return;
-    this.#attempt += 1;
-    this.#downReason = reason;
-    const delay = backoffDelay(this.#attempt, this.deps.random, this.deps.backoff);
+    if (this.#closed || this.#retry.pending) return;
+    const delay = this.#retry.fail(reason, () => void this.ensure().catch(() => undefined));
     this.#set('down', { reason, retryInMs: delay });
-    this.#retry = this.deps.scheduler.schedule(() => {
-      this.#retry = undefined;
-      this.ensure().catch(() => undefined);
-    }, delay);
+  }
+
+  /** Why a request fails fast while the link waits for its next attempt. */
+  #waiting(): string {
+    const { failures, inMs, reason } = this.#retry;
+    if (isHttpUpstream(this.deps.upstream)) return `the upstream is unreachable (${reason})`;
+    return describeFailedStarts(failures, inMs, reason);
   }
 
   #set(state: UpstreamState, extra: { reason?: string; retryInMs?: number } = {}): void {
