@@ -1,25 +1,24 @@
 // @internal The owner and non-owner bearer tokens of one loopback server.
-import { digestOf, mintSecret, presentedDigest, sameDigest } from './bearerSecret.js';
+import { mintSecret, presentedToken, SecretMatcher } from './bearerSecret.js';
 import type { LoopbackRole } from './LoopbackServer.js';
 
 /**
  * Two random tokens minted when a server starts, matched in constant time.
  *
- * The presented token is hashed and both digests are compared with `timingSafeEqual`, always
- * both: equal-length buffers whatever the caller sent, so neither the length of a token nor
- * which of the two matched shows in the timing.
+ * The presented token is always compared with both (see `SecretMatcher`), so neither the
+ * length of a token nor which of the two matched shows in the timing.
  */
 export class BearerTokens {
   #owner: string | undefined;
   #nonOwner: string | undefined;
-  readonly #ownerDigest: Buffer;
-  readonly #nonOwnerDigest: Buffer;
+  readonly #ownerMatcher: SecretMatcher;
+  readonly #nonOwnerMatcher: SecretMatcher;
 
   constructor() {
     this.#owner = mintSecret();
     this.#nonOwner = mintSecret();
-    this.#ownerDigest = digestOf(this.#owner);
-    this.#nonOwnerDigest = digestOf(this.#nonOwner);
+    this.#ownerMatcher = new SecretMatcher(this.#owner);
+    this.#nonOwnerMatcher = new SecretMatcher(this.#nonOwner);
   }
 
   /** The token of a role; undefined once forgotten. */
@@ -30,10 +29,10 @@ export class BearerTokens {
   /** The role whose token an `Authorization` header carries, or undefined. */
   match(authorization: string | undefined): LoopbackRole | undefined {
     if (this.#owner === undefined) return undefined;
-    const hash = presentedDigest(authorization);
-    if (hash === undefined) return undefined;
-    const owner = sameDigest(hash, this.#ownerDigest);
-    const nonOwner = sameDigest(hash, this.#nonOwnerDigest);
+    const presented = presentedToken(authorization);
+    if (presented === undefined) return undefined;
+    const owner = this.#ownerMatcher.matches(presented);
+    const nonOwner = this.#nonOwnerMatcher.matches(presented);
     return owner ? 'owner' : nonOwner ? 'non-owner' : undefined;
   }
 
@@ -41,7 +40,7 @@ export class BearerTokens {
   forget(): void {
     this.#owner = undefined;
     this.#nonOwner = undefined;
-    this.#ownerDigest.fill(0);
-    this.#nonOwnerDigest.fill(0);
+    this.#ownerMatcher.forget();
+    this.#nonOwnerMatcher.forget();
   }
 }
