@@ -1,7 +1,8 @@
 // @internal Parse a POST body into JSON-RPC messages, with the error codes JSON-RPC 2.0 defines.
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 import { RpcCode } from './httpReplies.js';
+import { isJsonRpcMessage } from './rpcShape.js';
 
 /** A body as JSON-RPC: the value to hand to the SDK and its methods, or the error to answer. */
 export type ParsedMessages =
@@ -14,13 +15,10 @@ export type ParsedMessages =
     }
   | { readonly ok: false; readonly code: number; readonly message: string };
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * Parse `text`. Not JSON: -32700. Not a JSON-RPC message, an empty batch (`[]`), or a batch
- * with an entry that is not a message object: -32600 for the whole body. Each message is checked
- * with the SDK's own schema, so what passes here is what the SDK accepts.
+ * with an entry that is not a message object: -32600 for the whole body. Each message gets the
+ * verdict of the SDK's own schema (`isJsonRpcMessage`): what passes here, the SDK accepts.
  */
 export function parseMessages(text: string): ParsedMessages {
   let value: unknown;
@@ -40,14 +38,14 @@ export function parseMessages(text: string): ParsedMessages {
   const methods: string[] = [];
   for (const [index, entry] of entries.entries()) {
     const where = Array.isArray(value) ? `batch entry ${index}` : 'the body';
-    if (!isObject(entry) || !JSONRPCMessageSchema.safeParse(entry).success) {
+    if (!isJsonRpcMessage(entry)) {
       return {
         ok: false,
         code: RpcCode.invalidRequest,
         message: `Invalid Request: ${where} is not a JSON-RPC 2.0 message object`,
       };
     }
-    if (typeof entry.method === 'string') methods.push(entry.method);
+    if ('method' in entry) methods.push(entry.method);
   }
   return {
     ok: true,

@@ -10,6 +10,7 @@ import {
 
 import type { RequestHandle, ToolArgs, ToolCallOutcome, Tracker } from '../../index.js';
 import type { LoopbackLogger } from '../LoopbackServer.js';
+import { isPlainCallParams, isPlainTextResult, type PlainCallParams } from './callShape.js';
 import type { ProxyOptions } from './Proxy.js';
 import { answerOf, rpcError, UNREACHABLE } from './rpcAnswers.js';
 import type { ToolCatalog } from './toolCatalog.js';
@@ -25,6 +26,20 @@ export interface CallDeps {
   readonly catalog: ToolCatalog<unknown>;
   readonly onUnreachable: ProxyOptions<unknown>['onUnreachable'];
   readonly logger: LoopbackLogger | undefined;
+}
+
+/** The call's params, checked (the SDK's schema when the fast check is not sure), or undefined. */
+function callParams(request: JSONRPCRequest): PlainCallParams | undefined {
+  if (isPlainCallParams(request.params)) return request.params;
+  const checked = CallToolRequestSchema.safeParse(request);
+  return checked.success ? checked.data.params : undefined;
+}
+
+/** The upstream's result, checked the same way, or undefined when it is not a CallToolResult. */
+function callResult(result: unknown): CallToolResult | undefined {
+  if (isPlainTextResult(result)) return result;
+  const checked = CallToolResultSchema.safeParse(result);
+  return checked.success ? checked.data : undefined;
 }
 
 /** The first text of an `isError` result, as the recorded reason. */
@@ -46,16 +61,16 @@ export async function forwardCall(
   const { tracker, logger } = deps;
   const safely = (what: string, command: () => unknown): void =>
     recordSafely(logger, what, command);
-  const checked = CallToolRequestSchema.safeParse(request);
-  if (!checked.success) {
+  const params = callParams(request);
+  if (params === undefined) {
     return rpcError(
       request.id,
       -32602,
       'Invalid params: tools/call needs a string "name" and "arguments" that is a JSON object',
     );
   }
-  const toolName = checked.data.params.name;
-  const args: ToolArgs = checked.data.params.arguments ?? {};
+  const toolName = params.name;
+  const args: ToolArgs = params.arguments ?? {};
   const call = tracker.toolCallStarted({ request: handle, toolName, args });
   const record = (outcome: ToolCallOutcome, isError: boolean, result?: unknown, reason?: string) =>
     safely('a tool call result', () =>
@@ -69,11 +84,10 @@ export async function forwardCall(
       if ('error' in message) {
         record('failed', true, undefined, message.error.message);
       } else if ('result' in message) {
-        const result = CallToolResultSchema.safeParse(message.result);
-        if (!result.success) record('failed', true, message.result, 'invalid CallToolResult');
-        else if (result.data.isError === true) {
-          record('failed', true, result.data, firstText(result.data));
-        } else record('completed', false, result.data);
+        const result = callResult(message.result);
+        if (result === undefined) record('failed', true, message.result, 'invalid CallToolResult');
+        else if (result.isError === true) record('failed', true, result, firstText(result));
+        else record('completed', false, result);
       }
       return message;
     }
