@@ -19,6 +19,11 @@ export class CredentialRenewal {
     private readonly warn: (message: string) => void,
   ) {}
 
+  /** Renewals finished so far: read it before a send, and hand it to `resend`. */
+  get finished(): number {
+    return this.#finished;
+  }
+
   /**
    * Send; when the credential is refused, renew it and send once more. A 401/403 means the
    * upstream did not process the request, so sending it again is safe; a second refusal is the
@@ -26,7 +31,18 @@ export class CredentialRenewal {
    */
   async send(send: () => Promise<Forwarded>): Promise<Forwarded> {
     const finishedBefore = this.#finished;
-    const first = await send();
+    return this.resend(await send(), finishedBefore, send);
+  }
+
+  /**
+   * What `send` does once the first answer is in: split out so that the proxy's hot path pays
+   * for no extra promise when nothing was refused.
+   */
+  async resend(
+    first: Forwarded,
+    finishedBefore: number,
+    send: () => Promise<Forwarded>,
+  ): Promise<Forwarded> {
     const refresh = this.refreshToken;
     if (refresh === undefined || !credentialRefused(first)) return first;
     // Requests refused together share one renewal: join the one under way, or take the result

@@ -12,7 +12,7 @@ import type { SchedulerLike } from 'rxjs';
 
 import type { LoopbackLogger } from '../LoopbackServer.js';
 import { describeExit, describeFailedStarts, type ChildTransport } from './childTransport.js';
-import { CredentialRenewal } from './credentialRenewal.js';
+import { credentialRefused, CredentialRenewal } from './credentialRenewal.js';
 import { HttpTransportError } from './httpTransportError.js';
 import { RetrySchedule } from './retrySchedule.js';
 import type { ProxyBackoff, ProxyNotice, ProxyUpstream, UpstreamState } from './Proxy.js';
@@ -87,11 +87,18 @@ export class UpstreamLink {
     for (let round = 0; ; round++) {
       let session: UpstreamSession;
       try {
-        session = await this.ensure();
+        // The live session without a turn of the microtask queue: this is every call's path.
+        session = this.#session ?? (await this.ensure());
       } catch (error) {
         return { kind: 'unreachable', reason: (error as Error).message, unknown: false };
       }
-      const outcome = await this.#renewal.send(() => session.forward(request, route));
+      const renewals = this.#renewal.finished;
+      let outcome = await session.forward(request, route);
+      if (credentialRefused(outcome)) {
+        outcome = await this.#renewal.resend(outcome, renewals, () =>
+          session.forward(request, route),
+        );
+      }
       if (outcome.kind === 'answer' && this.#session === session) {
         this.#answered = true;
         this.#retry.succeeded();
