@@ -140,6 +140,36 @@ describe('loopback server: HTTP hardening', () => {
     req.destroy();
   });
 
+  it('reads a chunked body that arrived whole, and refuses one over the limit as 413', async () => {
+    const h = await startHarness({ limits: { maxBodyBytes: 200 } });
+    const post = async (body: string) => {
+      const req = httpRequest({
+        host: h.server.host,
+        port: h.server.port,
+        method: 'POST',
+        path: '/mcp',
+        // Chunked, no length declared, sent in one write: the parser holds it all at once.
+        headers: { ...rpcHeaders(h.server), 'Transfer-Encoding': 'chunked' },
+        agent: false,
+      });
+      req.on('error', () => undefined);
+      const response = once(req, 'response') as Promise<[IncomingMessage]>;
+      req.end(body);
+      const [res] = await response;
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      return { status: res.statusCode, text: Buffer.concat(chunks).toString() };
+    };
+    const small = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }));
+    expect(small.status).toBe(200);
+    expect(JSON.parse(small.text)).toMatchObject({ jsonrpc: '2.0', id: 1, result: {} });
+    const large = await post(
+      JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping', params: { pad: 'x'.repeat(300) } }),
+    );
+    expect(large.status).toBe(413);
+    expect(large.text).toContain('at most 200 bytes');
+  });
+
   it('answers 408 when the body stalls past the configured timeout, and closes the connection', async () => {
     const h = await startHarness({ limits: { bodyTimeoutMs: 50 } });
     const { req, response } = stalledPost(h, 100, '{"jsonrpc":');

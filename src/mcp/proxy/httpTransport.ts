@@ -22,6 +22,7 @@ import {
   type HttpTransportErrorKind,
 } from './httpTransportError.js';
 
+import { bufferedBody } from '../readBody.js';
 import type { HttpUpstream } from './Proxy.js';
 
 /** The most of one response body (or one SSE event) the transport buffers. */
@@ -58,21 +59,29 @@ function settleOnFailure(response: IncomingMessage, reject: (error: Error) => vo
   });
 }
 
+const tooLarge = (): HttpTransportError =>
+  new HttpTransportError(
+    'bad_answer',
+    `the upstream's answer is larger than ${MAX_ANSWER_BYTES} bytes`,
+    true,
+  );
+
 /** Read a whole body as text, at most `MAX_ANSWER_BYTES`. */
 function readText(response: IncomingMessage): Promise<string> {
+  // Most answers arrive with their headers: take them from the parser's buffer at once.
+  const buffered = bufferedBody(response, MAX_ANSWER_BYTES);
+  if (buffered?.kind === 'body') return Promise.resolve(buffered.text);
+  if (buffered !== undefined) {
+    response.destroy();
+    return Promise.reject(tooLarge());
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     response.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_ANSWER_BYTES) {
-        reject(
-          new HttpTransportError(
-            'bad_answer',
-            `the upstream's answer is larger than ${MAX_ANSWER_BYTES} bytes`,
-            true,
-          ),
-        );
+        reject(tooLarge());
         response.destroy();
       } else chunks.push(chunk);
     });
