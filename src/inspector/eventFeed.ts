@@ -18,7 +18,7 @@ export interface EventFeed {
   readonly close: () => void;
 }
 
-/** A live tracker: its store's kept history (the last 10,000 events by default), then its bus. */
+/** A live tracker: its store's kept history (the last 1,000 events by default), then its bus. */
 export function trackerFeed(tracker: Tracker): EventFeed {
   return {
     history: (afterSeq) => tracker.store.read(afterSeq + 1),

@@ -7,7 +7,7 @@ import { StoreListeners } from './listeners.js';
 export interface MemoryStoreOptions {
   /**
    * Keep only the newest `retain` events (a ring). Default: keep everything, which grows with
-   * every event; a tracker's default store keeps the last 10,000.
+   * every event; a tracker's default store keeps the last 1,000.
    */
   readonly retain?: number;
 }

@@ -17,7 +17,7 @@ export interface TrackerOptions {
   readonly scheduler?: SchedulerLike;
   /**
    * Where every event is appended before it is applied and published: a JSONL recording, an
-   * SQLite file, memory. It must be empty. Default: the last 10,000 events in memory.
+   * SQLite file, memory. It must be empty. Default: the last 1,000 events in memory.
    */
   readonly store?: EventStore;
   /**
@@ -95,7 +95,7 @@ export interface Tracker extends CapturesView {
   ) => Extract<NoteEvent, { type: T }>;
   /** Observer and subscriber failures, as they happen. */
   readonly errors$: Observable<ObserverFailure>;
-  /** Where the tracker appends its events (by default the last 10,000 in memory). */
+  /** Where the tracker appends its events (by default the last 1,000 in memory). */
   readonly store: EventStore;
   /** The handle of a live request by id (for example one started in the `history`). */
   readonly requestHandle: (id: string) => RequestHandle | undefined;

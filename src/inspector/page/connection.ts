@@ -30,7 +30,7 @@ export function connect(token: string, handlers: ConnectionHandlers): () => void
     .then((events) => {
       if (closed) return;
       if (events.length > 0) handlers.onEvents(events);
-      // A bounded store (a tracker keeps the last 10,000) may have dropped the oldest events.
+      // A bounded store (a tracker keeps the last 1,000) may have dropped the oldest events.
       const first = events[0]?.seq ?? 1;
       if (first > 1) handlers.onGap(first - 1);
       const after = events[events.length - 1]?.seq ?? 0;
