@@ -25,8 +25,12 @@ export function readBody(
 ): Promise<BodyRead> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) return Promise.resolve(TOO_LARGE);
-  return Promise.resolve().then(
-    () => bufferedBody(req, maxBytes) ?? streamedBody(req, maxBytes, timeoutMs),
+  // A request the parser gave up on within the same packet is destroyed, and its close already
+  // emitted, by the time this runs: waiting on its stream would last until the deadline.
+  return Promise.resolve().then(() =>
+    req.destroyed
+      ? CLOSED
+      : (bufferedBody(req, maxBytes) ?? streamedBody(req, maxBytes, timeoutMs)),
   );
 }
 
