@@ -151,3 +151,23 @@ describe('proxy HTTP transport: a hostile upstream', () => {
     });
   }
 });
+
+describe('proxy HTTP transport: an answer that breaks the connection', () => {
+  it('fails the call with outcome unknown, then reconnects and serves', async () => {
+    const upstream = await scripted({ streams: false });
+    const clock = new VirtualTimeScheduler();
+    const h = await startProxy({ upstream: { url: upstream.url }, scheduler: clock });
+    const agent = await h.connect();
+    // A malformed chunk right behind the headers: the socket is torn down mid-answer, which
+    // the proxy cannot tell from a crash, so it treats the connection as lost.
+    const down = nextNotice(h.proxy, upstreamIs('down'));
+    const failure = await failureOf(agent.callTool({ name: 'bad_chunk', arguments: {} }));
+    expect(failure).toMatchObject({ code: -32002, data: { outcome: 'unknown' } });
+    await down;
+    const up = nextNotice(h.proxy, upstreamIs('up'));
+    clock.flush();
+    await up;
+    const echoed = await agent.callTool({ name: 'echo', arguments: { text: 'back' } });
+    expect(echoed.content).toEqual([{ type: 'text', text: 'back' }]);
+  });
+});
