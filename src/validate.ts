@@ -13,17 +13,21 @@ export function normalizeName(value: unknown, what: string): string | undefined 
   return trimmed === '' ? undefined : trimmed;
 }
 
+/** A JSON object: not null, not an array. */
+export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** Tool arguments as MCP defines them: a JSON object; `undefined` means `{}`. */
 export function checkArgs(args: unknown): ToolArgs {
   if (args === undefined) return {};
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+  if (!isJsonObject(args)) {
     const got = Array.isArray(args) ? 'an array' : args === null ? 'null' : typeof args;
     throw new ToolflightError(
       'invalid_args',
       `tool call arguments must be a JSON object, got ${got}: answer the agent with JSON-RPC -32602 instead of tracking the call`,
     );
   }
-  return args as ToolArgs;
+  return args;
 }
 
 /** An HTTP-like status: a finite number, or undefined. */

@@ -1,4 +1,5 @@
 import { ToolflightError, type ToolflightErrorCode } from '../errors.js';
+import { isJsonObject } from '../validate.js';
 import { EVENT_VERSION, TOOL_CALL_OUTCOMES, type ToolflightEvent } from './types.js';
 
 /** Where a recording line came from, so that an error can name it. */
@@ -117,9 +118,6 @@ const CHECKS: ReadonlyMap<
   ]),
 );
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const isPositiveInteger = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
@@ -134,7 +132,7 @@ function fits(rule: Rule, value: unknown): boolean {
     case 'boolean':
       return typeof value === 'boolean';
     case 'object':
-      return isObject(value);
+      return isJsonObject(value);
     case 'array':
       return Array.isArray(value);
     case 'outcome':
@@ -188,7 +186,7 @@ export function decodeEvent(text: string, where: LineSource = {}): ToolflightEve
 
 /** Validate an already-parsed value as an event (see {@link decodeEvent}). */
 export function validateEvent(value: unknown, where: LineSource = {}): ToolflightEvent {
-  if (!isObject(value)) return fail('invalid_event', 'an event must be a JSON object', where);
+  if (!isJsonObject(value)) return fail('invalid_event', 'an event must be a JSON object', where);
   const { v, seq, at, type, capture, gen, id, data } = value;
   if (v !== EVENT_VERSION) {
     if (typeof v === 'number' && v > EVENT_VERSION) {
@@ -225,7 +223,8 @@ export function validateEvent(value: unknown, where: LineSource = {}): Toolfligh
   if (!fields) {
     if (data !== undefined) fail('invalid_event', `${type} has no "data"`, where);
   } else {
-    if (!isObject(data)) return fail('invalid_event', `"data" must be an object (${type})`, where);
+    if (!isJsonObject(data))
+      return fail('invalid_event', `"data" must be an object (${type})`, where);
     for (let i = 0; i < fields.length; i++) {
       const { field, rule, required } = fields[i]!;
       const fieldValue = data[field];

@@ -12,7 +12,8 @@ import type { AbortKind, PendingCalls } from './pendingCalls.js';
 import type { RequestScope } from './requestScope.js';
 import type { ToolRegistry } from './toolRegistry.js';
 import { recordSafely } from './trackRequest.js';
-import { messageOf } from '../validate.js';
+import { isJsonObject, messageOf } from '../validate.js';
+import { firstText } from './callShape.js';
 
 /** What every call of one server shares. */
 export interface CallDeps {
@@ -28,15 +29,6 @@ const toolError = (text: string): CallToolResult => ({
   content: [{ type: 'text', text }],
   isError: true,
 });
-
-const isObject = (value: unknown): value is ToolArgs =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** The first text of an `isError` result, as the recorded reason. */
-function firstText(result: CallToolResult): string | undefined {
-  const text = result.content.find((item) => item.type === 'text');
-  return text?.type === 'text' ? text.text.slice(0, 500) : undefined;
-}
 
 /**
  * Run one call. Resolves with the result to send as soon as the outcome is decided; the call
@@ -131,7 +123,7 @@ export function runToolCall(
         return decide('blocked', toolError(text), decision.block);
       }
       if (decision?.args !== undefined) {
-        if (!isObject(decision.args)) {
+        if (!isJsonObject(decision.args)) {
           const reason = 'beforeToolCall hook returned arguments that are not an object';
           return decide('failed', toolError(`tool "${toolName}" could not run`), reason);
         }

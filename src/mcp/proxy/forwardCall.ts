@@ -10,7 +10,12 @@ import {
 
 import type { RequestHandle, ToolArgs, ToolCallOutcome, Tracker } from '../../index.js';
 import type { LoopbackLogger } from '../LoopbackServer.js';
-import { isPlainCallParams, isPlainTextResult, type PlainCallParams } from './callShape.js';
+import {
+  firstText,
+  isPlainCallParams,
+  isPlainTextResult,
+  type PlainCallParams,
+} from '../callShape.js';
 import type { ProxyOptions } from './Proxy.js';
 import { answerOf, rpcError, UNREACHABLE } from './rpcAnswers.js';
 import type { ToolCatalog } from './toolCatalog.js';
@@ -40,12 +45,6 @@ function callResult(result: unknown): CallToolResult | undefined {
   if (isPlainTextResult(result)) return result;
   const checked = CallToolResultSchema.safeParse(result);
   return checked.success ? checked.data : undefined;
-}
-
-/** The first text of an `isError` result, as the recorded reason. */
-function firstText(result: CallToolResult): string | undefined {
-  const text = result.content.find((item) => item.type === 'text');
-  return text?.type === 'text' ? text.text.slice(0, 500) : undefined;
 }
 
 /**

@@ -2,6 +2,8 @@
 // act on (instead of matching error text), and the shape check for what an upstream sends.
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
+import { isJsonObject } from '../../validate.js';
+
 /** An HTTP refusal of one POSTed request, as the upstream sent it. */
 export interface HttpRefusal {
   readonly status: number;
@@ -37,20 +39,17 @@ export class HttpTransportError extends Error {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** A cheap structural check: a JSON-RPC 2.0 request, notification, result or error. */
 export function isRpcMessage(value: unknown): value is JSONRPCMessage {
-  if (!isObject(value) || value.jsonrpc !== '2.0') return false;
+  if (!isJsonObject(value) || value.jsonrpc !== '2.0') return false;
   if (typeof value.method === 'string') {
-    return value.params === undefined || isObject(value.params);
+    return value.params === undefined || isJsonObject(value.params);
   }
   const id = value.id;
   if (typeof id !== 'string' && typeof id !== 'number' && id !== null) return false;
-  if ('result' in value) return isObject(value.result);
+  if ('result' in value) return isJsonObject(value.result);
   const error = value.error;
-  return isObject(error) && typeof error.code === 'number' && typeof error.message === 'string';
+  return isJsonObject(error) && typeof error.code === 'number' && typeof error.message === 'string';
 }
 
 /** A socket-level failure; `sent`: the request may have reached the upstream. */

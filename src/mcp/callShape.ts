@@ -4,15 +4,8 @@
 // µs per message on the proxy's path; most calls are a name with arguments and answer text.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
-type Fields = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Fields =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function onlyKeys(value: Fields, allowed: readonly string[]): boolean {
-  for (const key in value) if (!allowed.includes(key)) return false;
-  return true;
-}
+import { isJsonObject } from '../validate.js';
+import { onlyKeys } from './rpcShape.js';
 
 const PARAMS = ['name', 'arguments', '_meta'];
 const RESULT = ['content', 'structuredContent', 'isError'];
@@ -30,15 +23,15 @@ export interface PlainCallParams {
  */
 export function isPlainCallParams(params: unknown): params is PlainCallParams {
   return (
-    isObject(params) &&
+    isJsonObject(params) &&
     typeof params.name === 'string' &&
-    (params.arguments === undefined || isObject(params.arguments)) &&
+    (params.arguments === undefined || isJsonObject(params.arguments)) &&
     onlyKeys(params, PARAMS)
   );
 }
 
 const isPlainText = (block: unknown): boolean =>
-  isObject(block) &&
+  isJsonObject(block) &&
   block.type === 'text' &&
   typeof block.text === 'string' &&
   onlyKeys(block, TEXT);
@@ -49,11 +42,17 @@ const isPlainText = (block: unknown): boolean =>
  */
 export function isPlainTextResult(result: unknown): result is CallToolResult {
   return (
-    isObject(result) &&
+    isJsonObject(result) &&
     Array.isArray(result.content) &&
     result.content.every(isPlainText) &&
-    (result.structuredContent === undefined || isObject(result.structuredContent)) &&
+    (result.structuredContent === undefined || isJsonObject(result.structuredContent)) &&
     (result.isError === undefined || typeof result.isError === 'boolean') &&
     onlyKeys(result, RESULT)
   );
+}
+
+/** The first text of an `isError` result, as the recorded reason (at most 500 characters). */
+export function firstText(result: CallToolResult): string | undefined {
+  const text = result.content.find((item) => item.type === 'text');
+  return text?.type === 'text' ? text.text.slice(0, 500) : undefined;
 }
