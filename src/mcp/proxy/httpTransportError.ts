@@ -39,7 +39,11 @@ export class HttpTransportError extends Error {
   }
 }
 
-/** A cheap structural check: a JSON-RPC 2.0 request, notification, result or error. */
+/**
+ * A cheap structural check of what the upstream sends: a JSON-RPC 2.0 request, notification,
+ * result or error. Lenient on purpose, unlike `isJsonRpcMessage` for agents' messages: an
+ * upstream may add fields newer than the SDK's schema, and those are forwarded untouched.
+ */
 export function isRpcMessage(value: unknown): value is JSONRPCMessage {
   if (!isJsonObject(value) || value.jsonrpc !== '2.0') return false;
   if (typeof value.method === 'string') {
