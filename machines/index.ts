@@ -6,7 +6,7 @@ export {
   type ToolCallMachineEvent,
 } from './toolCall.js';
 export { toMermaid } from './mermaid.js';
-export { compileMachine, type TableState, type TransitionTable } from './table.js';
+export { compileMachine, type TableState, type TransitionTable } from './compileMachine.js';
 export {
   CaptureEvent,
   captureTable,
@@ -14,4 +14,4 @@ export {
   requestTable,
   ToolCallEvent,
   toolCallTable,
-} from './tables.js';
+} from './compiledTables.js';

@@ -31,3 +31,7 @@ export class ToolflightError<C extends string = ToolflightErrorCode> extends Err
     super(message, options);
   }
 }
+
+/** The message of anything thrown: an `Error`'s message, or the value as text. */
+export const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);

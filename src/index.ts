@@ -1,5 +1,8 @@
-// toolflight core: machines, events, the tracker and its projections. No node: imports here.
+// toolflight: the core a host or a test author uses: events, the tracker, its projections and
+// replay. No node: imports here. The machine definitions and their compiled tables, for tools,
+// are `toolflight/machines`.
 export { ToolflightError, type ToolflightErrorCode } from './errors.js';
+export type { Logger } from './logger.js';
 export {
   EVENT_VERSION,
   TOOL_CALL_OUTCOMES,
@@ -44,25 +47,17 @@ export type {
   ToolCallStateName,
 } from './tracker/handles.js';
 export { sequentialIds, type EntityKind, type IdSource } from './tracker/ids.js';
+export { randomIds } from './tracker/randomIds.js';
 export type {
   CaptureObservers,
   ObserverFailure,
   ToolCallOutcomeReport,
   ToolCallSpec,
 } from './tracker/observers.js';
-export {
-  evolveCaptures,
-  initialCapturesState,
-  type CapturesState,
-  type EntityRecord,
-  type RecordFactory,
-  type GenerationRecord,
-  type RequestRecord,
-  type ToolCallRecord,
-} from './projections/captures.js';
+export { evolveCaptures, initialCapturesState } from './projections/captures.js';
+export type { CapturesState } from './projections/captureRecords.js';
 export {
   snapshotCaptures,
-  snapshotGeneration,
   type CaptureSnapshot,
   type ProjectionSnapshot,
   type RequestSnapshot,
@@ -77,41 +72,19 @@ export {
   type OutboxSnapshot,
   type OutboxState,
 } from './projections/outbox.js';
-export {
-  idle$,
-  type GenerationActivity,
-  type IdleOptions,
-  type IdleSource,
-} from './projections/idle.js';
+export type { IdleOptions } from './projections/idle.js';
 export {
   createMemoryStore,
   type MemoryStore,
   type MemoryStoreOptions,
 } from './store/memoryStore.js';
 export type { EventStore } from './store/EventStore.js';
-export { EventBus } from './events/bus.js';
-export { isSecretKey, MASK, maskSecrets } from './events/maskSecrets.js';
+export { maskSecrets } from './events/maskSecrets.js';
 export { summarizeEvent } from './events/summarizeEvent.js';
-export { createCapturesView, type CapturesView } from './projections/capturesView.js';
-export { randomIds } from './runtime/randomIds.js';
+export type { CapturesView } from './projections/capturesView.js';
 export {
-  captureMachine,
-  compileMachine,
-  requestMachine,
-  toolCallMachine,
-  captureTable,
-  requestTable,
-  toolCallTable,
-  type TableState,
-  type TransitionTable,
-} from '../machines/index.js';
-export {
-  createLogChecker,
   createReplaySession,
-  MAX_VIOLATIONS,
   replay,
-  type LogChecker,
-  type LogCheckerOptions,
   type ReplayOptions,
   type ReplayResult,
   type ReplaySession,

@@ -1,13 +1,11 @@
+import { requestTable, toolCallTable, type TransitionTable } from '../../machines/index.js';
 import {
-  createLogChecker,
-  requestTable,
   snapshotCaptures,
-  toolCallTable,
   type CapturesState,
   type ToolflightEvent,
-  type TransitionTable,
   type Violation,
 } from '../index.js';
+import { createLogChecker } from '../replay/logChecker.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';

@@ -1,4 +1,5 @@
-import { createLogChecker, type Violation } from '../index.js';
+import type { Violation } from '../index.js';
+import { createLogChecker } from '../replay/logChecker.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';

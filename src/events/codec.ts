@@ -1,5 +1,5 @@
 import { ToolflightError, type ToolflightErrorCode } from '../errors.js';
-import { isJsonObject } from '../validate.js';
+import { isJsonObject } from './validate.js';
 import { EVENT_VERSION, TOOL_CALL_OUTCOMES, type ToolflightEvent } from './types.js';
 
 /** Where a recording line came from, so that an error can name it. */

@@ -11,13 +11,13 @@ import type {
 
 import { captureMachine } from '../../machines/capture.js';
 import { requestMachine } from '../../machines/request.js';
-import type { TransitionTable } from '../../machines/table.js';
-import { captureTable, requestTable, toolCallTable } from '../../machines/tables.js';
+import type { TransitionTable } from '../../machines/compileMachine.js';
+import { captureTable, requestTable, toolCallTable } from '../../machines/compiledTables.js';
 import { toolCallMachine } from '../../machines/toolCall.js';
 import { maskSecrets } from '../events/maskSecrets.js';
 import type { ToolflightEvent } from '../events/types.js';
-import type { EntityRecord, GenerationRecord } from '../projections/captures.js';
 import { createLogChecker } from '../replay/logChecker.js';
+import type { EntityRecord, GenerationRecord } from '../projections/captureRecords.js';
 
 /** The protocol version the messages claim: the `@statelyai/inspect` release they follow. */
 const PROTOCOL_VERSION = '0.7.2';

@@ -1,46 +1,40 @@
-// toolflight/mcp: the loopback MCP server an agent host embeds, tracked by a toolflight tracker.
-// Nothing here starts at import time.
-export { createLoopbackServer } from './createLoopbackServer.js';
-export { closeLoopbackServer, ensureLoopbackServer } from './sharedLoopbackServer.js';
+// toolflight/mcp: tracked MCP endpoints an agent host embeds (the loopback server, the proxy and
+// its outbox), and what they share. Nothing here starts at import time.
+export { CAPTURE_HEADER, MCP_PATH, type Limits } from './endpoint/Endpoint.js';
+export { createLoopbackServer } from './loopback/createLoopbackServer.js';
+export { closeLoopbackServer, ensureLoopbackServer } from './loopback/sharedLoopbackServer.js';
 export {
   loopbackClientConfig,
   type HttpServerEntry,
   type LoopbackClientConfig,
   type LoopbackClientOptions,
-} from './loopbackClientConfig.js';
-export { LoopbackError, type LoopbackErrorCode } from './LoopbackError.js';
-export {
-  CAPTURE_HEADER,
-  MCP_PATH,
-  type BeforeToolCallHook,
-  type LoopbackHooks,
-  type LoopbackLimits,
-  type LoopbackLogger,
-  type LoopbackRole,
-  type LoopbackServer,
-  type LoopbackServerOptions,
-  type LoopbackTool,
-  type ToolCallContext,
-  type ToolCallDecision,
-} from './LoopbackServer.js';
+} from './loopback/loopbackClientConfig.js';
+export { LoopbackError, type LoopbackErrorCode } from './loopback/LoopbackError.js';
+export type {
+  BeforeToolCallHook,
+  LoopbackHooks,
+  LoopbackRole,
+  LoopbackServer,
+  LoopbackServerOptions,
+  LoopbackTool,
+  ToolCallContext,
+  ToolCallDecision,
+} from './loopback/LoopbackServer.js';
 export { createProxy } from './proxy/createProxy.js';
 export { hideTools } from './proxy/narrowTools.js';
 export { ProxyError, type ProxyErrorCode } from './proxy/ProxyError.js';
+export type { Narrower, Proxy, ProxyNotice, ProxyOptions } from './proxy/Proxy.js';
 export type {
   HttpUpstream,
-  Narrower,
-  Proxy,
   ProxyBackoff,
-  ProxyNotice,
-  ProxyOptions,
   ProxyUpstream,
   StdioUpstream,
-  UnreachableCall,
+  UpstreamNotice,
   UpstreamState,
-} from './proxy/Proxy.js';
-export { bufferableRule } from './outbox/bufferable.js';
-export { openOutbox } from './outbox/openOutbox.js';
-export { OutboxError, type OutboxErrorCode } from './outbox/OutboxError.js';
+} from './proxy/upstream/Upstream.js';
+export { bufferableRule } from './proxy/outbox/bufferable.js';
+export { openOutbox } from './proxy/outbox/openOutbox.js';
+export { OutboxError, type OutboxErrorCode } from './proxy/outbox/OutboxError.js';
 export type {
   DeadEntry,
   Enqueued,
@@ -50,4 +44,5 @@ export type {
   PendingEntry,
   ProxyOutbox,
   ProxyOutboxOptions,
-} from './outbox/Outbox.js';
+  UnreachableCall,
+} from './proxy/outbox/Outbox.js';

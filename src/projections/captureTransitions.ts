@@ -8,7 +8,7 @@ import {
   requestTable,
   ToolCallEvent,
   toolCallTable,
-} from '../../machines/tables.js';
+} from '../../machines/compiledTables.js';
 import type {
   CaptureBegun,
   RequestClassified,
@@ -23,7 +23,7 @@ import type {
   GenerationRecord,
   RequestRecord,
   ToolCallRecord,
-} from './captures.js';
+} from './captureRecords.js';
 import { LiveList } from './liveList.js';
 
 function retire(state: CapturesState, generation: GenerationRecord): void {

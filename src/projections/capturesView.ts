@@ -9,11 +9,10 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 
-import { captureTable } from '../../machines/tables.js';
+import { captureTable } from '../../machines/compiledTables.js';
 import type { EventBus, EventListener } from '../events/bus.js';
 import type { ToolflightEvent } from '../events/types.js';
-import { normalizeName } from '../validate.js';
-import type { CapturesState, GenerationRecord } from './captures.js';
+import { normalizeName } from '../events/validate.js';
 import { idle$, type IdleOptions, type IdleSource } from './idle.js';
 import {
   snapshotCaptures,
@@ -21,6 +20,7 @@ import {
   type CaptureSnapshot,
   type ProjectionSnapshot,
 } from './snapshot.js';
+import type { CapturesState, GenerationRecord } from './captureRecords.js';
 
 /** What a host, a test or the inspector reads: the projection and its derived streams. */
 export interface CapturesView {

@@ -1,6 +1,6 @@
-import { captureTable, requestTable, toolCallTable } from '../../machines/tables.js';
+import { captureTable, requestTable, toolCallTable } from '../../machines/compiledTables.js';
 import type { ToolArgs, ToolCallOutcome } from '../events/types.js';
-import type { CapturesState, GenerationRecord } from './captures.js';
+import type { CapturesState, GenerationRecord } from './captureRecords.js';
 
 /** A live request as a plain, JSON-ready value. */
 export interface RequestSnapshot {

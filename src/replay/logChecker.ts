@@ -1,19 +1,19 @@
 import {
+  CaptureEvent,
   captureTable,
+  RequestEvent,
   requestTable,
+  ToolCallEvent,
   toolCallTable,
-  type TransitionTable,
-} from '../../machines/index.js';
-import { CaptureEvent, RequestEvent, ToolCallEvent } from '../../machines/tables.js';
+} from '../../machines/compiledTables.js';
 import type { ToolflightEvent } from '../events/types.js';
-import {
-  applyLocated,
-  initialCapturesState,
-  type CapturesState,
-  type EntityRecord,
-  type GenerationRecord,
-} from '../projections/captures.js';
+import { applyLocated, initialCapturesState } from '../projections/captures.js';
 import type { Violation, ViolationRule } from './violation.js';
+import type {
+  CapturesState,
+  EntityRecord,
+  GenerationRecord,
+} from '../projections/captureRecords.js';
 
 /** Options of {@link createLogChecker}. */
 export interface LogCheckerOptions {
@@ -53,14 +53,6 @@ export const RETIRED_MEMORY = 10_000;
 const NONE: readonly Violation[] = Object.freeze([]);
 
 const isViolation = (value: Violation | GenerationRecord): value is Violation => 'rule' in value;
-
-const describeState = (table: TransitionTable, index: number): string => {
-  const state = table.states[index]!;
-  const flags = Object.entries(state.context)
-    .filter(([, value]) => value === true)
-    .map(([name]) => name);
-  return flags.length ? `${state.value} (${flags.join(', ')})` : state.value;
-};
 
 const ENTITY_EVENTS: Readonly<
   Record<string, readonly [kind: 'request' | 'toolCall', event: number]>
@@ -222,7 +214,7 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
       return violation(
         event,
         'machine',
-        `the ${kind} machine in state ${describeState(table, entity.stateIndex)} refuses ${table.events[transition]}`,
+        `the ${kind} machine in state ${table.describe(entity.stateIndex)} refuses ${table.events[transition]}`,
       );
     }
     return undefined;

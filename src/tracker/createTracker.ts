@@ -7,7 +7,7 @@ import {
   requestTable,
   ToolCallEvent,
   toolCallTable,
-} from '../../machines/tables.js';
+} from '../../machines/compiledTables.js';
 import { ToolflightError } from '../errors.js';
 import {
   EVENT_VERSION,
@@ -17,7 +17,7 @@ import {
   type ToolCallResult,
   type ToolflightEvent,
 } from '../events/types.js';
-import { initialCapturesState, type GenerationRecord } from '../projections/captures.js';
+import { initialCapturesState } from '../projections/captures.js';
 import {
   beginGeneration,
   classifyRequest,
@@ -33,12 +33,14 @@ import { createCapturesView } from '../projections/capturesView.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import { EventBus } from '../events/bus.js';
 import { validateEvent } from '../events/codec.js';
-import { RequestSlot, ToolCallSlot } from './handles.js';
+import { RequestSlot, ToolCallSlot } from './slots.js';
 import { hydrate } from './hydrate.js';
 import { sequentialIds } from './ids.js';
 import type { CaptureObservers, ObserverFailure, ToolCallSpec } from './observers.js';
 import type { Tracker, TrackerOptions } from './Tracker.js';
-import { checkArgs, checkStatus, messageOf, normalizeName } from '../validate.js';
+import { checkArgs, checkStatus, normalizeName } from '../events/validate.js';
+import { messageOf } from '../errors.js';
+import type { GenerationRecord } from '../projections/captureRecords.js';
 
 /** One frozen `{}` shared by every event whose data is empty: no allocation per event. */
 const NO_DATA: Record<string, never> = Object.freeze({});

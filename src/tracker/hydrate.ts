@@ -1,7 +1,7 @@
 import { ToolflightError } from '../errors.js';
 import type { ToolflightEvent } from '../events/types.js';
-import type { CapturesState } from '../projections/captures.js';
 import { createLogChecker } from '../replay/logChecker.js';
+import type { CapturesState } from '../projections/captureRecords.js';
 
 /** Where a tracker that continues a history goes on counting. */
 export interface Continuation {

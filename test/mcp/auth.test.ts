@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { LoopbackTool } from '../../src/mcp/index.js';
-import { SecretMatcher } from '../../src/mcp/bearerSecret.js';
-import { BearerTokens } from '../../src/mcp/bearerTokens.js';
+import { SecretMatcher } from '../../src/mcp/endpoint/bearerSecret.js';
+import { BearerTokens } from '../../src/mcp/loopback/bearerTokens.js';
 import {
   echoTool,
   gateTool,

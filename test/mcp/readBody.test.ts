@@ -4,7 +4,7 @@ import { Socket } from 'node:net';
 
 import { describe, expect, it } from 'vitest';
 
-import { readBody } from '../../src/mcp/readBody.js';
+import { readBody } from '../../src/mcp/endpoint/readBody.js';
 
 /** A request as the HTTP parser leaves it: `chunks` pushed, complete when `ended`. */
 function parsed(chunks: readonly string[], ended: boolean): IncomingMessage {

@@ -1,7 +1,7 @@
 import { JSONRPCMessageSchema, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 
-import { isJsonRpcMessage } from '../../src/mcp/rpcShape.js';
+import { isJsonRpcMessage } from '../../src/mcp/endpoint/rpcShape.js';
 import { prng } from '../support/script.js';
 
 /** Values that sit on the edges of what the SDK's schemas accept. */

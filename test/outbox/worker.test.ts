@@ -7,8 +7,8 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { openOutbox, type Outbox } from '../../src/mcp/index.js';
-import { DeliveryWorker, type WorkerDeps } from '../../src/mcp/outbox/deliveryWorker.js';
-import type { Forwarded } from '../../src/mcp/proxy/upstreamSession.js';
+import { DeliveryWorker, type WorkerDeps } from '../../src/mcp/proxy/outbox/deliveryWorker.js';
+import type { Forwarded } from '../../src/mcp/proxy/upstream/upstreamSession.js';
 import { onCleanup, tempDir } from './support.js';
 
 const ok: Forwarded = {

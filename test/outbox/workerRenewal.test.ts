@@ -7,8 +7,8 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { openOutbox } from '../../src/mcp/index.js';
-import { DeliveryWorker } from '../../src/mcp/outbox/deliveryWorker.js';
-import { UpstreamLink } from '../../src/mcp/proxy/upstreamLink.js';
+import { DeliveryWorker } from '../../src/mcp/proxy/outbox/deliveryWorker.js';
+import { UpstreamLink } from '../../src/mcp/proxy/upstream/upstreamLink.js';
 import type { WriteUpstream } from '../fixtures/outbox/writeUpstream.js';
 import { onCleanup, tempDir, writeUpstream } from './support.js';
 

@@ -4,7 +4,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 
-import { isPlainCallParams, isPlainTextResult } from '../../src/mcp/callShape.js';
+import { isPlainCallParams, isPlainTextResult } from '../../src/mcp/endpoint/callShape.js';
 import { prng } from '../support/script.js';
 
 const ODD: readonly unknown[] = ['', 'x', 0, 1.5, true, null, [], [1], {}, { a: 1 }];

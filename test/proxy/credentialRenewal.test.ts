@@ -2,8 +2,8 @@
 // settles itself: one refresh per burst of refusals, one resend per request, never a loop.
 import { describe, expect, it } from 'vitest';
 
-import { CredentialRenewal } from '../../src/mcp/proxy/credentialRenewal.js';
-import type { Forwarded } from '../../src/mcp/proxy/upstreamSession.js';
+import { CredentialRenewal } from '../../src/mcp/proxy/upstream/credentialRenewal.js';
+import type { Forwarded } from '../../src/mcp/proxy/upstream/upstreamSession.js';
 
 const ok: Forwarded = { kind: 'answer', message: { jsonrpc: '2.0', id: 1, result: {} } };
 const refused = (status: number): Forwarded => ({

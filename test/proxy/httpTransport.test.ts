@@ -2,7 +2,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { MAX_ANSWER_BYTES } from '../../src/mcp/proxy/httpTransport.js';
+import { MAX_ANSWER_BYTES } from '../../src/mcp/proxy/upstream/httpTransport.js';
 import {
   startScriptedUpstream,
   type ScriptedUpstream,

@@ -2,7 +2,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { backoffDelay } from '../../src/mcp/proxy/backoff.js';
+import { backoffDelay } from '../../src/mcp/proxy/upstream/backoff.js';
 import { httpUpstream, nextNotice, startProxy, upstreamIs } from './support.js';
 
 describe('proxy: upstream outages', () => {

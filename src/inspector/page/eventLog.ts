@@ -4,7 +4,7 @@ import {
   RequestEvent,
   toolCallTable,
   ToolCallEvent,
-} from '../../../machines/tables.js';
+} from '../../../machines/compiledTables.js';
 import type { ToolflightEvent } from '../../events/types.js';
 import { maskSecrets } from '../../events/maskSecrets.js';
 

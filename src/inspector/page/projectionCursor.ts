@@ -1,11 +1,8 @@
 // @internal The library's own projection, folded in the page up to the scrubber's position.
-import {
-  evolveCaptures,
-  initialCapturesState,
-  type CapturesState,
-} from '../../projections/captures.js';
+import { evolveCaptures, initialCapturesState } from '../../projections/captures.js';
 import { snapshotCaptures, type ProjectionSnapshot } from '../../projections/snapshot.js';
 import type { EventLog } from './eventLog.js';
+import type { CapturesState } from '../../projections/captureRecords.js';
 
 /**
  * `evolveCaptures` over the first `count` events. Moving forward folds only the new events;

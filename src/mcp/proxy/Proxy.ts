@@ -1,52 +1,22 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Observable, SchedulerLike } from 'rxjs';
 
-import type { Tracker } from '../../index.js';
-import type { LoopbackLimits, LoopbackLogger } from '../LoopbackServer.js';
-import type { ProxyOutbox, ProxyOutboxOptions } from '../outbox/Outbox.js';
-
-/** A Streamable HTTP upstream; `getToken` is read on every forward, so rotation is immediate. */
-export interface HttpUpstream {
-  readonly url: string;
-  /** The upstream bearer token (without `Bearer `); undefined sends none. Never reaches agents. */
-  readonly getToken?: () => string | undefined | Promise<string | undefined>;
-  /** A name for events; default the URL's host. */
-  readonly name?: string;
-  /**
-   * Called when the upstream refuses the credential (HTTP 401/403) for any request the proxy
-   * sends (its initialize, an agent's request, an outbox delivery); `getToken` is read again
-   * after it and the request is sent once more at once. Requests refused together share one
-   * call. A second refusal, or a throw (logged), is passed on as the upstream's refusal.
-   */
-  readonly refreshToken?: () => void | Promise<void>;
-}
-
-/** An MCP server process spoken to over stdio, started lazily with a clean environment. */
-export interface StdioUpstream {
-  readonly command: string;
-  readonly args?: readonly string[];
-  /** Added to the SDK's minimal default environment (PATH, HOME, …); nothing else is inherited. */
-  readonly env?: Readonly<Record<string, string>>;
-  readonly cwd?: string;
-  /** A name for events; default the command. */
-  readonly name?: string;
-}
-
-/** Where the proxy forwards to. */
-export type ProxyUpstream = HttpUpstream | StdioUpstream;
+import type { Tracker } from '../../tracker/Tracker.js';
+import type { ProxyOutbox, ProxyOutboxOptions, UnreachableCall } from './outbox/Outbox.js';
+import type {
+  ProxyBackoff,
+  ProxyUpstream,
+  UpstreamNotice,
+  UpstreamState,
+} from './upstream/Upstream.js';
+import type { Limits } from '../endpoint/Endpoint.js';
+import type { Logger } from '../../logger.js';
 
 /**
  * Decide which upstream tools an agent sees in a context. Whatever it returns, the proxy keeps
  * only tools the upstream listed (by name, with the upstream's own definition): never widens.
  */
 export type Narrower<C> = (tools: readonly Tool[], context: C) => readonly Tool[];
-
-/**
- * Whether the upstream answers, as the proxy sees it. `exited`: a stdio child that served
- * requests ended, and the next request starts another; one that ended before answering any is
- * a failed start, shown as `down` with the wait before the next.
- */
-export type UpstreamState = 'connecting' | 'up' | 'down' | 'exited' | 'closed';
 
 /**
  * What the proxy noticed beyond requests and tool calls, shaped as the log's events of the same
@@ -61,42 +31,8 @@ export type ProxyNotice =
         readonly fingerprint: string;
       };
     }
-  | {
-      readonly type: 'upstream.changed';
-      readonly data: {
-        readonly server: string;
-        readonly state: UpstreamState;
-        /** Why it went down or exited: the error, or the exit code and stderr tail. */
-        readonly reason?: string;
-        /** When down: the next attempt (connection or child start) is this many ms from now. */
-        readonly retryInMs?: number;
-        /** A line the upstream process wrote to stderr (state unchanged). */
-        readonly stderr?: string;
-      };
-    }
+  | UpstreamNotice
   | { readonly type: 'context.changed'; readonly data: Readonly<Record<string, unknown>> };
-
-/** A tool call the upstream could not take (unreachable, child gone): the outbox seam. */
-export interface UnreachableCall {
-  readonly toolName: string;
-  readonly args: Readonly<Record<string, unknown>>;
-  /** The tool's definition from the last upstream list, if it was listed. */
-  readonly tool: Tool | undefined;
-  readonly reason: string;
-  /** True when the call may have reached the upstream (it went away while the call was out). */
-  readonly unknown?: boolean;
-}
-
-/**
- * Backoff of reconnection attempts and of restarts of a stdio child that keeps ending before it
- * answers: a draw in `[c / 2, c]`, `c = min(maxMs, baseMs * 2^(attempt - 1))` ("equal jitter").
- */
-export interface ProxyBackoff {
-  /** Default 250. */
-  readonly baseMs?: number;
-  /** Default 30,000. */
-  readonly maxMs?: number;
-}
 
 /** Options of `createProxy`. */
 export interface ProxyOptions<C = undefined> {
@@ -111,7 +47,7 @@ export interface ProxyOptions<C = undefined> {
   readonly context?: C;
   /** Default 0: a free port. The proxy binds 127.0.0.1 only. */
   readonly port?: number;
-  readonly limits?: LoopbackLimits;
+  readonly limits?: Limits;
   readonly backoff?: ProxyBackoff;
   /** Timers for reconnection; pass a virtual scheduler in tests. Default RxJS `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -131,7 +67,7 @@ export interface ProxyOptions<C = undefined> {
    * deliver them, exactly once in effect, when it is back. Not together with `onUnreachable`.
    */
   readonly outbox?: ProxyOutboxOptions;
-  readonly logger?: LoopbackLogger;
+  readonly logger?: Logger;
 }
 
 /** A running proxy. */

@@ -8,10 +8,10 @@ import {
   type JSONRPCRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 
-import type { RequestHandle } from '../../index.js';
+import type { RequestHandle } from '../../tracker/handles.js';
 import { forwardCall, type CallDeps } from './forwardCall.js';
 import { answerOf, isNotification, isRequest, rpcError } from './rpcAnswers.js';
-import type { AgentRoute } from './upstreamSession.js';
+import type { AgentRoute } from './upstream/upstreamSession.js';
 
 const PROXY_INFO = { name: 'toolflight-proxy', version: '0.1.0' };
 

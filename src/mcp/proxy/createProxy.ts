@@ -3,17 +3,17 @@ import { createServer, type ServerResponse } from 'node:http';
 
 import { asyncScheduler, Subject } from 'rxjs';
 
-import { BearerSecret } from '../bearerSecret.js';
-import { startOutbox } from '../outbox/startOutbox.js';
-import { allowedHosts, replyError } from '../httpReplies.js';
-import { MCP_PATH } from '../LoopbackServer.js';
-import { LIST_CHANGED, SseStreams } from '../sseStreams.js';
+import { BearerSecret } from '../endpoint/bearerSecret.js';
+import { startOutbox } from './outbox/startOutbox.js';
+import { allowedHosts, replyError } from '../endpoint/httpReplies.js';
+import { LIST_CHANGED, SseStreams } from '../endpoint/sseStreams.js';
 import type { Proxy, ProxyNotice, ProxyOptions } from './Proxy.js';
 import { ProxyError } from './ProxyError.js';
 import { serveAgent, type AgentDeps } from './serveAgent.js';
 import { ToolCatalog } from './toolCatalog.js';
-import { isHttpUpstream } from './upstreamTransport.js';
-import { UpstreamLink } from './upstreamLink.js';
+import { isHttpUpstream } from './upstream/upstreamTransport.js';
+import { UpstreamLink } from './upstream/upstreamLink.js';
+import { MCP_PATH } from '../endpoint/Endpoint.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const BODY_TIMEOUT_MS = 30_000;

@@ -8,21 +8,23 @@ import {
   type JSONRPCRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 
-import type { RequestHandle, ToolArgs, ToolCallOutcome, Tracker } from '../../index.js';
-import type { LoopbackLogger } from '../LoopbackServer.js';
+import type { ToolArgs, ToolCallOutcome } from '../../events/types.js';
+import type { Tracker } from '../../tracker/Tracker.js';
+import type { RequestHandle } from '../../tracker/handles.js';
 import {
   firstText,
   isPlainCallParams,
   isPlainTextResult,
   type PlainCallParams,
-} from '../callShape.js';
+} from '../endpoint/callShape.js';
 import type { ProxyOptions } from './Proxy.js';
 import { answerOf, rpcError, UNREACHABLE } from './rpcAnswers.js';
 import type { ToolCatalog } from './toolCatalog.js';
-import type { UpstreamLink } from './upstreamLink.js';
-import type { AgentRoute } from './upstreamSession.js';
-import { recordSafely } from '../trackRequest.js';
-import { messageOf } from '../../validate.js';
+import type { UpstreamLink } from './upstream/upstreamLink.js';
+import type { AgentRoute } from './upstream/upstreamSession.js';
+import { recordSafely } from '../endpoint/trackRequest.js';
+import type { Logger } from '../../logger.js';
+import { messageOf } from '../../errors.js';
 
 /** What every forwarded call of one proxy shares. */
 export interface CallDeps {
@@ -30,7 +32,7 @@ export interface CallDeps {
   readonly link: UpstreamLink;
   readonly catalog: ToolCatalog<unknown>;
   readonly onUnreachable: ProxyOptions<unknown>['onUnreachable'];
-  readonly logger: LoopbackLogger | undefined;
+  readonly logger: Logger | undefined;
 }
 
 /** The call's params, checked (the SDK's schema when the fast check is not sure), or undefined. */

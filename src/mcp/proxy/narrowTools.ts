@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 
+import { toolPattern } from '../endpoint/toolPattern.js';
 import type { Narrower } from './Proxy.js';
 
 /**
@@ -31,14 +32,6 @@ export const visibleKey = (tools: readonly Tool[]): string =>
 export const fingerprintOf = (tools: readonly Tool[]): string =>
   createHash('sha256').update(JSON.stringify(tools)).digest('hex').slice(0, 16);
 
-const escapeRegExp = (text: string): string => text.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-
-/** A pattern with `*` (any run) and `?` (one character) as a whole-name matcher. */
-export function wildcard(pattern: string): RegExp {
-  const body = escapeRegExp(pattern).replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
 /**
  * A narrower that hides tools whose names match any pattern (`*` and `?` wildcards), whatever
  * the context: the CLI's `--hide`.
@@ -47,6 +40,6 @@ export function wildcard(pattern: string): RegExp {
  * await createProxy({ tracker, upstream, narrow: hideTools(['delete_*', 'admin']) });
  */
 export function hideTools(patterns: readonly string[]): Narrower<unknown> {
-  const matchers = patterns.map(wildcard);
+  const matchers = patterns.map(toolPattern);
   return (tools) => tools.filter((tool) => !matchers.some((re) => re.test(tool.name)));
 }

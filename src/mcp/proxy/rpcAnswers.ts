@@ -8,7 +8,7 @@ import type {
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 
-import type { Forwarded } from './upstreamSession.js';
+import type { Forwarded } from './upstream/upstreamSession.js';
 
 /** The code of "the upstream cannot be reached"; `data.outcome` says whether it may have run. */
 export const UNREACHABLE = -32002;

@@ -8,16 +8,16 @@ import {
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 
-import type { RequestHandle } from '../../index.js';
+import type { RequestHandle } from '../../tracker/handles.js';
 
-import type { BearerSecret } from '../bearerSecret.js';
-import { admitRequest, readRpcBody, type BodyLimits } from '../httpGate.js';
-import { MCP_PATH } from '../LoopbackServer.js';
-import type { SseStreams } from '../sseStreams.js';
-import { recordSafely, trackRequest } from '../trackRequest.js';
+import type { BearerSecret } from '../endpoint/bearerSecret.js';
+import { admitRequest, readRpcBody, type BodyLimits } from '../endpoint/httpGate.js';
+import type { SseStreams } from '../endpoint/sseStreams.js';
+import { recordSafely, trackRequest } from '../endpoint/trackRequest.js';
 import { answerAgent } from './answerAgent.js';
 import type { CallDeps } from './forwardCall.js';
 import { isRequest } from './rpcAnswers.js';
+import { MCP_PATH } from '../endpoint/Endpoint.js';
 
 /** What the request path of one proxy needs. */
 export interface AgentDeps extends CallDeps, BodyLimits {

@@ -5,8 +5,8 @@ import { BehaviorSubject, distinctUntilChanged, map, share, skip, type Observabl
 
 import { fingerprintOf, narrowTools, visibleKey } from './narrowTools.js';
 import type { Narrower, ProxyNotice } from './Proxy.js';
-import type { UpstreamLink } from './upstreamLink.js';
-import type { Forwarded } from './upstreamSession.js';
+import type { UpstreamLink } from './upstream/upstreamLink.js';
+import type { Forwarded } from './upstream/upstreamSession.js';
 
 interface CatalogState<C> {
   /** The last successful upstream list; undefined until one succeeded. */

@@ -1,0 +1,117 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+
+import type { Logger } from '../../logger.js';
+import type { ToolArgs } from '../../events/types.js';
+import type { Tracker } from '../../tracker/Tracker.js';
+import type { Limits } from '../endpoint/Endpoint.js';
+import type { ToolCallHandle } from '../../tracker/handles.js';
+
+/** What a tool (and a `beforeToolCall` hook) knows about the call it serves. */
+export interface ToolCallContext {
+  /** Aborted when the call timed out, was cancelled, or its client went away: stop then. */
+  readonly signal: AbortSignal;
+  /** True when the caller presented the owner token. */
+  readonly owner: boolean;
+  /** The capture key the request carried (`x-toolflight-capture-key`), if any. */
+  readonly capture: string | undefined;
+  /** The tracker's handle of this call; undefined when the request is not captured. */
+  readonly call: ToolCallHandle | undefined;
+  /**
+   * Deliver a message to the capture generation the request was admitted under (its
+   * `onYield` observer). Resolves false when the request is not captured or the generation ended.
+   */
+  readonly yieldMessage: (message: string) => Promise<boolean>;
+}
+
+/** A tool the loopback server offers, registered with its JSON Schema. */
+export interface LoopbackTool {
+  /** The MCP tool name (letters, digits, `_`, `-`, `.`; at most 128 characters). */
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  /** JSON Schema of the arguments; `type` must be `"object"`. Arguments are checked against it. */
+  readonly inputSchema: Tool['inputSchema'];
+  /** Advertised as is; the client checks `structuredContent` against it. */
+  readonly outputSchema?: Tool['outputSchema'];
+  readonly annotations?: Tool['annotations'];
+  /** Only callers holding the owner token see and may call it. Default false. */
+  readonly ownerOnly?: boolean;
+  /** Give up on the call after this many ms (outcome `timed_out`). Default: the server's. */
+  readonly timeoutMs?: number;
+  /**
+   * Run the call. A thrown error or `isError: true` is outcome `failed`; the agent gets an
+   * `isError` result either way, never a protocol error.
+   */
+  readonly run: (
+    args: ToolArgs,
+    context: ToolCallContext,
+  ) => CallToolResult | Promise<CallToolResult>;
+}
+
+/** What a `beforeToolCall` hook decides: rewrite the arguments, block the call, or pass (void). */
+export type ToolCallDecision =
+  | { readonly args: ToolArgs; readonly block?: undefined }
+  | { readonly block: string; readonly args?: undefined }
+  | undefined
+  | void;
+
+/** A host policy run before every tool call, in order, after the arguments passed the schema. */
+export type BeforeToolCallHook = (
+  call: { readonly toolName: string; readonly args: ToolArgs } & ToolCallContext,
+) => ToolCallDecision | Promise<ToolCallDecision>;
+
+/** Host hooks around tool calls. */
+export interface LoopbackHooks {
+  /** Runs in order; each sees the previous one's arguments. A hook that throws fails the call. */
+  readonly beforeToolCall?: BeforeToolCallHook | readonly BeforeToolCallHook[];
+}
+
+/** Options of `createLoopbackServer` and `ensureLoopbackServer`. */
+export interface LoopbackServerOptions {
+  /** Every request and tool call is tracked here. */
+  readonly tracker: Tracker;
+  readonly tools: readonly LoopbackTool[];
+  readonly hooks?: LoopbackHooks;
+  /** Default 0: a free port chosen by the system. */
+  readonly port?: number;
+  /** `127.0.0.1` (default), `localhost` (binds 127.0.0.1) or `::1`; anything else is refused. */
+  readonly host?: string;
+  readonly limits?: Limits;
+  /** Default timeout of every tool call in ms. Default: none. */
+  readonly toolTimeoutMs?: number;
+  /** `json` (default): one JSON response per POST. `sse`: POST responses stream as SSE. */
+  readonly responseMode?: 'json' | 'sse';
+  /** Server name and version in the `initialize` result. Default `toolflight` and its version. */
+  readonly serverInfo?: { readonly name: string; readonly version: string };
+  readonly logger?: Logger;
+}
+
+/** Which bearer token a caller presented. */
+export type LoopbackRole = 'owner' | 'non-owner';
+
+/** A running loopback MCP server. */
+export interface LoopbackServer {
+  /** `http://127.0.0.1:PORT/mcp`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly tracker: Tracker;
+  /** False once `close` was called. */
+  readonly listening: boolean;
+  /** The bearer token for a role. Hand it to an agent only through its environment. */
+  readonly token: (role: LoopbackRole) => string;
+  /** The tools as registered, in order. */
+  readonly tools: () => readonly LoopbackTool[];
+  /**
+   * Replace the tool set. Open SSE streams whose visible tools changed (name, title,
+   * description, schemas or annotations) get `notifications/tools/list_changed`; others do not.
+   */
+  readonly setTools: (tools: readonly LoopbackTool[]) => void;
+  /** How many SSE (`GET`) streams are open. */
+  readonly openStreams: () => number;
+  /**
+   * Stop: end SSE streams, forget the tokens, drop open connections (their calls get outcome
+   * `unknown` and an aborted signal). Resolves once the port is free. Idempotent.
+   */
+  readonly close: () => Promise<void>;
+}

@@ -1,0 +1,200 @@
+import { once } from 'node:events';
+import { createServer, type Server as HttpServer, type ServerResponse } from 'node:http';
+
+import { BearerTokens } from './bearerTokens.js';
+import { handleHttpRequest, type HttpDeps } from './handleHttpRequest.js';
+import { allowedHosts, replyError } from '../endpoint/httpReplies.js';
+import { LoopbackError } from './LoopbackError.js';
+import {
+  type BeforeToolCallHook,
+  type LoopbackRole,
+  type LoopbackServer,
+  type LoopbackServerOptions,
+} from './LoopbackServer.js';
+import { PendingCalls } from './pendingCalls.js';
+import { LIST_CHANGED, SseStreams } from '../endpoint/sseStreams.js';
+import { ToolRegistry } from './toolRegistry.js';
+import { MCP_PATH } from '../endpoint/Endpoint.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const BODY_TIMEOUT_MS = 30_000;
+const SERVER_INFO = { name: 'toolflight', version: '0.1.0' };
+
+/** The address to bind for a `host` option; throws for anything but loopback. */
+function bindAddress(host: string | undefined): string {
+  if (host === undefined || host === '127.0.0.1' || host === 'localhost') return '127.0.0.1';
+  if (host === '::1' || host === '[::1]') return '::1';
+  throw new LoopbackError(
+    'non_loopback_host',
+    `the loopback server binds loopback only, not ${JSON.stringify(host)}: pass host "127.0.0.1" (the default) or "::1"`,
+  );
+}
+
+/** A positive finite number option, or undefined when not given. */
+function positive(value: number | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new LoopbackError(
+      'invalid_option',
+      `${what} must be a positive number, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+const isHookList = (value: unknown): value is readonly BeforeToolCallHook[] =>
+  Array.isArray(value) && value.every((hook: unknown) => typeof hook === 'function');
+
+/** The hooks option as a list; throws for anything but a function or a list of functions. */
+function beforeToolCallHooks(hooks: unknown): readonly BeforeToolCallHook[] {
+  const list = hooks === undefined ? [] : typeof hooks === 'function' ? [hooks] : hooks;
+  if (!isHookList(list)) {
+    throw new LoopbackError(
+      'invalid_option',
+      'hooks.beforeToolCall must be a function or an array of functions',
+    );
+  }
+  return [...list];
+}
+
+function listen(server: HttpServer, port: number, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
+      const hint =
+        port === 0
+          ? ': check that the loopback interface is up'
+          : ': free the port or pass port 0 for any free one';
+      reject(
+        new LoopbackError('listen_failed', `cannot listen on ${where} (${error.message})${hint}`, {
+          cause: error,
+        }),
+      );
+    };
+    server.once('error', onError);
+    server.listen({ port, host: address, exclusive: true }, () => {
+      server.off('error', onError);
+      const bound = server.address();
+      resolve(typeof bound === 'object' && bound ? bound.port : port);
+    });
+  });
+}
+
+/**
+ * Start a loopback MCP server on the SDK's Streamable HTTP transport, where every request and
+ * tool call is tracked by `options.tracker`.
+ *
+ * It binds 127.0.0.1 (or ::1) only, on `options.port` or a free port, mints an owner and a
+ * non-owner bearer token, and serves `POST /mcp` (stateless, JSON responses by default) and
+ * `GET /mcp` (the SSE stream that carries `notifications/tools/list_changed`).
+ *
+ * @example
+ * const server = await createLoopbackServer({ tracker, tools: [echoTool] });
+ * const { env, mcpServers } = loopbackClientConfig(server, { capture: 'run-1', owner: false });
+ */
+export async function createLoopbackServer(
+  options: LoopbackServerOptions,
+): Promise<LoopbackServer> {
+  const { tracker } = options;
+  if (typeof tracker?.requestStarted !== 'function') {
+    throw new LoopbackError('invalid_option', 'options.tracker is required: pass createTracker()');
+  }
+  const address = bindAddress(options.host);
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new LoopbackError(
+      'invalid_option',
+      `port must be an integer 0..65535, got ${String(port)}`,
+    );
+  }
+  const registry = new ToolRegistry();
+  registry.set(options.tools);
+  const hooks = beforeToolCallHooks(options.hooks?.beforeToolCall);
+  const responseMode = options.responseMode ?? 'json';
+  if (responseMode !== 'json' && responseMode !== 'sse') {
+    throw new LoopbackError(
+      'invalid_option',
+      `responseMode must be "json" or "sse", got ${String(responseMode)}`,
+    );
+  }
+  const tokens = new BearerTokens();
+  const streams = new SseStreams<LoopbackRole>(options.logger);
+  const pending = new PendingCalls();
+  const hosts = new Set<string>();
+  const deps: HttpDeps = {
+    tracker,
+    registry,
+    hooks,
+    pending,
+    toolTimeoutMs: positive(options.toolTimeoutMs, 'toolTimeoutMs'),
+    logger: options.logger,
+    serverInfo: options.serverInfo ?? SERVER_INFO,
+    jsonResponse: responseMode === 'json',
+    tokens,
+    hosts,
+    streams,
+    maxBodyBytes: positive(options.limits?.maxBodyBytes, 'limits.maxBodyBytes') ?? MAX_BODY_BYTES,
+    bodyTimeoutMs:
+      positive(options.limits?.bodyTimeoutMs, 'limits.bodyTimeoutMs') ?? BODY_TIMEOUT_MS,
+  };
+  // Responses not yet closed: `close` waits for them, so that their requests are finished (and
+  // their calls decided) in the tracker by the time it resolves.
+  const open = new Set<ServerResponse>();
+  const httpServer = createServer((req, res) => {
+    open.add(res);
+    res.once('close', () => open.delete(res));
+    handleHttpRequest(deps, req, res).catch((error: unknown) => {
+      options.logger?.warn(`loopback request failed: ${String(error)}`);
+      if (!res.headersSent) replyError(res, 500, -32603, 'Internal error', { close: true });
+      else res.destroy();
+    });
+  });
+  const bound = await listen(httpServer, port, address);
+  for (const allowed of allowedHosts(address, bound)) hosts.add(allowed);
+
+  let closing: Promise<void> | undefined;
+  const urlHost = address === '::1' ? '[::1]' : address;
+  return {
+    url: `http://${urlHost}:${bound}${MCP_PATH}`,
+    host: address,
+    port: bound,
+    tracker,
+    get listening() {
+      return closing === undefined;
+    },
+    token(role) {
+      const token = tokens.token(role);
+      if (token === undefined) {
+        throw new LoopbackError(
+          'server_closed',
+          'this loopback server is closed and forgot its tokens: use the server that replaced it',
+        );
+      }
+      return token;
+    },
+    tools: () => registry.tools,
+    setTools(tools) {
+      if (closing) {
+        throw new LoopbackError(
+          'server_closed',
+          'this loopback server is closed: set tools on the server that replaced it',
+        );
+      }
+      const changed = registry.set(tools);
+      streams.send(LIST_CHANGED, (role) => (role === 'owner' ? changed.owner : changed.nonOwner));
+    },
+    openStreams: () => streams.size,
+    close() {
+      closing ??= (async () => {
+        tokens.forget();
+        pending.clear();
+        const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await streams.closeAll();
+        const dropped = [...open].map((res) => once(res, 'close'));
+        httpServer.closeAllConnections();
+        await Promise.all([stopped, ...dropped]);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { LoopbackError } from './LoopbackError.js';
+import { type LoopbackServer } from './LoopbackServer.js';
+import { CAPTURE_HEADER } from '../endpoint/Endpoint.js';
+
+/** Options of `loopbackClientConfig`. */
+export interface LoopbackClientOptions {
+  /** The capture key the agent's requests are tracked under (one per agent process). */
+  readonly capture: string;
+  /** Hand the agent the owner token (sees owner-only tools) or the non-owner one. */
+  readonly owner: boolean;
+  /** The server's name in the agent's config. Default `toolflight`. */
+  readonly name?: string;
+  /** Prefix of the environment variable names. Default `TOOLFLIGHT_MCP`. */
+  readonly envPrefix?: string;
+}
+
+/** The `mcpServers` entry of a CLI that takes JSON server configs (`type: "http"`). */
+export interface HttpServerEntry {
+  readonly type: 'http';
+  readonly url: string;
+  /** Header values are `${ENV}` placeholders the CLI expands from its environment. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** How to point an agent CLI at a loopback server: config without secrets, secrets in env. */
+export interface LoopbackClientConfig {
+  /** `{ [name]: entry }`, for `{"mcpServers": …}` files and `--mcp-config` flags. */
+  readonly mcpServers: Readonly<Record<string, HttpServerEntry>>;
+  /** The variables to set in the agent process's environment: the token and the capture key. */
+  readonly env: Readonly<Record<string, string>>;
+  /**
+   * `-c mcp_servers.<name>.…` overrides for CLIs configured that way (Codex): the URL, and the
+   * names of the variables holding the token and the capture key. Never a secret.
+   */
+  readonly args: readonly string[];
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const ENV_PREFIX = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/**
+ * Build what an agent CLI needs to reach `server` as one capture: a JSON `mcpServers` entry and
+ * `-c` arguments that name environment variables, and those variables' values. Tokens appear
+ * only in `env`, never in the entry or the arguments (argv is visible to every local user).
+ *
+ * @example
+ * const config = loopbackClientConfig(server, { capture: 'run-1', owner: false });
+ * spawn('agent', ['--mcp-config', JSON.stringify({ mcpServers: config.mcpServers })], {
+ *   env: { ...process.env, ...config.env },
+ * });
+ */
+export function loopbackClientConfig(
+  server: LoopbackServer,
+  options: LoopbackClientOptions,
+): LoopbackClientConfig {
+  const name = options.name ?? 'toolflight';
+  const prefix = options.envPrefix ?? 'TOOLFLIGHT_MCP';
+  if (!NAME.test(name)) {
+    throw new LoopbackError(
+      'invalid_option',
+      `name must be 1-64 letters, digits, "_" or "-", got ${JSON.stringify(name)}`,
+    );
+  }
+  if (!ENV_PREFIX.test(prefix)) {
+    throw new LoopbackError(
+      'invalid_option',
+      `envPrefix must look like TOOLFLIGHT_MCP, got ${JSON.stringify(prefix)}`,
+    );
+  }
+  const capture = typeof options.capture === 'string' ? options.capture.trim() : '';
+  if (capture === '') {
+    throw new LoopbackError(
+      'invalid_option',
+      'capture is empty: pass the capture key you began for this agent run (tracker.beginCapture)',
+    );
+  }
+  const token = server.token(options.owner ? 'owner' : 'non-owner');
+  const tokenVar = `${prefix}_TOKEN`;
+  const captureVar = `${prefix}_CAPTURE_KEY`;
+  const entry: HttpServerEntry = {
+    type: 'http',
+    url: server.url,
+    headers: {
+      Authorization: `Bearer \${${tokenVar}}`,
+      [CAPTURE_HEADER]: `\${${captureVar}}`,
+    },
+  };
+  const set = (key: string, value: string): string[] => [
+    '-c',
+    `mcp_servers.${name}.${key}=${value}`,
+  ];
+  return {
+    mcpServers: { [name]: entry },
+    env: { [tokenVar]: token, [captureVar]: capture },
+    args: [
+      ...set('url', JSON.stringify(server.url)),
+      ...set('bearer_token_env_var', JSON.stringify(tokenVar)),
+      ...set(
+        'env_http_headers',
+        `{ ${JSON.stringify(CAPTURE_HEADER)} = ${JSON.stringify(captureVar)} }`,
+      ),
+    ],
+  };
+}

@@ -1,0 +1,93 @@
+// @internal The outbox inside a proxy: open it, queue unreachable bufferable calls, run the
+// delivery worker, expose the operator's view, and stop in order on close.
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { nanoid } from 'nanoid';
+
+import type { Tracker } from '../../../tracker/Tracker.js';
+import { bufferableRule } from './bufferable.js';
+import { DeliveryWorker, type WorkerDeps } from './deliveryWorker.js';
+import { openOutbox } from './openOutbox.js';
+import type { ProxyOutbox, ProxyOutboxOptions } from './Outbox.js';
+import { queueCall } from './queueCall.js';
+import type { Logger } from '../../../logger.js';
+import type { UnreachableCall } from './Outbox.js';
+
+/** Default time to live of an entry: a day. */
+export const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** A running outbox, as `createProxy` uses it. */
+export interface OutboxRuntime {
+  readonly onUnreachable: (call: UnreachableCall) => CallToolResult | undefined;
+  readonly view: ProxyOutbox;
+  /** The upstream came up: deliver now. */
+  readonly upstreamUp: () => void;
+  /** Stop the worker (call before the link closes); resolves once it wrote its last row. */
+  readonly stop: () => Promise<void>;
+}
+
+/** What the proxy lends the outbox. */
+export type OutboxHost = Omit<WorkerDeps, 'outbox' | 'note' | 'ttlMs' | 'backoff'> & {
+  readonly tracker: Tracker;
+  readonly logger: Logger | undefined;
+};
+
+/** Open the outbox (throws `OutboxError`) and start its worker; pending entries go first. */
+export function startOutbox(options: ProxyOutboxOptions, host: OutboxHost): OutboxRuntime {
+  const owned = options.store === undefined;
+  const outbox = options.store ?? openOutbox(options.path, { maxBytes: options.maxBytes });
+  const { tracker, scheduler, logger } = host;
+  const worker = new DeliveryWorker({
+    ...host,
+    outbox,
+    ttlMs: options.ttlMs ?? DEFAULT_TTL_MS,
+    backoff: options.backoff,
+    note: (type, data) => void tracker.note(type, data),
+  });
+  const isBufferable = bufferableRule(options.bufferable);
+  const ids = options.ids ?? (() => nanoid());
+  let stopping: Promise<void> | undefined;
+  // Entries a previous process left: deliver them once the upstream takes them.
+  worker.wake();
+  return {
+    onUnreachable(call) {
+      const answer = queueCall(
+        {
+          outbox,
+          isBufferable,
+          ids,
+          now: () => scheduler.now(),
+          enqueued: (key, tool) => {
+            try {
+              tracker.note('outbox.enqueued', { key, tool });
+            } catch (error) {
+              logger?.warn(`toolflight could not record outbox.enqueued: ${String(error)}`);
+            }
+          },
+        },
+        call,
+      );
+      if (answer !== undefined) worker.wake();
+      return answer;
+    },
+    view: {
+      path: outbox.path,
+      pending: () => outbox.pending(),
+      dead: () => outbox.dead(),
+      counts: () => outbox.counts(),
+      retry(key) {
+        const entry = outbox.retry(key, scheduler.now());
+        worker.wake();
+        return entry;
+      },
+      drop: (key) => outbox.drop(key),
+      settled: () => worker.settled(),
+    },
+    upstreamUp: () => worker.kick(),
+    stop() {
+      stopping ??= worker.stop().then(() => {
+        if (owned) outbox.close();
+      });
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// Where a proxy (or a gateway) forwards to, and how it reconnects.
+
+/** A Streamable HTTP upstream; `getToken` is read on every forward, so rotation is immediate. */
+export interface HttpUpstream {
+  readonly url: string;
+  /** The upstream bearer token (without `Bearer `); undefined sends none. Never reaches agents. */
+  readonly getToken?: () => string | undefined | Promise<string | undefined>;
+  /** A name for events; default the URL's host. */
+  readonly name?: string;
+  /**
+   * Called when the upstream refuses the credential (HTTP 401/403) for any request the proxy
+   * sends (its initialize, an agent's request, an outbox delivery); `getToken` is read again
+   * after it and the request is sent once more at once. Requests refused together share one
+   * call. A second refusal, or a throw (logged), is passed on as the upstream's refusal.
+   */
+  readonly refreshToken?: () => void | Promise<void>;
+}
+
+/** An MCP server process spoken to over stdio, started lazily with a clean environment. */
+export interface StdioUpstream {
+  readonly command: string;
+  readonly args?: readonly string[];
+  /** Added to the SDK's minimal default environment (PATH, HOME, …); nothing else is inherited. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** A name for events; default the command. */
+  readonly name?: string;
+}
+
+/** Where the proxy forwards to. */
+export type ProxyUpstream = HttpUpstream | StdioUpstream;
+
+/**
+ * Whether the upstream answers, as the proxy sees it. `exited`: a stdio child that served
+ * requests ended, and the next request starts another; one that ended before answering any is
+ * a failed start, shown as `down` with the wait before the next.
+ */
+export type UpstreamState = 'connecting' | 'up' | 'down' | 'exited' | 'closed';
+
+/**
+ * Backoff of reconnection attempts and of restarts of a stdio child that keeps ending before it
+ * answers: a draw in `[c / 2, c]`, `c = min(maxMs, baseMs * 2^(attempt - 1))` ("equal jitter").
+ */
+export interface ProxyBackoff {
+  /** Default 250. */
+  readonly baseMs?: number;
+  /** Default 30,000. */
+  readonly maxMs?: number;
+}
+
+/** A change of the upstream's health, shaped as the log's `upstream.changed` event. */
+export type UpstreamNotice = {
+  readonly type: 'upstream.changed';
+  readonly data: {
+    readonly server: string;
+    readonly state: UpstreamState;
+    /** Why it went down or exited: the error, or the exit code and stderr tail. */
+    readonly reason?: string;
+    /** When down: the next attempt (connection or child start) is this many ms from now. */
+    readonly retryInMs?: number;
+    /** A line the upstream process wrote to stderr (state unchanged). */
+    readonly stderr?: string;
+  };
+};

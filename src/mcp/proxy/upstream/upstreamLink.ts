@@ -1,0 +1,255 @@
+// @internal The proxy's side of the upstream: connect lazily (initialize first), renew a refused
+// credential, notice when it goes away, and come back with bounded, jittered backoff on the
+// injected scheduler (a stdio child that keeps dying before it answers counts as going away).
+import {
+  InitializeResultSchema,
+  LATEST_PROTOCOL_VERSION,
+  type InitializeResult,
+  type JSONRPCNotification,
+  type JSONRPCRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { SchedulerLike } from 'rxjs';
+
+import { describeExit, describeFailedStarts, type ChildTransport } from './childTransport.js';
+import { credentialRefused, CredentialRenewal } from './credentialRenewal.js';
+import { HttpTransportError } from './httpTransportError.js';
+import { RetrySchedule } from './retrySchedule.js';
+
+import { createUpstreamTransport, isHttpUpstream, upstreamName } from './upstreamTransport.js';
+import { UpstreamSession, type AgentRoute, type Forwarded } from './upstreamSession.js';
+import type { Logger } from '../../../logger.js';
+import type { ProxyBackoff, ProxyUpstream, UpstreamNotice, UpstreamState } from './Upstream.js';
+
+/** What the link needs from the proxy around it. */
+export interface LinkDeps {
+  readonly upstream: ProxyUpstream;
+  readonly scheduler: SchedulerLike;
+  readonly random: () => number;
+  readonly backoff: ProxyBackoff | undefined;
+  readonly notice: (notice: UpstreamNotice) => void;
+  readonly logger: Logger | undefined;
+  /** A session came up (the first, or a new one after an outage or a lost session). */
+  readonly onUp: () => void;
+  /** Server-to-client messages that are not answers (list_changed, logging, requests). */
+  readonly onServerMessage: (
+    message: JSONRPCNotification | JSONRPCRequest,
+    session: UpstreamSession,
+  ) => void;
+}
+
+const INITIALIZE: JSONRPCRequest = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: {
+    protocolVersion: LATEST_PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: 'toolflight-proxy', version: '0.1.0' },
+  },
+};
+
+/** The connection to the upstream, across sessions and child processes. */
+export class UpstreamLink {
+  readonly server: string;
+  #state: UpstreamState = 'connecting';
+  #session: UpstreamSession | undefined;
+  #connecting: Promise<UpstreamSession> | undefined;
+  #initialized: InitializeResult | undefined;
+  /** Whether the current session answered a request the link forwarded (not its initialize). */
+  #answered = false;
+  #closed = false;
+  readonly #retry: RetrySchedule;
+  readonly #renewal: CredentialRenewal;
+
+  constructor(private readonly deps: LinkDeps) {
+    this.server = upstreamName(deps.upstream);
+    const { upstream } = deps;
+    this.#retry = new RetrySchedule(deps.scheduler, deps.random, deps.backoff);
+    this.#renewal = new CredentialRenewal(
+      isHttpUpstream(upstream) ? upstream.refreshToken?.bind(upstream) : undefined,
+      (message) => deps.logger?.warn(`upstream ${this.server}: ${message}`),
+    );
+  }
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+
+  /** The upstream's last `initialize` result, if it ever answered one. */
+  get initialized(): InitializeResult | undefined {
+    return this.#initialized;
+  }
+
+  /**
+   * Forward a request; connects first when needed. A refused credential is renewed once and a
+   * 404'd session replaced once, each time sending the request again (it was not processed).
+   */
+  async forward(request: JSONRPCRequest, route: AgentRoute = {}): Promise<Forwarded> {
+    for (let round = 0; ; round++) {
+      let session: UpstreamSession;
+      try {
+        // The live session without a turn of the microtask queue: this is every call's path.
+        session = this.#session ?? (await this.ensure());
+      } catch (error) {
+        return { kind: 'unreachable', reason: (error as Error).message, unknown: false };
+      }
+      const renewals = this.#renewal.finished;
+      let outcome = await session.forward(request, route);
+      if (credentialRefused(outcome)) {
+        outcome = await this.#renewal.resend(outcome, renewals, () =>
+          session.forward(request, route),
+        );
+      }
+      if (outcome.kind === 'answer' && this.#session === session) {
+        this.#answered = true;
+        this.#retry.succeeded();
+      }
+      if (outcome.kind !== 'session_gone') return outcome;
+      // The upstream did not process it: safe to send again, once, on a new session.
+      this.#drop(session, 'the upstream no longer knows the session (HTTP 404)');
+      if (round > 0) {
+        return {
+          kind: 'unreachable',
+          reason: 'the upstream lost the session twice',
+          unknown: false,
+        };
+      }
+    }
+  }
+
+  /** Send a notification to the current session, if there is one (`gone`: see `Forwarded`). */
+  async notify(message: JSONRPCNotification, scope?: string, gone?: boolean): Promise<void> {
+    await this.#session?.notify(message, scope, gone);
+  }
+
+  /** The live session, connecting (and initializing) first; rejects while backing off. */
+  ensure(): Promise<UpstreamSession> {
+    if (this.#closed) return Promise.reject(new Error('the proxy is closed'));
+    if (this.#session) return Promise.resolve(this.#session);
+    if (this.#retry.pending && this.#state === 'down')
+      return Promise.reject(new Error(this.#waiting()));
+    this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  /** Try now instead of at the scheduled time (the host rotated the token, for example). */
+  retryNow(): void {
+    this.#retry.cancel();
+  }
+
+  /** Stop retrying, fail what is pending and close the transport. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#retry.cancel();
+    const session = this.#session;
+    this.#session = undefined;
+    session?.end('the proxy closed');
+    this.#set('closed');
+    await session?.transport.close().catch(() => undefined);
+  }
+
+  async #connect(): Promise<UpstreamSession> {
+    this.#set('connecting');
+    const session = new UpstreamSession(createUpstreamTransport(this.deps.upstream));
+    const { transport } = session;
+    session.onServerMessage = (message) => this.deps.onServerMessage(message, session);
+    session.onLost = (reason) => this.#lost(session, reason);
+    transport.onerror = (error) => {
+      if (!(error instanceof HttpTransportError)) return;
+      // A dropped HTTP stream is how an upstream that went away shows itself between calls.
+      if (error.kind === 'dropped') this.#lost(session, error.message);
+      // The upstream ended the session's stream on purpose: start a new session now.
+      else if (error.kind === 'ended' && this.#session === session) {
+        this.#drop(session, 'the upstream ended the session');
+        this.ensure().catch(() => undefined);
+      }
+    };
+    const child = isHttpUpstream(this.deps.upstream) ? undefined : (transport as ChildTransport);
+    let exited: string | undefined;
+    if (child) {
+      child.onstderr = (line) => this.#notice(this.#state, { stderr: line });
+      child.onexit = (exit) => this.#exited(session, (exited = describeExit(exit)));
+    }
+    try {
+      await transport.start();
+      const answer = await this.#renewal.send(() => session.forward(INITIALIZE));
+      if (answer.kind !== 'answer' || !('result' in answer.message)) {
+        throw new Error(
+          answer.kind === 'unreachable'
+            ? answer.reason
+            : `initialize failed: ${JSON.stringify(answer)}`,
+        );
+      }
+      const result = InitializeResultSchema.parse(answer.message.result);
+      transport.setProtocolVersion?.(result.protocolVersion);
+      await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      if (this.#closed) throw new Error('the proxy is closed');
+      // A child that died right after its handshake was not this session yet when it exited.
+      if (exited !== undefined) throw new Error(exited);
+      this.#initialized = result;
+      this.#session = session;
+      this.#answered = false;
+      this.#set('up');
+      this.deps.onUp();
+      return session;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      session.end(reason);
+      await transport.close().catch(() => undefined);
+      this.#down(reason);
+      throw new Error(`the upstream is unreachable (${reason})`, { cause: error });
+    }
+  }
+
+  /** A session failed under a request or on its stream: back off, then reconnect. */
+  #lost(session: UpstreamSession, reason: string): void {
+    if (this.#session !== session) return;
+    this.#drop(session, reason);
+    this.#down(reason);
+  }
+
+  #exited(session: UpstreamSession, reason: string): void {
+    // Before the check: a child that dies during `initialize` must fail that request too.
+    session.end(reason);
+    if (this.#session !== session) return;
+    this.#drop(session, reason);
+    if (this.#closed) return;
+    // A child that served requests restarts on the next one. One that died before answering any
+    // (the catalog's tools/list right after `up` counts) is a failed start, like one that died in
+    // initialize: back off rather than spawn on every call. An answer, not time up, is the proof:
+    // it holds on virtual time, and a child that served a call restarts however short its life.
+    if (this.#answered) this.#set('exited', { reason });
+    else this.#down(reason);
+  }
+
+  #drop(session: UpstreamSession, reason: string): void {
+    if (this.#session === session) this.#session = undefined;
+    session.end(reason);
+    void session.transport.close().catch(() => undefined);
+  }
+
+  #down(reason: string): void {
+    if (this.#closed || this.#retry.pending) return;
+    const delay = this.#retry.fail(reason, () => void this.ensure().catch(() => undefined));
+    this.#set('down', { reason, retryInMs: delay });
+  }
+
+  /** Why a request fails fast while the link waits for its next attempt. */
+  #waiting(): string {
+    const { failures, inMs, reason } = this.#retry;
+    if (isHttpUpstream(this.deps.upstream)) return `the upstream is unreachable (${reason})`;
+    return describeFailedStarts(failures, inMs, reason);
+  }
+
+  #set(state: UpstreamState, extra: { reason?: string; retryInMs?: number } = {}): void {
+    this.#state = state;
+    this.#notice(state, extra);
+  }
+
+  #notice(
+    state: UpstreamState,
+    extra: { reason?: string; retryInMs?: number; stderr?: string },
+  ): void {
+    this.deps.notice({ type: 'upstream.changed', data: { server: this.server, state, ...extra } });
+  }
+}
