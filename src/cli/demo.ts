@@ -143,7 +143,7 @@ interface Row {
 
 /** `toolflight demo`: a scripted agent calls tools on a live loopback MCP server. */
 export const demo: Command = async (args, io: CliIo) => {
-  const options = parseCommandArgs(
+  const parsed = parseCommandArgs(
     'demo',
     'usage: toolflight demo [--inspect] [--port N] [--stately ws://HOST:PORT]',
     io,
@@ -155,8 +155,9 @@ export const demo: Command = async (args, io: CliIo) => {
         stately: { type: 'string' },
       },
     },
-  )?.values;
-  if (!options) return 2;
+  );
+  if (typeof parsed === 'number') return parsed;
+  const options = parsed.values;
   const port = parsePort(options.port);
   if (Number.isNaN(port)) {
     io.err('toolflight demo: --port takes a number from 0 to 65535');

@@ -39,11 +39,12 @@ export function renderDiagramFiles(): Map<string, string> {
  * (exit 1 when a file is stale or missing).
  */
 export const diagrams: Command = async (args, io) => {
-  const values = parseCommandArgs('diagrams', USAGE, io, {
+  const parsed = parseCommandArgs('diagrams', USAGE, io, {
     args: [...args],
     options: { out: { type: 'string' }, check: { type: 'boolean' } },
-  })?.values;
-  if (!values) return 2;
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const files = renderDiagramFiles();
   if (values.out === undefined) {
     if (values.check) {

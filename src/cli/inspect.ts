@@ -73,7 +73,7 @@ export const inspect: Command = async (args, io) => {
       stately: { type: 'string' },
     },
   });
-  if (!parsed) return 2;
+  if (typeof parsed === 'number') return parsed;
   const [file, ...extra] = parsed.positionals;
   const port = parsePort(parsed.values.port);
   if (extra.length > 0 || Number.isNaN(port) || (parsed.values.follow && !file)) {

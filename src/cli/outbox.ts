@@ -79,7 +79,7 @@ export const outbox: Command = (args, io) => {
     strict: true,
     allowPositionals: true,
   });
-  if (parsed === undefined) return Promise.resolve(2);
+  if (typeof parsed === 'number') return Promise.resolve(parsed);
   const [action, file, ...keys] = parsed.positionals;
   const usage = (problem: string): Promise<number> => {
     io.err(`toolflight outbox: ${problem}\n${USAGE}`);

@@ -55,7 +55,7 @@ export const replay: Command = (args, io: CliIo) => {
       json: { type: 'boolean' },
     },
   });
-  if (!parsed) return 2;
+  if (typeof parsed === 'number') return parsed;
   const [file, ...extra] = parsed.positionals;
   if (file === undefined || extra.length > 0) {
     io.err(`toolflight replay: give exactly one recording file\n${USAGE}`);

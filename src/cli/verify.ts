@@ -14,7 +14,7 @@ export const verify: Command = (args, io: CliIo) => {
     allowPositionals: true,
     options: { json: { type: 'boolean' } },
   });
-  if (!parsed) return 2;
+  if (typeof parsed === 'number') return parsed;
   const [file, ...extra] = parsed.positionals;
   if (file === undefined || extra.length > 0) {
     io.err(`toolflight verify: give exactly one recording file\n${USAGE}`);
