@@ -1,4 +1,4 @@
-import { ToolflightError, type ToolflightErrorCode } from '../errors.js';
+import { ToolflightError, type ToolflightErrorCode, messageOf } from '../errors.js';
 import { isJsonObject } from './validate.js';
 import { EVENT_VERSION, TOOL_CALL_OUTCOMES, type ToolflightEvent } from './types.js';
 
@@ -178,7 +178,7 @@ export function decodeEvent(text: string, where: LineSource = {}): ToolflightEve
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new DecodeError('not_json', `not a JSON event (${reason})`, where);
   }
   return validateEvent(parsed, where);

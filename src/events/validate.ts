@@ -41,7 +41,3 @@ export function checkStatus(status: unknown): number | undefined {
   }
   return status;
 }
-
-/** The message of anything thrown. */
-export const messageOf = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);

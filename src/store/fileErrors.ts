@@ -1,4 +1,4 @@
-import { ToolflightError } from '../errors.js';
+import { ToolflightError, messageOf } from '../errors.js';
 
 const REASONS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file',
@@ -13,8 +13,6 @@ const REASONS: Readonly<Record<string, string>> = {
 /** @internal A file error as a `ToolflightError` that names the path and what was attempted. */
 export function openError(path: string, error: unknown, attempt: string): ToolflightError {
   const code = (error as { code?: unknown }).code;
-  const reason =
-    (typeof code === 'string' && REASONS[code]) ||
-    (error instanceof Error ? error.message : String(error));
+  const reason = (typeof code === 'string' && REASONS[code]) || messageOf(error);
   return new ToolflightError('io_error', `cannot ${attempt} ${path}: ${reason}`);
 }

@@ -1,4 +1,4 @@
-import { ToolflightError } from '../errors.js';
+import { ToolflightError, messageOf } from '../errors.js';
 import { openError } from './fileErrors.js';
 
 /** @internal An SQLite failure as a `ToolflightError` naming the file and what to do. */
@@ -6,7 +6,7 @@ export function sqliteError(path: string, error: unknown, attempt: string): Tool
   // Already ours (a create-mode refusal): pass it through as it is.
   if (error instanceof ToolflightError) return error as ToolflightError;
   const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return new ToolflightError(
       'io_error',

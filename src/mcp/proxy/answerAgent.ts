@@ -12,6 +12,7 @@ import type { RequestHandle } from '../../tracker/handles.js';
 import { forwardCall, type CallDeps } from './forwardCall.js';
 import { answerOf, isNotification, isRequest, rpcError } from './rpcAnswers.js';
 import type { AgentRoute } from './upstream/upstreamSession.js';
+import { messageOf } from '../../errors.js';
 
 const PROXY_INFO = { name: 'toolflight-proxy', version: '0.1.0' };
 
@@ -67,7 +68,7 @@ export async function answerAgent(
           return answerOf(message.id, await deps.link.forward(message, route));
       }
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
+      const text = messageOf(error);
       return rpcError(message.id, -32603, `Internal error: ${text}`);
     }
   }

@@ -14,6 +14,7 @@ import {
   type DeadRow,
   type PendingRow,
 } from './outboxSchema.js';
+import { messageOf } from '../../../errors.js';
 
 const codeOf = (error: unknown): string => {
   const code = (error as { code?: unknown } | null)?.code;
@@ -23,7 +24,7 @@ const codeOf = (error: unknown): string => {
 /** Why SQLite refused a write, in words an operator can act on. */
 function writeReason(error: unknown): string {
   const code = codeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   if (code === 'SQLITE_FULL') return `the outbox is full: the disk or its size limit (${message})`;
   if (code.startsWith('SQLITE_READONLY')) return `the outbox file is read-only (${message})`;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {

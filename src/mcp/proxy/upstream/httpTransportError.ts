@@ -3,6 +3,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 import { isJsonObject } from '../../../events/validate.js';
+import { messageOf } from '../../../errors.js';
 
 /** An HTTP refusal of one POSTed request, as the upstream sent it. */
 export interface HttpRefusal {
@@ -59,7 +60,7 @@ export function isRpcMessage(value: unknown): value is JSONRPCMessage {
 /** A socket-level failure; `sent`: the request may have reached the upstream. */
 export const connectionError = (error: unknown, sent: boolean): HttpTransportError => {
   const code = (error as { code?: unknown } | null)?.code;
-  const base = error instanceof Error ? error.message : String(error);
+  const base = messageOf(error);
   const reason = typeof code === 'string' && !base.includes(code) ? `${base} (${code})` : base;
   // A refused connection never carried the request; any later failure may have.
   const unknown = sent && code !== 'ECONNREFUSED';

@@ -19,6 +19,7 @@ import { createUpstreamTransport, isHttpUpstream, upstreamName } from './upstrea
 import { UpstreamSession, type AgentRoute, type Forwarded } from './upstreamSession.js';
 import type { Logger } from '../../../logger.js';
 import type { ProxyBackoff, ProxyUpstream, UpstreamNotice, UpstreamState } from './Upstream.js';
+import { messageOf } from '../../../errors.js';
 
 /** What the link needs from the proxy around it. */
 export interface LinkDeps {
@@ -193,7 +194,7 @@ export class UpstreamLink {
       this.deps.onUp();
       return session;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       session.end(reason);
       await transport.close().catch(() => undefined);
       this.#down(reason);

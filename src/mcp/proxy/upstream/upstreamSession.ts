@@ -9,6 +9,7 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 
 import { HttpTransportError, type HttpRefusal } from './httpTransportError.js';
+import { messageOf } from '../../../errors.js';
 
 /** What became of one forwarded request. */
 export type Forwarded =
@@ -61,7 +62,7 @@ function failed(error: unknown): Forwarded {
     return { kind: 'unreachable', reason: error.message, unknown: error.unknown };
   }
   // The stdio transport: a child that is not running never got the request.
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   return { kind: 'unreachable', reason, unknown: !/not running/.test(reason) };
 }
 
