@@ -37,7 +37,13 @@ export {
   validateEvent,
   type LineSource,
 } from './events/codec.js';
-export type { ToolCallStart, Tracker, TrackerOptions } from './tracker/Tracker.js';
+export type {
+  RefusalReason,
+  ToolCallStart,
+  Tracker,
+  TrackerOptions,
+  TrackerRefusal,
+} from './tracker/Tracker.js';
 export { createTracker } from './tracker/createTracker.js';
 export type { EventListener } from './events/bus.js';
 export type {
@@ -72,7 +78,7 @@ export {
   type OutboxSnapshot,
   type OutboxState,
 } from './projections/outbox.js';
-export type { IdleOptions } from './projections/idle.js';
+export { DEFAULT_IDLE_OPTIONS, type IdleOptions } from './projections/idle.js';
 export {
   createMemoryStore,
   type MemoryStore,

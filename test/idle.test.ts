@@ -2,7 +2,12 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 
-import { createTracker, type Tracker } from '../src/index.js';
+import {
+  createTracker,
+  DEFAULT_IDLE_OPTIONS,
+  ToolflightError,
+  type Tracker,
+} from '../src/index.js';
 
 const seedDefaults = { timeoutMs: 5000, admissionGraceMs: 250 };
 
@@ -127,6 +132,43 @@ describe('idle$', () => {
     });
   });
 
+  it('wakes a waiter whose generation has drained when its key is begun again (bug: it resolved false at the timeout)', () => {
+    // Nothing in flight: the old generation leaves the projection the moment its key is begun
+    // again, and the wait used to look it up there, find nothing, and sleep until its timeout.
+    marbles(({ tracker, at, expectObservable }) => {
+      tracker.beginCapture('c');
+      at(45, () => tracker.beginCapture('c'));
+      expectObservable(tracker.idle$('c', { timeoutMs: 100, admissionGraceMs: 250 })).toBe(
+        '45ms (t|)',
+        { t: true },
+      );
+    });
+  });
+
+  it('wakes a waiter whose generation drained earlier when its key is begun again', () => {
+    marbles(({ tracker, at, expectObservable }) => {
+      tracker.beginCapture('c');
+      const request = tracker.requestStarted('c');
+      at(10, () => tracker.requestFinished(request));
+      at(45, () => tracker.beginCapture('c'));
+      expectObservable(tracker.idle$('c', { timeoutMs: 100, admissionGraceMs: 250 })).toBe(
+        '45ms (t|)',
+        { t: true },
+      );
+    });
+  });
+
+  it('is not woken when another key is begun', () => {
+    marbles(({ tracker, at, expectObservable }) => {
+      tracker.beginCapture('c');
+      at(45, () => tracker.beginCapture('d'));
+      expectObservable(tracker.idle$('c', { timeoutMs: 100, admissionGraceMs: 250 })).toBe(
+        '100ms (f|)',
+        { f: false },
+      );
+    });
+  });
+
   it('is not woken by another capture or by classify, prepare and result', () => {
     marbles(({ tracker, at, expectObservable }) => {
       tracker.beginCapture('k');
@@ -179,6 +221,38 @@ describe('waitForIdle', () => {
     scheduler.flush();
     await expect(idle).resolves.toBe(false);
     expect(scheduler.now()).toBe(5000);
+  });
+
+  it('defaults to what an agent gateway uses: 5 s timeout, 250 ms grace (bug: a TypeError without options)', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const tracker = createTracker({ scheduler });
+    tracker.beginCapture('run-1');
+    const request = tracker.requestStarted('run-1');
+    scheduler.schedule(() => tracker.requestFinished(request), 1200);
+    const idle = tracker.waitForIdle('run-1');
+    scheduler.flush();
+    await expect(idle).resolves.toBe(true);
+    expect(scheduler.now()).toBe(1200 + DEFAULT_IDLE_OPTIONS.admissionGraceMs);
+    expect(DEFAULT_IDLE_OPTIONS).toEqual({ timeoutMs: 5000, admissionGraceMs: 250 });
+  });
+
+  it('takes the missing option from the defaults', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const tracker = createTracker({ scheduler });
+    tracker.beginCapture('run-1');
+    tracker.requestStarted('run-1');
+    const idle = tracker.waitForIdle('run-1', { timeoutMs: 700 });
+    scheduler.flush();
+    await expect(idle).resolves.toBe(false);
+    expect(scheduler.now()).toBe(700);
+  });
+
+  it('refuses options that are not numbers with a typed error', () => {
+    const tracker = createTracker();
+    tracker.beginCapture('k');
+    const bad = () => tracker.idle$('k', { timeoutMs: '5s' as never });
+    expect(bad).toThrow(ToolflightError);
+    expect(bad).toThrow('timeoutMs must be a number of milliseconds, got "5s"');
   });
 
   it('treats negative options as 0', async () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { createTracker, ToolflightError } from '../src/index.js';
+import {
+  createTracker,
+  ToolflightError,
+  type ObserverFailure,
+  type TrackerRefusal,
+} from '../src/index.js';
 import { scenario } from './support/scenario.js';
 
 describe('captures', () => {
@@ -388,5 +393,99 @@ describe('note', () => {
       /note catalog\.listed: catalog\.listed needs data\.tools/,
     );
     expect(log()).toEqual([]);
+  });
+});
+
+describe('onRefused', () => {
+  const refusing = () => {
+    const refusals: TrackerRefusal[] = [];
+    const tracker = createTracker({ onRefused: (refusal) => refusals.push(refusal) });
+    return { tracker, refusals, reasons: () => refusals.map((r) => [r.command, r.reason]) };
+  };
+
+  it('says nothing about commands that were accepted', () => {
+    const { tracker, refusals } = refusing();
+    tracker.beginCapture('run-1');
+    const request = tracker.requestStarted('run-1');
+    const call = tracker.toolCallStarted({ request, toolName: 'send' });
+    tracker.toolCallResult(call, { outcome: 'completed', isError: false });
+    tracker.toolCallFinished(call);
+    tracker.requestFinished(request);
+    tracker.clearCapture('run-1');
+    expect(refusals).toEqual([]);
+  });
+
+  it('says why a command on a key appended nothing: blank key, unknown or cleared capture', () => {
+    const { tracker, refusals, reasons } = refusing();
+    tracker.beginCapture(' ');
+    tracker.requestStarted('nobody');
+    tracker.beginCapture('run-1');
+    tracker.clearCapture('run-1');
+    tracker.toolCallStarted({ capture: 'run-1', toolName: 'send' });
+    expect(reasons()).toEqual([
+      ['beginCapture', 'blank_key'],
+      ['requestStarted', 'unknown_capture'],
+      ['toolCallStarted', 'unknown_capture'],
+    ]);
+    expect(refusals[1]?.capture).toBe('nobody');
+    expect(refusals[1]?.message).toMatch(
+      /no capture "nobody" is active: begin it with beginCapture/,
+    );
+  });
+
+  it('names the machine, the state and the event when a machine refuses (a second finish)', () => {
+    const { tracker, refusals } = refusing();
+    tracker.beginCapture('run-1');
+    const call = tracker.toolCallStarted({ capture: 'run-1', toolName: 'send' });
+    tracker.toolCallPrepared(call, { args: {} });
+    tracker.toolCallFinished(call);
+    expect(tracker.toolCallFinished(call)).toBe(false);
+    expect(refusals).toEqual([
+      {
+        command: 'toolCallFinished',
+        reason: 'machine',
+        capture: 'run-1',
+        gen: 1,
+        id: 'tc_1',
+        message:
+          'toolCallFinished: the toolCall machine of tc_1 in state finished (prepared) refuses FINISH',
+      },
+    ]);
+  });
+
+  it('tells a cleared generation, a finished request, a blank tool name and a missing handle apart', async () => {
+    const { tracker, reasons } = refusing();
+    tracker.beginCapture('run-1');
+    const request = tracker.requestStarted('run-1');
+    tracker.toolCallStarted({ request, toolName: '  ' });
+    tracker.requestFinished(request);
+    tracker.toolCallStarted({ request, toolName: 'send' });
+    const call = tracker.toolCallStarted({ capture: 'run-1', toolName: 'send' });
+    tracker.clearCapture('run-1');
+    tracker.toolCallResult(call, { outcome: 'completed', isError: false });
+    await tracker.yielded(request, 'late');
+    tracker.requestClassified(undefined);
+    expect(reasons()).toEqual([
+      ['toolCallStarted', 'blank_tool_name'],
+      ['toolCallStarted', 'request_finished'],
+      ['toolCallResult', 'capture_cleared'],
+      ['yielded', 'capture_cleared'],
+      ['requestClassified', 'no_handle'],
+    ]);
+  });
+
+  it('reports its own throw on the error channel, without an event, and the command still returns', () => {
+    const failures: ObserverFailure[] = [];
+    const tracker = createTracker({
+      onRefused: () => {
+        throw new Error('hook bug');
+      },
+      onObserverError: (failure) => failures.push(failure),
+    });
+    const log: string[] = [];
+    tracker.subscribe((event) => log.push(event.type));
+    expect(tracker.requestStarted('nobody')).toBeUndefined();
+    expect(failures).toMatchObject([{ hook: 'onRefused', error: new Error('hook bug') }]);
+    expect(log).toEqual([]);
   });
 });

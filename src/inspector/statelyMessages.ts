@@ -154,7 +154,7 @@ export function createStatelyMapper(): StatelyMapper {
     return [sent, snapshot];
   };
 
-  const captureMoved = (generation: GenerationRecord): Moved => {
+  const captureMoved = (generation: Pick<GenerationRecord, 'key' | 'gen' | 'state'>): Moved => {
     const root = captureSessionId(generation.gen);
     return {
       kind: 'capture',
@@ -207,7 +207,14 @@ export function createStatelyMapper(): StatelyMapper {
         const type = TRANSITIONS[event.type];
         if (!type) return [];
         if (event.type.startsWith('capture.')) {
-          return generation ? transitionMessages(captureMoved(generation), type, event) : [];
+          // A replaced generation that has drained has left the projection but still takes
+          // yields from its requests until it is cleared: it is active, whatever was looked up.
+          const yielding =
+            event.type === 'capture.yielded'
+              ? { key: event.capture, gen: event.gen, state: captureTable.initial }
+              : undefined;
+          const moved = generation ?? yielding;
+          return moved ? transitionMessages(captureMoved(moved), type, event) : [];
         }
         return entity ? transitionMessages(entityMoved(entity, event), type, event) : [];
       }

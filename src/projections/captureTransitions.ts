@@ -26,6 +26,10 @@ import type {
 } from './captureRecords.js';
 import { LiveList } from './liveList.js';
 
+/** True until the generation is cleared: its handles may still change the log. */
+export const isLive = (generation: GenerationRecord): boolean =>
+  !captureTable.states[generation.state]!.final;
+
 function retire(state: CapturesState, generation: GenerationRecord): void {
   if (state.byKey.get(generation.key) === generation) state.byKey.delete(generation.key);
   state.byGen.delete(generation.gen);

@@ -9,11 +9,11 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 
-import { captureTable } from '../../machines/compiledTables.js';
 import type { EventBus, EventListener } from '../events/bus.js';
 import type { ToolflightEvent } from '../events/types.js';
 import { normalizeName } from '../events/validate.js';
-import { idle$, type IdleOptions, type IdleSource } from './idle.js';
+import { isLive } from './captureTransitions.js';
+import { idle$, withIdleDefaults, type IdleOptions, type IdleSource } from './idle.js';
 import {
   snapshotCaptures,
   snapshotGeneration,
@@ -34,10 +34,13 @@ export interface CapturesView {
   readonly capture$: (key: string) => Observable<CaptureSnapshot | undefined>;
   /** Every live generation. */
   readonly snapshot: () => ProjectionSnapshot;
-  /** Emits once: true when the capture went idle, false on timeout (see `idle$` rules). */
-  readonly idle$: (key: string, options: IdleOptions) => Observable<boolean>;
-  /** `idle$` as a promise. */
-  readonly waitForIdle: (key: string, options: IdleOptions) => Promise<boolean>;
+  /**
+   * Emits once: true when the capture went idle, false on timeout (see `idle$` rules). Options
+   * default to `DEFAULT_IDLE_OPTIONS` (`{ timeoutMs: 5000, admissionGraceMs: 250 }`).
+   */
+  readonly idle$: (key: string, options?: Partial<IdleOptions>) => Observable<boolean>;
+  /** `idle$` as a promise, with the same defaults. */
+  readonly waitForIdle: (key: string, options?: Partial<IdleOptions>) => Promise<boolean>;
 }
 
 /** The events that change a generation's in-flight count or end it: what wakes an idle wait. */
@@ -48,9 +51,6 @@ const ACTIVITY = new Set<ToolflightEvent['type']>([
   'toolCall.finished',
   'capture.cleared',
 ]);
-
-const isLive = (generation: GenerationRecord): boolean =>
-  !captureTable.states[generation.state]!.final;
 
 /**
  * The read side over a projection that something else keeps current (a tracker, a replay):
@@ -66,17 +66,19 @@ export function createCapturesView(
     return capture === undefined ? undefined : state.byKey.get(capture);
   };
 
-  const idleSource: IdleSource = {
+  const idleSource: IdleSource<GenerationRecord> = {
     scheduler,
     current,
-    activity: (gen) =>
+    // The wait holds the generation's own record: once its key is begun again and it has
+    // drained, the projection no longer has it, but the record still says it is not current.
+    activity: (record) =>
       new Observable<GenerationRecord | undefined>((subscriber) =>
         bus.subscribe((event) => {
-          if (event.gen === gen ? !ACTIVITY.has(event.type) : event.type !== 'capture.begun')
-            return;
-          const record = state.byGen.get(gen);
-          if (event.type === 'capture.begun' && event.capture !== record?.key) return;
-          subscriber.next(record && record.current && isLive(record) ? record : undefined);
+          const relevant =
+            event.gen === record.gen
+              ? ACTIVITY.has(event.type)
+              : event.type === 'capture.begun' && event.capture === record.key;
+          if (relevant) subscriber.next(record.current && isLive(record) ? record : undefined);
         }),
       ),
   };
@@ -108,7 +110,8 @@ export function createCapturesView(
       );
     },
     snapshot: () => snapshotCaptures(state),
-    idle$: (key, options) => idle$(idleSource, key, options),
-    waitForIdle: (key, options) => firstValueFrom(idle$(idleSource, key, options)),
+    idle$: (key, options) => idle$(idleSource, key, withIdleDefaults(options)),
+    waitForIdle: (key, options) =>
+      firstValueFrom(idle$(idleSource, key, withIdleDefaults(options))),
   };
 }

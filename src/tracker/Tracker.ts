@@ -28,6 +28,42 @@ export interface TrackerOptions {
   readonly history?: Iterable<ToolflightEvent>;
   /** Called when a host observer or a bus listener throws; its own errors are swallowed. */
   readonly onObserverError?: (failure: ObserverFailure) => void;
+  /**
+   * Called when a command is refused (it appended nothing), with why. For debugging a host that
+   * records less than it expects; costs nothing when not given. A throw from it is reported
+   * like an observer's (`onObserverError`, `errors$`, hook `onRefused`), without an event.
+   */
+  readonly onRefused?: (refusal: TrackerRefusal) => void;
+}
+
+/** Why a command appended nothing. */
+export type RefusalReason =
+  /** The capture key is missing or blank. */
+  | 'blank_key'
+  /** No capture of that key is active (never begun, or cleared). */
+  | 'unknown_capture'
+  /** The handle's capture generation was cleared. */
+  | 'capture_cleared'
+  /** The handle was undefined (the command that should have returned it was refused). */
+  | 'no_handle'
+  /** `toolCallStarted` from a request that has finished. */
+  | 'request_finished'
+  /** `toolCallStarted` with a missing or blank tool name. */
+  | 'blank_tool_name'
+  /** The entity's machine refuses the transition from its state (a second finish, …). */
+  | 'machine';
+
+/** A refused command, as `onRefused` receives it. */
+export interface TrackerRefusal {
+  /** The command's name on the tracker, e.g. `toolCallFinished`. */
+  readonly command: string;
+  readonly reason: RefusalReason;
+  /** A sentence saying what was refused and why. */
+  readonly message: string;
+  readonly capture?: string;
+  readonly gen?: number;
+  /** The entity, for commands on a handle. */
+  readonly id?: string;
 }
 
 /** What starts a tool call: the request that carried it, or the capture key it belongs to. */
