@@ -91,7 +91,9 @@ export type { CapturesView } from './projections/capturesView.js';
 export {
   createReplaySession,
   replay,
+  type EventLocation,
   type ReplayOptions,
+  type ReplayStep,
   type ReplayResult,
   type ReplaySession,
   type ReplaySessionOptions,

@@ -1,5 +1,5 @@
-import type { ToolflightEvent } from '../index.js';
-import { readRecording, type RecordingProblem } from '../store/index.js';
+import type { EventLocation, ToolflightEvent } from '../index.js';
+import { readRecording, recordingFormat, type RecordingProblem } from '../store/index.js';
 import type { CliIo } from './io.js';
 
 /** Events read before a progress bar appears on a terminal. */
@@ -9,6 +9,8 @@ const PROGRESS_AFTER = 100_000;
 export interface CliLog {
   readonly events: Iterable<ToolflightEvent>;
   readonly problems: RecordingProblem[];
+  /** Where the event being read is: the file, and its line in a JSONL file. */
+  readonly where: () => EventLocation;
   /** Clear the progress bar, if one was drawn. */
   readonly done: () => void;
 }
@@ -22,6 +24,7 @@ export function openCliLog(path: string, io: CliIo): CliLog {
   let count = 0;
   let drawn = false;
   let fraction = 0;
+  let line: number | undefined;
   const draw = () => {
     const width = 30;
     const full = Math.round(fraction * width);
@@ -30,12 +33,15 @@ export function openCliLog(path: string, io: CliIo): CliLog {
     );
     drawn = true;
   };
+  // A SQLite recording has rows, not lines: its violations are placed by their seq alone.
+  const jsonl = recordingFormat(path) === 'jsonl';
   const source = readRecording(path, {
     onProblem: (problem) => problems.push(problem),
     onProgress: (value) => {
       fraction = value;
       if (io.stderrIsTty === true && count > PROGRESS_AFTER) draw();
     },
+    ...(jsonl ? { onLine: (at: number) => (line = at) } : {}),
   });
   function* counted(): Generator<ToolflightEvent> {
     for (const event of source) {
@@ -46,6 +52,7 @@ export function openCliLog(path: string, io: CliIo): CliLog {
   return {
     events: counted(),
     problems,
+    where: () => (line === undefined ? { source: path } : { source: path, line }),
     done: () => {
       if (drawn) io.progress?.(undefined);
     },

@@ -1,47 +1,40 @@
-import { requestTable, toolCallTable, type TransitionTable } from '../../machines/index.js';
-import {
-  snapshotCaptures,
-  type CapturesState,
-  type ToolflightEvent,
-  type Violation,
-} from '../index.js';
-import { createLogChecker } from '../replay/logChecker.js';
+import { replay as replayLog, summarizeEvent, type ReplayStep } from '../index.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
 import { reportFindings } from './reportFindings.js';
 
-const USAGE = 'usage: toolflight replay FILE [--until SEQ] [--capture KEY] [--json]';
+const USAGE = [
+  'usage: toolflight replay FILE [--until SEQ] [--capture KEY] [--json]',
+  '',
+  'Print a recording (JSONL or SQLite) as a timeline, one line per event with the machine state',
+  'after it and what it carried (tool, arguments, note), then what was live at the end. Exit 1',
+  'on a broken log, with the file, line and rule of each problem.',
+  '',
+  'options:',
+  '  --until SEQ    stop after the event with this seq',
+  '  --capture KEY  only the events and captures of KEY',
+  '  --json         one JSON object instead: file, events, lastSeq (the last seq read),',
+  '                 violations, violationCount, problems, captures',
+  '  -h, --help     show this help',
+].join('\n');
 
-/** A state name with its flags: `prepared (resulted)`. */
-function stateName(table: TransitionTable, index: number): string {
-  const state = table.states[index]!;
-  const flags = Object.entries(state.context)
-    .filter(([, on]) => on === true)
-    .map(([flag]) => flag);
-  return flags.length ? `${state.value} (${flags.join(', ')})` : state.value;
-}
-
-/** The machine state an event left its entity (or capture) in. */
-function stateAfter(event: ToolflightEvent, state: CapturesState): string {
-  switch (event.type) {
-    case 'capture.begun':
-      return 'active';
-    case 'capture.cleared':
-      return 'cleared';
-    case 'request.finished':
-    case 'toolCall.finished':
-      return event.type === 'toolCall.finished' && event.data.prepared
-        ? 'finished (prepared)'
-        : 'finished';
-    default: {
-      const entity = event.id === undefined ? undefined : state.entities?.get(event.id);
-      if (!entity) return '';
-      return entity.kind === 'request'
-        ? stateName(requestTable, entity.stateIndex)
-        : stateName(toolCallTable, entity.stateIndex);
-    }
-  }
+/** A timeline line: seq, time, type, entity, capture#gen, state after, what it carried. */
+function timelineLine(step: ReplayStep, firstAt: number): string {
+  const { event } = step;
+  const where = event.capture === undefined ? '' : `${event.capture}#${event.gen ?? ''}`;
+  const state = step.applied ? step.stateAfter : '!! refused';
+  return [
+    String(event.seq).padStart(6),
+    `+${event.at - firstAt} ms`.padStart(11),
+    event.type.padEnd(18),
+    (event.id ?? '').padEnd(10),
+    where.padEnd(16),
+    state.padEnd(22),
+    summarizeEvent(event),
+  ]
+    .join('  ')
+    .trimEnd();
 }
 
 /** `toolflight replay FILE`: the timeline with the machine state after each event, then the projection. */
@@ -72,43 +65,28 @@ export const replay: Command = (args, io: CliIo) => {
   const json = parsed.values.json === true;
 
   const log = openCliLog(file, io);
-  const checker = createLogChecker();
-  const violations: Violation[] = [];
-  let events = 0;
-  let lastSeq = 0;
   let firstAt: number | undefined;
-  for (const event of log.events) {
-    if (event.seq > until) break;
-    const found = checker.apply(event);
-    violations.push(...found);
-    events += 1;
-    lastSeq = event.seq;
-    firstAt ??= event.at;
-    if (json || (only !== undefined && event.capture !== only)) continue;
-    const where = event.capture === undefined ? '' : `${event.capture}#${event.gen ?? ''}`;
-    io.out(
-      [
-        String(event.seq).padStart(6),
-        `+${event.at - firstAt} ms`.padStart(11),
-        event.type.padEnd(18),
-        (event.id ?? '').padEnd(10),
-        where.padEnd(16),
-        found.some((v) => v.rule !== 'seq-gap' && v.rule !== 'seq-start')
-          ? '!! refused'
-          : stateAfter(event, checker.state),
-      ].join('  '),
-    );
-    for (const violation of found) io.out(`${' '.repeat(8)}!! ${violation.message}`);
-  }
+  const onStep = (step: ReplayStep): void => {
+    firstAt ??= step.event.at;
+    if (only !== undefined && step.event.capture !== only) return;
+    io.out(timelineLine(step, firstAt));
+    for (const violation of step.violations) io.out(`${' '.repeat(8)}!! ${violation.message}`);
+  };
+  const result = replayLog(log.events, {
+    until,
+    locate: log.where,
+    ...(json ? {} : { onStep }),
+  });
   log.done();
 
-  const captures = snapshotCaptures(checker.state).captures.filter(
+  const captures = result.snapshot.captures.filter(
     (capture) => only === undefined || capture.key === only,
   );
+  const { events, lastSeq, violations, violationCount } = result;
   if (json) {
     io.out(
       JSON.stringify(
-        { file, events, lastSeq, violations, problems: log.problems, captures },
+        { file, events, lastSeq, violations, violationCount, problems: log.problems, captures },
         null,
         2,
       ),
@@ -129,5 +107,5 @@ export const replay: Command = (args, io: CliIo) => {
       }
     }
   }
-  return reportFindings(file, io, log.problems, violations);
+  return reportFindings(file, io, log.problems, result);
 };

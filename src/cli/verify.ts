@@ -1,11 +1,20 @@
-import type { Violation } from '../index.js';
-import { createLogChecker } from '../replay/logChecker.js';
+import { replay } from '../index.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
 import { reportFindings } from './reportFindings.js';
 
-const USAGE = 'usage: toolflight verify FILE [--json]';
+const USAGE = [
+  'usage: toolflight verify FILE [--json]',
+  '',
+  'Check every event of a recording (JSONL or SQLite) against the machines; exit 1 with the',
+  'file, line, seq, entity and rule of each problem.',
+  '',
+  'options:',
+  '  --json      one JSON object: file, events, lastSeq (the last seq read), valid,',
+  '              violations (the first 1000), violationCount, problems',
+  '  -h, --help  show this help',
+].join('\n');
 
 /** `toolflight verify FILE`: check every event of a recording against the machines. */
 export const verify: Command = (args, io: CliIo) => {
@@ -21,25 +30,20 @@ export const verify: Command = (args, io: CliIo) => {
     return 2;
   }
   const log = openCliLog(file, io);
-  const checker = createLogChecker();
-  const violations: Violation[] = [];
-  let events = 0;
-  for (const event of log.events) {
-    events += 1;
-    violations.push(...checker.apply(event));
-  }
+  const result = replay(log.events, { locate: log.where });
   log.done();
-  const valid = log.problems.length === 0 && violations.length === 0;
+  const { events, lastSeq, violations, violationCount } = result;
+  const valid = log.problems.length === 0 && violationCount === 0;
   if (parsed.values.json === true) {
     io.out(
       JSON.stringify(
-        { file, events, lastSeq: checker.state.seq, valid, violations, problems: log.problems },
+        { file, events, lastSeq, valid, violations, violationCount, problems: log.problems },
         null,
         2,
       ),
     );
   } else if (valid) {
-    io.out(`${file}: ${events} events, seq 1 to ${checker.state.seq}: valid`);
+    io.out(`${file}: ${events} events${events === 0 ? '' : `, seq 1 to ${lastSeq}`}: valid`);
   }
-  return reportFindings(file, io, log.problems, violations);
+  return reportFindings(file, io, log.problems, result);
 };

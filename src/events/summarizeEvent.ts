@@ -15,6 +15,8 @@ export function summarizeEvent(event: ToolflightEvent): string {
       return `${event.data.outcome}${event.data.reason ? ` (${event.data.reason})` : ''}`;
     case 'toolCall.finished':
       return `prepared=${event.data.prepared}`;
+    case 'request.started':
+      return '';
     case 'request.classified':
       return event.data.method ?? '';
     case 'request.finished':

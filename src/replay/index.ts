@@ -1,5 +1,12 @@
 export { createLogChecker, type LogChecker, type LogCheckerOptions } from './logChecker.js';
-export { MAX_VIOLATIONS, replay, type ReplayOptions, type ReplayResult } from './replay.js';
+export {
+  MAX_VIOLATIONS,
+  replay,
+  type EventLocation,
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplayStep,
+} from './replay.js';
 export {
   createReplaySession,
   type ReplaySession,

@@ -151,7 +151,14 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
     const request = event.type === 'toolCall.started' ? event.data.request : undefined;
     if (request !== undefined) {
       const live = state.entities?.get(request);
-      if (!live || live.kind !== 'request' || live.gen !== event.gen) {
+      if (live?.kind === 'request' && live.gen !== event.gen) {
+        return violation(
+          event,
+          'wrong-generation',
+          `its request ${request} belongs to gen ${live.gen}, not ${event.gen}`,
+        );
+      }
+      if (!live || live.kind !== 'request') {
         const gone = retired.get(request);
         return violation(
           event,

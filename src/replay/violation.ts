@@ -23,4 +23,8 @@ export interface Violation {
   readonly entity?: string;
   /** A sentence naming the seq, the entity and the rule. */
   readonly message: string;
+  /** The file the event was read from, when the replay was told (`ReplayOptions.locate`). */
+  readonly source?: string;
+  /** Its line (JSONL) or row seq (SQLite), when the replay was told. */
+  readonly line?: number;
 }

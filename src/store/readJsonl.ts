@@ -55,14 +55,20 @@ export function* readJsonl(path: string, options: ReadOptions = {}): Generator<T
         lineNumber += 1;
         const event = decodeLine(buffer.toString('utf8', start, end), lineNumber, false);
         start = end + 1;
-        if (event && event.seq >= fromSeq) yield event;
+        if (event && event.seq >= fromSeq) {
+          options.onLine?.(lineNumber);
+          yield event;
+        }
       }
       if (eof && start < filled) {
         // The last line has no newline: a crash mid-write, or an editor that dropped it.
         lineNumber += 1;
         const event = decodeLine(buffer.toString('utf8', start, filled), lineNumber, true);
         start = filled;
-        if (event && event.seq >= fromSeq) yield event;
+        if (event && event.seq >= fromSeq) {
+          options.onLine?.(lineNumber);
+          yield event;
+        }
       }
       buffer.copy(buffer, 0, start, filled);
       filled -= start;

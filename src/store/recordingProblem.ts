@@ -21,4 +21,9 @@ export interface ReadOptions {
   readonly onProblem?: (problem: RecordingProblem) => void;
   /** Called as the file is consumed, with the fraction read so far (0 to 1). */
   readonly onProgress?: (fraction: number) => void;
+  /**
+   * JSONL only: called with the 1-based line of each event just before it is yielded, so that
+   * whoever checks the event can say where it is (`replay`'s `locate`).
+   */
+  readonly onLine?: (line: number) => void;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { createTracker } from '../../src/index.js';
-import { createSqliteStore } from '../../src/store/index.js';
+import { createJsonlStore, createSqliteStore } from '../../src/store/index.js';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}.jsonl`, import.meta.url).pathname;
 
@@ -26,7 +26,7 @@ describe('toolflight replay', () => {
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^\s+1\s+\+0 ms\s+capture\.begun\s+run-1#1\s+active$/);
     expect(lines[8]).toMatch(
-      /^\s+9\s+\+20 ms\s+toolCall\.result\s+tc_2\s+run-1#2\s+started \(resulted\)$/,
+      /^\s+9\s+\+20 ms\s+toolCall\.result\s+tc_2\s+run-1#2\s+started \(resulted\)\s+completed$/,
     );
     expect(stdout).toMatch(
       /17 events, last seq 17; live at the end:\n {2}run-1 gen 2: in flight 2 · activity 6/,
@@ -80,7 +80,38 @@ describe('toolflight replay', () => {
       /!! seq 6 \(toolCall\.finished tc_1\): seq jumps from 4 to 6: 1 event is missing/,
     );
     expect(stderr).toMatch(/broken\.jsonl:12: the last line is unfinished/);
+    // The file's fifth line holds seq 6, the event after the gap.
+    expect(stderr).toMatch(
+      /broken\.jsonl:5: seq 6 \(toolCall\.finished tc_1\): seq jumps from 4 to 6/,
+    );
     expect(stderr).toMatch(/the log is broken: 1 unreadable line, 1 machine violation/);
+  });
+
+  it('shows tool names, arguments and note contents (bug: rows showed only ids and states)', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'toolflight-cli-')), 'notes.jsonl');
+    const store = createJsonlStore(path);
+    const tracker = createTracker({ store });
+    tracker.beginCapture('run-1');
+    tracker.note('upstream.changed', { server: 'relay', state: 'down', reason: 'refused' });
+    tracker.note('catalog.listed', {
+      server: 'relay',
+      tools: [{ name: 'send' }],
+      fingerprint: 'f',
+    });
+    tracker.toolCallStarted({
+      capture: 'run-1',
+      toolName: 'send',
+      args: { to: '#ops', token: 'hunter2' },
+    });
+    store.close();
+    const { code, stdout } = await cli('replay', path);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/upstream\.changed\s+relay down \(refused\)$/m);
+    expect(stdout).toMatch(/catalog\.listed\s+relay: 1 tool\(s\)$/m);
+    expect(stdout).toMatch(
+      /toolCall\.started\s+tc_1\s+run-1#1\s+started\s+send \{"to":"#ops","token":"••••••"\}$/m,
+    );
+    expect(stdout).not.toMatch(/hunter2/);
   });
 
   it('rejects bad flags with usage and exit 2', async () => {
@@ -121,7 +152,46 @@ describe('toolflight verify', () => {
     const { code, stderr } = await cli('verify', path, '--json');
     expect(code).toBe(1);
     expect(stderr).toMatch(
-      /seq 14 \(toolCall\.finished tc_1\): tc_1 finished at seq 6; nothing follows a finish/,
+      /twice\.jsonl:14: seq 14 \(toolCall\.finished tc_1\): tc_1 finished at seq 6; nothing follows a finish/,
     );
+  });
+
+  it('reports lastSeq as the last seq read, as replay does (bug: verify said the last accepted)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolflight-cli-'));
+    const path = join(dir, 'twice.jsonl');
+    const lines = readFileSync(fixture('quiet-run'), 'utf8').trimEnd().split('\n');
+    // The last event, seq 14, repeats a finish: it is read and refused.
+    writeFileSync(path, `${lines.join('\n')}\n${lines[5]!.replace('"seq":6', '"seq":14')}\n`);
+    const verified = JSON.parse((await cli('verify', path, '--json')).stdout) as object;
+    const replayed = JSON.parse((await cli('replay', path, '--json')).stdout) as object;
+    expect(verified).toMatchObject({ events: 13, lastSeq: 14, valid: false, violationCount: 1 });
+    expect(replayed).toMatchObject({ events: 13, lastSeq: 14, violationCount: 1 });
+  });
+
+  it('keeps the first 1000 violations of a log that breaks on every line, and counts them all', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolflight-cli-'));
+    const path = join(dir, 'flood.jsonl');
+    const lines = readFileSync(fixture('quiet-run'), 'utf8').trimEnd().split('\n');
+    const repeated = Array.from({ length: 1500 }, (_, i) =>
+      lines[5]!.replace('"seq":6', `"seq":${14 + i}`),
+    );
+    writeFileSync(path, `${[...lines, ...repeated].join('\n')}\n`);
+    const { code, stdout, stderr } = await cli('verify', path, '--json');
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as { violations: unknown[]; violationCount: number };
+    expect(report.violations).toHaveLength(1000);
+    expect(report.violationCount).toBe(1500);
+    expect(stderr.split('\n')).toHaveLength(20 + 2);
+    expect(stderr).toMatch(
+      /… and 1480 more\n.*flood\.jsonl: the log is broken: 0 unreadable lines, 1500 machine violations$/,
+    );
+  });
+
+  it('says an empty recording is valid without a seq range', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'toolflight-cli-')), 'empty.jsonl');
+    writeFileSync(path, '');
+    const { code, stdout } = await cli('verify', path);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/empty\.jsonl: 0 events: valid$/);
   });
 });

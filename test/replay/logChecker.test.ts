@@ -132,6 +132,16 @@ describe('log verification', () => {
       [4, 'request-finished', 'tc_1'],
     ],
     [
+      'a call naming a live request of another generation (bug: reported as request-finished)',
+      [
+        begun(1),
+        entity(2, 'request.started', 'rq_1'),
+        begun(3, 2),
+        entity(4, 'toolCall.started', 'tc_1', { request: 'rq_1', toolName: 'a', args: {} }, 2),
+      ],
+      [4, 'wrong-generation', 'tc_1'],
+    ],
+    [
       'a request event on a tool call',
       [
         begun(1),
