@@ -1,7 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import { encodeEvent } from '../events/codec.js';
 import type { ToolflightEvent } from '../events/types.js';
+import { openError } from '../store/fileErrors.js';
 import { readJsonl } from '../store/readJsonl.js';
 
 /** A recorded run: its events, and the JSONL text that stores them. */
@@ -9,7 +11,7 @@ export interface Recording {
   readonly events: readonly ToolflightEvent[];
   /** The recording as JSONL, one event per line, ending with a newline. */
   readonly jsonl: () => string;
-  /** Write it to a file (for committing as a fixture). */
+  /** Write it to a file (for committing as a fixture), creating its folder if missing. */
   readonly save: (path: string) => void;
 }
 
@@ -19,7 +21,15 @@ export type RecordingLike = Recording | readonly ToolflightEvent[] | string;
 /** Wrap events as a {@link Recording}. */
 export function recordingOf(events: readonly ToolflightEvent[]): Recording {
   const jsonl = () => events.map((event) => `${encodeEvent(event)}\n`).join('');
-  return { events, jsonl, save: (path) => writeFileSync(path, jsonl()) };
+  const save = (path: string) => {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, jsonl());
+    } catch (error) {
+      throw openError(path, error, 'save the recording to');
+    }
+  };
+  return { events, jsonl, save };
 }
 
 /**

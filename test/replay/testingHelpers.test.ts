@@ -48,6 +48,21 @@ describe('recordRun', () => {
     expect(loadRecording(path).events).toEqual(recording.events);
   });
 
+  it('saves into a folder that does not exist yet (bug: ENOENT for a new fixtures folder)', async () => {
+    const recording = await lateAdmission();
+    const path = join(mkdtempSync(join(tmpdir(), 'toolflight-rec-')), 'new', 'fixtures', 'x.jsonl');
+    recording.save(path);
+    expect(loadRecording(path).events).toEqual(recording.events);
+  });
+
+  it('says why a recording cannot be saved, naming the file', async () => {
+    const recording = await lateAdmission();
+    const dir = mkdtempSync(join(tmpdir(), 'toolflight-rec-'));
+    expect(() => recording.save(dir)).toThrow(
+      `cannot save the recording to ${dir}: it is a directory`,
+    );
+  });
+
   it('fails loadRecording with the file and line of a bad line', () => {
     expect(() => loadRecording('test/fixtures/no-such.jsonl')).toThrow(
       /no-such\.jsonl: no such file/,
