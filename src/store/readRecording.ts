@@ -29,7 +29,7 @@ export function recordingFormat(path: string): 'sqlite' | 'jsonl' {
 
 /**
  * Stream the events of a recording file, JSONL or SQLite (told apart by the file's header),
- * in bounded memory.
+ * in bounded memory. Only an SQLite file needs the optional peer better-sqlite3.
  */
 export function readRecording(path: string, options: ReadOptions = {}): Iterable<ToolflightEvent> {
   return recordingFormat(path) === 'sqlite' ? readSqlite(path, options) : readJsonl(path, options);

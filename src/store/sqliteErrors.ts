@@ -3,7 +3,7 @@ import { openError } from './fileErrors.js';
 
 /** @internal An SQLite failure as a `ToolflightError` naming the file and what to do. */
 export function sqliteError(path: string, error: unknown, attempt: string): ToolflightError {
-  // Already ours (a create-mode refusal): pass it through as it is.
+  // Already ours (a create-mode refusal, a missing peer): pass it through as it is.
   if (error instanceof ToolflightError) return error as ToolflightError;
   const code = (error as { code?: unknown }).code;
   const message = messageOf(error);

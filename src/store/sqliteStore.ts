@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
-
 import { ToolflightError } from '../errors.js';
 import { DecodeError, decodeEvent, encodeEvent } from '../events/codec.js';
 import type { ToolflightEvent } from '../events/types.js';
 import type { EventStore } from './EventStore.js';
 import { StoreListeners } from './listeners.js';
+import { openSqlite, type SqliteDatabase } from './loadSqlite.js';
 import type { ReadOptions } from './recordingProblem.js';
 import { sqliteError } from './sqliteErrors.js';
 
@@ -28,12 +27,13 @@ const SCHEMA = `
 
 /**
  * Keep a tracker's log in an SQLite file (WAL mode): one row per event, `seq` as the primary key,
- * indexed by capture, each row holding the event's JSONL line.
+ * indexed by capture, each row holding the event's JSONL line. Needs the optional peer
+ * better-sqlite3 (a `ToolflightError` `missing_peer` says how to install it).
  */
 export function createSqliteStore(path: string, options: SqliteStoreOptions = {}): EventStore {
-  let db: Database.Database;
+  let db: SqliteDatabase;
   try {
-    db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    db = openSqlite(path, { timeout: options.busyTimeoutMs ?? 5000 }, 'the SQLite event store');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
@@ -77,12 +77,16 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
 
 /**
  * Stream the events of an SQLite event store file, in seq order, without loading them all.
- * Bad rows are handled as {@link ReadOptions} says.
+ * Bad rows are handled as {@link ReadOptions} says. Needs the optional peer better-sqlite3.
  */
 export function* readSqlite(path: string, options: ReadOptions = {}): Generator<ToolflightEvent> {
-  let db: Database.Database;
+  let db: SqliteDatabase;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true, timeout: 2000 });
+    db = openSqlite(
+      path,
+      { readonly: true, fileMustExist: true, timeout: 2000 },
+      'reading an SQLite recording',
+    );
   } catch (error) {
     throw sqliteError(path, error, 'read the event store');
   }
@@ -94,7 +98,7 @@ export function* readSqlite(path: string, options: ReadOptions = {}): Generator<
 }
 
 function* readSqliteRows(
-  db: Database.Database,
+  db: SqliteDatabase,
   path: string,
   options: ReadOptions,
 ): Generator<ToolflightEvent> {

@@ -1,8 +1,6 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-import Database from 'better-sqlite3';
-
 import type { Outbox, OutboxOpenOptions, PendingEntry } from './Outbox.js';
 import { OutboxError } from './OutboxError.js';
 import {
@@ -14,7 +12,8 @@ import {
   type DeadRow,
   type PendingRow,
 } from './outboxSchema.js';
-import { messageOf } from '../../../errors.js';
+import { ToolflightError, messageOf } from '../../../errors.js';
+import { openSqlite, type SqliteDatabase } from '../../../store/loadSqlite.js';
 
 const codeOf = (error: unknown): string => {
   const code = (error as { code?: unknown } | null)?.code;
@@ -62,7 +61,7 @@ function checkPath(path: string, existing: boolean): void {
 }
 
 /** Check the file is an outbox this code can read; give a fresh, empty file the schema. */
-function adopt(db: Database.Database, path: string, existing: boolean): void {
+function adopt(db: SqliteDatabase, path: string, existing: boolean): void {
   const application = db.pragma('application_id', { simple: true }) as number;
   const version = db.pragma('user_version', { simple: true }) as number;
   if (application === OUTBOX_APPLICATION_ID) {
@@ -95,13 +94,13 @@ function adopt(db: Database.Database, path: string, existing: boolean): void {
   }
 }
 
-function open(path: string, options: OutboxOpenOptions): Database.Database {
+function open(path: string, options: OutboxOpenOptions): SqliteDatabase {
   const readonly = options.readonly === true;
   const existing = readonly || options.create === false;
   checkPath(path, existing);
-  let db: Database.Database | undefined;
+  let db: SqliteDatabase | undefined;
   try {
-    db = new Database(path, { readonly, timeout: options.busyTimeoutMs ?? 5000 });
+    db = openSqlite(path, { readonly, timeout: options.busyTimeoutMs ?? 5000 }, 'the outbox');
     adopt(db, path, existing);
     if (!readonly) db.pragma('journal_mode = WAL');
     // Each commit reaches the disk before enqueue returns: "queued" must survive a power cut.
@@ -113,7 +112,8 @@ function open(path: string, options: OutboxOpenOptions): Database.Database {
     return db;
   } catch (error) {
     db?.close();
-    if (error instanceof OutboxError) throw error;
+    // Ours already: an OutboxError, or better-sqlite3 missing (`missing_peer`).
+    if (error instanceof ToolflightError) throw error;
     const code = codeOf(error);
     if (code === 'SQLITE_NOTADB') {
       throw new OutboxError(
@@ -130,7 +130,8 @@ function open(path: string, options: OutboxOpenOptions): Database.Database {
 
 /**
  * Open (or create) a durable outbox file: SQLite in WAL mode with `synchronous=FULL`, so an entry
- * is on disk before `enqueue` returns and survives `kill -9` and power loss.
+ * is on disk before `enqueue` returns and survives `kill -9` and power loss. Needs the optional
+ * peer better-sqlite3: without it, a `ToolflightError` `missing_peer` says how to install it.
  *
  * @example
  * const outbox = openOutbox('/var/lib/agent/outbox.db');
