@@ -9,7 +9,8 @@ export type ToolflightErrorCode =
   | 'not_json'
   | 'io_error'
   | 'truncated'
-  | 'missing_peer';
+  | 'missing_peer'
+  | 'non_loopback_host';
 
 /**
  * An error a host can act on: a stable `code` and a message that says what to do instead.

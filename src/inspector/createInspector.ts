@@ -3,10 +3,14 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { ToolflightError } from '../errors.js';
+import { allowedHosts, loopbackAddress, nonLoopbackMessage } from '../http/loopbackHosts.js';
+import { SecretMatcher } from '../http/secretMatcher.js';
+import type { Logger } from '../logger.js';
 import type { Tracker } from '../tracker/Tracker.js';
 import { recordingFeed, trackerFeed, type EventFeed } from './eventFeed.js';
 import { pageHtml, pageScript } from './pageAssets.js';
-import { allowedHosts, checkRequest } from './requestGuard.js';
+import { checkRequest } from './requestGuard.js';
 import { historyJsonl, serveEvents } from './sseStream.js';
 
 /** What the inspector shows: a live tracker, or a recording file (optionally still growing). */
@@ -24,12 +28,15 @@ export type InspectorSource =
 export interface InspectorOptions {
   /** Default 0: a random free port. */
   readonly port?: number;
-  /** Default `127.0.0.1`; the inspector is for this machine only. */
+  /**
+   * `127.0.0.1` (default), `localhost` (binds 127.0.0.1) or `::1`: the inspector is for this
+   * machine only, and refuses anything else (`ToolflightError` `non_loopback_host`).
+   */
   readonly host?: string;
   /** The launch token; default 24 random bytes. Pass one only to reuse a known URL. */
   readonly token?: string;
   /** Told about a followed line that is not an event, and about failures serving a request. */
-  readonly logger?: { readonly warn: (message: string) => void };
+  readonly logger?: Logger;
   /** Called each time a page opens the event stream (a CLI can wait for the first one). */
   readonly onStream?: () => void;
 }
@@ -67,8 +74,9 @@ function reply(res: ServerResponse, status: number, type: string, body: string):
 /**
  * Serve the inspector page and its event stream over HTTP on loopback.
  *
- * Every request needs the launch token (`?token=`, in the printed URL) and this server's own
- * Host; a browser Origin other than this server's is refused (DNS rebinding, other local pages).
+ * It binds loopback only. Every request needs the launch token (`?token=`, in the printed URL)
+ * and this server's own Host; a browser Origin other than this server's is refused (DNS
+ * rebinding, other local pages).
  *
  * @example
  * const inspector = await createInspector({ tracker });
@@ -78,8 +86,15 @@ export async function createInspector(
   source: InspectorSource,
   options: InspectorOptions = {},
 ): Promise<Inspector> {
-  const host = options.host ?? '127.0.0.1';
+  const host = loopbackAddress(options.host);
+  if (host === undefined) {
+    throw new ToolflightError(
+      'non_loopback_host',
+      nonLoopbackMessage('the inspector', options.host),
+    );
+  }
   const token = options.token ?? randomBytes(24).toString('base64url');
+  const tokenMatcher = new SecretMatcher(token);
   const feed: EventFeed =
     'tracker' in source
       ? trackerFeed(source.tracker)
@@ -92,7 +107,7 @@ export async function createInspector(
   let hosts: ReadonlySet<string> = new Set();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const refusal = checkRequest(req, hosts, token);
+    const refusal = checkRequest(req, hosts, tokenMatcher);
     if (refusal) return reply(res, refusal.status, 'text/plain; charset=utf-8', refusal.message);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET');
@@ -146,6 +161,7 @@ export async function createInspector(
     token,
     async close() {
       feed.close();
+      tokenMatcher.forget();
       for (const stop of streams) stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

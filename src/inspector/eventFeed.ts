@@ -1,8 +1,9 @@
 // @internal Where the inspector's events come from: a live tracker, a recording file, or a
 // recording another process is still writing (followed).
-import { closeSync, openSync, readSync, unwatchFile, watchFile } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
+import { messageOf } from '../errors.js';
 import { decodeEvent } from '../events/codec.js';
 import type { ToolflightEvent } from '../events/types.js';
 import { readRecording } from '../store/readRecording.js';
@@ -85,6 +86,8 @@ export function recordingFeed(path: string, options: FollowOptions = {}): EventF
       return; // not written yet
     }
     try {
+      // Nothing new, the common case on a timer: no buffer, no read.
+      if (fstatSync(fd).size <= offset) return;
       const chunk = Buffer.allocUnsafe(1 << 20);
       for (;;) {
         const read = readSync(fd, chunk, 0, chunk.length, offset);
@@ -98,7 +101,7 @@ export function recordingFeed(path: string, options: FollowOptions = {}): EventF
           try {
             held.push(decodeEvent(text, { source: path, line }));
           } catch (error) {
-            options.onProblem?.(String((error as Error).message));
+            options.onProblem?.(messageOf(error));
           }
         }
       }
@@ -107,14 +110,17 @@ export function recordingFeed(path: string, options: FollowOptions = {}): EventF
     }
   };
   poll();
-  const listener = (): void => poll();
-  watchFile(path, { interval: options.pollMs ?? 100, persistent: false }, listener);
+  // Read on a timer rather than on `watchFile` changes: the watcher compares each stat with a
+  // first one it takes later, on the thread pool, so lines appended before that first stat went
+  // unseen until the file changed again. A look that finds nothing new is an open, a stat, a close.
+  const timer = setInterval(poll, options.pollMs ?? 100);
+  timer.unref();
   return {
     history: (afterSeq) => held.history(afterSeq),
     subscribe: (next) => {
       held.listeners.add(next);
       return () => held.listeners.delete(next);
     },
-    close: () => unwatchFile(path, listener),
+    close: () => clearInterval(timer),
   };
 }

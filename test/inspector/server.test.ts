@@ -4,8 +4,20 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createMemoryStore, createTracker, encodeEvent, type Tracker } from '../../src/index.js';
-import { createInspector, maskSecrets, type Inspector } from '../../src/inspector/index.js';
+import {
+  createMemoryStore,
+  createTracker,
+  encodeEvent,
+  ToolflightError,
+  type Tracker,
+} from '../../src/index.js';
+import {
+  createInspector,
+  maskSecrets,
+  type Inspector,
+  type InspectorOptions,
+} from '../../src/inspector/index.js';
+import { recordingFeed } from '../../src/inspector/eventFeed.js';
 import { get, openSse, type SseReader } from './support.js';
 
 const open: { close: () => unknown }[] = [];
@@ -13,8 +25,11 @@ afterEach(async () => {
   for (const item of open.splice(0).reverse()) await item.close();
 });
 
-async function start(source: Parameters<typeof createInspector>[0]): Promise<Inspector> {
-  const inspector = await createInspector(source);
+async function start(
+  source: Parameters<typeof createInspector>[0],
+  options?: InspectorOptions,
+): Promise<Inspector> {
+  const inspector = await createInspector(source, options);
   open.push(inspector);
   return inspector;
 }
@@ -56,6 +71,16 @@ describe('inspector server: who may read it', () => {
     expect((await get(`${inspector.origin}/app.js?token=${inspector.token}`)).status).toBe(200);
   });
 
+  it('matches a given launch token exactly: a prefix, an extension or another case gets 401', async () => {
+    const token = 'given-token-0123456789abcdef';
+    const inspector = await start({ tracker: createTracker() }, { token });
+    expect(inspector.url).toBe(`${inspector.origin}/?token=${token}`);
+    expect((await get(inspector.url)).status).toBe(200);
+    for (const other of [token.slice(0, -1), `${token}f`, token.toUpperCase(), '']) {
+      expect((await get(`${inspector.origin}/?token=${other}`)).status, other).toBe(401);
+    }
+  });
+
   it('refuses a page of a foreign Origin (403), even with the token', async () => {
     const inspector = await start({ tracker: createTracker() });
     const foreign = await get(inspector.url, { Origin: 'http://evil.example' });
@@ -71,6 +96,37 @@ describe('inspector server: who may read it', () => {
     expect(rebound.status).toBe(403);
     const local = await get(inspector.url, { Host: `localhost:${inspector.port}` });
     expect(local.status).toBe(200);
+  });
+});
+
+describe('inspector server: where it listens', () => {
+  it('refuses to bind a host that is not loopback, naming the hosts to pass instead (regression: host 0.0.0.0 bound every interface)', async () => {
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com']) {
+      const starting = createInspector({ tracker: createTracker() }, { host });
+      await expect(starting).rejects.toBeInstanceOf(ToolflightError);
+      await expect(starting).rejects.toMatchObject({ code: 'non_loopback_host' });
+      await expect(starting).rejects.toThrow(
+        `the inspector binds loopback only, not ${JSON.stringify(host)}: pass host "127.0.0.1" (the default), "localhost" or "::1"`,
+      );
+    }
+  });
+
+  it('binds 127.0.0.1 for localhost, and answers to both names', async () => {
+    const inspector = await start({ tracker: createTracker() }, { host: 'localhost' });
+    expect(inspector.origin).toBe(`http://127.0.0.1:${inspector.port}`);
+    expect((await get(inspector.url)).status).toBe(200);
+    const byName = await get(inspector.url, { Host: `localhost:${inspector.port}` });
+    expect(byName.status).toBe(200);
+  });
+
+  it('binds ::1 when asked, and answers to [::1] and localhost only', async () => {
+    const inspector = await start({ tracker: createTracker() }, { host: '::1' });
+    expect(inspector.origin).toBe(`http://[::1]:${inspector.port}`);
+    expect((await get(inspector.url)).status).toBe(200);
+    const v4Name = await get(inspector.url, { Host: `127.0.0.1:${inspector.port}` });
+    expect(v4Name.status).toBe(403);
+    const byName = await get(inspector.url, { Host: `localhost:${inspector.port}` });
+    expect(byName.status).toBe(200);
   });
 });
 
@@ -153,6 +209,24 @@ describe('inspector server: the event stream', () => {
     appendFileSync(file, rest.slice(10));
     await stream.until((frame) => frame.id === String(events.length));
     expect(seqs(stream)).toEqual(events.map((event) => event.seq));
+  });
+});
+
+describe('recordingFeed', () => {
+  it('sees a line appended right after it began following (regression: a change made before the file watcher took its first look was never seen)', async () => {
+    const source = createTracker({ store: createMemoryStore() });
+    source.beginCapture('run-1');
+    traffic(source, 1);
+    const [first, second] = [...source.store.read()];
+    const file = join(mkdtempSync(join(tmpdir(), 'toolflight-follow-')), 'run.jsonl');
+    writeFileSync(file, `${encodeEvent(first!)}\n`);
+    const feed = recordingFeed(file, { follow: true, pollMs: 10 });
+    open.push(feed);
+    const seen = new Promise<number>((resolve) => feed.subscribe((event) => resolve(event.seq)));
+    // Synchronously, before any stat the feed might take off this thread has completed.
+    appendFileSync(file, `${encodeEvent(second!)}\n`);
+    await expect(seen).resolves.toBe(2);
+    expect([...feed.history(0)].map((event) => event.seq)).toEqual([1, 2]);
   });
 });
 

@@ -2,17 +2,21 @@ import { once } from 'node:events';
 
 import { describe, expect, it } from 'vitest';
 
-import type { ToolCallResult } from '../../src/index.js';
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
+
+import type { ToolCallResult, ToolflightEvent } from '../../src/index.js';
 import type { LoopbackTool } from '../../src/mcp/index.js';
 import {
   echoTool,
   gateTool,
   nextEvent,
+  type Harness,
   raw,
   resultOf,
   settled,
   startHarness,
   toolsCall,
+  VirtualClock,
 } from './support.js';
 
 /** A tool that never returns on its own: it settles only when its signal is aborted. */
@@ -28,21 +32,98 @@ const stubbornTool = (extra: Partial<LoopbackTool> = {}): LoopbackTool => ({
   ...extra,
 });
 
-describe('loopback server: calls that end before their tool returns', () => {
-  it('times out a call: outcome timed_out at once, and the call finishes when the tool returns', async () => {
-    const h = await startHarness({ tools: [stubbornTool({ timeoutMs: 50 })] });
+const isResult = (event: ToolflightEvent): event is ToolCallResult =>
+  event.type === 'toolCall.result';
+
+/** Resolves once `count` tool calls have started (subscribe before calling). */
+function callsStarted(h: Harness, count: number): Promise<unknown> {
+  return firstValueFrom(
+    h.tracker.events$.pipe(
+      filter((event) => event.type === 'toolCall.started'),
+      take(count),
+      toArray(),
+    ),
+  );
+}
+
+describe('loopback server: tool timeouts on the server scheduler', () => {
+  it('times out a call after its timeoutMs, not a tick before: outcome timed_out at once, and the call finishes when the tool returns', async () => {
+    const clock = new VirtualClock();
+    const h = await startHarness({ scheduler: clock, tools: [stubbornTool({ timeoutMs: 50 })] });
     const client = await h.connect();
-    const result = await client.callTool({ name: 'stubborn', arguments: {} });
-    expect(result.isError).toBe(true);
-    expect(JSON.stringify(result.content)).toMatch(/timed out after 50 ms/);
-    await settled(h);
+    const started = callsStarted(h, 1);
+    const call = client.callTool({ name: 'stubborn', arguments: {} });
+    // The call's timeout is set as it starts.
+    await started;
+    clock.advance(49);
+    expect(h.events().some(isResult)).toBe(false);
+    clock.advance(1);
     expect(resultOf(h.events(), 'stubborn')).toMatchObject({
       outcome: 'timed_out',
       reason: 'timed out after 50 ms',
     });
+    const result = await call;
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toMatch(/timed out after 50 ms/);
+    await settled(h);
     expect(h.events().filter((event) => event.type === 'toolCall.finished')).toHaveLength(1);
   });
 
+  it("times out a call after the server's toolTimeoutMs, unless its tool sets its own", async () => {
+    const clock = new VirtualClock();
+    const h = await startHarness({
+      scheduler: clock,
+      toolTimeoutMs: 100,
+      tools: [stubbornTool(), stubbornTool({ name: 'patient', timeoutMs: 200 })],
+    });
+    const client = await h.connect();
+    const started = callsStarted(h, 2);
+    const calls = Promise.all([
+      client.callTool({ name: 'stubborn', arguments: {} }),
+      client.callTool({ name: 'patient', arguments: {} }),
+    ]);
+    await started;
+    clock.advance(100);
+    expect(resultOf(h.events(), 'stubborn')).toMatchObject({
+      outcome: 'timed_out',
+      reason: 'timed out after 100 ms',
+    });
+    expect(h.events().filter(isResult)).toHaveLength(1);
+    clock.advance(99);
+    expect(h.events().filter(isResult)).toHaveLength(1);
+    clock.advance(1);
+    expect(resultOf(h.events(), 'patient')).toMatchObject({
+      outcome: 'timed_out',
+      reason: 'timed out after 200 ms',
+    });
+    for (const result of await calls) expect(result.isError).toBe(true);
+    await settled(h);
+  });
+
+  it('cancels the timeout of a call that completed in time', async () => {
+    const clock = new VirtualClock();
+    const h = await startHarness({ scheduler: clock, toolTimeoutMs: 50 });
+    const client = await h.connect();
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'quick' } });
+    expect(result.isError).toBeUndefined();
+    expect(clock.pending).toBe(0);
+    clock.advance(50);
+    expect(
+      h
+        .events()
+        .filter(isResult)
+        .map((event) => event.data.outcome),
+    ).toEqual(['completed']);
+  });
+
+  it('refuses a scheduler that is not an RxJS scheduler, saying what to pass', async () => {
+    const start = startHarness({ scheduler: { now: () => 0 } as never });
+    await expect(start).rejects.toMatchObject({ code: 'invalid_option' });
+    await expect(start).rejects.toThrow(/scheduler must be an RxJS scheduler/);
+  });
+});
+
+describe('loopback server: calls that end before their tool returns', () => {
   it('cancels a call on notifications/cancelled from another POST; the tool sees its signal aborted', async () => {
     const gate = gateTool();
     const h = await startHarness({ tools: [gate] });
@@ -92,6 +173,41 @@ describe('loopback server: calls that end before their tool returns', () => {
     // Another call with another id is not affected.
     const next = await raw(h.server, { body: toolsCall('echo', {}, 78) });
     expect(next.json).toMatchObject({ id: 78, result: { content: [] } });
+  });
+
+  it('keeps a cancellation that overtook its call for 10 s of the server scheduler, then forgets it', async () => {
+    const clock = new VirtualClock();
+    const ran: unknown[] = [];
+    const h = await startHarness({
+      scheduler: clock,
+      tools: [{ ...echoTool, run: (args) => (ran.push(args.n), { content: [] }) }],
+    });
+    const cancel = (requestId: number) =>
+      raw(h.server, {
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId, reason: 'no longer needed' },
+        }),
+      });
+    expect((await cancel(77)).status).toBe(202);
+    expect((await cancel(78)).status).toBe(202);
+    expect(clock.pending).toBe(2);
+    clock.advance(9_999);
+    const inTime = await raw(h.server, { body: toolsCall('echo', { n: 77 }, 77) });
+    expect(inTime.json).toMatchObject({ id: 77, result: { isError: true } });
+    clock.advance(1);
+    const tooLate = await raw(h.server, { body: toolsCall('echo', { n: 78 }, 78) });
+    expect(tooLate.json).toMatchObject({ id: 78, result: { content: [] } });
+    expect(ran).toEqual([78]);
+    expect(clock.pending).toBe(0);
+    await settled(h);
+    expect(
+      h
+        .events()
+        .filter(isResult)
+        .map((event) => event.data.outcome),
+    ).toEqual(['cancelled', 'completed']);
   });
 
   it('records outcome unknown when the client disconnects mid-call, and the call still finishes', async () => {

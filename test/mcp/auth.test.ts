@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
 import type { LoopbackTool } from '../../src/mcp/index.js';
-import { SecretMatcher } from '../../src/mcp/endpoint/bearerSecret.js';
 import { BearerTokens } from '../../src/mcp/loopback/bearerTokens.js';
 import {
   echoTool,
@@ -49,28 +48,6 @@ describe('loopback server: bearer tokens', () => {
       owner,
     ]) {
       expect(tokens.match(header)).toBeUndefined();
-    }
-  });
-
-  it('matches a secret byte for byte, whatever its length or alphabet, without hashing it', () => {
-    for (const secret of ['s3cret-ABC_xyz', 'ß€😀-given', 'x'.repeat(300)]) {
-      const matcher = new SecretMatcher(secret);
-      expect(matcher.matches(secret)).toBe(true);
-      for (const presented of [
-        secret.slice(0, -1),
-        `${secret}x`,
-        `${secret.slice(0, -1)}y`,
-        secret.toUpperCase() === secret ? secret.toLowerCase() : secret.toUpperCase(),
-        // Same code units modulo 256: a latin1 copy would confuse these, UTF-8 does not.
-        [...secret].map((c) => String.fromCharCode((c.charCodeAt(0) + 256) % 65536)).join(''),
-        '\0'.repeat(secret.length),
-        'y'.repeat(10_000),
-      ]) {
-        expect(matcher.matches(presented), JSON.stringify(presented.slice(0, 40))).toBe(false);
-      }
-      matcher.forget();
-      expect(matcher.matches(secret)).toBe(false);
-      expect(matcher.matches('\0'.repeat(secret.length))).toBe(false);
     }
   });
 

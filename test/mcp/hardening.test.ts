@@ -5,29 +5,19 @@ import { describe, expect, it } from 'vitest';
 
 import { createTracker, ToolflightError } from '../../src/index.js';
 import { createLoopbackServer, LoopbackError } from '../../src/mcp/index.js';
-import { echoTool, raw, rpcHeaders, startHarness, toolsCall, until } from './support.js';
+import {
+  echoTool,
+  raw,
+  rpcHeaders,
+  stalledPost,
+  startHarness,
+  textOf,
+  toolsCall,
+  until,
+  VirtualClock,
+} from './support.js';
 
 const rpcError = (code: number) => ({ jsonrpc: '2.0', id: null, error: { code } });
-
-/** Start a POST that sends `firstChunk` and then nothing more, declaring `length` bytes. */
-function stalledPost(
-  h: Awaited<ReturnType<typeof startHarness>>,
-  length: number,
-  firstChunk: string,
-) {
-  const req = httpRequest({
-    host: h.server.host,
-    port: h.server.port,
-    method: 'POST',
-    path: '/mcp',
-    headers: { ...rpcHeaders(h.server), 'Content-Length': String(length) },
-    agent: false,
-  });
-  req.on('error', () => undefined);
-  const response = once(req, 'response') as Promise<[IncomingMessage]>;
-  req.write(firstChunk);
-  return { req, response };
-}
 
 describe('loopback server: HTTP hardening', () => {
   it('answers 404 for any path but /mcp', async () => {
@@ -109,8 +99,8 @@ describe('loopback server: HTTP hardening', () => {
 
   it('answers 413 to a declared body over 1 MiB and closes the connection after the response', async () => {
     const h = await startHarness();
-    const { req, response } = stalledPost(h, 1024 * 1024 + 1, '{');
-    const [res] = await response;
+    const { req, response } = stalledPost(h.server, rpcHeaders(h.server), 1024 * 1024 + 1, '{');
+    const res = await response;
     expect(res.statusCode).toBe(413);
     expect(res.headers.connection).toBe('close');
     res.resume();
@@ -170,16 +160,42 @@ describe('loopback server: HTTP hardening', () => {
     expect(large.text).toContain('at most 200 bytes');
   });
 
-  it('answers 408 when the body stalls past the configured timeout, and closes the connection', async () => {
-    const h = await startHarness({ limits: { bodyTimeoutMs: 50 } });
-    const { req, response } = stalledPost(h, 100, '{"jsonrpc":');
-    const [res] = await response;
+  it('answers 408 when the body stalls for bodyTimeoutMs on the server scheduler, not a tick before, and closes the connection', async () => {
+    const clock = new VirtualClock();
+    const h = await startHarness({ scheduler: clock, limits: { bodyTimeoutMs: 50 } });
+    const { req, response } = stalledPost(h.server, rpcHeaders(h.server), 100, '{"jsonrpc":');
+    // The server is waiting for the rest of the body once its deadline is set.
+    await clock.armed();
+    clock.advance(49);
+    expect(clock.pending).toBe(1);
+    clock.advance(1);
+    const res = await response;
     expect(res.statusCode).toBe(408);
-    res.resume();
+    expect(await textOf(res)).toContain('did not arrive within 50 ms');
+    expect(res.headers.connection).toBe('close');
     await once(res.socket, 'close');
     req.destroy();
     await until(h.tracker, 'run-1', (snapshot) => snapshot?.inFlight === 0);
     expect(h.events().at(-1)).toMatchObject({ type: 'request.finished', data: { status: 408 } });
+  });
+
+  it('reads a body whose last byte arrives just before the deadline, and cancels the deadline', async () => {
+    const clock = new VirtualClock();
+    const h = await startHarness({ scheduler: clock, limits: { bodyTimeoutMs: 50 } });
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' });
+    const { req, response } = stalledPost(
+      h.server,
+      rpcHeaders(h.server),
+      Buffer.byteLength(body),
+      body.slice(0, 10),
+    );
+    await clock.armed();
+    clock.advance(49);
+    req.end(body.slice(10));
+    const res = await response;
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(await textOf(res))).toMatchObject({ jsonrpc: '2.0', id: 3, result: {} });
+    expect(clock.pending).toBe(0);
   });
 
   it('answers -32700 to invalid JSON', async () => {

@@ -1,11 +1,23 @@
 // Test support for the loopback server: a tracker with its whole log, a server on a real socket,
-// SDK clients as agents, raw HTTP for what an SDK client would never send, and waits on events.
-import { setMaxListeners } from 'node:events';
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+// SDK clients as agents, raw HTTP for what an SDK client would never send, waits on events, and
+// a virtual clock for the server's timers.
+import { once, setMaxListeners } from 'node:events';
+import {
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { filter, firstValueFrom } from 'rxjs';
+import {
+  filter,
+  firstValueFrom,
+  VirtualTimeScheduler,
+  type SchedulerAction,
+  type Subscription,
+} from 'rxjs';
 import { afterEach } from 'vitest';
 
 import {
@@ -241,3 +253,80 @@ export function raw(
 /** A JSON-RPC `tools/call` request body. */
 export const toolsCall = (name: string, args: unknown = {}, id: number | string = 1) =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+
+/**
+ * A virtual clock to pass as a server's `scheduler`: no timer runs until the test moves the
+ * clock. `armed` resolves once the server set a timer, the proof that it is waiting; sockets
+ * stay real, so the test moves the clock only after that.
+ */
+export class VirtualClock extends VirtualTimeScheduler {
+  readonly #waiters: (() => void)[] = [];
+
+  override schedule<T>(
+    work: (this: SchedulerAction<T>, state?: T) => void,
+    delay?: number,
+    state?: T,
+  ): Subscription {
+    const subscription = super.schedule(work, delay, state);
+    for (const wake of this.#waiters.splice(0)) wake();
+    return subscription;
+  }
+
+  /** How many timers are set and not yet run or cancelled. */
+  get pending(): number {
+    return this.actions.length;
+  }
+
+  /** Resolves once at least one timer is set (at once if one is). */
+  armed(): Promise<void> {
+    if (this.pending > 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Move the clock `ms` forward, running every timer due by then, in order. */
+  advance(ms: number): void {
+    const target = this.frame + ms;
+    this.maxFrames = target;
+    try {
+      this.flush();
+    } finally {
+      this.maxFrames = Infinity;
+    }
+    this.frame = target;
+  }
+}
+
+/** A POST that sends `firstChunk` of a body declared `length` bytes long, then waits. */
+export interface StalledPost {
+  readonly req: ClientRequest;
+  /** Resolves with the server's response, whenever it comes. */
+  readonly response: Promise<IncomingMessage>;
+}
+
+/** Start a POST to `/mcp` that sends `firstChunk` and then nothing more, declaring `length`. */
+export function stalledPost(
+  target: { readonly host: string; readonly port: number },
+  headers: Record<string, string>,
+  length: number,
+  firstChunk: string,
+): StalledPost {
+  const req = httpRequest({
+    host: target.host,
+    port: target.port,
+    method: 'POST',
+    path: '/mcp',
+    headers: { ...headers, 'Content-Length': String(length) },
+    agent: false,
+  });
+  req.on('error', () => undefined);
+  const response = (once(req, 'response') as Promise<[IncomingMessage]>).then(([res]) => res);
+  req.write(firstChunk);
+  return { req, response };
+}
+
+/** The whole text of a response. */
+export async function textOf(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,11 +1,11 @@
-// @internal Bearer secrets matched in constant time: the loopback server's two tokens and the
-// proxy's one secret share this.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+// @internal Bearer secrets of the MCP endpoints: minted, read from `Authorization`, matched in
+// constant time (the loopback server's two tokens and the proxy's one secret share this).
+import { randomBytes } from 'node:crypto';
+
+import { SecretMatcher } from '../../http/secretMatcher.js';
 
 const SECRET_BYTES = 32;
 const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
-/** Room for secrets of up to 128 characters; a longer given secret gets room of its own size. */
-const MIN_ROOM = 512;
 
 /** A fresh random token (32 bytes, base64url). */
 export const mintSecret = (): string => randomBytes(SECRET_BYTES).toString('base64url');
@@ -13,45 +13,6 @@ export const mintSecret = (): string => randomBytes(SECRET_BYTES).toString('base
 /** The token an `Authorization: Bearer …` header carries, or undefined. */
 export function presentedToken(authorization: string | undefined): string | undefined {
   return authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
-}
-
-/**
- * One secret, matched in constant time without hashing (a SHA-256 per request was measured at
- * 3 to 8 µs, most of what checking the token cost): the presented token is written into a
- * zeroed buffer of a fixed size, which is compared whole with the secret padded to that size.
- * How long the comparison takes depends on that size and on the presented token only, never on
- * the secret's length or content.
- */
-export class SecretMatcher {
-  readonly #padded: Buffer;
-  readonly #scratch: Buffer;
-  #bytes: number;
-
-  constructor(secret: string) {
-    this.#bytes = Buffer.byteLength(secret, 'utf8');
-    // Four bytes a character is the most UTF-8 needs: any token that could match fits.
-    const room = Math.max(MIN_ROOM, 4 * secret.length);
-    this.#padded = Buffer.alloc(room);
-    this.#padded.write(secret, 'utf8');
-    this.#scratch = Buffer.alloc(room);
-  }
-
-  /** True when `presented` is the secret. */
-  matches(presented: string): boolean {
-    // Longer than any token that could fit: refused on its own length, which the caller knows.
-    if (presented.length * 4 > this.#scratch.length) return false;
-    this.#scratch.fill(0);
-    const written = this.#scratch.write(presented, 'utf8');
-    const same = timingSafeEqual(this.#scratch, this.#padded);
-    this.#scratch.fill(0);
-    return same && written === this.#bytes;
-  }
-
-  /** Overwrite the secret: nothing matches afterwards. */
-  forget(): void {
-    this.#padded.fill(0);
-    this.#bytes = -1;
-  }
 }
 
 /** One secret, given or minted, matched in constant time and forgotten on close. */
@@ -71,9 +32,7 @@ export class BearerSecret {
 
   /** True when the `Authorization` header carries the secret. */
   matches(authorization: string | undefined): boolean {
-    if (this.#secret === undefined) return false;
-    const presented = presentedToken(authorization);
-    return presented !== undefined && this.#matcher.matches(presented);
+    return this.#secret !== undefined && this.#matcher.matches(presentedToken(authorization));
   }
 
   /** Drop the secret: nothing matches afterwards. */

@@ -5,9 +5,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 
-import { originAllowed, pathOf, replyError, RpcCode } from './httpReplies.js';
+import { hostAllowed, isLoopbackOrigin } from '../../http/loopbackHosts.js';
+import { pathOf, replyError, RpcCode } from './httpReplies.js';
 import { parseMessages, type ParsedMessages } from './parseMessages.js';
-import { readBody } from './readBody.js';
+import { readBody, type BodyLimits } from './readBody.js';
 
 /** What one endpoint accepts. */
 export interface GateRules<R> {
@@ -43,12 +44,11 @@ export function admitRequest<R>(
   req: IncomingMessage,
   res: ServerResponse,
 ): R | undefined {
-  const host = req.headers.host;
-  if (host === undefined || !rules.hosts.has(host.toLowerCase())) {
+  if (!hostAllowed(req.headers.host, rules.hosts)) {
     refuse(req, res, 403, 'Forbidden: the Host header does not name this loopback server');
     return undefined;
   }
-  if (!originAllowed(req.headers.origin)) {
+  if (!isLoopbackOrigin(req.headers.origin)) {
     refuse(req, res, 403, 'Forbidden: browser pages of other origins may not call it');
     return undefined;
   }
@@ -71,12 +71,6 @@ export function admitRequest<R>(
   return role;
 }
 
-/** Limits on reading one POST body. */
-export interface BodyLimits {
-  readonly maxBodyBytes: number;
-  readonly bodyTimeoutMs: number;
-}
-
 /**
  * Read a POST's JSON-RPC body, or answer why not (415, 413, 408, 400 with -32700 or -32600) and
  * resolve undefined; also undefined when the peer went away first.
@@ -90,7 +84,7 @@ export async function readRpcBody(
     refuse(req, res, 415, 'Unsupported Media Type: send Content-Type: application/json');
     return undefined;
   }
-  const read = await readBody(req, limits.maxBodyBytes, limits.bodyTimeoutMs);
+  const read = await readBody(req, limits);
   if (read.kind === 'closed') return undefined;
   if (read.kind === 'too_large') {
     const message = `Payload Too Large: a body may have at most ${limits.maxBodyBytes} bytes`;

@@ -1,28 +1,5 @@
-// @internal HTTP-level checks and replies of the loopback server, before the SDK sees a request.
+// @internal HTTP-level replies of the MCP endpoints, before (or instead of) the SDK's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** The `Host` values a loopback server on `host:port` answers to (DNS-rebinding safety). */
-export function allowedHosts(host: string, port: number): ReadonlySet<string> {
-  const names = host === '::1' ? ['[::1]', 'localhost'] : ['127.0.0.1', 'localhost'];
-  const hosts = names.map((name) => `${name}:${port}`);
-  // Clients leave the default port out of `Host`.
-  return new Set(port === 80 ? [...hosts, ...names] : hosts);
-}
-
-/**
- * True when a browser `Origin` may reach the server: absent (not a browser), or a loopback
- * origin. `null` (sandboxed frames, files) and anything unparsable are refused.
- */
-export function originAllowed(origin: string | undefined): boolean {
-  if (origin === undefined) return true;
-  try {
-    return LOOPBACK_NAMES.has(new URL(origin).hostname.toLowerCase());
-  } catch {
-    return false;
-  }
-}
 
 /** The path part of a request target, without the query. */
 export function pathOf(req: IncomingMessage): string {

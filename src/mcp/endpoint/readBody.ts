@@ -1,6 +1,18 @@
 // @internal Read a request body under a size limit and a deadline, without trusting the peer.
 import type { IncomingMessage } from 'node:http';
 
+import { Subscription, type SchedulerLike } from 'rxjs';
+
+/** How one body is read: at most `maxBodyBytes`, within `bodyTimeoutMs` on `scheduler`. */
+export interface BodyLimits {
+  /** Largest accepted body in bytes. */
+  readonly maxBodyBytes: number;
+  /** The whole body must arrive within this many ms of the scheduler's time. */
+  readonly bodyTimeoutMs: number;
+  /** Runs the deadline: the endpoint's own, virtual in tests. */
+  readonly scheduler: SchedulerLike;
+}
+
 /** A body read: its text, or why there is none. */
 export type BodyRead =
   | { readonly kind: 'body'; readonly text: string }
@@ -14,23 +26,20 @@ const TIMED_OUT: BodyRead = { kind: 'timed_out' };
 const CLOSED: BodyRead = { kind: 'closed' };
 
 /**
- * Read the whole body of `req`. A declared `Content-Length` over `maxBytes` is refused without
- * reading; otherwise reading stops as soon as more than `maxBytes` arrived. The whole body must
- * arrive within `timeoutMs` (a stalled or trickling upload gets `timed_out`).
+ * Read the whole body of `req`. A declared `Content-Length` over `maxBodyBytes` is refused
+ * without reading; otherwise reading stops as soon as more than `maxBodyBytes` arrived. The
+ * whole body must arrive within `bodyTimeoutMs` (a stalled or trickling upload gets
+ * `timed_out`), counted on `limits.scheduler` from when the read starts waiting on the stream.
  */
-export function readBody(
-  req: IncomingMessage,
-  maxBytes: number,
-  timeoutMs: number,
-): Promise<BodyRead> {
+export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<BodyRead> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBytes) return Promise.resolve(TOO_LARGE);
+  if (declared !== undefined && Number(declared) > limits.maxBodyBytes) {
+    return Promise.resolve(TOO_LARGE);
+  }
   // A request the parser gave up on within the same packet is destroyed, and its close already
   // emitted, by the time this runs: waiting on its stream would last until the deadline.
   return Promise.resolve().then(() =>
-    req.destroyed
-      ? CLOSED
-      : (bufferedBody(req, maxBytes) ?? streamedBody(req, maxBytes, timeoutMs)),
+    req.destroyed ? CLOSED : (bufferedBody(req, limits.maxBodyBytes) ?? streamedBody(req, limits)),
   );
 }
 
@@ -47,16 +56,14 @@ export function bufferedBody(message: IncomingMessage, maxBytes: number): BodyRe
   return { kind: 'body', text: chunk === null ? '' : chunk.toString() };
 }
 
-function streamedBody(
-  req: IncomingMessage,
-  maxBytes: number,
-  timeoutMs: number,
-): Promise<BodyRead> {
+function streamedBody(req: IncomingMessage, limits: BodyLimits): Promise<BodyRead> {
+  const { maxBodyBytes: maxBytes, bodyTimeoutMs, scheduler } = limits;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let received = 0;
+    const deadline = new Subscription();
     const settle = (read: BodyRead): void => {
-      clearTimeout(timer);
+      deadline.unsubscribe();
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onClose);
@@ -75,10 +82,12 @@ function streamedBody(
       settle({ kind: 'body', text: buffer.toString('utf8') });
     };
     const onClose = (): void => settle(CLOSED);
-    const timer = setTimeout(() => settle(TIMED_OUT), timeoutMs);
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onClose);
     req.on('close', onClose);
+    // Last, and added to a subscription that may be closed already: a scheduler that runs due
+    // work at once still finds every listener to remove, and leaves no timer behind.
+    deadline.add(scheduler.schedule(() => settle(TIMED_OUT), bodyTimeoutMs));
   });
 }

@@ -3,22 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Tracker } from '../../tracker/Tracker.js';
 import type { RequestHandle } from '../../tracker/handles.js';
-import { messageOf } from '../../errors.js';
 import { CAPTURE_HEADER } from './Endpoint.js';
 import type { Logger } from '../../logger.js';
-
-/** Run a tracker command on a server path: a failure is logged, never thrown into the request. */
-export function recordSafely(
-  logger: Logger | undefined,
-  what: string,
-  command: () => unknown,
-): void {
-  try {
-    command();
-  } catch (error) {
-    logger?.warn(`toolflight could not record ${what}: ${messageOf(error)}`);
-  }
-}
+import { recordSafely } from './recordSafely.js';
 
 /**
  * Admit a request to the capture its `x-toolflight-capture-key` header names, before its body is

@@ -1,4 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { SchedulerLike } from 'rxjs';
 
 import type { Logger } from '../../logger.js';
 import type { ToolArgs } from '../../events/types.js';
@@ -84,6 +85,12 @@ export interface LoopbackServerOptions {
   /** Server name and version in the `initialize` result. Default `toolflight` and its version. */
   readonly serverInfo?: { readonly name: string; readonly version: string };
   readonly logger?: Logger;
+  /**
+   * Runs every timer of the server: tool timeouts, the body deadline, and how long a
+   * cancellation that arrived before its call is kept. Pass a virtual scheduler in tests.
+   * Default RxJS `asyncScheduler`.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** Which bearer token a caller presented. */

@@ -1,5 +1,6 @@
 // @internal The owner and non-owner bearer tokens of one loopback server.
-import { mintSecret, presentedToken, SecretMatcher } from '../endpoint/bearerSecret.js';
+import { SecretMatcher } from '../../http/secretMatcher.js';
+import { mintSecret, presentedToken } from '../endpoint/bearerSecret.js';
 import type { LoopbackRole } from './LoopbackServer.js';
 
 /**

@@ -1,9 +1,17 @@
 import { once } from 'node:events';
 import { createServer, type Server as HttpServer, type ServerResponse } from 'node:http';
 
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+
 import { BearerTokens } from './bearerTokens.js';
 import { handleHttpRequest, type HttpDeps } from './handleHttpRequest.js';
-import { allowedHosts, replyError } from '../endpoint/httpReplies.js';
+import {
+  allowedHosts,
+  loopbackAddress,
+  nonLoopbackMessage,
+  type LoopbackAddress,
+} from '../../http/loopbackHosts.js';
+import { replyError } from '../endpoint/httpReplies.js';
 import { LoopbackError } from './LoopbackError.js';
 import {
   type BeforeToolCallHook,
@@ -21,13 +29,12 @@ const BODY_TIMEOUT_MS = 30_000;
 const SERVER_INFO = { name: 'toolflight', version: '0.1.0' };
 
 /** The address to bind for a `host` option; throws for anything but loopback. */
-function bindAddress(host: string | undefined): string {
-  if (host === undefined || host === '127.0.0.1' || host === 'localhost') return '127.0.0.1';
-  if (host === '::1' || host === '[::1]') return '::1';
-  throw new LoopbackError(
-    'non_loopback_host',
-    `the loopback server binds loopback only, not ${JSON.stringify(host)}: pass host "127.0.0.1" (the default) or "::1"`,
-  );
+function bindAddress(host: string | undefined): LoopbackAddress {
+  const address = loopbackAddress(host);
+  if (address === undefined) {
+    throw new LoopbackError('non_loopback_host', nonLoopbackMessage('the loopback server', host));
+  }
+  return address;
 }
 
 /** A positive finite number option, or undefined when not given. */
@@ -40,6 +47,18 @@ function positive(value: number | undefined, what: string): number | undefined {
     );
   }
   return value;
+}
+
+/** The scheduler option, or RxJS `asyncScheduler` when not given. */
+function timerScheduler(scheduler: SchedulerLike | undefined): SchedulerLike {
+  if (scheduler === undefined) return asyncScheduler;
+  if (typeof scheduler?.schedule !== 'function' || typeof scheduler.now !== 'function') {
+    throw new LoopbackError(
+      'invalid_option',
+      'scheduler must be an RxJS scheduler (asyncScheduler, or a VirtualTimeScheduler in tests): leave it out for real time',
+    );
+  }
+  return scheduler;
 }
 
 const isHookList = (value: unknown): value is readonly BeforeToolCallHook[] =>
@@ -119,7 +138,8 @@ export async function createLoopbackServer(
   }
   const tokens = new BearerTokens();
   const streams = new SseStreams<LoopbackRole>(options.logger);
-  const pending = new PendingCalls();
+  const scheduler = timerScheduler(options.scheduler);
+  const pending = new PendingCalls(scheduler);
   const hosts = new Set<string>();
   const deps: HttpDeps = {
     tracker,
@@ -128,6 +148,7 @@ export async function createLoopbackServer(
     pending,
     toolTimeoutMs: positive(options.toolTimeoutMs, 'toolTimeoutMs'),
     logger: options.logger,
+    scheduler,
     serverInfo: options.serverInfo ?? SERVER_INFO,
     jsonResponse: responseMode === 'json',
     tokens,

@@ -5,20 +5,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BearerTokens } from './bearerTokens.js';
 import { type LoopbackRole } from './LoopbackServer.js';
 import { admitRequest, readRpcBody } from '../endpoint/httpGate.js';
+import type { BodyLimits } from '../endpoint/readBody.js';
 import { connectRequestServer, type ServerDeps } from './requestServer.js';
 import { RequestScope } from './requestScope.js';
 import type { SseStreams } from '../endpoint/sseStreams.js';
-import { recordSafely, trackRequest } from '../endpoint/trackRequest.js';
+import { recordSafely } from '../endpoint/recordSafely.js';
+import { trackRequest } from '../endpoint/trackRequest.js';
 import { MCP_PATH } from '../endpoint/Endpoint.js';
 
 /** What the request path of one server needs. */
-export interface HttpDeps extends ServerDeps {
+export interface HttpDeps extends ServerDeps, BodyLimits {
   readonly tokens: BearerTokens;
   /** Accepted `Host` header values, lower case. */
   readonly hosts: ReadonlySet<string>;
   readonly streams: SseStreams<LoopbackRole>;
-  readonly maxBodyBytes: number;
-  readonly bodyTimeoutMs: number;
 }
 
 /**

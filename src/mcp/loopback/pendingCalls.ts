@@ -1,6 +1,7 @@
 // @internal The tool calls still waiting for an outcome, reachable by a disconnect or a
 // `notifications/cancelled`.
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
 
 /** Why toolflight stopped waiting for a call before its tool returned. */
 export type AbortKind = 'timed_out' | 'cancelled' | 'unknown';
@@ -27,7 +28,10 @@ const keyOf = (scope: string, id: RequestId): string => `${scope}\u0000${typeof 
  */
 export class PendingCalls {
   readonly #byKey = new Map<string, Set<PendingCall>>();
-  readonly #early = new Map<string, { reason: string; timer: NodeJS.Timeout }>();
+  readonly #early = new Map<string, { reason: string; timer: Subscription }>();
+
+  /** `scheduler` runs the timers that forget a kept cancellation. */
+  constructor(private readonly scheduler: SchedulerLike) {}
 
   /** Register a call; returns the function that unregisters it. */
   add(scope: string, id: RequestId, call: PendingCall): () => void {
@@ -46,7 +50,7 @@ export class PendingCalls {
     const key = keyOf(scope, id);
     const early = this.#early.get(key);
     if (!early) return undefined;
-    clearTimeout(early.timer);
+    early.timer.unsubscribe();
     this.#early.delete(key);
     return early.reason;
   }
@@ -61,8 +65,7 @@ export class PendingCalls {
     }
     this.#forget(key);
     if (this.#early.size >= EARLY_CANCEL_MAX) this.#forget(this.#early.keys().next().value!);
-    const timer = setTimeout(() => this.#early.delete(key), EARLY_CANCEL_MS);
-    timer.unref();
+    const timer = this.scheduler.schedule(() => this.#early.delete(key), EARLY_CANCEL_MS);
     this.#early.set(key, { reason, timer });
   }
 
@@ -73,7 +76,7 @@ export class PendingCalls {
 
   #forget(key: string): void {
     const early = this.#early.get(key);
-    if (early) clearTimeout(early.timer);
+    early?.timer.unsubscribe();
     this.#early.delete(key);
   }
 }

@@ -5,6 +5,7 @@ import {
   type CallToolResult,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { SchedulerLike } from 'rxjs';
 
 import type { ToolArgs, ToolCallOutcome } from '../../events/types.js';
 import type { Tracker } from '../../tracker/Tracker.js';
@@ -12,7 +13,7 @@ import type { BeforeToolCallHook, ToolCallContext } from './LoopbackServer.js';
 import type { AbortKind, PendingCalls } from './pendingCalls.js';
 import type { RequestScope } from './requestScope.js';
 import type { ToolRegistry } from './toolRegistry.js';
-import { recordSafely } from '../endpoint/trackRequest.js';
+import { recordSafely } from '../endpoint/recordSafely.js';
 import { isJsonObject } from '../../events/validate.js';
 import { firstText } from '../endpoint/callShape.js';
 import type { Logger } from '../../logger.js';
@@ -26,6 +27,8 @@ export interface CallDeps {
   readonly pending: PendingCalls;
   readonly toolTimeoutMs: number | undefined;
   readonly logger: Logger | undefined;
+  /** Runs the tool timeouts. */
+  readonly scheduler: SchedulerLike;
 }
 
 const toolError = (text: string): CallToolResult => ({
@@ -61,7 +64,7 @@ export function runToolCall(
   function decide(outcome: ToolCallOutcome, result: CallToolResult, reason?: string): void {
     if (decided) return;
     decided = true;
-    clearTimeout(timer);
+    timer?.unsubscribe();
     untrack();
     unregister();
     const isError = result.isError === true;
@@ -88,7 +91,10 @@ export function runToolCall(
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => abort('timed_out', `timed out after ${timeoutMs} ms`), timeoutMs);
+      : deps.scheduler.schedule(
+          () => abort('timed_out', `timed out after ${timeoutMs} ms`),
+          timeoutMs,
+        );
 
   const context: ToolCallContext = {
     signal: controller.signal,

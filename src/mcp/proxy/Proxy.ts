@@ -49,7 +49,10 @@ export interface ProxyOptions<C = undefined> {
   readonly port?: number;
   readonly limits?: Limits;
   readonly backoff?: ProxyBackoff;
-  /** Timers for reconnection; pass a virtual scheduler in tests. Default RxJS `asyncScheduler`. */
+  /**
+   * Every timer of the proxy (reconnection, backoff, body deadlines, the outbox worker); pass a
+   * virtual scheduler in tests. Default RxJS `asyncScheduler`.
+   */
   readonly scheduler?: SchedulerLike;
   /** The jitter source in [0, 1). Default `Math.random`. */
   readonly random?: () => number;

@@ -5,7 +5,9 @@ import { asyncScheduler, Subject } from 'rxjs';
 
 import { BearerSecret } from '../endpoint/bearerSecret.js';
 import { startOutbox } from './outbox/startOutbox.js';
-import { allowedHosts, replyError } from '../endpoint/httpReplies.js';
+import { allowedHosts } from '../../http/loopbackHosts.js';
+import { replyError } from '../endpoint/httpReplies.js';
+import { recordSafely } from '../endpoint/recordSafely.js';
 import { LIST_CHANGED, SseStreams } from '../endpoint/sseStreams.js';
 import type { Proxy, ProxyNotice, ProxyOptions } from './Proxy.js';
 import { ProxyError } from './ProxyError.js';
@@ -67,14 +69,11 @@ function checkOptions(options: ProxyOptions<unknown>): void {
 export async function createProxy<C = undefined>(options: ProxyOptions<C>): Promise<Proxy<C>> {
   checkOptions(options as ProxyOptions<unknown>);
   const { tracker, logger } = options;
+  const scheduler = options.scheduler ?? asyncScheduler;
   const notices = new Subject<ProxyNotice>();
   const notice = (value: ProxyNotice): void => {
     // Into the log first (so a recording has them), then to the host's subscribers.
-    try {
-      tracker.note(value.type, value.data);
-    } catch (error) {
-      logger?.warn(`toolflight could not record ${value.type}: ${String(error)}`);
-    }
+    recordSafely(logger, value.type, () => tracker.note(value.type, value.data));
     notices.next(value);
   };
   const streams = new SseStreams(logger);
@@ -86,7 +85,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       .catch((error: unknown) => logger?.warn(`tools/list: ${String(error)}`));
   const link = new UpstreamLink({
     upstream: options.upstream,
-    scheduler: options.scheduler ?? asyncScheduler,
+    scheduler,
     random: options.random ?? Math.random,
     backoff: options.backoff,
     notice,
@@ -108,7 +107,6 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       else streams.send(message);
     },
   });
-  const scheduler = options.scheduler ?? asyncScheduler;
   const outbox =
     options.outbox &&
     startOutbox(options.outbox, {
@@ -141,6 +139,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     streams,
     maxBodyBytes: options.limits?.maxBodyBytes ?? MAX_BODY_BYTES,
     bodyTimeoutMs: options.limits?.bodyTimeoutMs ?? BODY_TIMEOUT_MS,
+    scheduler,
   };
   const open = new Set<ServerResponse>();
   const server = createServer((req, res) => {

@@ -22,7 +22,7 @@ import { answerOf, rpcError, UNREACHABLE } from './rpcAnswers.js';
 import type { ToolCatalog } from './toolCatalog.js';
 import type { UpstreamLink } from './upstream/upstreamLink.js';
 import type { AgentRoute } from './upstream/upstreamSession.js';
-import { recordSafely } from '../endpoint/trackRequest.js';
+import { recordSafely } from '../endpoint/recordSafely.js';
 import type { Logger } from '../../logger.js';
 import { messageOf } from '../../errors.js';
 

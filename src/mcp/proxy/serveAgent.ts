@@ -11,9 +11,11 @@ import {
 import type { RequestHandle } from '../../tracker/handles.js';
 
 import type { BearerSecret } from '../endpoint/bearerSecret.js';
-import { admitRequest, readRpcBody, type BodyLimits } from '../endpoint/httpGate.js';
+import { admitRequest, readRpcBody } from '../endpoint/httpGate.js';
+import type { BodyLimits } from '../endpoint/readBody.js';
 import type { SseStreams } from '../endpoint/sseStreams.js';
-import { recordSafely, trackRequest } from '../endpoint/trackRequest.js';
+import { recordSafely } from '../endpoint/recordSafely.js';
+import { trackRequest } from '../endpoint/trackRequest.js';
 import { answerAgent } from './answerAgent.js';
 import type { CallDeps } from './forwardCall.js';
 import { isRequest } from './rpcAnswers.js';

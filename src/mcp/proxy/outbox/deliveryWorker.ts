@@ -9,6 +9,7 @@ import type { Forwarded } from '../upstream/upstreamSession.js';
 import { classifyDelivery, type DeliveryVerdict } from './classifyDelivery.js';
 import type { Outbox, PendingEntry } from './Outbox.js';
 import type { Logger } from '../../../logger.js';
+import { recordSafely } from '../../endpoint/recordSafely.js';
 import type { ProxyBackoff } from '../upstream/Upstream.js';
 
 /** The outbox events the worker records. */
@@ -197,10 +198,6 @@ export class DeliveryWorker {
   }
 
   #note(...args: Parameters<WorkerNote>): void {
-    try {
-      this.deps.note(...args);
-    } catch (error) {
-      this.deps.logger?.warn(`toolflight could not record ${args[0]}: ${String(error)}`);
-    }
+    recordSafely(this.deps.logger, args[0], () => this.deps.note(...args));
   }
 }

@@ -10,6 +10,7 @@ import { openOutbox } from './openOutbox.js';
 import type { ProxyOutbox, ProxyOutboxOptions } from './Outbox.js';
 import { queueCall } from './queueCall.js';
 import type { Logger } from '../../../logger.js';
+import { recordSafely } from '../../endpoint/recordSafely.js';
 import type { UnreachableCall } from './Outbox.js';
 
 /** Default time to live of an entry: a day. */
@@ -56,13 +57,10 @@ export function startOutbox(options: ProxyOutboxOptions, host: OutboxHost): Outb
           isBufferable,
           ids,
           now: () => scheduler.now(),
-          enqueued: (key, tool) => {
-            try {
-              tracker.note('outbox.enqueued', { key, tool });
-            } catch (error) {
-              logger?.warn(`toolflight could not record outbox.enqueued: ${String(error)}`);
-            }
-          },
+          enqueued: (key, tool) =>
+            recordSafely(logger, 'outbox.enqueued', () =>
+              tracker.note('outbox.enqueued', { key, tool }),
+            ),
         },
         call,
       );
