@@ -19,7 +19,9 @@ function snippets(): Snippet[] {
   const found: Snippet[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i] !== '```ts') continue;
-    const prelude = /^<!-- prelude: (.*) -->$/.exec(lines[i - 1] ?? '')?.[1] ?? '';
+    // Prettier keeps a blank line between the comment and the block.
+    const before = lines[i - 1] === '' ? lines[i - 2] : lines[i - 1];
+    const prelude = /^<!-- prelude: (.*) -->$/.exec(before ?? '')?.[1] ?? '';
     const end = lines.indexOf('```', i + 1);
     // `export {}` makes a block without imports a module too, so blocks do not collide.
     found.push({
