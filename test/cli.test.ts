@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { runCli } from '../src/cli/main.js';
 import { decodeEvent } from '../src/index.js';
@@ -11,6 +14,10 @@ function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
   const stderr: string[] = [];
   return { stdout, stderr, out: (line) => stdout.push(line), err: (line) => stderr.push(line) };
 }
+
+// Tests write under a temp folder, never into the repository (`recordings/` is the user's).
+const temp = mkdtempSync(join(tmpdir(), 'toolflight-cli-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('toolflight CLI', () => {
   it('prints usage and exits 2 without a command', async () => {
@@ -41,7 +48,16 @@ describe('toolflight CLI', () => {
 
   // A child process that compiles TypeScript as it starts: slow on a loaded machine, not stuck.
   it('runs the demo as a real process: a loopback server, SDK agents over HTTP, idle true, a recording', async () => {
-    const { code, stdout, stderr } = await runNode(['--import', 'tsx', 'src/cli/main.ts', 'demo']);
+    // A folder that does not exist yet: the demo creates it.
+    const recording = join(temp, 'new-folder', 'demo.jsonl');
+    const { code, stdout, stderr } = await runNode([
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'demo',
+      '--record',
+      recording,
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/on http:\/\/127\.0\.0\.1:\d+\/mcp/);
@@ -54,12 +70,10 @@ describe('toolflight CLI', () => {
     expect(stdout).toMatch(/tc_\d+ search\s+cancelled\s+(true|false)/);
     expect(stdout).toMatch(/tc_\d+ send\s+failed\s+true\s+\d+ ms\s+channel is archived/);
     expect(stdout).toMatch(/final projection: "demo-run" gen 1 · in flight 0/);
-    const written = /wrote recordings\/demo\.jsonl \((\d+) events\)/.exec(stdout);
-    expect(written).not.toBeNull();
-    const lines = readFileSync(new URL('../recordings/demo.jsonl', import.meta.url), 'utf8')
-      .trimEnd()
-      .split('\n');
-    expect(lines).toHaveLength(Number(written?.[1]));
+    const written = /wrote (.+) \((\d+) events\)/.exec(stdout);
+    expect(written?.[1]).toBe(recording);
+    const lines = readFileSync(recording, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(Number(written?.[2]));
     expect(
       lines.map((line, i) => decodeEvent(line, { source: 'demo.jsonl', line: i + 1 }).seq),
     ).toEqual(lines.map((_, i) => i + 1));

@@ -19,10 +19,12 @@ import {
   type Inspector,
   type StatelyOutput,
 } from '../inspector/index.js';
+import { messageOf } from '../errors.js';
 import {
   announce,
   parsePort,
   parseStatelyUrl,
+  reachedStately,
   STATELY_URL_HINT,
   untilInterrupted,
 } from './inspect.js';
@@ -31,6 +33,7 @@ import { parseCommandArgs } from './parseCommandArgs.js';
 
 const KEY = 'demo-run';
 const IDLE = { timeoutMs: 5000, admissionGraceMs: 250 };
+/** Where the run is written unless `--record` says otherwise. */
 const RECORDING = 'recordings/demo.jsonl';
 
 const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
@@ -141,23 +144,35 @@ interface Row {
   end?: number;
 }
 
+const USAGE = [
+  'usage: toolflight demo [--inspect] [--port N] [--stately ws://HOST:PORT] [--record FILE]',
+  '',
+  'options:',
+  '  --inspect        serve the inspector page over the live run, start once a page watches',
+  '  --port N         with --inspect: the inspector port (default: any free port)',
+  '  --stately URL    also send the run to a Stately inspector at ws://HOST:PORT',
+  `  --record FILE    write the run there (default ${RECORDING}; its folder is created)`,
+  '  -h, --help       show this help',
+].join('\n');
+
 /** `toolflight demo`: a scripted agent calls tools on a live loopback MCP server. */
 export const demo: Command = async (args, io: CliIo) => {
-  const parsed = parseCommandArgs(
-    'demo',
-    'usage: toolflight demo [--inspect] [--port N] [--stately ws://HOST:PORT]',
-    io,
-    {
-      args: [...args],
-      options: {
-        inspect: { type: 'boolean' },
-        port: { type: 'string' },
-        stately: { type: 'string' },
-      },
+  const parsed = parseCommandArgs('demo', USAGE, io, {
+    args: [...args],
+    options: {
+      inspect: { type: 'boolean' },
+      port: { type: 'string' },
+      stately: { type: 'string' },
+      record: { type: 'string' },
     },
-  );
+  });
   if (typeof parsed === 'number') return parsed;
   const options = parsed.values;
+  const recording = options.record ?? RECORDING;
+  if (recording === '') {
+    io.err(`toolflight demo: --record must name a file\n${USAGE}`);
+    return 2;
+  }
   const port = parsePort(options.port);
   if (Number.isNaN(port)) {
     io.err('toolflight demo: --port takes a number from 0 to 65535');
@@ -175,10 +190,11 @@ export const demo: Command = async (args, io: CliIo) => {
     try {
       stately = await createStatelyOutput({ url: statelyUrl, source: { tracker } });
     } catch (error) {
-      io.err(`toolflight demo: ${(error as Error).message}`);
+      io.err(`toolflight demo: ${messageOf(error)}`);
       return 1;
     }
-    io.out(`toolflight demo: sending the run to Stately at ${stately.url}`);
+    if (!(await reachedStately(io, 'demo', stately))) return 1;
+    io.out(`toolflight demo: connected to Stately at ${stately.url}; the run goes there too`);
   }
   let inspector: Inspector | undefined;
   if (options.inspect) {
@@ -189,7 +205,9 @@ export const demo: Command = async (args, io: CliIo) => {
       { port, onStream: () => watching.abort() },
     );
     // Listen before printing: whoever reads the URL may signal at once.
-    const interrupted = untilInterrupted(watching.signal);
+    const interrupted = untilInterrupted(
+      io.stdoutClosed ? AbortSignal.any([watching.signal, io.stdoutClosed]) : watching.signal,
+    );
     announce(io, inspector, "the demo's live tracker");
     io.out('waiting for the page to connect…\n');
     const stopped = await interrupted;
@@ -279,13 +297,21 @@ export const demo: Command = async (args, io: CliIo) => {
   stopPrinting();
   tracker.clearCapture(KEY);
   const events = [...store.read()];
-  await mkdir(dirname(RECORDING), { recursive: true });
-  await writeFile(RECORDING, events.map(encodeEvent).join('\n') + '\n');
-  io.out(`wrote ${RECORDING} (${events.length} events)`);
+  await mkdir(dirname(recording), { recursive: true });
+  await writeFile(recording, events.map(encodeEvent).join('\n') + '\n');
+  io.out(`wrote ${recording} (${events.length} events)`);
+  if (stately) {
+    const connection = stately.connection();
+    io.out(
+      connection.state === 'open'
+        ? `sent ${stately.sent()} Stately messages to ${stately.url}`
+        : `the connection to Stately at ${stately.url} ended after ${stately.sent()} messages${'reason' in connection ? ` (${connection.reason})` : ''}`,
+    );
+  }
   // The run is over: nothing more goes to Stately (a later Ctrl-C must not wait for it).
   stately?.close();
   if (inspector) {
-    const interrupted = untilInterrupted();
+    const interrupted = untilInterrupted(io.stdoutClosed);
     io.out(
       `\nthe inspector keeps serving the run at ${inspector.url}: scrub back through it; Ctrl-C to stop`,
     );

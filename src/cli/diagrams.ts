@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
@@ -33,10 +33,17 @@ export function renderDiagramFiles(): Map<string, string> {
   return files;
 }
 
+/** Whether `dir` is a folder that exists. */
+const isFolder = (dir: string): Promise<boolean> =>
+  stat(dir).then(
+    (found) => found.isDirectory(),
+    () => false,
+  );
+
 /**
  * `toolflight diagrams [--out DIR] [--check]`: the machines as Mermaid state diagrams.
  * Without `--out` they print; with it they are written there, or with `--check` compared
- * (exit 1 when a file is stale or missing).
+ * (exit 1 when a file is stale or missing, or DIR is not a folder).
  */
 export const diagrams: Command = async (args, io) => {
   const parsed = parseCommandArgs('diagrams', USAGE, io, {
@@ -48,28 +55,44 @@ export const diagrams: Command = async (args, io) => {
   const files = renderDiagramFiles();
   if (values.out === undefined) {
     if (values.check) {
-      io.err('toolflight diagrams: --check needs --out DIR');
+      io.err(`toolflight diagrams: --check needs --out DIR, the folder to compare with\n${USAGE}`);
       return 2;
     }
-    for (const text of files.values()) io.out(text);
+    for (const text of files.values()) {
+      if (io.stdoutClosed?.aborted) break;
+      io.out(text);
+    }
     return 0;
   }
   const dir = values.out;
+  const write = `\`toolflight diagrams --out ${dir}\``;
+  if (values.check && !(await isFolder(dir))) {
+    io.err(
+      `toolflight diagrams: ${dir} is not a folder: --check compares the diagrams with those already written there; write them first with ${write}`,
+    );
+    return 1;
+  }
   if (!values.check) await mkdir(dir, { recursive: true });
   const stale: string[] = [];
+  const missing: string[] = [];
   for (const [name, text] of files) {
     const file = join(dir, name);
     const current = await readFile(file, 'utf8').catch(() => undefined);
     if (current === text) continue;
-    if (values.check) stale.push(file);
+    if (values.check) (current === undefined ? missing : stale).push(file);
     else {
       await writeFile(file, text);
       io.out(`wrote ${file}`);
     }
   }
-  if (stale.length > 0) {
+  if (stale.length + missing.length > 0) {
+    const found = [
+      stale.length > 0 ? `stale: ${stale.join(', ')}` : '',
+      missing.length > 0 ? `missing: ${missing.join(', ')}` : '',
+    ].filter(Boolean);
     io.err(
-      `diagrams are stale: ${stale.join(', ')}\nrun \`npm run diagrams\` and commit the result`,
+      `toolflight diagrams: the diagrams in ${dir} do not match the machines; ${found.join('; ')}\n` +
+        `write them again with ${write} (in the toolflight repository: \`npm run diagrams\`) and commit the result`,
     );
     return 1;
   }

@@ -1,3 +1,4 @@
+import { messageOf } from '../errors.js';
 import { createTracker } from '../index.js';
 import {
   createInspector,
@@ -10,7 +11,7 @@ import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
 
 const USAGE =
-  'usage: toolflight inspect [FILE] [--follow] [--port N] [--host 127.0.0.1] [--stately ws://HOST:PORT]';
+  'usage: toolflight inspect [FILE] [--follow] [--port N] [--host 127.0.0.1|localhost|::1] [--stately ws://HOST:PORT]';
 
 /**
  * Resolves with the signal's name on the first Ctrl-C (SIGINT) or SIGTERM, so that the command
@@ -54,6 +55,28 @@ export function parseStatelyUrl(value: string | undefined): string | undefined {
 export const STATELY_URL_HINT =
   '--stately takes a WebSocket URL: ws://HOST:PORT or wss://HOST:PORT (e.g. ws://localhost:8080 from @statelyai/inspect/server)';
 
+/** The hosts `--host` accepts: the inspector serves recordings to this machine only. */
+const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1'];
+
+/**
+ * Wait for the first attempt to connect to Stately; false (after printing why and what to do,
+ * and closing the output) when it could not connect.
+ */
+export async function reachedStately(
+  io: CliIo,
+  command: string,
+  stately: StatelyOutput,
+): Promise<boolean> {
+  const connection = await stately.connected();
+  if (connection.state === 'open') return true;
+  stately.close();
+  const reason = 'reason' in connection ? ` (${connection.reason})` : '';
+  io.err(
+    `toolflight ${command}: could not connect to Stately at ${stately.url}${reason}: start a Stately inspector server there (createInspectorServer from @statelyai/inspect/server), or pass the --stately URL of one that runs`,
+  );
+  return false;
+}
+
 /** Print where the inspector is, the way every command that starts one does. */
 export function announce(io: CliIo, inspector: Inspector, what: string): void {
   io.out(`toolflight inspector: ${what}`);
@@ -82,6 +105,13 @@ export const inspect: Command = async (args, io) => {
     );
     return 2;
   }
+  const host = parsed.values.host;
+  if (host !== undefined && !LOOPBACK_HOSTS.includes(host)) {
+    io.err(
+      `toolflight inspect: --host must be 127.0.0.1, localhost or ::1, got ${JSON.stringify(host)}: the inspector serves recordings to this machine only\n${USAGE}`,
+    );
+    return 2;
+  }
   const statelyUrl = parseStatelyUrl(parsed.values.stately);
   if (statelyUrl === '' || (statelyUrl && !file)) {
     io.err(
@@ -96,23 +126,31 @@ export const inspect: Command = async (args, io) => {
     try {
       stately = await createStatelyOutput({ url: statelyUrl, source: { events: log.events } });
     } catch (error) {
-      io.err(`toolflight inspect: ${(error as Error).message}`);
+      io.err(`toolflight inspect: ${messageOf(error)}`);
       return 1;
     } finally {
       log.done();
     }
+    if (!(await reachedStately(io, 'inspect', stately))) return 1;
     io.out(`sent ${stately.sent()} Stately messages to ${stately.url}`);
   }
   const logger = { warn: (message: string) => io.err(`toolflight inspect: ${message}`) };
-  const options = { port, host: parsed.values.host, logger };
-  const inspector = file
-    ? await createInspector({ recording: file, follow: parsed.values.follow }, options)
-    : await createInspector(
-        { tracker: createTracker(), title: 'drop a .jsonl recording' },
-        options,
-      );
+  const options = { port, host, logger };
+  let inspector: Inspector;
+  try {
+    inspector = file
+      ? await createInspector({ recording: file, follow: parsed.values.follow }, options)
+      : await createInspector(
+          { tracker: createTracker(), title: 'drop a .jsonl recording' },
+          options,
+        );
+  } catch (error) {
+    // An open socket to Stately would keep the process alive after the error.
+    stately?.close();
+    throw error;
+  }
   // Listen before printing: whoever reads the URL may signal at once.
-  const interrupted = untilInterrupted();
+  const interrupted = untilInterrupted(io.stdoutClosed);
   announce(
     io,
     inspector,

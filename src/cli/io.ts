@@ -6,16 +6,57 @@ export interface CliIo {
   readonly progress?: (line: string | undefined) => void;
   /** Whether stderr is a terminal. */
   readonly stderrIsTty?: boolean;
+  /**
+   * Aborted once stdout is closed (its reader went away, as `head` does after its lines): `out`
+   * then prints nothing, a command that prints many lines stops, one that runs until Ctrl-C
+   * ends, and the CLI exits 0.
+   */
+  readonly stdoutClosed?: AbortSignal;
 }
 
-/** The process's own stdout and stderr. */
-export const processIo: CliIo = {
-  out: (line) => void process.stdout.write(`${line}\n`),
-  err: (line) => void process.stderr.write(`${line}\n`),
-  progress: (line) =>
-    void process.stderr.write(line === undefined ? '\r\x1b[2K' : `\r\x1b[2K${line}`),
-  stderrIsTty: process.stderr.isTTY === true,
-};
+/** Whether a stream failed because nobody reads it any more. */
+const readerGone = (error: unknown): boolean =>
+  (error as { code?: unknown } | null | undefined)?.code === 'EPIPE';
+
+let current: CliIo | undefined;
+
+/**
+ * The process's own stdout and stderr, created on first use. A closed stdout (EPIPE) aborts
+ * `stdoutClosed` instead of crashing with an unhandled 'error'; a closed stderr is ignored.
+ * Other stream errors are rethrown, as if nothing listened.
+ */
+export function processIo(): CliIo {
+  if (current) return current;
+  const { stdout, stderr } = process;
+  const closed = new AbortController();
+  let stderrGone = false;
+  stdout.on('error', (error) => {
+    if (!readerGone(error)) throw error;
+    closed.abort();
+  });
+  stderr.on('error', (error) => {
+    if (!readerGone(error)) throw error;
+    stderrGone = true;
+  });
+  const toStderr = (text: string) => {
+    if (stderrGone) return;
+    stderr.write(text);
+    // A failed write marks the stream at once; its 'error' event comes a tick later.
+    if (readerGone(stderr.errored)) stderrGone = true;
+  };
+  current = {
+    out: (line) => {
+      if (closed.signal.aborted) return;
+      stdout.write(`${line}\n`);
+      if (readerGone(stdout.errored)) closed.abort();
+    },
+    err: (line) => toStderr(`${line}\n`),
+    progress: (line) => toStderr(line === undefined ? '\r\x1b[2K' : `\r\x1b[2K${line}`),
+    stderrIsTty: stderr.isTTY === true,
+    stdoutClosed: closed.signal,
+  };
+  return current;
+}
 
 /** A command: takes its own arguments, returns the exit code. */
 export type Command = (args: readonly string[], io: CliIo) => number | Promise<number>;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The toolflight command line: `toolflight <command> [options]`.
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { ToolflightError } from '../errors.js';
@@ -48,13 +48,41 @@ const USAGE = [
   'commands:',
   ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(10)}${summary}`),
   '',
+  '`toolflight COMMAND --help` shows the options of a command.',
+  '',
   'options:',
-  '  -h, --help  show this help',
+  '  -h, --help     show this help',
+  '  -v, --version  print the version',
 ].join('\n');
 
+/**
+ * toolflight's version, from the first package.json named toolflight above this module: it is
+ * `src/cli/` in the repository and `dist/src/cli/` in the installed package.
+ */
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); ;) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === 'toolflight' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // No readable package.json here: look one folder up.
+    }
+    const parent = new URL('..', dir);
+    if (parent.href === dir.href) return 'unknown';
+    dir = parent;
+  }
+}
+
 /** Run the CLI with `args` (without node and the script); resolves to the exit code. */
-export async function runCli(args: readonly string[], io: CliIo = processIo): Promise<number> {
+export async function runCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = args;
+  if (name === '-v' || name === '--version') {
+    io.out(packageVersion());
+    return 0;
+  }
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     if (name === undefined) {
       io.err(USAGE);
@@ -69,7 +97,9 @@ export async function runCli(args: readonly string[], io: CliIo = processIo): Pr
     return 2;
   }
   try {
-    return await command.run(rest, io);
+    const code = await command.run(rest, io);
+    // Nobody reads the output any more (`| head`): that is how such a run ends, not a failure.
+    return io.stdoutClosed?.aborted ? 0 : code;
   } catch (error) {
     // Typed errors say what to do; anything else is a bug, worth its stack.
     const detail =

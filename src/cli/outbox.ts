@@ -43,11 +43,17 @@ function list(outbox: Outbox, io: CliIo, json: boolean, now: number): void {
       reason: entry.reason,
     })),
   ];
+  // A reader that went away (`| head`) has all it wanted: stop formatting rows.
+  const reading = () => io.stdoutClosed?.aborted !== true;
   if (json) {
-    for (const row of rows) io.out(JSON.stringify(row));
+    for (const row of rows) {
+      if (!reading()) return;
+      io.out(JSON.stringify(row));
+    }
     return;
   }
   for (const row of rows) {
+    if (!reading()) return;
     const reason = row.reason === undefined ? '' : `  ${row.reason}`;
     io.out(
       `${row.state.padEnd(8)}${row.key}  ${row.tool}  age ${age(row.ageMs)}  attempts ${row.attempts}${reason}`,

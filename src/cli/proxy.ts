@@ -1,10 +1,17 @@
 // `toolflight proxy`: one tracked MCP endpoint on 127.0.0.1 in front of an upstream server.
-import { parseArgs } from 'node:util';
-
-import { createTracker } from '../index.js';
-import { CAPTURE_HEADER, createProxy, hideTools, type ProxyUpstream } from '../mcp/index.js';
+import { messageOf } from '../errors.js';
+import { createTracker, ToolflightError, type EventStore } from '../index.js';
+import {
+  CAPTURE_HEADER,
+  createProxy,
+  hideTools,
+  ProxyError,
+  type Proxy,
+  type ProxyUpstream,
+} from '../mcp/index.js';
 import { createJsonlStore } from '../store/index.js';
 import type { CliIo, Command } from './io.js';
+import { parseCommandArgs } from './parseCommandArgs.js';
 
 const USAGE = [
   'usage: toolflight proxy --upstream URL [options]',
@@ -17,9 +24,11 @@ const USAGE = [
   '  --hide TOOL         hide tools from agents (repeatable; * and ? wildcards)',
   '  --capture KEY       the capture key agents are tracked under (default: proxy)',
   '  --record FILE       write every event to a new JSONL recording',
+  '  --overwrite         with --record: replace the recording if FILE already holds one',
   '  --outbox FILE       queue bufferable writes made while the upstream is down in FILE',
   '                      (SQLite) and deliver them when it is back',
   '  --buffer TOOL       with --outbox: also buffer TOOL (repeatable; * and ? wildcards)',
+  '  -h, --help          show this help',
 ].join('\n');
 
 const ENV_TOKEN = 'TOOLFLIGHT_PROXY_TOKEN';
@@ -32,37 +41,39 @@ class UsageError extends Error {}
 interface ProxyCommand {
   readonly upstream: ProxyUpstream;
   readonly port: number;
+  /** The variable the upstream token is read from, if any. */
+  readonly tokenEnv: string | undefined;
   readonly hide: readonly string[];
   readonly capture: string;
   readonly record: string | undefined;
+  readonly overwrite: boolean;
   readonly outbox: string | undefined;
   readonly buffer: readonly string[];
 }
 
-function parse(args: readonly string[], env: NodeJS.ProcessEnv): ProxyCommand {
+/** The proxy's own flags come before `--`; what follows is the upstream command. */
+function parse(args: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): ProxyCommand | number {
   const split = args.indexOf('--');
   const own = split < 0 ? args : args.slice(0, split);
   const command = split < 0 ? [] : args.slice(split + 1);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...own],
-      options: {
-        upstream: { type: 'string' },
-        port: { type: 'string' },
-        'token-env': { type: 'string' },
-        hide: { type: 'string', multiple: true },
-        capture: { type: 'string' },
-        record: { type: 'string' },
-        outbox: { type: 'string' },
-        buffer: { type: 'string', multiple: true },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs('proxy', USAGE, io, {
+    args: [...own],
+    options: {
+      upstream: { type: 'string' },
+      port: { type: 'string' },
+      'token-env': { type: 'string' },
+      hide: { type: 'string', multiple: true },
+      capture: { type: 'string' },
+      record: { type: 'string' },
+      overwrite: { type: 'boolean' },
+      outbox: { type: 'string' },
+      buffer: { type: 'string', multiple: true },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   if ((values.upstream === undefined) === (command.length === 0)) {
     throw new UsageError('give exactly one upstream: --upstream URL, or -- COMMAND [ARGS...]');
   }
@@ -86,6 +97,10 @@ function parse(args: readonly string[], env: NodeJS.ProcessEnv): ProxyCommand {
       '--token-env is for an HTTP upstream; pass a process its secrets in its own environment',
     );
   }
+  if (values.overwrite === true && values.record === undefined) {
+    throw new UsageError('--overwrite is for --record FILE: it replaces that recording');
+  }
+  if (values.record === '') throw new UsageError('--record must name a file');
   if (values.buffer !== undefined && values.outbox === undefined) {
     throw new UsageError('--buffer needs --outbox FILE: buffered writes are kept there');
   }
@@ -103,12 +118,31 @@ function parse(args: readonly string[], env: NodeJS.ProcessEnv): ProxyCommand {
   return {
     upstream,
     port,
+    tokenEnv,
     hide: values.hide ?? [],
     capture,
     record: values.record,
+    overwrite: values.overwrite === true,
     outbox: values.outbox,
     buffer: values.buffer ?? [],
   };
+}
+
+/**
+ * The recording for `--record FILE`; a file that already holds events is refused in the
+ * CLI's own terms (the library's message names its `mode` option).
+ */
+function openRecording(parsed: ProxyCommand): EventStore | undefined {
+  if (parsed.record === undefined) return undefined;
+  try {
+    return createJsonlStore(parsed.record, { mode: parsed.overwrite ? 'overwrite' : 'create' });
+  } catch (error) {
+    // In `create` mode the only invalid argument is a file that already holds events.
+    if (!(error instanceof ToolflightError) || error.code !== 'invalid_argument') throw error;
+    throw new UsageError(
+      `the recording ${parsed.record} already holds events: pass --overwrite to replace it, or --record a new file`,
+    );
+  }
 }
 
 /** What an agent CLI needs: the JSON server entry (placeholders only) and the variables. */
@@ -136,8 +170,8 @@ function agentConfig(url: string, secret: string, capture: string): string[] {
 }
 
 /**
- * Run the proxy until `stop` resolves; resolves to the exit code (2 for bad flags). The
- * command registered in the CLI stops on SIGINT or SIGTERM.
+ * Run the proxy until `stop` resolves (or stdout closes); resolves to the exit code (2 for bad
+ * flags). The command registered in the CLI stops on SIGINT or SIGTERM.
  */
 export async function runProxy(
   args: readonly string[],
@@ -146,25 +180,44 @@ export async function runProxy(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   let parsed: ProxyCommand;
+  let store: EventStore | undefined;
   try {
-    parsed = parse(args, env);
+    const result = parse(args, io, env);
+    if (typeof result === 'number') return result;
+    parsed = result;
+    store = openRecording(parsed);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.err(`toolflight proxy: ${error.message}\n\n${USAGE}`);
+    io.err(`toolflight proxy: ${error.message}\n${USAGE}`);
     return 2;
   }
-  const store = parsed.record === undefined ? undefined : createJsonlStore(parsed.record);
+  if (parsed.tokenEnv !== undefined && !env[parsed.tokenEnv]) {
+    io.err(
+      `toolflight proxy: warning: $${parsed.tokenEnv} is not set, so the upstream gets no token: set it (it is read on every request) or drop --token-env`,
+    );
+  }
   const tracker = createTracker(store === undefined ? {} : { store });
   tracker.beginCapture(parsed.capture);
-  const proxy = await createProxy({
-    tracker,
-    upstream: parsed.upstream,
-    ...(parsed.hide.length === 0 ? {} : { narrow: hideTools(parsed.hide) }),
-    ...(parsed.outbox === undefined
-      ? {}
-      : { outbox: { path: parsed.outbox, bufferable: parsed.buffer } }),
-    logger: { warn: (message) => io.err(`toolflight proxy: ${message}`) },
-  });
+  let proxy: Proxy;
+  try {
+    proxy = await createProxy({
+      tracker,
+      upstream: parsed.upstream,
+      port: parsed.port,
+      ...(parsed.hide.length === 0 ? {} : { narrow: hideTools(parsed.hide) }),
+      ...(parsed.outbox === undefined
+        ? {}
+        : { outbox: { path: parsed.outbox, bufferable: parsed.buffer } }),
+      logger: { warn: (message) => io.err(`toolflight proxy: ${message}`) },
+    });
+  } catch (error) {
+    store?.close();
+    if (!(error instanceof ProxyError) || error.code !== 'listen_failed') throw error;
+    io.err(
+      `toolflight proxy: cannot listen on 127.0.0.1:${parsed.port} (${listenFailure(error)}): free the port, or pass another --port (0 picks a free one)`,
+    );
+    return 1;
+  }
   const watching = proxy.notices$.subscribe((notice) => {
     if (notice.type === 'upstream.changed' && notice.data.stderr === undefined) {
       const { state, reason, retryInMs } = notice.data;
@@ -178,9 +231,14 @@ export async function runProxy(
     const { key, tool, reason } = event.data as { key: string; tool: string; reason?: string };
     io.err(`${event.type} ${key} (${tool})${reason === undefined ? '' : `: ${reason}`}`);
   });
+  const closed = io.stdoutClosed;
+  const stdoutGone = new Promise<void>((resolve) => {
+    if (closed?.aborted) resolve();
+    else closed?.addEventListener('abort', () => resolve(), { once: true });
+  });
   try {
     for (const line of agentConfig(proxy.url, proxy.secret, parsed.capture)) io.out(line);
-    await stop;
+    await Promise.race([stop, stdoutGone]);
   } finally {
     watching.unsubscribe();
     await proxy.close();
@@ -188,6 +246,13 @@ export async function runProxy(
     store?.close();
   }
   return 0;
+}
+
+/** Why listening failed: the socket error's code (`EADDRINUSE`, `EACCES`) or its message. */
+function listenFailure(error: ProxyError): string {
+  const cause = error.cause;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : messageOf(cause ?? error);
 }
 
 /** `toolflight proxy`: runs until SIGINT or SIGTERM, then closes cleanly. */

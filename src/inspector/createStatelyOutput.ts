@@ -23,41 +23,63 @@ export interface StatelyOutputOptions {
   readonly source: StatelyOutputSource;
 }
 
+/**
+ * The socket to Stately: `connecting` until an attempt ends; `open`; `failed` when an attempt
+ * could not connect (nothing listens there, for example; the next attempt is 5 s later);
+ * `closed` once an open socket closed, or `close()` was called.
+ */
+export type StatelyConnection =
+  | { readonly state: 'connecting' | 'open' }
+  | { readonly state: 'failed' | 'closed'; readonly reason: string };
+
 /** A running Stately output. */
 export interface StatelyOutput {
   readonly url: string;
-  /** How many inspection messages were handed to the socket so far. */
+  /**
+   * How many inspection messages were written to the open socket so far. Messages made while
+   * it is not open are held (up to 100,000) and counted when it opens.
+   */
   readonly sent: () => number;
+  /** The socket now. */
+  readonly connection: () => StatelyConnection;
+  /**
+   * Resolves once the first attempt to connect ends: with `open` (every message held so far was
+   * written), or `failed` and why. Await it before saying the messages were sent.
+   */
+  readonly connected: () => Promise<StatelyConnection>;
   /** Stop following the tracker and close the socket. */
   readonly close: () => void;
 }
 
-/** The part of the package's socket that `disarm` touches (isomorphic-ws, i.e. `ws`, on Node). */
+/** How long after a failed connect the next attempt starts (the package's own delay). */
+const RETRY_MS = 5000;
+
+/** The part of the package's socket used here (isomorphic-ws, i.e. `ws`, on Node). */
 interface SocketLike {
-  onerror: unknown;
-  close: () => void;
+  readonly addEventListener: (
+    type: 'open' | 'error' | 'close',
+    listener: (event: { readonly message?: unknown }) => void,
+  ) => void;
 }
 
 /**
- * After `stop()`, keep `@statelyai/inspect` 0.7.2's WebSocket adapter from reconnecting: on a
- * failed connect it retries every 5 s forever, even once stopped, which would hold the process
- * open. This reaches into its private `ws` field; any socket a pending retry opens is closed.
+ * Own the sockets of `@statelyai/inspect` 0.7.2's WebSocket adapter: `watch` each one it opens,
+ * and keep its own error handler off them. That handler retries 5 s after a failed connect on a
+ * timer nobody can cancel, forever, even once stopped, which holds the process open; the output
+ * retries on a timer of its own instead. This reaches into the adapter's `ws` field and each
+ * socket's `onerror`: the package has no hook for either.
  */
-function stopForGood(inspector: { adapter: object; stop: () => void }): void {
-  const quiet = (ws: SocketLike | undefined) => {
-    if (!ws) return;
-    // Closing a socket that is still connecting emits 'error'; without this it would retry.
-    ws.onerror = () => {};
-    ws.close();
-  };
-  const internals = inspector.adapter as { ws?: SocketLike };
-  if (internals.ws) internals.ws.onerror = () => {};
-  inspector.stop();
-  const sink = { onopen: null, onclose: null, onerror: null, onmessage: null, close: () => {} };
-  Object.defineProperty(inspector.adapter, 'ws', {
+function ownSockets(adapter: object, watch: (ws: SocketLike) => void): void {
+  let socket: SocketLike | undefined;
+  Object.defineProperty(adapter, 'ws', {
     configurable: true,
-    get: () => sink,
-    set: quiet,
+    get: () => socket,
+    set: (ws: SocketLike | undefined) => {
+      socket = ws;
+      if (!ws) return;
+      Object.defineProperty(ws, 'onerror', { configurable: true, get: () => null, set: () => {} });
+      watch(ws);
+    },
   });
 }
 
@@ -101,28 +123,73 @@ export async function createStatelyOutput(options: StatelyOutputOptions): Promis
       { cause: error },
     );
   }
-  const inspector = stately.createWebSocketInspector({ url, maxDeferredEvents: MAX_DEFERRED });
-  const map = createStatelyMapper();
+  const inspector = stately.createWebSocketInspector({
+    url,
+    maxDeferredEvents: MAX_DEFERRED,
+    autoStart: false,
+  });
+  let connection: StatelyConnection = { state: 'connecting' };
   let sent = 0;
+  /** Messages held by the package until the socket opens (it writes them all on open). */
+  let held = 0;
+  let closed = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let firstAttempt!: (connection: StatelyConnection) => void;
+  const connected = new Promise<StatelyConnection>((resolve) => (firstAttempt = resolve));
+  const become = (next: StatelyConnection) => {
+    connection = next;
+    if (next.state !== 'connecting') firstAttempt(next);
+  };
+  ownSockets(inspector.adapter, (ws) => {
+    become({ state: 'connecting' });
+    ws.addEventListener('open', () => {
+      // The package's `onopen`, right after this listener, writes every held message.
+      sent += held;
+      held = 0;
+      become({ state: 'open' });
+    });
+    ws.addEventListener('error', (event) => {
+      if (connection.state === 'connecting') {
+        const why = typeof event.message === 'string' ? event.message : '';
+        become({ state: 'failed', reason: why || 'the connection failed' });
+      }
+      if (closed) return;
+      retry = setTimeout(() => inspector.start(), RETRY_MS);
+      // A retry alone does not keep the process alive.
+      retry.unref();
+    });
+    ws.addEventListener('close', () => {
+      if (connection.state === 'open') {
+        become({ state: 'closed', reason: 'Stately closed the connection' });
+      }
+    });
+  });
+  inspector.start();
+  const map = createStatelyMapper();
   // Sent through the adapter as built: `inspector.actor` drops `parentId` for string ids
   // (`info?.parentId ?? typeof actorRef === 'string' ? …` in 0.7.2).
   const send = (event: ToolflightEvent) => {
     for (const message of map(event)) {
       inspector.adapter.send(message satisfies StatelyInspect.StatelyInspectionEvent);
-      sent += 1;
+      if (connection.state === 'open') sent += 1;
+      else held = Math.min(held + 1, MAX_DEFERRED);
     }
   };
   for (const event of options.source.events ?? []) send(event);
   const unsubscribe = options.source.tracker?.subscribe(send);
-  let closed = false;
   return {
     url,
     sent: () => sent,
+    connection: () => connection,
+    connected: () => connected,
     close: () => {
       if (closed) return;
       closed = true;
       unsubscribe?.();
-      stopForGood(inspector);
+      clearTimeout(retry);
+      // Closing a socket that is still connecting fails it: the error listener then sees `closed`.
+      inspector.stop();
+      if (connection.state !== 'failed') become({ state: 'closed', reason: 'closed by the host' });
     },
   };
 }

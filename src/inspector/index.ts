@@ -8,6 +8,7 @@ export {
 export { isSecretKey, MASK, maskSecrets } from '../events/maskSecrets.js';
 export {
   createStatelyOutput,
+  type StatelyConnection,
   type StatelyOutput,
   type StatelyOutputOptions,
   type StatelyOutputSource,

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -62,7 +64,9 @@ describe('toolflight inspect', () => {
   }, 60_000);
 
   it('demo --inspect waits for the page, streams the run live, then keeps serving it', async () => {
-    const { child, url, output } = await startCli(['demo', '--inspect']);
+    // A temp recording: the test must not overwrite the user's recordings/demo.jsonl.
+    const record = join(mkdtempSync(join(tmpdir(), 'toolflight-demo-')), 'demo.jsonl');
+    const { child, url, output } = await startCli(['demo', '--inspect', '--record', record]);
     const stream = await openSse(`${url.origin}/events${url.search}`);
     // The demo's last event: its capture is cleared once the run is over.
     await stream.until((frame) => frame.data.includes('"capture.cleared"'));

@@ -76,6 +76,8 @@ describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
       [['--upstream', 'http://x', '--port', 'abc'], /--port/],
       [['--upstream', 'http://x', '--token-env', 'not a name'], /--token-env/],
       [['--upstream', 'http://x', '--bogus'], /bogus/],
+      [['--upstream', 'http://x', '--overwrite'], /--overwrite is for --record FILE/],
+      [['--upstream', 'http://x', '--record', ''], /--record must name a file/],
     ];
     for (const [args, message] of cases) {
       const err: string[] = [];
@@ -85,6 +87,18 @@ describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
       });
       expect(code, args.join(' ')).toBe(2);
       expect(err.join('\n')).toMatch(message);
+    }
+  });
+
+  it('prints its usage on stdout for -h/--help, exit 0, without an upstream', async () => {
+    for (const flag of ['--help', '-h']) {
+      const out: string[] = [];
+      const code = await runCli(['proxy', flag], {
+        out: (line) => void out.push(line),
+        err: () => undefined,
+      });
+      expect(code, flag).toBe(0);
+      expect(out.join('\n')).toMatch(/^usage: toolflight proxy --upstream URL/);
     }
   });
 });

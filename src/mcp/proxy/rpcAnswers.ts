@@ -8,6 +8,7 @@ import type {
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 
+import { rpcErrorIn } from './upstream/httpTransportError.js';
 import type { Forwarded } from './upstream/upstreamSession.js';
 
 /** The code of "the upstream cannot be reached"; `data.outcome` says whether it may have run. */
@@ -36,27 +37,6 @@ export const rpcError = (
   error: data === undefined ? { code, message } : { code, message, data },
 });
 
-const upstreamError = (
-  text: string,
-): { code: number; message: string; data?: unknown } | undefined => {
-  try {
-    const parsed = JSON.parse(text) as {
-      error?: { code?: unknown; message?: unknown; data?: unknown };
-    };
-    const error = parsed.error;
-    if (typeof error?.code === 'number' && typeof error.message === 'string') {
-      return {
-        code: error.code,
-        message: error.message,
-        ...(error.data === undefined ? {} : { data: error.data }),
-      };
-    }
-  } catch {
-    // not JSON: described below
-  }
-  return undefined;
-};
-
 /** What the agent gets for an upstream outcome: the answer itself, or an error that says why. */
 export function answerOf(id: RequestId, outcome: Forwarded): JSONRPCMessage {
   switch (outcome.kind) {
@@ -64,7 +44,7 @@ export function answerOf(id: RequestId, outcome: Forwarded): JSONRPCMessage {
       return outcome.message;
     case 'refused': {
       const { status, text } = outcome.refusal;
-      const error = upstreamError(text);
+      const error = rpcErrorIn(text);
       return error !== undefined
         ? { jsonrpc: '2.0', id, error }
         : rpcError(

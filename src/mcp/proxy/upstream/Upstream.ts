@@ -12,6 +12,8 @@ export interface HttpUpstream {
    * sends (its initialize, an agent's request, an outbox delivery); `getToken` is read again
    * after it and the request is sent once more at once. Requests refused together share one
    * call. A second refusal, or a throw (logged), is passed on as the upstream's refusal.
+   * Without it, a refused `initialize` leaves the upstream down with no retry timer: the next
+   * agent request (or `refreshTools`) tries once more, in case `getToken` changed.
    */
   readonly refreshToken?: () => void | Promise<void>;
 }
@@ -56,7 +58,10 @@ export type UpstreamNotice = {
     readonly state: UpstreamState;
     /** Why it went down or exited: the error, or the exit code and stderr tail. */
     readonly reason?: string;
-    /** When down: the next attempt (connection or child start) is this many ms from now. */
+    /**
+     * When down: the next attempt (connection or child start) is this many ms from now. Absent
+     * when nothing retries on a timer (a refused credential without `refreshToken`).
+     */
     readonly retryInMs?: number;
     /** A line the upstream process wrote to stderr (state unchanged). */
     readonly stderr?: string;

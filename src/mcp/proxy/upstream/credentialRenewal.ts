@@ -4,7 +4,9 @@
 import type { Forwarded } from './upstreamSession.js';
 
 /** The upstream refused the credential (HTTP 401 or 403). */
-export const credentialRefused = (outcome: Forwarded): boolean =>
+export const credentialRefused = (
+  outcome: Forwarded,
+): outcome is Extract<Forwarded, { kind: 'refused' }> =>
   outcome.kind === 'refused' && (outcome.refusal.status === 401 || outcome.refusal.status === 403);
 
 /** Sends under a credential that may expire; at most one `refreshToken` call runs at a time. */
@@ -18,6 +20,11 @@ export class CredentialRenewal {
     private readonly refreshToken: (() => void | Promise<void>) | undefined,
     private readonly warn: (message: string) => void,
   ) {}
+
+  /** Whether a refused credential can be renewed (the host gave a `refreshToken`). */
+  get renews(): boolean {
+    return this.refreshToken !== undefined;
+  }
 
   /** Renewals finished so far: read it before a send, and hand it to `resend`. */
   get finished(): number {

@@ -40,6 +40,35 @@ export class HttpTransportError extends Error {
   }
 }
 
+/** The JSON-RPC error in a refusal's body, when the upstream sent one. */
+export function rpcErrorIn(
+  text: string,
+): { readonly code: number; readonly message: string; readonly data?: unknown } | undefined {
+  try {
+    const error = (JSON.parse(text) as { error?: unknown } | null)?.error;
+    if (
+      isJsonObject(error) &&
+      typeof error.code === 'number' &&
+      typeof error.message === 'string'
+    ) {
+      return {
+        code: error.code,
+        message: error.message,
+        ...(error.data === undefined ? {} : { data: error.data }),
+      };
+    }
+  } catch {
+    // Not JSON: the caller describes the text itself.
+  }
+  return undefined;
+}
+
+/** A refusal in a few words for a log line: `HTTP 401 (bad upstream token)`. */
+export function describeRefusal({ status, text }: HttpRefusal): string {
+  const said = rpcErrorIn(text)?.message ?? text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return said === '' ? `HTTP ${status}` : `HTTP ${status} (${said})`;
+}
+
 /**
  * A cheap structural check of what the upstream sends: a JSON-RPC 2.0 request, notification,
  * result or error. Lenient on purpose, unlike `isJsonRpcMessage` for agents' messages: an

@@ -1,6 +1,7 @@
 // @internal The proxy's side of the upstream: connect lazily (initialize first), renew a refused
 // credential, notice when it goes away, and come back with bounded, jittered backoff on the
 // injected scheduler (a stdio child that keeps dying before it answers counts as going away).
+// A refused credential without a `refreshToken` is not retried on a timer: the next request is.
 import {
   InitializeResultSchema,
   LATEST_PROTOCOL_VERSION,
@@ -12,11 +13,16 @@ import type { SchedulerLike } from 'rxjs';
 
 import { describeExit, describeFailedStarts, type ChildTransport } from './childTransport.js';
 import { credentialRefused, CredentialRenewal } from './credentialRenewal.js';
-import { HttpTransportError } from './httpTransportError.js';
+import { describeRefusal, HttpTransportError } from './httpTransportError.js';
 import { RetrySchedule } from './retrySchedule.js';
 
 import { createUpstreamTransport, isHttpUpstream, upstreamName } from './upstreamTransport.js';
-import { UpstreamSession, type AgentRoute, type Forwarded } from './upstreamSession.js';
+import {
+  describeFailure,
+  UpstreamSession,
+  type AgentRoute,
+  type Forwarded,
+} from './upstreamSession.js';
 import type { Logger } from '../../../logger.js';
 import type { ProxyBackoff, ProxyUpstream, UpstreamNotice, UpstreamState } from './Upstream.js';
 import { messageOf } from '../../../errors.js';
@@ -171,17 +177,28 @@ export class UpstreamLink {
       child.onstderr = (line) => this.#notice(this.#state, { stderr: line });
       child.onexit = (exit) => this.#exited(session, (exited = describeExit(exit)));
     }
+    // Set when the upstream refused the credential and nothing can renew it.
+    let credentialStands = false;
     try {
       await transport.start();
       const answer = await this.#renewal.send(() => session.forward(INITIALIZE));
       if (answer.kind !== 'answer' || !('result' in answer.message)) {
+        if (credentialRefused(answer) && !this.#renewal.renews) {
+          credentialStands = true;
+          throw new Error(
+            `the upstream refused the proxy's credential: ${describeRefusal(answer.refusal)}; give the proxy a token it accepts (not retried until the next request)`,
+          );
+        }
+        throw new Error(describeFailure('initialize', answer));
+      }
+      const parsed = InitializeResultSchema.safeParse(answer.message.result);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
         throw new Error(
-          answer.kind === 'unreachable'
-            ? answer.reason
-            : `initialize failed: ${JSON.stringify(answer)}`,
+          `the upstream answered initialize with an invalid result${issue ? ` (${issue.path.join('.') || 'result'}: ${issue.message})` : ''}`,
         );
       }
-      const result = InitializeResultSchema.parse(answer.message.result);
+      const result = parsed.data;
       transport.setProtocolVersion?.(result.protocolVersion);
       await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       if (this.#closed) throw new Error('the proxy is closed');
@@ -197,7 +214,8 @@ export class UpstreamLink {
       const reason = messageOf(error);
       session.end(reason);
       await transport.close().catch(() => undefined);
-      this.#down(reason);
+      if (credentialStands) this.#refused(reason);
+      else this.#down(reason);
       throw new Error(`the upstream is unreachable (${reason})`, { cause: error });
     }
   }
@@ -233,6 +251,17 @@ export class UpstreamLink {
     if (this.#closed || this.#retry.pending) return;
     const delay = this.#retry.fail(reason, () => void this.ensure().catch(() => undefined));
     this.#set('down', { reason, retryInMs: delay });
+  }
+
+  /**
+   * The upstream refused a credential that nothing can renew: retrying it on a timer would only
+   * be refused again, so the link waits down, with no timer, for the next request (or
+   * `refreshTools`) to try once more: the token source may have changed by then.
+   */
+  #refused(reason: string): void {
+    if (this.#closed) return;
+    this.#retry.cancel();
+    this.#set('down', { reason });
   }
 
   /** Why a request fails fast while the link waits for its next attempt. */

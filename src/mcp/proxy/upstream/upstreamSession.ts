@@ -8,7 +8,7 @@ import type {
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 
-import { HttpTransportError, type HttpRefusal } from './httpTransportError.js';
+import { describeRefusal, HttpTransportError, type HttpRefusal } from './httpTransportError.js';
 import { messageOf } from '../../../errors.js';
 
 /** What became of one forwarded request. */
@@ -28,6 +28,29 @@ export type Forwarded =
    * reached it (its outcome is unknown), false when it surely did not.
    */
   | { readonly kind: 'unreachable'; readonly reason: string; readonly unknown: boolean };
+
+/**
+ * Why `method` did not get a result, as a sentence for a log line or a notice (never the
+ * outcome's JSON): `the upstream refused initialize: HTTP 500 (boom)`.
+ */
+export function describeFailure(method: string, outcome: Forwarded): string {
+  switch (outcome.kind) {
+    case 'answer': {
+      const { message } = outcome;
+      return 'error' in message
+        ? `the upstream answered ${method} with error ${message.error.code}: ${message.error.message}`
+        : `the upstream answered ${method} without a result`;
+    }
+    case 'refused':
+      return `the upstream refused ${method}: ${describeRefusal(outcome.refusal)}`;
+    case 'session_gone':
+      return 'the upstream no longer knows the session (HTTP 404)';
+    case 'cancelled':
+      return `${method} was cancelled: ${outcome.reason}`;
+    case 'unreachable':
+      return outcome.reason;
+  }
+}
 
 /** Who a forwarded request came from, and where its progress goes. */
 export interface AgentRoute {
