@@ -76,6 +76,8 @@ export const replay: Command = (args, io: CliIo) => {
     until,
     locate: log.where,
     ...(json ? {} : { onStep }),
+    // Nobody reads the timeline any more (`| head`): stop reading the file.
+    ...(io.stdoutClosed ? { signal: io.stdoutClosed } : {}),
   });
   log.done();
 

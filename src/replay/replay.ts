@@ -38,6 +38,8 @@ export interface ReplayOptions {
    * reader such as `toolflight/store`'s `readRecording` can tell (its `onLine` option).
    */
   readonly locate?: () => EventLocation | undefined;
+  /** Stop reading once aborted: the result is the projection so far. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a replay found: the projection at the end, and every rule the log broke. */
@@ -145,8 +147,9 @@ export function replay(
 ): ReplayResult {
   const tally = new ReplayTally(createLogChecker(), options);
   const until = options.until ?? Infinity;
+  const signal = options.signal;
   for (const event of source) {
-    if (event.seq > until) break;
+    if (event.seq > until || signal?.aborted) break;
     tally.apply(event);
   }
   return tally.result();

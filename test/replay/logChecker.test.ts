@@ -226,3 +226,50 @@ describe('createTracker({ history })', () => {
     expect(scheduler.now()).toBe(150);
   });
 });
+
+describe('replay options', () => {
+  it('stops reading once its signal is aborted, with the projection so far', () => {
+    const controller = new AbortController();
+    const read: number[] = [];
+    function* events(): Generator<ToolflightEvent> {
+      for (const event of [begun(1), entity(2, 'request.started', 'rq_1'), begun(3, 2)]) {
+        read.push(event.seq);
+        yield event;
+      }
+    }
+    const result = replay(events(), {
+      signal: controller.signal,
+      onStep: (step) => step.event.seq === 2 && controller.abort(),
+    });
+    expect(result).toMatchObject({ events: 2, lastSeq: 2 });
+    expect(read).toEqual([1, 2, 3]);
+  });
+
+  it('stamps each violation with where locate says the event was read', () => {
+    const result = replay([begun(1), begun(2)], {
+      locate: () => ({ source: 'run.jsonl', line: 7 }),
+    });
+    expect(result.violations).toMatchObject([{ rule: 'gen-reused', source: 'run.jsonl', line: 7 }]);
+  });
+
+  it('tells onStep the state each event left its entity in', () => {
+    const steps: string[] = [];
+    replay(
+      [
+        begun(1),
+        entity(2, 'toolCall.started', 'tc_1', { toolName: 'a', args: {} }),
+        entity(3, 'toolCall.result', 'tc_1', { outcome: 'completed', isError: false }),
+        entity(4, 'toolCall.finished', 'tc_1', { prepared: false }),
+        entity(5, 'toolCall.finished', 'tc_1', { prepared: false }),
+      ],
+      { onStep: (step) => steps.push(`${step.event.seq} ${step.applied} ${step.stateAfter}`) },
+    );
+    expect(steps).toEqual([
+      '1 true active',
+      '2 true started',
+      '3 true started (resulted)',
+      '4 true finished',
+      '5 false ',
+    ]);
+  });
+});
