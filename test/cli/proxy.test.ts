@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { httpUpstream, onCleanup } from '../proxy/support.js';
 import { startBin, type BinOptions, type RunningBin } from '../support/runBin.js';
+import { freePort } from '../support/freePort.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'toolflight-proxy-bin-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -20,13 +21,6 @@ async function holdPort(): Promise<{ server: Server; port: number }> {
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
   return { server, port: address.port };
-}
-
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const { server, port } = await holdPort();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** `toolflight proxy ARGS`, killed after the test if it still runs. */

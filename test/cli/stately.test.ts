@@ -1,6 +1,5 @@
 // `--stately ws://…` through the real bin (issue 12 §7): "sent N messages" only once a Stately
 // inspector took them; a sentence and a non-zero exit when nothing listens there.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
@@ -11,18 +10,9 @@ import { createTracker } from '../../src/index.js';
 import { createStatelyOutput } from '../../src/inspector/index.js';
 import { onCleanup } from '../proxy/support.js';
 import { runBin, startBin } from '../support/runBin.js';
+import { freePort } from '../support/freePort.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'quiet-run.jsonl');
-
-/** A port nobody listens on right now: bound, then closed. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** The package's relay on a free port, and a receiver that counts what reaches it. */
 async function statelyServer(port?: number) {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
@@ -11,21 +10,12 @@ import type { CliIo } from '../../src/cli/io.js';
 import { ToolflightError } from '../../src/errors.js';
 import { createTracker, type ToolflightEvent, type Tracker } from '../../src/index.js';
 import { createStatelyOutput } from '../../src/inspector/index.js';
+import { freePort } from '../support/freePort.js';
 
 const open: { close: () => unknown }[] = [];
 afterEach(async () => {
   for (const item of open.splice(0).reverse()) await item.close();
 });
-
-/** A port nobody listens on right now (the package's server takes a fixed port). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /**
  * The package's relay (`@statelyai/inspect/server`) and its WebSocket receiver: `until(n)`

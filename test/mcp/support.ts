@@ -36,6 +36,7 @@ import {
   type LoopbackServerOptions,
   type LoopbackTool,
 } from '../../src/mcp/index.js';
+import { advance } from '../../src/testing/advance.js';
 
 /** A tool that answers with its arguments as JSON text. */
 export const echoTool: LoopbackTool = {
@@ -285,14 +286,7 @@ export class VirtualClock extends VirtualTimeScheduler {
 
   /** Move the clock `ms` forward, running every timer due by then, in order. */
   advance(ms: number): void {
-    const target = this.frame + ms;
-    this.maxFrames = target;
-    try {
-      this.flush();
-    } finally {
-      this.maxFrames = Infinity;
-    }
-    this.frame = target;
+    advance(this, ms);
   }
 }
 
