@@ -4,7 +4,12 @@ import { ToolflightError } from '../errors.js';
 import { normalizeName } from '../events/validate.js';
 import { beginGeneration, clearGeneration } from '../projections/captureTransitions.js';
 import type { RequestSlot } from './slots.js';
-import { currentGeneration, refuse, type TrackerContext } from './trackerContext.js';
+import {
+  currentGeneration,
+  generationScope,
+  refuse,
+  type TrackerContext,
+} from './trackerContext.js';
 import type { Tracker } from './Tracker.js';
 
 /** `beginCapture`, `clearCapture` and `yielded` over one tracker's context. */
@@ -31,10 +36,13 @@ export function captureCommands(
       const generation = currentGeneration(context, key, 'clearCapture');
       if (!generation) return false;
       if (captureTable.step(generation.state, CaptureEvent.CLEAR) < 0) {
-        return refuse(context, false, 'clearCapture', 'capture_cleared', {
-          capture: generation.key,
-          gen: generation.gen,
-        });
+        return refuse(
+          context,
+          false,
+          'clearCapture',
+          'capture_cleared',
+          generationScope(generation),
+        );
       }
       const event = log.stampCapture('capture.cleared', generation.key, generation.gen);
       log.append(event);

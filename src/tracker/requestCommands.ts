@@ -12,6 +12,7 @@ import {
   currentGeneration,
   liveSlot,
   machineRefuses,
+  generationScope,
   refuse,
   type TrackerContext,
 } from './trackerContext.js';
@@ -32,10 +33,13 @@ export function requestCommands(
       const generation = currentGeneration(context, key, 'requestStarted');
       if (!generation) return undefined;
       if (captureTable.step(generation.state, CaptureEvent.ADMIT) < 0) {
-        return refuse(context, undefined, 'requestStarted', 'capture_cleared', {
-          capture: generation.key,
-          gen: generation.gen,
-        });
+        return refuse(
+          context,
+          undefined,
+          'requestStarted',
+          'capture_cleared',
+          generationScope(generation),
+        );
       }
       const event = log.stamp('request.started', generation, ids('rq'), NO_DATA);
       log.append(event);

@@ -22,6 +22,7 @@ import {
   currentGeneration,
   liveSlot,
   machineRefuses,
+  generationScope,
   refuse,
   type TrackerContext,
 } from './trackerContext.js';
@@ -66,16 +67,22 @@ export function toolCallCommands(
       }
       if (!generation) return undefined;
       if (toolName === undefined) {
-        return refuse(context, undefined, 'toolCallStarted', 'blank_tool_name', {
-          capture: generation.key,
-          gen: generation.gen,
-        });
+        return refuse(
+          context,
+          undefined,
+          'toolCallStarted',
+          'blank_tool_name',
+          generationScope(generation),
+        );
       }
       if (captureTable.step(generation.state, CaptureEvent.ADMIT) < 0) {
-        return refuse(context, undefined, 'toolCallStarted', 'capture_cleared', {
-          capture: generation.key,
-          gen: generation.gen,
-        });
+        return refuse(
+          context,
+          undefined,
+          'toolCallStarted',
+          'capture_cleared',
+          generationScope(generation),
+        );
       }
       const data = request ? { request: request.id, toolName, args } : { toolName, args };
       const event = log.stamp('toolCall.started', generation, ids('tc'), data);

@@ -32,6 +32,12 @@ interface RefusalScope {
   readonly id?: string | undefined;
 }
 
+/** A generation as the scope of a refusal. */
+export const generationScope = (generation: GenerationRecord): RefusalScope => ({
+  capture: generation.key,
+  gen: generation.gen,
+});
+
 function sentence(command: string, reason: RefusalReason, scope: RefusalScope, detail: string) {
   const capture = JSON.stringify(scope.capture);
   switch (reason) {
