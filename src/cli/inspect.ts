@@ -9,6 +9,7 @@ import {
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
+import { loopbackAddress } from '../http/loopbackHosts.js';
 
 const USAGE =
   'usage: toolflight inspect [FILE] [--follow] [--port N] [--host 127.0.0.1|localhost|::1] [--stately ws://HOST:PORT]';
@@ -54,9 +55,6 @@ export function parseStatelyUrl(value: string | undefined): string | undefined {
 /** The message for a `--stately` value that is not a WebSocket URL. */
 export const STATELY_URL_HINT =
   '--stately takes a WebSocket URL: ws://HOST:PORT or wss://HOST:PORT (e.g. ws://localhost:8080 from @statelyai/inspect/server)';
-
-/** The hosts `--host` accepts: the inspector serves recordings to this machine only. */
-const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1'];
 
 /**
  * Wait for the first attempt to connect to Stately; false (after printing why and what to do,
@@ -106,7 +104,8 @@ export const inspect: Command = async (args, io) => {
     return 2;
   }
   const host = parsed.values.host;
-  if (host !== undefined && !LOOPBACK_HOSTS.includes(host)) {
+  // The inspector's own rule, checked before anything starts: loopback only.
+  if (host !== undefined && loopbackAddress(host) === undefined) {
     io.err(
       `toolflight inspect: --host must be 127.0.0.1, localhost or ::1, got ${JSON.stringify(host)}: the inspector serves recordings to this machine only\n${USAGE}`,
     );

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { CAPTURE_HEADER } from '../../src/mcp/index.js';
-import { startProxy, stdioUpstream } from '../proxy/support.js';
-import { stalledPost, textOf, until, VirtualClock } from './support.js';
+import { stalledPost, textOf, until, VirtualClock } from '../mcp/support.js';
+import { startProxy, stdioUpstream } from './support.js';
 
 describe('proxy: the body deadline on its scheduler', () => {
   it('answers 408 when the body stalls for bodyTimeoutMs of the proxy scheduler, not a tick before', async () => {
