@@ -12,6 +12,7 @@ export {
   type CatalogListed,
   type ContextChanged,
   type EventOf,
+  type LogGap,
   type NoteEvent,
   type ObserverFailed,
   type OutboxDelivered,
@@ -44,6 +45,7 @@ export type {
   TrackerOptions,
   TrackerRefusal,
 } from './tracker/Tracker.js';
+export type { StoreHealth } from './tracker/storeWriter.js';
 export { createTracker } from './tracker/createTracker.js';
 export type { EventListener } from './events/bus.js';
 export type {

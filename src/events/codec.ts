@@ -88,6 +88,7 @@ const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
   'outbox.enqueued': { scope: 'loose', data: outboxData },
   'outbox.delivered': { scope: 'loose', data: outboxData },
   'outbox.rejected': { scope: 'loose', data: outboxData },
+  'log.gap': { scope: 'loose', data: { through: ['number', true], reason: ['string', true] } },
 };
 
 const ENVELOPE_KEYS = new Set(['v', 'seq', 'at', 'type', 'capture', 'gen', 'id', 'data']);

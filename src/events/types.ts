@@ -106,6 +106,21 @@ export type UpstreamChanged = Loose<
   }
 >;
 
+/**
+ * Written in place of events the store could not keep: the events with seq `seq` to `through`
+ * were published live but are missing from this log (the store failed, and more events came
+ * than the tracker holds for it). Only a store sees it; readers report the log as incomplete.
+ */
+export type LogGap = Loose<
+  'log.gap',
+  {
+    /** The last missing seq; the next event in the log has seq `through + 1`. */
+    readonly through: number;
+    /** Why they are missing: the store's error. */
+    readonly reason: string;
+  }
+>;
+
 /** The events that belong to no machine: facts a host or an MCP part notes in the log. */
 export type NoteEvent =
   | CatalogListed
@@ -137,7 +152,8 @@ export type ToolflightEvent =
   | UpstreamChanged
   | OutboxEnqueued
   | OutboxDelivered
-  | OutboxRejected;
+  | OutboxRejected
+  | LogGap;
 
 /** The `type` of any toolflight event. */
 export type ToolflightEventType = ToolflightEvent['type'];

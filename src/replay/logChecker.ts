@@ -78,6 +78,10 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
   let foundGeneration: GenerationRecord | undefined;
   let foundEntity: EntityRecord | undefined;
   let started = false;
+  // The last `log.gap`: an event about an entity that started in it cannot be checked.
+  let gap: { readonly from: number; readonly through: number } | undefined;
+  const inGap = () =>
+    gap ? ` (it may have started in the gap, seq ${gap.from} to ${gap.through})` : '';
 
   const violation = (
     event: ToolflightEvent,
@@ -123,7 +127,7 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
   function checkGeneration(event: ToolflightEvent & { gen: number }): Violation | GenerationRecord {
     const known = generations.get(event.gen);
     const label = () => `capture ${String(event.capture)} gen ${event.gen}`;
-    if (!known) return violation(event, 'unknown-capture', `${label()} was never begun`);
+    if (!known) return violation(event, 'unknown-capture', `${label()} was never begun${inGap()}`);
     if (known.key !== event.capture) {
       return violation(
         event,
@@ -191,7 +195,7 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
         return violation(
           event,
           'not-started',
-          `${event.id} is not live: it was never started (or retired more than ${RETIRED_MEMORY} entities earlier)`,
+          `${event.id} is not live: it was never started (or retired more than ${RETIRED_MEMORY} entities earlier)${inGap()}`,
         );
       }
       if (wasCleared(gone))
@@ -255,6 +259,23 @@ export function createLogChecker(options: LogCheckerOptions = {}): LogChecker {
         if (known && known.key === event.capture && !known.cleared) return undefined;
         const generation = checkGeneration(event);
         return isViolation(generation) ? generation : undefined;
+      }
+      case 'log.gap': {
+        const { through, reason } = event.data;
+        if (!Number.isSafeInteger(through) || through < event.seq) {
+          return violation(
+            event,
+            'log-gap',
+            `a gap must end at or after its own seq, not at ${through}`,
+          );
+        }
+        gap = { from: event.seq, through };
+        lastSeq = through;
+        return violation(
+          event,
+          'log-gap',
+          `seq ${event.seq} to ${through} were not recorded (${reason}): the log is incomplete`,
+        );
       }
       case 'request.started':
       case 'toolCall.started':

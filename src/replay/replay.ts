@@ -16,7 +16,7 @@ export interface ReplayStep {
   readonly event: ToolflightEvent;
   /** What the event broke; empty when nothing. */
   readonly violations: readonly Violation[];
-  /** False when a machine refused the event, so it was skipped (a seq gap alone does not). */
+  /** False when a machine refused the event, so it was skipped (a seq or log gap does not). */
   readonly applied: boolean;
   /**
    * The machine state the event left its entity or capture in (`prepared (resulted)`,
@@ -58,8 +58,9 @@ export interface ReplayResult {
 /** Violations kept in a result by default; a broken log can break every line. */
 export const MAX_VIOLATIONS = 1000;
 
+/** Rules about the log as a whole: the event is still folded. */
 const stepFree = (violation: Violation) =>
-  violation.rule === 'seq-gap' || violation.rule === 'seq-start';
+  violation.rule === 'seq-gap' || violation.rule === 'seq-start' || violation.rule === 'log-gap';
 
 /** The machine state an accepted event left its entity (or capture) in. */
 function stateAfter(event: ToolflightEvent, state: CapturesState): string {

@@ -13,7 +13,9 @@ export type ViolationRule =
   | 'wrong-generation'
   | 'wrong-kind'
   | 'request-finished'
-  | 'machine';
+  | 'machine'
+  /** A `log.gap`: events the store could not keep are missing; the log is incomplete. */
+  | 'log-gap';
 
 /** One place where a log breaks a machine or the log's own rules. */
 export interface Violation {

@@ -4,8 +4,9 @@ import type { ToolflightEvent } from '../events/types.js';
  * Where a log lives: memory, a JSONL recording, an SQLite file.
  *
  * `append` is synchronous and called in seq order on the tracker's path: when it returns, the
- * event is kept (as far as the store promises), and when it throws, the command throws and
- * nothing was applied.
+ * event is kept (as far as the store promises). When it throws, it must have kept nothing of
+ * the event (no half line); the tracker holds the event and offers it again, in order, with
+ * the ones after it, or writes a `log.gap` in their place once it has held too many.
  */
 export interface EventStore {
   /** Keep one event. */

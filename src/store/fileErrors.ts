@@ -7,6 +7,8 @@ const REASONS: Readonly<Record<string, string>> = {
   EISDIR: 'it is a directory',
   EROFS: 'the file system is read-only',
   ENOSPC: 'the disk is full',
+  EFBIG: 'the file is as large as it may grow (a file size limit)',
+  EDQUOT: 'the disk quota is used up',
   EEXIST: 'the file exists already',
 };
 

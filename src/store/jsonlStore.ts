@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 
 import { ToolflightError } from '../errors.js';
 import { encodeEvent } from '../events/codec.js';
@@ -33,6 +33,8 @@ export function createJsonlStore(path: string, options: JsonlStoreOptions = {}):
   const listeners = new StoreListeners();
   let last = 0;
   let closed = false;
+  // Where the last whole line ends: a write that fails halfway is cut back to it.
+  let size = fstatSync(fd).size;
 
   return {
     append(event) {
@@ -44,8 +46,16 @@ export function createJsonlStore(path: string, options: JsonlStoreOptions = {}):
         }
         if (options.fsync) fsyncSync(fd);
       } catch (error) {
+        // A full disk can take part of a line: drop it, so that the event written again later
+        // (the tracker holds what the store refuses) stands alone on its line.
+        try {
+          ftruncateSync(fd, size);
+        } catch {
+          // Readers report an unfinished line and skip it; the error below is what matters.
+        }
         throw openError(path, error, `append event ${event.seq} to`);
       }
+      size += bytes.length;
       last = event.seq;
       listeners.notify(event);
     },

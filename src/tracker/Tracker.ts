@@ -5,6 +5,7 @@ import type { CapturesView } from '../projections/capturesView.js';
 import type { EventStore } from '../store/EventStore.js';
 import type { RequestHandle, ToolCallHandle } from './handles.js';
 import type { IdSource } from './ids.js';
+import type { StoreHealth } from './storeWriter.js';
 import type { CaptureObservers, ObserverFailure, ToolCallOutcomeReport } from './observers.js';
 
 /** Everything a tracker reads from outside: time, identity, timers, storage, error reporting. */
@@ -16,10 +17,22 @@ export interface TrackerOptions {
   /** Timers for the idle wait. Default: RxJS `asyncScheduler`; pass a virtual one in tests. */
   readonly scheduler?: SchedulerLike;
   /**
-   * Where every event is appended before it is applied and published: a JSONL recording, an
-   * SQLite file, memory. It must be empty. Default: the last 1,000 events in memory.
+   * Where every event is appended as it is applied and published: a JSONL recording, an SQLite
+   * file, memory. It must be empty. Default: the last 1,000 events in memory. A store that
+   * refuses an event (a full disk) does not refuse the command: see `onStoreError`.
    */
   readonly store?: EventStore;
+  /**
+   * Called when the store starts refusing events, and again when events start being lost. Until
+   * it takes events again, the tracker holds them in memory, in order (up to `maxUnwritten`),
+   * and tries again on every later event and on `flushStore()`; events past that are lost, and
+   * a `log.gap` event takes their place in the store, so the recording says it is incomplete.
+   * The failure also goes on `errors$` (hook `store`). Commands go on either way: the
+   * projection, the idle wait and the bus follow what happened, not what was written.
+   */
+  readonly onStoreError?: (error: unknown, health: StoreHealth) => void;
+  /** Events held for a refusing store before they are lost. Default 10,000. */
+  readonly maxUnwritten?: number;
   /**
    * A log to continue: verified and folded before the first command, so that seq, generations
    * and default ids go on from it and its live entities can be reached with `requestHandle` and
@@ -133,6 +146,13 @@ export interface Tracker extends CapturesView {
   readonly errors$: Observable<ObserverFailure>;
   /** Where the tracker appends its events (by default the last 1,000 in memory). */
   readonly store: EventStore;
+  /** Whether the store holds the whole log: `ok`, or `failing` with events held or lost. */
+  readonly storeHealth: () => StoreHealth;
+  /**
+   * Write the events held for a refusing store now (after freeing disk space, say) instead of
+   * at the next event; call it before closing the store. Returns how the store stands.
+   */
+  readonly flushStore: () => StoreHealth;
   /** The handle of a live request by id (for example one started in the `history`). */
   readonly requestHandle: (id: string) => RequestHandle | undefined;
   /** The handle of a live tool call by id (for example one started in the `history`). */

@@ -10,6 +10,7 @@ import { captureCommands } from './captureCommands.js';
 import { HandleOwnership } from './handleOwnership.js';
 import { hydrate } from './hydrate.js';
 import { sequentialIds } from './ids.js';
+import { StoreWriter } from './storeWriter.js';
 import { appendNote } from './note.js';
 import { ObserverIsolation } from './observerIsolation.js';
 import type { CaptureObservers, ObserverFailure } from './observers.js';
@@ -27,6 +28,20 @@ import { TrackerLog } from './trackerLog.js';
  * the cost is within noise. A host that wants more history passes a store.
  */
 const DEFAULT_RETAIN = 1_000;
+
+/** Events a tracker holds for a store that refuses them, before it starts losing them. */
+const DEFAULT_MAX_UNWRITTEN = 10_000;
+
+function maxUnwrittenOf(options: TrackerOptions): number {
+  const max = options.maxUnwritten ?? DEFAULT_MAX_UNWRITTEN;
+  if (!Number.isSafeInteger(max) || max < 0) {
+    throw new ToolflightError(
+      'invalid_argument',
+      `maxUnwritten must be a whole number of events, 0 or more, got ${JSON.stringify(max)}`,
+    );
+  }
+  return max;
+}
 
 /**
  * Create a tracker: the command API, its event bus and its projections.
@@ -72,7 +87,15 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     if (event.type === 'observer.failed') isolation.report('subscriber', error, event);
     else isolation.failed('subscriber', error, event);
   });
-  const log = new TrackerLog(store, state, bus, clock);
+  const writer = new StoreWriter(store, maxUnwrittenOf(options), (error, health) => {
+    try {
+      options.onStoreError?.(error, health);
+    } catch {
+      // The host's error channel must not reach the host's path either.
+    }
+    errors.next({ hook: 'store', error, capture: undefined, gen: undefined, id: undefined });
+  });
+  const log = new TrackerLog(writer, state, bus, clock);
   const isolation = new ObserverIsolation(log, errors, options.onObserverError);
   const continued = options.history === undefined ? undefined : hydrate(state, options.history);
   const handles = new HandleOwnership(owner, state);
@@ -95,6 +118,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     note: ((type, data, scope) => appendNote(log, type, data, scope)) as Tracker['note'],
     errors$: errors.asObservable(),
     store,
+    storeHealth: () => writer.health(),
+    flushStore: () => writer.flush(),
     requestHandle: (id) => handles.liveRequest(id),
     toolCallHandle: (id) => handles.liveToolCall(id),
     ...createCapturesView(state, bus, scheduler),

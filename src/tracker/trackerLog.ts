@@ -1,9 +1,10 @@
 // @internal The tracker's side of the log: stamping each event with the next seq and the clock,
-// appending it to the store, and publishing it on the bus.
+// appending it to the store (through the writer that holds what the store refuses), and
+// publishing it on the bus.
 import type { EventBus } from '../events/bus.js';
 import { EVENT_VERSION, type EventOf, type ToolflightEvent } from '../events/types.js';
 import type { CapturesState, GenerationRecord } from '../projections/captureRecords.js';
-import type { EventStore } from '../store/EventStore.js';
+import type { StoreWriter } from './storeWriter.js';
 
 /** The events that belong to an entity of a generation: they carry an `id` and `data`. */
 export type EntityEventType =
@@ -26,7 +27,7 @@ export interface LooseScope {
 /** One log of one tracker: the seq counter, the clock, the store, the bus. */
 export class TrackerLog {
   constructor(
-    private readonly store: EventStore,
+    private readonly writer: StoreWriter,
     private readonly state: CapturesState,
     private readonly bus: EventBus,
     private readonly clock: () => number,
@@ -94,11 +95,12 @@ export class TrackerLog {
   }
 
   /**
-   * Store first: if the store throws, the command throws and nothing changed (not even the seq
-   * counter, so the log stays gapless).
+   * Append to the log: the event takes the next seq and goes to the store. A store that refuses
+   * it does not refuse the command (the writer holds the event and reports the failure): what
+   * happened still happened, and the projection and the bus say so.
    */
   append(event: ToolflightEvent): void {
-    this.store.append(event);
+    this.writer.write(event);
     this.state.seq = event.seq;
   }
 

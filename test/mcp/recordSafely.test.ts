@@ -1,5 +1,6 @@
-// A tracker command that throws on a server path (a store that cannot write) is told to the
-// host's logger, with the error's message, and never reaches the agent's request.
+// A tracker command that throws on a server path (a refused command that throws, a host's
+// observer gone wrong) is told to the host's logger, with the error's message, and never
+// reaches the agent's request.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { describe, expect, it } from 'vitest';
 
@@ -32,7 +33,7 @@ describe('recordSafely', () => {
     ).not.toThrow();
   });
 
-  it('lets the loopback server answer a call whose result the store cannot record', async () => {
+  it('answers a call whose result the store cannot record, and leaves the capture idle', async () => {
     const store = createMemoryStore();
     const failing: EventStore = {
       ...store,
@@ -41,7 +42,7 @@ describe('recordSafely', () => {
         store.append(event);
       },
     };
-    const tracker = createTracker({ store: failing });
+    const tracker = createTracker({ store: failing, onStoreError: () => undefined });
     tracker.beginCapture('run-1');
     const warnings: string[] = [];
     const server = await createLoopbackServer({
@@ -55,6 +56,10 @@ describe('recordSafely', () => {
     onCleanup(() => client.close());
     const result = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
     expect(result.content).toEqual([{ type: 'text', text: '{"text":"hi"}' }]);
-    expect(warnings).toContain('toolflight could not record a tool call result: disk full');
+    // The tracker holds what its store refused (and says so through onStoreError): the call is
+    // recorded as finished and the capture is not left busy.
+    expect(tracker.storeHealth()).toMatchObject({ state: 'failing', error: 'disk full' });
+    expect(tracker.capture('run-1')?.inFlight).toBe(0);
+    expect(warnings).toEqual([]);
   });
 });

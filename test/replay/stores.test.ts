@@ -60,11 +60,16 @@ describe('memory store', () => {
     const store = createMemoryStore();
     const seen: number[] = [];
     store.subscribe((event) => seen.push(event.seq));
-    const tracker = createTracker({ store });
+    const tracker = createTracker({ store, onStoreError: () => undefined });
     tracker.beginCapture('k');
     store.close();
+    expect(() =>
+      store.append({ v: 1, seq: 2, at: 0, type: 'capture.begun', capture: 'k', gen: 2 }),
+    ).toThrow(/closed/);
+    // The tracker holds what a closed store refuses, and says so.
+    expect(tracker.beginCapture('k')).toBe(2);
     expect(seen).toEqual([1]);
-    expect(() => tracker.beginCapture('k')).toThrow(/closed/);
+    expect(tracker.storeHealth()).toMatchObject({ state: 'failing', unwritten: 1 });
   });
 
   it('rejects retain below 1', () => {
@@ -79,7 +84,7 @@ describe('a tracker and its store', () => {
     expect(() => createTracker({ store })).toThrow(/already holds events up to seq 1/);
   });
 
-  it('changes nothing when the store fails, not even seq: the log stays gapless', () => {
+  it('goes on when the store fails, and writes the held events in seq order once it takes them', () => {
     const inner = createMemoryStore();
     let fail = true;
     const flaky: EventStore = {
@@ -89,11 +94,15 @@ describe('a tracker and its store', () => {
         inner.append(event);
       },
     };
-    const tracker = createTracker({ store: flaky });
-    expect(() => tracker.beginCapture('k')).toThrow(/disk is full/);
-    expect(tracker.capture('k')).toBeUndefined();
-    fail = false;
+    const errors: string[] = [];
+    const tracker = createTracker({
+      store: flaky,
+      onStoreError: (error) => errors.push(String(error)),
+    });
     expect(tracker.beginCapture('k')).toBe(1);
+    expect(tracker.capture('k')).toBeDefined();
+    expect(errors).toEqual(['ToolflightError: disk is full']);
+    fail = false;
     tracker.requestStarted('k');
     expect(inner.events().map((e) => e.seq)).toEqual([1, 2]);
   });
@@ -143,14 +152,15 @@ describe('JSONL store', () => {
     );
   });
 
-  it('makes the command throw when the disk is full, instead of pretending it recorded', () => {
+  it('reports a full disk with the file and the event instead of pretending it recorded', () => {
+    const errors: string[] = [];
     const tracker = createTracker({
       store: track(createJsonlStore('/dev/full', { mode: 'overwrite' })),
+      onStoreError: (error) => errors.push((error as Error).message),
     });
-    expect(() => tracker.beginCapture('k')).toThrow(
-      /cannot append event 1 to \/dev\/full: the disk is full/,
-    );
-    expect(tracker.capture('k')).toBeUndefined();
+    expect(tracker.beginCapture('k')).toBe(1);
+    expect(errors).toEqual(['cannot append event 1 to /dev/full: the disk is full']);
+    expect(tracker.storeHealth()).toMatchObject({ state: 'failing', unwritten: 1 });
   });
 });
 
