@@ -87,7 +87,7 @@ export {
   type MemoryStoreOptions,
 } from './store/memoryStore.js';
 export type { EventStore } from './store/EventStore.js';
-export { maskSecrets } from './events/maskSecrets.js';
+export { maskSecrets, maskText } from './events/maskSecrets.js';
 export { summarizeEvent } from './events/summarizeEvent.js';
 export type { CapturesView } from './projections/capturesView.js';
 export {

@@ -79,9 +79,11 @@ describe('without better-sqlite3 installed', () => {
   });
 
   it.each(SQLITE_FEATURES)('refuses %s with missing_peer, naming what to install', (feature) => {
+    // The outbox's errors are all OutboxErrors, which are ToolflightErrors with the same code.
+    const outbox = feature === 'openOutbox' || feature === 'proxy with an outbox';
     expect(report[feature]).toEqual({
       error: {
-        name: 'ToolflightError',
+        name: outbox ? 'OutboxError' : 'ToolflightError',
         code: 'missing_peer',
         message: expect.stringMatching(
           /needs the optional peer dependency better-sqlite3, which is not installed: run `npm install better-sqlite3@\^12`/,

@@ -14,12 +14,67 @@ const started = (args: Record<string, unknown>): ToolflightEvent => ({
 });
 
 describe('summarizeEvent', () => {
-  it('masks secret-looking argument values at any depth, never the keys', () => {
+  it('masks secret argument values at any depth, never the keys', () => {
     const line = summarizeEvent(
-      started({ to: '#ops', apiKey: 'sk-live-1', auth: { password: 'hunter2' } }),
+      started({ to: '#ops', apiKey: 'sk-live-1', options: { auth: { password: 'hunter2' } } }),
     );
-    expect(line).toBe('send {"to":"#ops","apiKey":"••••••","auth":{"password":"••••••"}}');
+    expect(line).toBe('send {"to":"#ops","apiKey":"••••••","options":{"auth":"••••••"}}');
     expect(line).not.toMatch(/sk-live-1|hunter2/);
+  });
+
+  // Regression: the demo printed "idempotencyKey":"••••••", a key `toolflight outbox retry` needs.
+  it('shows idempotency keys and token counts, and masks credentials inside strings', () => {
+    const line = summarizeEvent(
+      started({
+        idempotencyKey: 'k-42',
+        max_tokens: 256,
+        headers: ['Authorization: Bearer abc123'],
+        note: 'see https://bot:hunter2@relay.example.com',
+      }),
+    );
+    expect(line).toBe(
+      'send {"idempotencyKey":"k-42","max_tokens":256,"headers":["Authorization: Bearer ••••••"],"note":"see https://bot:••••••@relay.example.com"}',
+    );
+  });
+
+  it('masks secrets in reasons, messages and upstream stderr lines, before cutting them', () => {
+    const base = { v: 1, seq: 5, at: 0, capture: 'k', gen: 1, id: 'tc_1' } as const;
+    expect(
+      summarizeEvent({
+        ...base,
+        type: 'toolCall.result',
+        data: { outcome: 'failed', isError: true, reason: 'HTTP 401 for TOKEN=abc123' },
+      }),
+    ).toBe('failed (HTTP 401 for TOKEN=••••••)');
+    expect(
+      summarizeEvent({
+        v: 1,
+        seq: 6,
+        at: 0,
+        type: 'observer.failed',
+        data: { hook: 'onCall', message: 'cannot post with password: hunter2' },
+      }),
+    ).toBe('onCall: cannot post with password: ••••••');
+    // The token straddles the 200th character: cut first, its tail would be too short to know.
+    const token = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
+    const stderr = `${'x'.repeat(180)} using ${token} now`;
+    const line = summarizeEvent({
+      v: 1,
+      seq: 7,
+      at: 0,
+      type: 'upstream.changed',
+      data: { server: 'mcp-git', state: 'up', stderr },
+    });
+    expect(line).toBe(`mcp-git stderr: ${'x'.repeat(180)} using ghp_•••••• no`);
+    expect(
+      summarizeEvent({
+        v: 1,
+        seq: 8,
+        at: 0,
+        type: 'outbox.rejected',
+        data: { key: 'k-9', tool: 'post', reason: 'HTTP 403 Authorization: Bearer abc' },
+      }),
+    ).toBe('post key=k-9: HTTP 403 Authorization: Bearer ••••••');
   });
 
   it('says what a result, a finish and a dropped connection were', () => {
@@ -78,5 +133,19 @@ describe('summarizeEvent', () => {
         data: { key: 'k1', tool: 'append', reason: 'expired' },
       }),
     ).toBe('append key=k1: expired');
+  });
+});
+
+describe('summarizeEvent of a log.gap', () => {
+  it('says which seqs are missing and why, masked', () => {
+    expect(
+      summarizeEvent({
+        v: 1,
+        seq: 6,
+        at: 0,
+        type: 'log.gap',
+        data: { through: 13, reason: 'ENOSPC writing /var/log/run.jsonl token=hunter2' },
+      }),
+    ).toBe('seq 6 to 13 not recorded: ENOSPC writing /var/log/run.jsonl token=••••••');
   });
 });

@@ -1,6 +1,14 @@
+import { maskText } from '../events/maskSecrets.js';
+
 /** Where a CLI command writes: injected so that commands run in tests without a terminal. */
 export interface CliIo {
+  /**
+   * What the command was asked for, unmasked: the agent config with its secret, the inspector's
+   * URL with its token, outbox keys. What comes from a recording is masked where it is made
+   * (`summarizeEvent`, the outbox reasons).
+   */
   readonly out: (line: string) => void;
+  /** Warnings, errors and logger lines: the process's own `err` masks secrets (`maskText`). */
   readonly err: (line: string) => void;
   /** Redraw a one-line status on stderr (undefined clears it); only called on a terminal. */
   readonly progress?: (line: string | undefined) => void;
@@ -21,7 +29,9 @@ const readerGone = (error: unknown): boolean =>
 let current: CliIo | undefined;
 
 /**
- * The process's own stdout and stderr, created on first use. A closed stdout (EPIPE) aborts
+ * The process's own stdout and stderr, created on first use. What goes to stderr passes through
+ * `maskText` first: warnings and logger lines quote upstream errors and stderr lines, which may
+ * carry a token (`TOKEN=…`, `Authorization: Bearer …`). A closed stdout (EPIPE) aborts
  * `stdoutClosed` instead of crashing with an unhandled 'error'; a closed stderr is ignored.
  * Other stream errors are rethrown, as if nothing listened.
  */
@@ -50,7 +60,7 @@ export function processIo(): CliIo {
       stdout.write(`${line}\n`);
       if (readerGone(stdout.errored)) closed.abort();
     },
-    err: (line) => toStderr(`${line}\n`),
+    err: (line) => toStderr(`${maskText(line)}\n`),
     progress: (line) => toStderr(line === undefined ? '\r\x1b[2K' : `\r\x1b[2K${line}`),
     stderrIsTty: stderr.isTTY === true,
     stdoutClosed: closed.signal,

@@ -1,5 +1,6 @@
 // `toolflight outbox list|retry|drop FILE [KEY…]`: what a proxy's outbox holds, and an
 // operator's actions on it.
+import { maskText } from '../events/maskSecrets.js';
 import { openOutbox, type DeadEntry, type Outbox, type PendingEntry } from '../mcp/index.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
@@ -10,10 +11,15 @@ const USAGE = [
   '       toolflight outbox drop FILE KEY...',
   '',
   '  list    pending entries and dead letters: key, tool, age, attempts, reason',
-  '  retry   move dead letters back to pending (fresh attempts, same key)',
+  '  retry   move dead letters back to pending (fresh attempts, same key); a pending key is due now',
   '  drop    remove entries, pending or dead, without delivering them',
   '  --json  one JSON object per entry and line',
+  '',
+  'A running proxy holds its outbox file: stop it first (or use proxy.outbox in its host).',
 ].join('\n');
+
+/** How long to wait for a proxy that is starting or stopping to let go of the file. */
+const BUSY_TIMEOUT_MS = 1000;
 
 /** `3s`, `4m`, `2h`, `1d`. */
 function age(ms: number): string {
@@ -32,7 +38,8 @@ function list(outbox: Outbox, io: CliIo, json: boolean, now: number): void {
       tool: entry.tool,
       ageMs: now - entry.enqueuedAt,
       attempts: entry.attempts,
-      reason: entry.lastError,
+      // The upstream's own words: they may quote a credential. The key is shown: retry needs it.
+      reason: entry.lastError === undefined ? undefined : maskText(entry.lastError),
     })),
     ...outbox.dead().map((entry: DeadEntry) => ({
       state: 'dead',
@@ -40,7 +47,7 @@ function list(outbox: Outbox, io: CliIo, json: boolean, now: number): void {
       tool: entry.tool,
       ageMs: now - entry.enqueuedAt,
       attempts: entry.attempts,
-      reason: entry.reason,
+      reason: maskText(entry.reason),
     })),
   ];
   // A reader that went away (`| head`) has all it wanted: stop formatting rows.
@@ -63,18 +70,30 @@ function list(outbox: Outbox, io: CliIo, json: boolean, now: number): void {
   io.out(`${counts.pending} pending, ${counts.dead} dead`);
 }
 
-/** Apply `act` to each key; unknown keys are reported and make the exit code 1. */
-function each(keys: readonly string[], io: CliIo, act: (key: string) => string): number {
-  let code = 0;
+/**
+ * Apply `act` to each key: it says what it did, or undefined for a key the file does not hold.
+ * Those are named on stderr, and make the exit code 1; a failure of the file itself is thrown.
+ */
+function each(
+  keys: readonly string[],
+  io: CliIo,
+  file: string,
+  action: 'retry' | 'drop',
+  act: (key: string) => string | undefined,
+): number {
+  const missed: string[] = [];
   for (const key of keys) {
-    try {
-      io.out(act(key));
-    } catch (error) {
-      io.err(`toolflight outbox: ${(error as Error).message}`);
-      code = 1;
-    }
+    const done = act(key);
+    if (done === undefined) missed.push(key);
+    else io.out(done);
   }
-  return code;
+  if (missed.length === 0) return 0;
+  const names = missed.map((key) => JSON.stringify(key)).join(', ');
+  const what = action === 'retry' ? 'not retried' : 'not dropped';
+  io.err(
+    `toolflight outbox: ${what}: ${names}: no pending or dead entry with ${missed.length === 1 ? 'that key' : 'those keys'} in ${file} (delivered, dropped or never queued); \`toolflight outbox list ${file}\` shows the keys it holds`,
+  );
+  return 1;
 }
 
 /** `toolflight outbox`: list, retry or drop entries of an outbox file. */
@@ -100,7 +119,7 @@ export const outbox: Command = (args, io) => {
   if (action === 'list' && keys.length > 0) return usage('list takes no KEY');
   if (action !== 'list' && keys.length === 0) return usage(`${action} needs at least one KEY`);
   if (action !== 'list' && parsed.values.json === true) return usage('--json is for list');
-  const store = openOutbox(file, { create: false });
+  const store = openOutbox(file, { create: false, busyTimeoutMs: BUSY_TIMEOUT_MS });
   try {
     const now = Date.now();
     if (action === 'list') {
@@ -108,17 +127,23 @@ export const outbox: Command = (args, io) => {
       return Promise.resolve(0);
     }
     if (action === 'retry') {
-      const dead = new Set(store.dead().map((entry) => entry.key));
       return Promise.resolve(
-        each(keys, io, (key) => {
-          const entry = store.retry(key, now);
-          return dead.has(key)
-            ? `re-queued ${key} (${entry.tool})`
-            : `${key} (${entry.tool}) was pending already: due now`;
+        each(keys, io, file, action, (key) => {
+          const retried = store.retry(key, now);
+          if (retried === undefined) return undefined;
+          const { tool } = retried.entry;
+          return retried.kind === 'requeued'
+            ? `re-queued ${key} (${tool})`
+            : `${key} (${tool}) was pending already: due now`;
         }),
       );
     }
-    return Promise.resolve(each(keys, io, (key) => `dropped ${store.drop(key)} ${key}`));
+    return Promise.resolve(
+      each(keys, io, file, action, (key) => {
+        const dropped = store.drop(key);
+        return dropped === undefined ? undefined : `dropped ${dropped} ${key}`;
+      }),
+    );
   } finally {
     store.close();
   }

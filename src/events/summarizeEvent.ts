@@ -1,10 +1,14 @@
-import { maskSecrets } from './maskSecrets.js';
+import { maskSecrets, maskText } from './maskSecrets.js';
 import type { ToolflightEvent } from './types.js';
 
+/** Masked first, cut second: a cut must not leave part of a secret too short to recognize. */
+const clip = (text: string, max = 200): string => maskText(text).slice(0, max);
+
 /**
- * A one-line summary of an event's payload for people (the demo's timeline, the inspector's),
- * with secret-looking values masked: `send {"to":"#ops","apiKey":"••••••"}`, `completed`,
- * `status 200`.
+ * A one-line summary of an event's payload for people (the demo's timeline, the inspector's,
+ * `toolflight replay`), with secrets masked by key and by value (see `maskSecrets` and
+ * `maskText`): `send {"to":"#ops","apiKey":"••••••"}`, `completed`, `status 200`. Outbox
+ * idempotency keys are shown: `toolflight outbox retry` needs them.
  */
 export function summarizeEvent(event: ToolflightEvent): string {
   switch (event.type) {
@@ -12,7 +16,7 @@ export function summarizeEvent(event: ToolflightEvent): string {
     case 'toolCall.prepared':
       return `${event.data.toolName} ${JSON.stringify(maskSecrets(event.data.args))}`;
     case 'toolCall.result':
-      return `${event.data.outcome}${event.data.reason ? ` (${event.data.reason})` : ''}`;
+      return `${event.data.outcome}${event.data.reason ? ` (${maskText(event.data.reason)})` : ''}`;
     case 'toolCall.finished':
       return `prepared=${event.data.prepared}`;
     case 'request.started':
@@ -22,20 +26,22 @@ export function summarizeEvent(event: ToolflightEvent): string {
     case 'request.finished':
       return event.data.status === undefined ? 'connection dropped' : `status ${event.data.status}`;
     case 'observer.failed':
-      return `${event.data.hook}: ${event.data.message}`;
+      return `${event.data.hook}: ${maskText(event.data.message)}`;
     case 'catalog.listed':
       return `${event.data.server}: ${event.data.tools.length} tool(s)`;
     case 'upstream.changed': {
       const { server, state, reason, retryInMs, stderr } = event.data;
-      if (stderr !== undefined) return `${server} stderr: ${stderr.slice(0, 200)}`;
+      if (stderr !== undefined) return `${server} stderr: ${clip(stderr)}`;
       const retry = retryInMs === undefined ? '' : `, retry in ${retryInMs} ms`;
-      return `${server} ${state}${reason === undefined ? '' : ` (${reason.slice(0, 200)})`}${retry}`;
+      return `${server} ${state}${reason === undefined ? '' : ` (${clip(reason)})`}${retry}`;
     }
     case 'outbox.enqueued':
     case 'outbox.delivered':
       return `${event.data.tool} key=${event.data.key}`;
     case 'outbox.rejected':
-      return `${event.data.tool} key=${event.data.key}: ${(event.data.reason ?? '').slice(0, 200)}`;
+      return `${event.data.tool} key=${event.data.key}: ${clip(event.data.reason ?? '')}`;
+    case 'log.gap':
+      return `seq ${event.seq} to ${event.data.through} not recorded: ${clip(event.data.reason)}`;
     default:
       return event.data === undefined ? '' : JSON.stringify(maskSecrets(event.data)).slice(0, 200);
   }

@@ -88,7 +88,13 @@ describe('inspector page in Chromium', () => {
     // A call whose arguments carry a secret: the page never shows its value.
     await host.client.callTool({
       name: 'send',
-      arguments: { to: '#ops', apiKey: 'sk-live-4242', password: 'hunter2' },
+      arguments: {
+        to: '#ops',
+        apiKey: 'sk-live-4242',
+        password: 'hunter2',
+        headers: ['Authorization: Bearer tok-777abc'],
+        idempotencyKey: 'k-visible',
+      },
     });
     await waitForText(page, '#entities [data-id="tc_2"] .outcome', /^completed$/);
     await page.click('#entities [data-id="tc_2"]');
@@ -97,6 +103,8 @@ describe('inspector page in Chromium', () => {
     expect(text).toContain('••••••');
     expect(text).not.toContain('sk-live-4242');
     expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('tok-777abc');
+    expect(text).toContain('k-visible');
 
     // Time travel: back to the seq where tc_1 had just started.
     await page.locator('#scrubber').fill(String(startedSeq));
@@ -175,7 +183,11 @@ describe('inspector page in Chromium', () => {
     tracker.note('outbox.enqueued', { key: hostile, tool: 'append_note' });
     tracker.note('outbox.enqueued', { key: 'k-3', tool: 'tag' });
     tracker.note('outbox.delivered', { key: 'k-1', tool: 'append_note' });
-    tracker.note('outbox.rejected', { key: hostile, tool: 'append_note', reason: 'HTTP 422 no' });
+    tracker.note('outbox.rejected', {
+      key: hostile,
+      tool: 'append_note',
+      reason: 'HTTP 422 no (TOKEN=abc123)',
+    });
     const inspector = await createInspector({ tracker });
     cleanups.push(() => inspector.close());
     const page = await openPage(inspector);
@@ -183,7 +195,8 @@ describe('inspector page in Chromium', () => {
     const rows = await page.$$eval('#outbox-body tr', (trs) =>
       trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent).join('|')),
     );
-    expect(rows).toEqual([`${hostile}|append_note|HTTP 422 no`, 'k-3|tag|pending']);
+    // Reasons quote the upstream, credentials included: masked; keys are shown for `retry`.
+    expect(rows).toEqual([`${hostile}|append_note|HTTP 422 no (TOKEN=••••••)`, 'k-3|tag|pending']);
     expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
     // Back before the delivery and the rejection: three pending.
     await page.locator('#scrubber').fill('4');

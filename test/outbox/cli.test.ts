@@ -49,6 +49,25 @@ describe('toolflight outbox', { timeout: 30_000 }, () => {
     ]);
   });
 
+  it('masks credentials in the reasons it lists, and shows every key', async () => {
+    const path = join(await tempDir(), 'outbox.db');
+    const outbox = openOutbox(path);
+    outbox.enqueue({ key: 'k-token-1', tool: 'send', args: {}, now: Date.now() });
+    outbox.reject('k-token-1', 'HTTP 401 rejected Authorization: Bearer abc123', Date.now(), true);
+    outbox.enqueue({ key: 'k-token-2', tool: 'send', args: {}, now: Date.now() });
+    outbox.failed('k-token-2', 'HTTP 503 from https://bot:hunter2@relay', Date.now());
+    outbox.close();
+    const listed = await cli('outbox', 'list', path);
+    expect(listed.out).toEqual([
+      'pending k-token-2  send  age 0s  attempts 1  HTTP 503 from https://bot:••••••@relay',
+      'dead    k-token-1  send  age 0s  attempts 1  HTTP 401 rejected Authorization: Bearer ••••••',
+      '1 pending, 1 dead',
+    ]);
+    const json = (await cli('outbox', 'list', path, '--json')).out.join('\n');
+    expect(json).not.toMatch(/abc123|hunter2/);
+    expect(json).toMatch(/"key":"k-token-1"/);
+  });
+
   it('retries dead letters and drops entries, saying what it did', async () => {
     const path = await sampleOutbox();
     expect(await cli('outbox', 'retry', path, 'k3')).toMatchObject({
@@ -69,8 +88,12 @@ describe('toolflight outbox', { timeout: 30_000 }, () => {
     const unknown = await cli('outbox', 'drop', path, 'k2', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.out).toEqual(['dropped pending k2']);
-    expect(unknown.err).toMatch(/no pending or dead entry with key "nope"/);
-    expect((await cli('outbox', 'retry', path, 'nope')).err).toMatch(/no dead or pending entry/);
+    expect(unknown.err).toMatch(
+      /^toolflight outbox: not dropped: "nope": no pending or dead entry/,
+    );
+    const retried = await cli('outbox', 'retry', path, 'nope');
+    expect(retried.code).toBe(1);
+    expect(retried.err).toMatch(/not retried: "nope": no pending or dead entry .*outbox list/);
 
     const missing = join(await tempDir(), 'missing.db');
     const gone = await cli('outbox', 'list', missing);
@@ -87,6 +110,20 @@ describe('toolflight outbox', { timeout: 30_000 }, () => {
     expect((await cli('outbox', 'list')).code).toBe(2);
     expect((await cli('outbox', 'retry', path)).code).toBe(2);
     expect((await cli('outbox', 'purge', path)).code).toBe(2);
+  });
+
+  // Regression: `outbox.retry` threw unknown_key for a delivered key; the CLI must still say
+  // which keys were not retried, and exit non-zero.
+  it('retries the keys it holds and names those it does not (a delivered one among them), exiting 1', async () => {
+    const path = await sampleOutbox();
+    const outbox = openOutbox(path);
+    outbox.delivered('k1');
+    outbox.close();
+    const result = await cli('outbox', 'retry', path, 'k3', 'k1', 'k2', 'gone');
+    expect(result.code).toBe(1);
+    expect(result.out).toEqual(['re-queued k3 (post)', 'k2 (send) was pending already: due now']);
+    expect(result.err).toMatch(/^toolflight outbox: not retried: "k1", "gone": no pending or dead/);
+    expect((await cli('outbox', 'retry', path, 'k3')).code).toBe(0);
   });
 
   it('proxy --outbox --buffer queues during an outage; a 4xx is listed dead; retry delivers it after a restart', async () => {
@@ -112,9 +149,13 @@ describe('toolflight outbox', { timeout: 30_000 }, () => {
     const rejected = first.line(/^outbox\.rejected k-p1/);
     await upstream.start();
     await rejected;
+    // The running proxy holds its outbox file: the CLI says so, at once, and what to do.
+    const held = await cli('outbox', 'list', path);
+    expect(held.code).toBe(1);
+    expect(held.err).toMatch(/open in another process or connection .*stop that proxy first/);
+    await first.stop();
     const listed = await cli('outbox', 'list', path);
     expect(listed.out[0]).toMatch(/^dead {4}k-p1 {2}plain_write .*HTTP 409 conflict$/);
-    await first.stop();
 
     upstream.refuse = undefined;
     expect((await cli('outbox', 'retry', path, 'k-p1')).out).toEqual([
@@ -124,6 +165,7 @@ describe('toolflight outbox', { timeout: 30_000 }, () => {
     const delivered = second.line(/^outbox\.delivered k-p1/);
     await delivered;
     expect(upstream.effects.get('p1')).toBe(1);
+    await second.stop();
     expect((await cli('outbox', 'list', path)).out).toEqual(['0 pending, 0 dead']);
   });
 

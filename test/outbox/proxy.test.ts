@@ -132,10 +132,16 @@ describe('the outbox behind a proxy', { timeout: 60_000 }, () => {
 
     upstream.refuse = undefined;
     const delivered = eventsSeen(harness, ofType('outbox.delivered', 'k-bad'));
-    expect(harness.proxy.outbox?.retry('k-bad')).toMatchObject({ key: 'k-bad', attempts: 0 });
+    expect(harness.proxy.outbox?.retry('k-bad')).toMatchObject({
+      kind: 'requeued',
+      entry: { key: 'k-bad', attempts: 0 },
+    });
     await delivered;
     expect(upstream.effects.get('bad')).toBe(1);
     expect(harness.proxy.outbox?.counts()).toEqual({ pending: 0, dead: 0 });
+    // Delivered now: nothing left to retry or drop, and no throw either.
+    expect(harness.proxy.outbox?.retry('k-bad')).toBeUndefined();
+    expect(harness.proxy.outbox?.drop('k-bad')).toBeUndefined();
   });
 
   it('dead-letters a JSON-RPC error and an isError result with their messages', async () => {

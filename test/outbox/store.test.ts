@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
 import { openOutbox, OutboxError } from '../../src/mcp/index.js';
+import { runNode } from '../support/runNode.js';
 import { onCleanup, tempDir } from './support.js';
 
 const codeOf = (body: () => unknown): string | undefined => {
@@ -29,14 +30,39 @@ describe('the outbox file', () => {
     first.enqueue({ key: 'k1', tool: 'a', args: { x: 1, idempotencyKey: 'k1' }, now: 10 });
     first.enqueue({ key: 'k2', tool: 'b', args: { idempotencyKey: 'k2' }, now: 11 });
     first.close();
-    const again = open(path);
+    const again = openOutbox(path);
     expect(again.pending()).toMatchObject([
       { seq: 1, key: 'k1', tool: 'a', args: { x: 1 }, enqueuedAt: 10, attempts: 0 },
       { seq: 2, key: 'k2', tool: 'b', enqueuedAt: 11 },
     ]);
+    again.close();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it('keeps its WAL index in memory (no -shm to fault on) and is held by one connection at a time', async () => {
+    const path = join(await tempDir(), 'outbox.db');
+    const outbox = openOutbox(path);
+    outbox.enqueue({ key: 'k1', tool: 'a', args: {}, now: 1 });
+    expect(existsSync(`${path}-shm`)).toBe(false);
+    const second = (() => {
+      try {
+        openOutbox(path, { busyTimeoutMs: 0 }).close();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(second).toBeInstanceOf(OutboxError);
+    expect((second as OutboxError).code).toBe('open_failed');
+    expect((second as OutboxError).message).toMatch(
+      /is open in another process or connection .*stop that proxy first, or use proxy.outbox/,
+    );
+    outbox.close();
+    const reader = openOutbox(path, { readonly: true });
+    expect(reader.counts()).toEqual({ pending: 1, dead: 0 });
+    reader.close();
   });
 
   it('adds no second row for a key already pending', async () => {
@@ -62,18 +88,36 @@ describe('the outbox file', () => {
       { key: 'k', tool: 'a', args: { v: 1 }, reason: 'HTTP 422 bad' },
     ]);
     expect(outbox.retry('k', 200)).toMatchObject({
-      key: 'k',
-      attempts: 0,
-      enqueuedAt: 200,
-      nextAttemptAt: 200,
+      kind: 'requeued',
+      entry: { key: 'k', attempts: 0, enqueuedAt: 200, nextAttemptAt: 200 },
     });
     expect(outbox.counts()).toEqual({ pending: 1, dead: 0 });
+    outbox.failed('k', 'HTTP 500', 900);
+    expect(outbox.retry('k', 300)).toMatchObject({
+      kind: 'due',
+      entry: { key: 'k', attempts: 1, enqueuedAt: 200, nextAttemptAt: 300 },
+    });
     expect(outbox.drop('k')).toBe('pending');
     outbox.enqueue({ key: 'd', tool: 'a', args: {}, now: 1 });
     outbox.reject('d', 'expired', 2);
     expect(outbox.drop('d')).toBe('dead');
-    expect(codeOf(() => outbox.drop('d'))).toBe('unknown_key');
-    expect(codeOf(() => outbox.retry('nope', 1))).toBe('unknown_key');
+  });
+
+  // Regression: retry of a delivered key threw OutboxError unknown_key, unlike the tracker,
+  // which answers a command it refuses with undefined.
+  it('answers retry and drop of a key it does not hold (delivered, dropped, never queued) with undefined', async () => {
+    const outbox = open(join(await tempDir(), 'o.db'));
+    outbox.enqueue({ key: 'sent', tool: 'a', args: {}, now: 1 });
+    expect(outbox.delivered('sent')).toBe(true);
+    expect(outbox.retry('sent', 2)).toBeUndefined();
+    expect(outbox.drop('sent')).toBeUndefined();
+    expect(outbox.retry('never', 2)).toBeUndefined();
+    expect(outbox.drop('never')).toBeUndefined();
+    expect(outbox.counts()).toEqual({ pending: 0, dead: 0 });
+    // A programming error still throws: the outbox is closed.
+    outbox.close();
+    expect(codeOf(() => outbox.retry('sent', 3))).toBe('outbox_closed');
+    expect(codeOf(() => outbox.drop('sent'))).toBe('outbox_closed');
   });
 
   it('refuses a missing folder, a directory, a non-database and a foreign database, creating nothing', async () => {
@@ -130,4 +174,31 @@ describe('the outbox file', () => {
       'outbox_closed',
     );
   });
+
+  // Found in review: without better-sqlite3, openOutbox threw a plain ToolflightError, so a host
+  // that caught OutboxError (everything else openOutbox throws) missed it.
+  it('refuses to open without better-sqlite3 with an OutboxError missing_peer, naming what to install', async () => {
+    const path = join(await tempDir(), 'outbox.db');
+    const { code, stdout, stderr } = await runNode(
+      [
+        '--import',
+        'tsx',
+        '--import',
+        './test/fixtures/peers/hidePackages.ts',
+        'test/outbox/fixtures/openWithoutSqlite.ts',
+        path,
+      ],
+      { HIDE_PACKAGES: 'better-sqlite3' },
+    );
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      outboxError: true,
+      toolflightError: true,
+      code: 'missing_peer',
+      message: expect.stringMatching(
+        /the outbox needs the optional peer dependency better-sqlite3, which is not installed: run `npm install better-sqlite3@\^12`/,
+      ) as unknown,
+    });
+    expect(existsSync(path)).toBe(false);
+  }, 30_000);
 });

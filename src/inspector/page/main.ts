@@ -3,7 +3,7 @@
 // library's own reducers, in every view.
 import { decodeEvent } from '../../events/codec.js';
 import type { ToolflightEvent } from '../../events/types.js';
-import { maskSecrets } from '../../events/maskSecrets.js';
+import { maskSecrets, maskText } from '../../events/maskSecrets.js';
 import { drawChart } from './chart.js';
 import { connect } from './connection.js';
 import { diagramSvg } from './diagram.js';
@@ -130,7 +130,7 @@ function selectEntity(id: string): void {
   schedule();
 }
 
-/** An event with the values of secret-looking keys in its data masked. */
+/** An event with its data masked, by key and by value, as everything the page shows. */
 function maskEvent(event: ToolflightEvent): ToolflightEvent {
   return event.data === undefined ? event : ({ ...event, data: maskSecrets(event.data) } as never);
 }
@@ -226,7 +226,7 @@ function loadRecording(name: string, text: string): void {
   byId('source').textContent = `file: ${name}`;
   byId('status').textContent = `${log.length.toLocaleString('en-US')} events loaded`;
   byId('banner').innerHTML = problems.length
-    ? `<div class="banner">${problems.length} bad line(s) skipped; first: ${esc(problems[0])}</div>`
+    ? `<div class="banner">${problems.length} bad line(s) skipped; first: ${esc(maskText(problems[0] ?? ''))}</div>`
     : '';
   schedule();
 }
@@ -254,7 +254,7 @@ disconnect = connect(token, {
     schedule();
   },
   onError(error) {
-    byId('banner').innerHTML = `<div class="banner">${esc(String(error))}</div>`;
+    byId('banner').innerHTML = `<div class="banner">${esc(maskText(String(error)))}</div>`;
   },
   onGap(after) {
     byId('banner').innerHTML =

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 // @internal The outbox at the cursor: buffered writes pending, delivered, and dead letters with
 // their reasons, folded by the library's own `evolveOutbox` over the log's `outbox.*` events.
+import { maskText } from '../../events/maskSecrets.js';
 import type { ToolflightEvent } from '../../events/types.js';
 import { evolveOutbox, initialOutboxState } from '../../projections/outbox.js';
 import { byId, esc } from './dom.js';
@@ -33,7 +34,7 @@ export class OutboxPanel {
       `<span class="${state.dead.size ? 'o-failed' : ''}">${state.dead.size} dead</span>`;
     let rows = '';
     for (const entry of state.dead.values()) {
-      rows += `<tr class="dead"><td class="mono">${esc(entry.key)}</td><td>${esc(entry.tool)}</td><td class="o-failed">${esc(entry.reason ?? '')}</td></tr>`;
+      rows += `<tr class="dead"><td class="mono">${esc(entry.key)}</td><td>${esc(entry.tool)}</td><td class="o-failed">${esc(maskText(entry.reason ?? ''))}</td></tr>`;
     }
     for (const entry of state.pending.values()) {
       rows += `<tr class="pending"><td class="mono">${esc(entry.key)}</td><td>${esc(entry.tool)}</td><td class="busy">pending</td></tr>`;

@@ -39,12 +39,25 @@ export interface OutboxCounts {
 export type Enqueued = { readonly kind: 'queued' | 'duplicate'; readonly entry: PendingEntry };
 
 /**
- * A durable outbox file (SQLite, WAL, `synchronous=FULL`): the writes waiting for an upstream,
- * and the dead letters. Every method is synchronous and durable when it returns.
+ * What `retry` did: `requeued`, a dead letter back in the queue (fresh attempts and time to live,
+ * same key); `due`, the key was pending already and is now due at once.
+ */
+export type Retried = { readonly kind: 'requeued' | 'due'; readonly entry: PendingEntry };
+
+/**
+ * A durable outbox file (SQLite, WAL, `synchronous=FULL`, held by one process at a time): the
+ * writes waiting for an upstream, and the dead letters. Every method is synchronous and durable
+ * when it returns. A key that is not there is answered with `undefined`, like a refused tracker
+ * command; a closed outbox (`outbox_closed`) or a file that cannot be written throws
+ * `OutboxError`.
  */
 export interface Outbox {
   readonly path: string;
-  /** Queue a write; committed to disk before it returns. Throws `OutboxError` `write_failed`. */
+  /**
+   * Queue a write; committed to disk, in the file at `path`, before it returns. Throws
+   * `OutboxError` `write_failed` (disk full, read-only, `maxBytes`) or `file_replaced` (the file
+   * at `path` was removed, replaced or overwritten since it was opened).
+   */
   readonly enqueue: (entry: {
     readonly key: string;
     readonly tool: string;
@@ -67,10 +80,14 @@ export interface Outbox {
     now: number,
     attempted?: boolean,
   ) => DeadEntry | undefined;
-  /** Move a dead letter back to pending (fresh attempts, same key, due at `now`). */
-  readonly retry: (key: string, now: number) => PendingEntry;
-  /** Remove an entry, pending or dead; says which it was. Throws `unknown_key`. */
-  readonly drop: (key: string) => 'pending' | 'dead';
+  /**
+   * Move a dead letter back to pending (fresh attempts, same key, due at `now`), or make a
+   * pending entry due at `now`. Undefined when the key is neither (delivered, dropped or never
+   * queued: the file keeps no trace of which).
+   */
+  readonly retry: (key: string, now: number) => Retried | undefined;
+  /** Remove an entry, pending or dead; says which it was, or undefined when it was neither. */
+  readonly drop: (key: string) => 'pending' | 'dead' | undefined;
   /** Close the file; later calls throw `outbox_closed`. Idempotent. */
   readonly close: () => void;
 }
@@ -113,10 +130,13 @@ export interface ProxyOutbox {
   readonly pending: () => readonly PendingEntry[];
   readonly dead: () => readonly DeadEntry[];
   readonly counts: () => OutboxCounts;
-  /** Re-queue a dead letter (same key) and deliver it as soon as the upstream takes it. */
-  readonly retry: (key: string) => PendingEntry;
-  /** Remove an entry, pending or dead, without delivering it. */
-  readonly drop: (key: string) => 'pending' | 'dead';
+  /**
+   * Re-queue a dead letter (same key), or make a pending entry due, and deliver it as soon as the
+   * upstream takes it. Undefined when the key is neither pending nor dead (see `Outbox.retry`).
+   */
+  readonly retry: (key: string) => Retried | undefined;
+  /** Remove an entry, pending or dead, without delivering it; undefined when it was neither. */
+  readonly drop: (key: string) => 'pending' | 'dead' | undefined;
   /** Resolves once no delivery pass is running (entries may still wait for a timer). */
   readonly settled: () => Promise<void>;
 }

@@ -1,137 +1,22 @@
-import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
-
-import type { Outbox, OutboxOpenOptions, PendingEntry } from './Outbox.js';
+import type { Enqueued, Outbox, OutboxOpenOptions, PendingEntry, Retried } from './Outbox.js';
 import { OutboxError } from './OutboxError.js';
+import { openOutboxDatabase, writeReason } from './outboxDatabase.js';
+import { watchOutboxFile, type OutboxFile } from './outboxFile.js';
 import {
   deadOf,
   OUTBOX_APPLICATION_ID,
-  OUTBOX_SCHEMA,
-  OUTBOX_SCHEMA_VERSION,
   pendingOf,
   type DeadRow,
   type PendingRow,
 } from './outboxSchema.js';
-import { ToolflightError, messageOf } from '../../../errors.js';
-import { openSqlite, type SqliteDatabase } from '../../../store/loadSqlite.js';
-
-const codeOf = (error: unknown): string => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-};
-
-/** Why SQLite refused a write, in words an operator can act on. */
-function writeReason(error: unknown): string {
-  const code = codeOf(error);
-  const message = messageOf(error);
-  if (code === 'SQLITE_FULL') return `the outbox is full: the disk or its size limit (${message})`;
-  if (code.startsWith('SQLITE_READONLY')) return `the outbox file is read-only (${message})`;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return `another process holds a lock on the outbox (${message})`;
-  }
-  if (code.startsWith('SQLITE_IOERR')) return `the disk refused the write (${message}, ${code})`;
-  return code === '' ? message : `${message} (${code})`;
-}
-
-/** Refuse before SQLite creates anything: a missing folder, or a folder where the file goes. */
-function checkPath(path: string, existing: boolean): void {
-  const kind = (at: string) => {
-    try {
-      return statSync(at).isDirectory() ? 'directory' : 'file';
-    } catch {
-      return 'missing';
-    }
-  };
-  if (kind(dirname(path)) !== 'directory') {
-    throw new OutboxError(
-      'open_failed',
-      `cannot open the outbox ${path}: its folder ${dirname(path)} does not exist; create it first`,
-    );
-  }
-  const file = kind(path);
-  if (file === 'directory') {
-    throw new OutboxError(
-      'open_failed',
-      `cannot open the outbox ${path}: it is a directory; name a file inside it`,
-    );
-  }
-  if (existing && file === 'missing') {
-    throw new OutboxError('open_failed', `cannot open the outbox ${path}: no such file`);
-  }
-}
-
-/** Check the file is an outbox this code can read; give a fresh, empty file the schema. */
-function adopt(db: SqliteDatabase, path: string, existing: boolean): void {
-  const application = db.pragma('application_id', { simple: true }) as number;
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (application === OUTBOX_APPLICATION_ID) {
-    if (version > OUTBOX_SCHEMA_VERSION) {
-      throw new OutboxError(
-        'newer_version',
-        `the outbox ${path} has schema version ${version}, newer than this toolflight reads (${OUTBOX_SCHEMA_VERSION}): upgrade toolflight`,
-      );
-    }
-    if (version === OUTBOX_SCHEMA_VERSION) return;
-  }
-  const tables = (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n;
-  if (application !== 0 || tables > 0 || version !== 0) {
-    throw new OutboxError(
-      'not_an_outbox',
-      `${path} is an SQLite database but not a toolflight outbox: choose another file`,
-    );
-  }
-  if (existing) {
-    throw new OutboxError('not_an_outbox', `${path} is empty, not a toolflight outbox`);
-  }
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    // Another process may have created it while this one waited for the lock.
-    if ((db.pragma('user_version', { simple: true }) as number) === 0) db.exec(OUTBOX_SCHEMA);
-    db.exec('COMMIT');
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
-}
-
-function open(path: string, options: OutboxOpenOptions): SqliteDatabase {
-  const readonly = options.readonly === true;
-  const existing = readonly || options.create === false;
-  checkPath(path, existing);
-  let db: SqliteDatabase | undefined;
-  try {
-    db = openSqlite(path, { readonly, timeout: options.busyTimeoutMs ?? 5000 }, 'the outbox');
-    adopt(db, path, existing);
-    if (!readonly) db.pragma('journal_mode = WAL');
-    // Each commit reaches the disk before enqueue returns: "queued" must survive a power cut.
-    db.pragma('synchronous = FULL');
-    if (options.maxBytes !== undefined) {
-      const pageSize = db.pragma('page_size', { simple: true }) as number;
-      db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
-    }
-    return db;
-  } catch (error) {
-    db?.close();
-    // Ours already: an OutboxError, or better-sqlite3 missing (`missing_peer`).
-    if (error instanceof ToolflightError) throw error;
-    const code = codeOf(error);
-    if (code === 'SQLITE_NOTADB') {
-      throw new OutboxError(
-        'not_an_outbox',
-        `${path} is not an SQLite database, so not a toolflight outbox: choose another file`,
-        { cause: error },
-      );
-    }
-    throw new OutboxError('open_failed', `cannot open the outbox ${path}: ${writeReason(error)}`, {
-      cause: error,
-    });
-  }
-}
+import { messageOf } from '../../../errors.js';
 
 /**
  * Open (or create) a durable outbox file: SQLite in WAL mode with `synchronous=FULL`, so an entry
- * is on disk before `enqueue` returns and survives `kill -9` and power loss. Needs the optional
- * peer better-sqlite3: without it, a `ToolflightError` `missing_peer` says how to install it.
+ * is on disk before `enqueue` returns and survives `kill -9` and power loss. One process holds
+ * it at a time (another gets `open_failed` saying so); `readonly` opens share it with readers.
+ * Needs the optional peer better-sqlite3: without it, an `OutboxError` `missing_peer` says how
+ * to install it.
  *
  * @example
  * const outbox = openOutbox('/var/lib/agent/outbox.db');
@@ -139,7 +24,17 @@ function open(path: string, options: OutboxOpenOptions): SqliteDatabase {
  * outbox.close();
  */
 export function openOutbox(path: string, options: OutboxOpenOptions = {}): Outbox {
-  const db = open(path, options);
+  const db = openOutboxDatabase(path, options);
+  let file: OutboxFile | undefined;
+  try {
+    // A read-only outbox acknowledges nothing: it has nothing to check.
+    if (options.readonly !== true) file = watchOutboxFile(path, OUTBOX_APPLICATION_ID);
+  } catch (error) {
+    db.close();
+    throw new OutboxError('open_failed', `cannot open the outbox ${path}: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
   const sql = {
     insert: db.prepare(
       `INSERT INTO pending (key, tool, args, enqueued_at, attempts, next_attempt_at)
@@ -179,17 +74,30 @@ export function openOutbox(path: string, options: OutboxOpenOptions = {}): Outbo
     if (!db.open) throw new OutboxError('outbox_closed', `the outbox ${path} is closed`);
     return body();
   };
-  const unknown = (key: string, where: string) =>
-    new OutboxError('unknown_key', `no ${where} entry with key ${JSON.stringify(key)} in ${path}`);
   const pendingEntry = (key: string) => {
     const row = sql.pendingByKey.get(key) as PendingRow | undefined;
     return row === undefined ? undefined : pendingOf(row);
   };
+  /** Throws `file_replaced` when the path no longer names the file just written to. */
+  const checkInPlace = (what: string, undo?: () => void) => {
+    const moved = file?.moved();
+    if (moved === undefined) return;
+    try {
+      // Taken back, so that the caller's "not kept" is true even in the file left behind.
+      if (undo) write('take the write back', undo);
+    } catch {
+      // It cannot be undone either: that file is never opened again by anyone.
+    }
+    throw new OutboxError(
+      'file_replaced',
+      `cannot ${what}: the outbox ${path} ${moved} while this process had it open, so a write kept now would be lost; restart the proxy to open an outbox at ${path} again (entries this process queued before are delivered only while it runs)`,
+    );
+  };
 
   return {
     path,
-    enqueue: ({ key, tool, args, now }) =>
-      write('queue the call', () => {
+    enqueue({ key, tool, args, now }) {
+      const enqueued = write('queue the call', (): Enqueued => {
         const added = sql.insert.run(key, tool, JSON.stringify(args), now, now);
         if (added.changes === 0) return { kind: 'duplicate', entry: pendingEntry(key)! };
         // A key that died before and comes again is a new attempt: it supersedes the letter.
@@ -206,7 +114,12 @@ export function openOutbox(path: string, options: OutboxOpenOptions = {}): Outbo
           nextAttemptAt: now,
         };
         return { kind: 'queued', entry };
-      }),
+      });
+      // After the commit: a "queued" is only true of a row in the file at `path`.
+      const undo = () => void sql.deletePending.run(key);
+      checkInPlace('queue the call', enqueued.kind === 'queued' ? undo : undefined);
+      return enqueued;
+    },
     pending: () => read(() => (sql.pending.all() as PendingRow[]).map(pendingOf)),
     dead: () => read(() => (sql.dead.all() as DeadRow[]).map(deadOf)),
     counts: () => read(() => sql.counts.get() as { pending: number; dead: number }),
@@ -224,26 +137,33 @@ export function openOutbox(path: string, options: OutboxOpenOptions = {}): Outbo
         sql.deletePending.run(key);
         return deadOf({ key, tool, args, reason, enqueued_at: enqueuedAt, died_at: now, attempts });
       }),
-    retry: (key, now) =>
-      write('re-queue an entry', () => {
+    retry(key, now) {
+      const retried = write('re-queue an entry', (): Retried | undefined => {
         const row = sql.deadByKey.get(key) as DeadRow | undefined;
         if (row === undefined) {
-          if (sql.due.run(now, key).changes > 0) return pendingEntry(key)!;
-          throw unknown(key, 'dead or pending');
+          return sql.due.run(now, key).changes > 0
+            ? { kind: 'due', entry: pendingEntry(key)! }
+            : undefined;
         }
         sql.forgetDead.run(key);
         // A re-queued letter starts a fresh life: attempts and its time to live.
         sql.insert.run(key, row.tool, row.args, now, now);
-        return pendingEntry(key)!;
-      }),
+        return { kind: 'requeued', entry: pendingEntry(key)! };
+      });
+      if (retried !== undefined) checkInPlace('re-queue an entry');
+      return retried;
+    },
     drop: (key) =>
       write('drop an entry', () => {
         if (sql.deletePending.run(key).changes > 0) return 'pending';
         if (sql.forgetDead.run(key).changes > 0) return 'dead';
-        throw unknown(key, 'pending or dead');
+        return undefined;
       }),
     close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      db.close();
+      // Only now: closing a descriptor of the file earlier would drop SQLite's locks on it.
+      file?.close();
     },
   };
 }

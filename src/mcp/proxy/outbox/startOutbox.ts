@@ -9,6 +9,7 @@ import { DeliveryWorker, type WorkerDeps } from './deliveryWorker.js';
 import { openOutbox } from './openOutbox.js';
 import type { ProxyOutbox, ProxyOutboxOptions } from './Outbox.js';
 import { queueCall } from './queueCall.js';
+import { messageOf } from '../../../errors.js';
 import type { Logger } from '../../../logger.js';
 import { recordSafely } from '../../endpoint/recordSafely.js';
 import type { UnreachableCall } from './Outbox.js';
@@ -47,23 +48,32 @@ export function startOutbox(options: ProxyOutboxOptions, host: OutboxHost): Outb
   const isBufferable = bufferableRule(options.bufferable);
   const ids = options.ids ?? (() => nanoid());
   let stopping: Promise<void> | undefined;
+  // The last refusal logged: an outage refuses calls by the hundred, for one reason.
+  let refusing: string | undefined;
+  const queue = {
+    outbox,
+    isBufferable,
+    ids,
+    now: () => scheduler.now(),
+    enqueued: (key: string, tool: string) =>
+      recordSafely(logger, 'outbox.enqueued', () => tracker.note('outbox.enqueued', { key, tool })),
+  };
   // Entries a previous process left: deliver them once the upstream takes them.
   worker.wake();
   return {
     onUnreachable(call) {
-      const answer = queueCall(
-        {
-          outbox,
-          isBufferable,
-          ids,
-          now: () => scheduler.now(),
-          enqueued: (key, tool) =>
-            recordSafely(logger, 'outbox.enqueued', () =>
-              tracker.note('outbox.enqueued', { key, tool }),
-            ),
-        },
-        call,
-      );
+      let answer: CallToolResult | undefined;
+      try {
+        answer = queueCall(queue, call);
+      } catch (error) {
+        // The agent hears why in its -32002; the operator hears it here, once per reason.
+        const reason = messageOf(error);
+        if (reason !== refusing)
+          logger?.warn(`outbox refused a call to ${call.toolName}: ${reason}`);
+        refusing = reason;
+        throw error;
+      }
+      refusing = undefined;
       if (answer !== undefined) worker.wake();
       return answer;
     },
@@ -73,9 +83,9 @@ export function startOutbox(options: ProxyOutboxOptions, host: OutboxHost): Outb
       dead: () => outbox.dead(),
       counts: () => outbox.counts(),
       retry(key) {
-        const entry = outbox.retry(key, scheduler.now());
-        worker.wake();
-        return entry;
+        const retried = outbox.retry(key, scheduler.now());
+        if (retried !== undefined) worker.wake();
+        return retried;
       },
       drop: (key) => outbox.drop(key),
       settled: () => worker.settled(),
