@@ -177,7 +177,20 @@ describe('maskText, by value', () => {
     expect(maskText(input)).toBe(input);
   });
 
-  it('is linear: a long hostile string of each shape is masked to its end quickly', () => {
+  it('leaves prose that names a secret word before a colon (bug: "no token: set it" was masked)', () => {
+    expect(maskText('the upstream gets no token: set it or drop --token-env')).toBe(
+      'the upstream gets no token: set it or drop --token-env',
+    );
+    // A setting still is one: a value with digits, quotes or `=`.
+    expect(maskText('password: hunter2')).toBe('password: ••••••');
+    expect(maskText('"token": "set"')).toBe('"token": "••••••"');
+    expect(maskText('TOKEN=set')).toBe('TOKEN=••••••');
+  });
+
+  // How fast is measured in `npm run bench -- mask` (cost per byte at two sizes); here, that a
+  // hostile string of each shape is masked to its end. A quadratic rule takes minutes at this
+  // size, so it would show here as a test that never ends.
+  it('masks to its end a long hostile string of each shape', () => {
     const size = 200_000;
     const shapes = [
       'a:',
@@ -195,11 +208,7 @@ describe('maskText, by value', () => {
     ];
     for (const shape of shapes) {
       const text = `${shape.repeat(Math.ceil(size / shape.length))} TOKEN=tail-secret`;
-      const start = performance.now();
       const out = maskText(text);
-      const elapsed = performance.now() - start;
-      // Quadratic behaviour took minutes at this size; linear takes tens of milliseconds.
-      expect(elapsed, shape).toBeLessThan(2000);
       expect(out, shape).not.toContain('tail-secret');
     }
   });

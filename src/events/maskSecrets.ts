@@ -277,6 +277,14 @@ function judge(match: RegExpExecArray, text: string): Verdict {
     return { skip: start + head.length };
   }
   const opening = value.groups!.dq ?? value.groups!.sq ?? value.groups!.scheme ?? '';
+  // Prose, not a setting: `no token: set it`, `the password: see the vault`. An unquoted
+  // `NAME: word` whose word is a short one of letters only is left, as for `Bearer tokens`.
+  const prose =
+    groups.flag === undefined &&
+    opening === '' &&
+    /^[ \t]*:[ \t]+$/.test(groups.sep!) &&
+    /^[A-Za-z]{1,12}$/.test(value[0]);
+  if (prose) return { skip: start + head.length };
   return { keep: head + opening, end: end + value[0].length };
 }
 
