@@ -14,7 +14,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 import { createTracker } from '../dist/src/index.js';
-import { CAPTURE_HEADER, createLoopbackServer, type LoopbackTool } from '../dist/src/mcp/index.js';
+import { createLoopbackServer, type LoopbackTool } from '../dist/src/mcp/index.js';
 import { fmt, median, percentile, rotate, type Bench } from './harness.js';
 
 const ROLE = 'TOOLFLIGHT_LOOPBACK_BENCH_ROLE';
@@ -28,7 +28,10 @@ type Target = 'untracked' | 'loopback' | 'tracked';
 interface Endpoints {
   readonly untracked: string;
   readonly loopback: string;
-  readonly token: string;
+  /** The credential of the live capture `bench`. */
+  readonly tracked: string;
+  /** The credential of a capture never begun, served untracked: the checks alone. */
+  readonly unbegun: string;
 }
 
 const echo: LoopbackTool = {
@@ -56,12 +59,13 @@ async function serve(): Promise<void> {
   await once(plain, 'listening');
   const tracker = createTracker();
   tracker.beginCapture('bench');
-  const loopback = await createLoopbackServer({ tracker, tools: [echo] });
+  const loopback = await createLoopbackServer({ tracker, tools: [echo], untracked: 'serve' });
   const port = (plain.address() as { port: number }).port;
   const endpoints: Endpoints = {
     untracked: `http://127.0.0.1:${port}/mcp`,
     loopback: loopback.url,
-    token: loopback.token('owner'),
+    tracked: loopback.credential({ capture: 'bench', owner: true }),
+    unbegun: loopback.credential({ capture: 'not-begun', owner: true }),
   };
   process.on('message', (message) => {
     if (message === 'cpu') process.send?.(process.cpuUsage());
@@ -82,8 +86,8 @@ async function serverCpu(child: ChildProcess): Promise<number> {
 
 async function connect(endpoints: Endpoints, target: Target): Promise<Client> {
   const headers: Record<string, string> = {};
-  if (target !== 'untracked') headers.Authorization = `Bearer ${endpoints.token}`;
-  if (target === 'tracked') headers[CAPTURE_HEADER] = 'bench';
+  if (target === 'loopback') headers.Authorization = `Bearer ${endpoints.unbegun}`;
+  if (target === 'tracked') headers.Authorization = `Bearer ${endpoints.tracked}`;
   const url = target === 'untracked' ? endpoints.untracked : endpoints.loopback;
   const client = new Client({ name: `bench-${target}`, version: '1' });
   await client.connect(
@@ -171,7 +175,7 @@ const loopback: Bench = {
       });
       const names: Record<Target, string> = {
         untracked: 'SDK server, no toolflight     ',
-        loopback: 'loopback, no capture (checks) ',
+        loopback: 'loopback, untracked (checks)  ',
         tracked: 'loopback, tracked capture     ',
       };
       for (const target of targets) {
@@ -186,7 +190,7 @@ const loopback: Bench = {
         `throughput ratio ${fmt(ratio, 3)} (server CPU; wall ${fmt(wallRatio, 3)}; target >= 0.95)  p50 added ${fmt(added)} µs (target < 50)`,
       );
       log(
-        `tracking alone (tracked vs no capture, same loopback server): throughput ratio ${fmt(best('tracked').cpu / best('loopback').cpu, 3)}, p50 ${fmt(p50('tracked') - p50('loopback'))} µs, server CPU ${fmt(cpu('tracked') - cpu('loopback'))} µs/call`,
+        `tracking alone (tracked vs untracked, same loopback server): throughput ratio ${fmt(best('tracked').cpu / best('loopback').cpu, 3)}, p50 ${fmt(p50('tracked') - p50('loopback'))} µs, server CPU ${fmt(cpu('tracked') - cpu('loopback'))} µs/call`,
       );
       await Promise.all([...clients.values()].map((c) => c.close()));
       return [

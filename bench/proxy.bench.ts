@@ -19,7 +19,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 
 import { createTracker } from '../dist/src/index.js';
-import { CAPTURE_HEADER, createProxy } from '../dist/src/mcp/index.js';
+import { createProxy } from '../dist/src/mcp/index.js';
 import { fmt, median, percentile, rotate, type Bench } from './harness.js';
 
 const ROLE = 'TOOLFLIGHT_PROXY_BENCH_ROLE';
@@ -31,7 +31,11 @@ const CONCURRENT_CALLS = 960;
 const ROUNDS = 5;
 
 type Target = 'direct' | 'hop' | 'proxy' | 'stdio';
-type Endpoints = Record<Target, string> & { readonly secret: string; readonly stdioSecret: string };
+/** The endpoints' URLs, and each proxy's agent credential for the capture `bench`. */
+type Endpoints = Record<Target, string> & {
+  readonly credential: string;
+  readonly stdioCredential: string;
+};
 
 const echoTool = { name: 'echo', inputSchema: { type: 'object' as const } };
 
@@ -106,8 +110,8 @@ async function serve(): Promise<void> {
     hop,
     proxy: proxy.url,
     stdio: stdio.url,
-    secret: proxy.secret,
-    stdioSecret: stdio.secret,
+    credential: proxy.credential({ capture: 'bench' }),
+    stdioCredential: stdio.credential({ capture: 'bench' }),
   };
   process.send?.(endpoints);
 }
@@ -123,13 +127,12 @@ interface AgentTarget {
 
 function agentOf(endpoints: Endpoints, target: Target): AgentTarget {
   const headers: Record<string, string> = {
-    [CAPTURE_HEADER]: 'bench',
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
     'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
   };
-  if (target === 'proxy') headers.authorization = `Bearer ${endpoints.secret}`;
-  if (target === 'stdio') headers.authorization = `Bearer ${endpoints.stdioSecret}`;
+  if (target === 'proxy') headers.authorization = `Bearer ${endpoints.credential}`;
+  if (target === 'stdio') headers.authorization = `Bearer ${endpoints.stdioCredential}`;
   return { url: new URL(endpoints[target]), headers };
 }
 
@@ -139,7 +142,7 @@ async function checkWithSdk(endpoints: Endpoints, target: Target): Promise<void>
   const client = new Client({ name: `bench-${target}`, version: '1' });
   await client.connect(
     new StreamableHTTPClientTransport(new URL(endpoints[target]), {
-      requestInit: { headers: { [CAPTURE_HEADER]: 'bench', ...pick(headers, 'authorization') } },
+      requestInit: { headers: pick(headers, 'authorization') },
     }),
   );
   const result = await client.callTool({ name: 'echo', arguments: { text: 'check' } });

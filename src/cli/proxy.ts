@@ -2,13 +2,13 @@
 import { messageOf } from '../errors.js';
 import { createTracker, ToolflightError, type EventStore } from '../index.js';
 import {
-  CAPTURE_HEADER,
   createProxy,
   hideTools,
   ProxyError,
   type Proxy,
   type ProxyUpstream,
 } from '../mcp/index.js';
+import { captureKeyProblem } from '../mcp/endpoint/captureCredentials.js';
 import { createJsonlStore } from '../store/index.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
@@ -22,7 +22,8 @@ const USAGE = [
   '  --port N            the port to listen on (default: any free port)',
   '  --token-env NAME    send the upstream the bearer token in $NAME, read on every request',
   '  --hide TOOL         hide tools from agents (repeatable; * and ? wildcards)',
-  '  --capture KEY       the capture key agents are tracked under (default: proxy)',
+  '  --capture KEY       the capture key agents are tracked under (default: proxy); the',
+  '                      printed credential admits that capture only',
   '  --record FILE       write every event to a new JSONL recording',
   '  --overwrite         with --record: replace the recording if FILE already holds one',
   '  --outbox FILE       queue bufferable writes made while the upstream is down in FILE',
@@ -32,7 +33,6 @@ const USAGE = [
 ].join('\n');
 
 const ENV_TOKEN = 'TOOLFLIGHT_PROXY_TOKEN';
-const ENV_CAPTURE = 'TOOLFLIGHT_PROXY_CAPTURE_KEY';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A usage problem: the message to print before exiting with code 2. */
@@ -107,6 +107,8 @@ function parse(args: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Prox
   if (values.outbox === '') throw new UsageError('--outbox must name a file');
   const capture = values.capture ?? 'proxy';
   if (capture.trim() === '') throw new UsageError('--capture must not be empty');
+  const captureProblem = captureKeyProblem(capture);
+  if (captureProblem !== undefined) throw new UsageError(`--capture: ${captureProblem}`);
   const [executable, ...rest] = command;
   const upstream: ProxyUpstream =
     values.upstream !== undefined
@@ -145,27 +147,22 @@ function openRecording(parsed: ProxyCommand): EventStore | undefined {
   }
 }
 
-/** What an agent CLI needs: the JSON server entry (placeholders only) and the variables. */
-function agentConfig(url: string, secret: string, capture: string): string[] {
+/**
+ * What an agent CLI needs: the JSON server entry (a placeholder only) and the variable, whose
+ * credential admits the `--capture` key and nothing else.
+ */
+function agentConfig(url: string, credential: string, capture: string): string[] {
   const entry = {
     mcpServers: {
-      toolflight: {
-        type: 'http',
-        url,
-        headers: {
-          Authorization: `Bearer \${${ENV_TOKEN}}`,
-          [CAPTURE_HEADER]: `\${${ENV_CAPTURE}}`,
-        },
-      },
+      toolflight: { type: 'http', url, headers: { Authorization: `Bearer \${${ENV_TOKEN}}` } },
     },
   };
   return [
     `toolflight proxy listening on ${url}`,
-    'agent config (--mcp-config):',
+    `agent config (--mcp-config), tracked as capture ${JSON.stringify(capture)}:`,
     JSON.stringify(entry),
     'agent environment:',
-    `${ENV_TOKEN}=${secret}`,
-    `${ENV_CAPTURE}=${capture}`,
+    `${ENV_TOKEN}=${credential}`,
   ];
 }
 
@@ -237,7 +234,8 @@ export async function runProxy(
     else closed?.addEventListener('abort', () => resolve(), { once: true });
   });
   try {
-    for (const line of agentConfig(proxy.url, proxy.secret, parsed.capture)) io.out(line);
+    const credential = proxy.credential({ capture: parsed.capture });
+    for (const line of agentConfig(proxy.url, credential, parsed.capture)) io.out(line);
     await Promise.race([stop, stdoutGone]);
   } finally {
     watching.unsubscribe();

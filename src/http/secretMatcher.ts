@@ -1,5 +1,5 @@
-// @internal A secret matched in constant time: the loopback server's two tokens, the proxy's
-// secret and the inspector's launch token all go through this one check.
+// @internal A secret matched in constant time: the inspector's launch token. (Agents' credentials
+// carry an HMAC instead: src/mcp/endpoint/captureCredentials.ts.)
 import { timingSafeEqual } from 'node:crypto';
 
 /** Room for secrets of up to 128 characters; a longer given secret gets room of its own size. */

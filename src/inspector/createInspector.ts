@@ -1,17 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ToolflightError } from '../errors.js';
+import { guardConnections, type ConnectionStats } from '../http/connectionGuard.js';
 import { allowedHosts, loopbackAddress, nonLoopbackMessage } from '../http/loopbackHosts.js';
 import { SecretMatcher } from '../http/secretMatcher.js';
+import { STREAM_RETRY_AFTER_S, StreamSlots } from '../http/streamSlots.js';
 import type { Logger } from '../logger.js';
 import type { Tracker } from '../tracker/Tracker.js';
 import { recordingFeed, trackerFeed, type EventFeed } from './eventFeed.js';
 import { pageHtml, pageScript } from './pageAssets.js';
-import { checkRequest } from './requestGuard.js';
-import { historyJsonl, serveEvents } from './sseStream.js';
+import { InspectorError } from './InspectorError.js';
+import {
+  inspectorLimits,
+  LAUNCH_TOKEN,
+  launchToken,
+  type InspectorLimits,
+} from './inspectorOptions.js';
+import { checkRequest, requestUrl } from './requestGuard.js';
+import { serveEvents, writeHistory, type EventStream } from './sseStream.js';
 
 /** What the inspector shows: a live tracker, or a recording file (optionally still growing). */
 export type InspectorSource =
@@ -33,8 +40,13 @@ export interface InspectorOptions {
    * machine only, and refuses anything else (`ToolflightError` `non_loopback_host`).
    */
   readonly host?: string;
-  /** The launch token; default 24 random bytes. Pass one only to reuse a known URL. */
+  /**
+   * The launch token; default 24 random bytes (32 base64url characters). Pass one only to
+   * reuse a known URL; one under 22 characters is refused (`InspectorError` `weak_token`).
+   */
   readonly token?: string;
+  /** Caps and timeouts; see {@link InspectorLimits} for the defaults. */
+  readonly limits?: InspectorLimits;
   /** Told about a followed line that is not an event, and about failures serving a request. */
   readonly logger?: Logger;
   /** Called each time a page opens the event stream (a CLI can wait for the first one). */
@@ -49,8 +61,24 @@ export interface Inspector {
   readonly origin: string;
   readonly port: number;
   readonly token: string;
+  /** What the inspector holds and refused so far: connections, streams and their buffers. */
+  readonly stats: () => InspectorStats;
   /** Stop serving: open streams end, the server closes. */
   readonly close: () => Promise<void>;
+}
+
+/** What an inspector holds now, and what it refused or dropped so far. */
+export interface InspectorStats {
+  /** Connections open, and those refused or closed at `limits.maxConnections`. */
+  readonly connections: ConnectionStats;
+  /** Event streams open now. */
+  readonly streams: number;
+  /** Bytes waiting for event-stream clients, in all (each bounded by `maxBufferedBytes`). */
+  readonly bufferedBytes: number;
+  /** Event streams refused with 503 at `limits.maxStreams`. */
+  readonly refusedStreams: number;
+  /** Event streams dropped because their client fell behind by `maxBufferedBytes`. */
+  readonly droppedStreams: number;
 }
 
 const SECURITY_HEADERS = {
@@ -62,21 +90,31 @@ const SECURITY_HEADERS = {
     "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'",
 };
 
-function reply(res: ServerResponse, status: number, type: string, body: string): void {
+function reply(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
+    ...headers,
     'Content-Type': type,
     'Content-Length': Buffer.byteLength(body),
   });
   res.end(body);
 }
 
+const TEXT = 'text/plain; charset=utf-8';
+
 /**
  * Serve the inspector page and its event stream over HTTP on loopback.
  *
  * It binds loopback only. Every request needs the launch token (`?token=`, in the printed URL)
  * and this server's own Host; a browser Origin other than this server's is refused (DNS
- * rebinding, other local pages).
+ * rebinding, other local pages). Connections and event streams are capped, and a page that
+ * falls behind its stream is dropped and resumes (`options.limits`).
  *
  * @example
  * const inspector = await createInspector({ tracker });
@@ -88,12 +126,13 @@ export async function createInspector(
 ): Promise<Inspector> {
   const host = loopbackAddress(options.host);
   if (host === undefined) {
-    throw new ToolflightError(
+    throw new InspectorError(
       'non_loopback_host',
       nonLoopbackMessage('the inspector', options.host),
     );
   }
-  const token = options.token ?? randomBytes(24).toString('base64url');
+  const token = launchToken(options.token);
+  const limits = inspectorLimits(options.limits);
   const tokenMatcher = new SecretMatcher(token);
   const feed: EventFeed =
     'tracker' in source
@@ -103,46 +142,71 @@ export async function createInspector(
           onProblem: (message) => options.logger?.warn(message),
         });
   const title = source.title ?? ('tracker' in source ? 'live tracker' : source.recording);
-  const streams = new Set<() => void>();
+  const streams = new Set<EventStream>();
+  const slots = new StreamSlots(limits, 'the inspector');
+  let dropped = 0;
   let hosts: ReadonlySet<string> = new Set();
+
+  const openStream = (req: IncomingMessage, res: ServerResponse): void => {
+    // A HEAD would hold a stream whose events are never sent.
+    if (req.method === 'HEAD') return reply(res, 200, 'text/event-stream; charset=utf-8', '');
+    const slot = slots.acquire(LAUNCH_TOKEN);
+    if (!slot.ok) {
+      return reply(res, 503, TEXT, slot.message, {
+        'Retry-After': String(STREAM_RETRY_AFTER_S),
+        Connection: 'close',
+      });
+    }
+    // A body nobody reads stops the socket reading, and a client that went away would never be
+    // noticed (the response never ends, so Node never drains it).
+    req.resume();
+    const stream = serveEvents(feed, req, res, {
+      maxBufferedBytes: limits.maxBufferedBytes,
+      onDrop: () => (dropped += 1),
+    });
+    streams.add(stream);
+    res.once('close', () => {
+      slot.release();
+      streams.delete(stream);
+    });
+    options.onStream?.();
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const refusal = checkRequest(req, hosts, tokenMatcher);
-    if (refusal) return reply(res, refusal.status, 'text/plain; charset=utf-8', refusal.message);
+    if (refusal) return reply(res, refusal.status, TEXT, refusal.message);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET');
-      return reply(res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed: GET only');
+      return reply(res, 405, TEXT, 'Method Not Allowed: GET only', { Allow: 'GET' });
     }
-    const path = new URL(req.url ?? '/', 'http://inspector').pathname;
+    // Checked by `checkRequest`: a path.
+    const path = requestUrl(req)?.pathname;
     if (path === '/') return reply(res, 200, 'text/html; charset=utf-8', pageHtml(token, title));
     if (path === '/app.js')
       return reply(res, 200, 'text/javascript; charset=utf-8', await pageScript());
     if (path === '/history') {
       // The kept history in one JSONL body: a page loads 100,000 events faster this way than as
       // SSE messages, then streams the rest with `/events?after=SEQ`.
-      return reply(res, 200, 'application/x-ndjson; charset=utf-8', historyJsonl(feed));
-    }
-    if (path === '/events') {
-      return serveEvents(feed, req, res, (stop) => {
-        streams.add(stop);
-        options.onStream?.();
-        res.once('close', () => streams.delete(stop));
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'application/x-ndjson; charset=utf-8',
       });
+      return writeHistory(feed, res);
     }
-    reply(
-      res,
-      404,
-      'text/plain; charset=utf-8',
-      'Not Found: the inspector serves /, /history and /events',
-    );
+    if (path === '/events') return openStream(req, res);
+    reply(res, 404, TEXT, 'Not Found: the inspector serves /, /history and /events');
   };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       options.logger?.warn(`inspector: ${String(error)}`);
-      if (!res.headersSent) reply(res, 500, 'text/plain; charset=utf-8', String(error));
+      if (!res.headersSent) reply(res, 500, TEXT, String(error));
       else res.destroy();
     });
+  });
+  const guard = guardConnections(server, limits, {
+    server: 'the inspector',
+    logger: options.logger,
+    bodyTimeoutMs: 0,
   });
   server.listen(options.port ?? 0, host);
   try {
@@ -155,14 +219,25 @@ export async function createInspector(
   hosts = allowedHosts(host, port);
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
-    url: `${origin}/?token=${token}`,
+    url: `${origin}/?token=${encodeURIComponent(token)}`,
     origin,
     port,
     token,
+    stats() {
+      let bufferedBytes = 0;
+      for (const stream of streams) bufferedBytes += stream.pendingBytes();
+      return {
+        connections: guard.stats(),
+        streams: streams.size,
+        bufferedBytes,
+        refusedStreams: slots.stats().refused,
+        droppedStreams: dropped,
+      };
+    },
     async close() {
       feed.close();
       tokenMatcher.forget();
-      for (const stop of streams) stop();
+      for (const stream of streams) stream.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -14,6 +14,8 @@ import type { Tracker } from '../tracker/Tracker.js';
 export interface EventFeed {
   /** The kept events with `seq > afterSeq`, in seq order. */
   readonly history: (afterSeq: number) => Iterable<ToolflightEvent>;
+  /** The seq of the last event kept, 0 when none. */
+  readonly lastSeq: () => number;
   /** Every event appended from now on; returns the unsubscribe function. */
   readonly subscribe: (listener: (event: ToolflightEvent) => void) => () => void;
   readonly close: () => void;
@@ -23,6 +25,7 @@ export interface EventFeed {
 export function trackerFeed(tracker: Tracker): EventFeed {
   return {
     history: (afterSeq) => tracker.store.read(afterSeq + 1),
+    lastSeq: () => tracker.store.lastSeq(),
     subscribe: (listener) => tracker.store.subscribe(listener),
     close: () => undefined,
   };
@@ -38,13 +41,26 @@ class HeldEvents {
     for (const listener of this.listeners) listener(event);
   }
 
-  history(afterSeq: number): ToolflightEvent[] {
+  history(afterSeq: number): Iterable<ToolflightEvent> {
     // seq is gapless from the first kept event, so the index is arithmetic when it can be.
     const first = this.events[0]?.seq ?? 1;
     const from = Math.max(0, afterSeq + 1 - first);
     return this.events[from]?.seq === afterSeq + 1
-      ? this.events.slice(from)
+      ? this.#from(from)
       : this.events.filter((event) => event.seq > afterSeq);
+  }
+
+  lastSeq(): number {
+    return this.events[this.events.length - 1]?.seq ?? 0;
+  }
+
+  /**
+   * The events from an index on, read lazily: a stream that writes a message and waits for its
+   * client reads the history again each time, and a copy of the rest each time would add up.
+   */
+  *#from(index: number): Generator<ToolflightEvent> {
+    // The array only grows, so an index stays valid; events pushed meanwhile are seen too.
+    for (let i = index; i < this.events.length; i++) yield this.events[i]!;
   }
 }
 
@@ -69,6 +85,7 @@ export function recordingFeed(path: string, options: FollowOptions = {}): EventF
     }
     return {
       history: (afterSeq) => held.history(afterSeq),
+      lastSeq: () => held.lastSeq(),
       subscribe: () => () => undefined,
       close: () => undefined,
     };
@@ -117,6 +134,7 @@ export function recordingFeed(path: string, options: FollowOptions = {}): EventF
   timer.unref();
   return {
     history: (afterSeq) => held.history(afterSeq),
+    lastSeq: () => held.lastSeq(),
     subscribe: (next) => {
       held.listeners.add(next);
       return () => held.listeners.delete(next);

@@ -4,7 +4,11 @@ export {
   type Inspector,
   type InspectorOptions,
   type InspectorSource,
+  type InspectorStats,
 } from './createInspector.js';
+export { InspectorError, type InspectorErrorCode } from './InspectorError.js';
+export type { InspectorLimits } from './inspectorOptions.js';
+export type { ConnectionStats } from '../http/connectionGuard.js';
 export { isSecretKey, MASK, maskSecrets } from '../events/maskSecrets.js';
 export {
   createStatelyOutput,

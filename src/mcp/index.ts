@@ -12,6 +12,7 @@ export {
 export { LoopbackError, type LoopbackErrorCode } from './loopback/LoopbackError.js';
 export type {
   BeforeToolCallHook,
+  LoopbackCredentialOptions,
   LoopbackHooks,
   LoopbackRole,
   LoopbackServer,
@@ -44,5 +45,6 @@ export type {
   PendingEntry,
   ProxyOutbox,
   ProxyOutboxOptions,
+  Retried,
   UnreachableCall,
 } from './proxy/outbox/Outbox.js';

@@ -1,12 +1,14 @@
-// `toolflight proxy` through the real bin: the defects of issue 12 §7 that only show there.
+// `toolflight proxy` through the real bin: the defects of issue 12 §7 that only show there, and
+// the agent credential it prints (issue 14 §1).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { httpUpstream, onCleanup } from '../proxy/support.js';
+import { agentTransport, httpUpstream, onCleanup } from '../proxy/support.js';
 import { startBin, type BinOptions, type RunningBin } from '../support/runBin.js';
 import { freePort } from '../support/freePort.js';
 
@@ -48,6 +50,22 @@ describe('toolflight proxy (the bin)', { timeout: 30_000 }, () => {
     const bin = proxyBin(['--upstream', upstream.url, '--port', String(port)]);
     const [, url] = await bin.waitFor(LISTENING);
     expect(url).toBe(`http://127.0.0.1:${port}/mcp`);
+    expect(await stop(bin)).toBe(0);
+  });
+
+  it('prints an agent config whose credential admits its --capture key, and an agent gets through with it', async () => {
+    const upstream = await httpUpstream(['echo']);
+    const bin = proxyBin(['--upstream', upstream.url, '--capture', 'bin-run']);
+    const [, url] = await bin.waitFor(LISTENING);
+    const [, credential] = await bin.waitFor(/^TOOLFLIGHT_PROXY_TOKEN=(\S+)$/m);
+    expect(bin.stdout()).toContain('agent config (--mcp-config), tracked as capture "bin-run":\n');
+    expect(bin.stdout()).not.toMatch(/CAPTURE_KEY|x-toolflight-capture-key/);
+    const agent = new Client({ name: 'bin-agent', version: '1' });
+    await agent.connect(agentTransport(url!, credential!));
+    onCleanup(() => agent.close());
+    await expect(
+      agent.callTool({ name: 'echo', arguments: { text: 'via the bin' } }),
+    ).resolves.toMatchObject({ structuredContent: { echoed: 'via the bin' } });
     expect(await stop(bin)).toBe(0);
   });
 

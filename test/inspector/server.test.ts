@@ -13,6 +13,7 @@ import {
 } from '../../src/index.js';
 import {
   createInspector,
+  InspectorError,
   maskSecrets,
   type Inspector,
   type InspectorOptions,
@@ -79,6 +80,31 @@ describe('inspector server: who may read it', () => {
     for (const other of [token.slice(0, -1), `${token}f`, token.toUpperCase(), '']) {
       expect((await get(`${inspector.origin}/?token=${other}`)).status, other).toBe(401);
     }
+  });
+
+  it('refuses a launch token under 22 characters, the empty one included (regression: { token: "" } was taken, and /?token= opened every route)', async () => {
+    for (const token of ['', 'short', 'x'.repeat(21), 1234567890 as never]) {
+      const starting = createInspector({ tracker: createTracker() }, { token });
+      await expect(starting).rejects.toBeInstanceOf(InspectorError);
+      await expect(starting).rejects.toBeInstanceOf(ToolflightError);
+      await expect(starting).rejects.toMatchObject({ code: 'weak_token' });
+      await expect(starting).rejects.toThrow(
+        /^the launch token guards every route of the inspector and must be at least 22 characters \(16 random bytes in base64url\), got (\d+ characters|number): leave token out to mint one/,
+      );
+    }
+    const inspector = await start({ tracker: createTracker() }, { token: 'x'.repeat(22) });
+    expect((await get(inspector.url)).status).toBe(200);
+    expect((await get(`${inspector.origin}/?token=`)).status).toBe(401);
+  });
+
+  it('URL-encodes the launch token in the printed URL (regression: a token with & or # printed a URL that did not open)', async () => {
+    const token = 'a+b&c=d#e%f g/h?i\u00e9-0123456789';
+    const inspector = await start({ tracker: createTracker() }, { token });
+    expect(inspector.url).toBe(`${inspector.origin}/?token=${encodeURIComponent(token)}`);
+    expect(new URL(inspector.url).searchParams.get('token')).toBe(token);
+    const page = await get(inspector.url);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`/app.js?token=${encodeURIComponent(token)}`);
   });
 
   it('refuses a page of a foreign Origin (403), even with the token', async () => {

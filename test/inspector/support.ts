@@ -8,7 +8,6 @@ import { chromium, type Browser } from 'playwright-core';
 
 import { createMemoryStore, createTracker, type Tracker } from '../../src/index.js';
 import {
-  CAPTURE_HEADER,
   createLoopbackServer,
   type LoopbackServer,
   type LoopbackTool,
@@ -164,7 +163,7 @@ export async function startLiveHost(capture = 'demo-run'): Promise<LiveHost> {
   await client.connect(
     new StreamableHTTPClientTransport(new URL(server.url), {
       requestInit: {
-        headers: { Authorization: `Bearer ${server.token('owner')}`, [CAPTURE_HEADER]: capture },
+        headers: { Authorization: `Bearer ${server.credential({ capture, owner: true })}` },
       },
       fetch: (input, init) => {
         if (init?.signal) setMaxListeners(0, init.signal);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { LoopbackTool } from '../../src/mcp/index.js';
-import { BearerTokens } from '../../src/mcp/loopback/bearerTokens.js';
 import {
+  bearer,
   echoTool,
   gateTool,
   nextEvent,
@@ -19,24 +19,39 @@ const adminTool: LoopbackTool = {
   run: () => ({ content: [{ type: 'text', text: 'reset' }] }),
 };
 
-describe('loopback server: bearer tokens', () => {
-  it('mints two different 32-byte tokens per server', async () => {
+describe('loopback server: credentials', () => {
+  it('mints a different credential per server, capture and role, each carrying a 32-byte MAC', async () => {
     const first = await startHarness();
     const second = await startHarness();
-    const tokens = [first.server, second.server].flatMap((server) => [
-      server.token('owner'),
-      server.token('non-owner'),
-    ]);
-    expect(new Set(tokens).size).toBe(4);
-    for (const token of tokens) expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+    const credentials = [first.server, second.server].flatMap((server) =>
+      ['run-1', 'run-2'].flatMap((capture) => [
+        server.credential({ capture, owner: true }),
+        server.credential({ capture, owner: false }),
+      ]),
+    );
+    expect(new Set(credentials).size).toBe(8);
+    for (const credential of credentials) {
+      expect(Buffer.from(credential.split('.').at(-1)!, 'base64url')).toHaveLength(32);
+    }
   });
 
-  it('matches each token to its role, and nothing else: not a prefix, an extension or another scheme', () => {
-    const tokens = new BearerTokens();
-    const owner = tokens.token('owner')!;
-    const nonOwner = tokens.token('non-owner')!;
-    expect(tokens.match(`Bearer ${owner}`)).toBe('owner');
-    expect(tokens.match(`bearer ${nonOwner}`)).toBe('non-owner');
+  it('matches each credential to its role and capture, and nothing else: not a prefix, an extension or another scheme', async () => {
+    const h = await startHarness({ tools: [echoTool, adminTool] });
+    const owner = h.server.credential({ capture: 'run-1', owner: true });
+    const nonOwner = h.server.credential({ capture: 'run-1', owner: false });
+    const list = (authorization: string | undefined) => {
+      const headers = rpcHeaders(h.server);
+      if (authorization === undefined) delete headers.Authorization;
+      else headers.Authorization = authorization;
+      return raw(h.server, {
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    };
+    const names = (response: { json: unknown }) =>
+      (response.json as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name);
+    expect(names(await list(`Bearer ${owner}`))).toEqual(['echo', 'admin_reset']);
+    expect(names(await list(`bearer ${nonOwner}`))).toEqual(['echo']);
     for (const header of [
       undefined,
       '',
@@ -47,16 +62,8 @@ describe('loopback server: bearer tokens', () => {
       `Token ${owner}`,
       owner,
     ]) {
-      expect(tokens.match(header)).toBeUndefined();
+      expect((await list(header)).status, String(header)).toBe(401);
     }
-  });
-
-  it('matches nothing once the tokens are forgotten', () => {
-    const tokens = new BearerTokens();
-    const owner = tokens.token('owner')!;
-    tokens.forget();
-    expect(tokens.match(`Bearer ${owner}`)).toBeUndefined();
-    expect(tokens.token('owner')).toBeUndefined();
   });
 });
 
@@ -104,7 +111,7 @@ describe('loopback server: owner and non-owner', () => {
   it('ignores headers that claim ownership: only the token decides', async () => {
     const h = await startHarness({ tools: [echoTool, adminTool] });
     const headers = rpcHeaders(h.server, {
-      Authorization: `Bearer ${h.server.token('non-owner')}`,
+      Authorization: bearer(h.server, 'run-1', 'non-owner'),
       'x-toolflight-owner': 'true',
       'x-owner': '1',
       'x-sender-is-owner': 'true',
@@ -130,7 +137,7 @@ describe('loopback server: owner and non-owner', () => {
       params: { requestId: 42, reason: 'not yours' },
     });
     const refused = await raw(h.server, {
-      headers: rpcHeaders(h.server, { Authorization: `Bearer ${h.server.token('non-owner')}` }),
+      headers: rpcHeaders(h.server, { Authorization: bearer(h.server, 'run-1', 'non-owner') }),
       body: cancel,
     });
     expect(refused.status).toBe(202);

@@ -5,49 +5,50 @@ import { runNode } from '../support/runNode.js';
 import { startHarness } from './support.js';
 
 describe('loopbackClientConfig', () => {
-  it('describes the server as an http mcpServers entry whose headers are ${ENV} placeholders', async () => {
+  it('describes the server as an http mcpServers entry whose credential is an ${ENV} placeholder, with no capture header', async () => {
     const h = await startHarness();
     const config = loopbackClientConfig(h.server, { capture: 'run-1', owner: false });
     expect(config.mcpServers).toEqual({
       toolflight: {
         type: 'http',
         url: h.server.url,
-        headers: {
-          Authorization: 'Bearer ${TOOLFLIGHT_MCP_TOKEN}',
-          'x-toolflight-capture-key': '${TOOLFLIGHT_MCP_CAPTURE_KEY}',
-        },
+        headers: { Authorization: 'Bearer ${TOOLFLIGHT_MCP_TOKEN}' },
       },
     });
     expect(config.env).toEqual({
-      TOOLFLIGHT_MCP_TOKEN: h.server.token('non-owner'),
-      TOOLFLIGHT_MCP_CAPTURE_KEY: 'run-1',
+      TOOLFLIGHT_MCP_TOKEN: h.server.credential({ capture: 'run-1', owner: false }),
     });
     expect(config.args).toEqual([
       '-c',
       `mcp_servers.toolflight.url=${JSON.stringify(h.server.url)}`,
       '-c',
       'mcp_servers.toolflight.bearer_token_env_var="TOOLFLIGHT_MCP_TOKEN"',
-      '-c',
-      'mcp_servers.toolflight.env_http_headers={ "x-toolflight-capture-key" = "TOOLFLIGHT_MCP_CAPTURE_KEY" }',
     ]);
   });
 
-  it('puts a token only in env, never in the entry or the arguments', async () => {
+  it('puts the credential of its capture and role only in env, never in the entry or the arguments', async () => {
     const h = await startHarness();
     for (const owner of [true, false]) {
       const config = loopbackClientConfig(h.server, { capture: 'run-1', owner, name: 'host' });
-      const token = h.server.token(owner ? 'owner' : 'non-owner');
-      expect(config.env.TOOLFLIGHT_MCP_TOKEN).toBe(token);
+      const credential = h.server.credential({ capture: 'run-1', owner });
+      expect(config.env.TOOLFLIGHT_MCP_TOKEN).toBe(credential);
       const visible = JSON.stringify([config.mcpServers, config.args]);
-      expect(visible).not.toContain(h.server.token('owner'));
-      expect(visible).not.toContain(h.server.token('non-owner'));
+      expect(visible).not.toContain(credential.split('.').at(-1));
     }
+    const other = loopbackClientConfig(h.server, { capture: 'run-2', owner: false });
+    expect(other.env.TOOLFLIGHT_MCP_TOKEN).toBe(
+      h.server.credential({ capture: 'run-2', owner: false }),
+    );
+    expect(other.env.TOOLFLIGHT_MCP_TOKEN).not.toBe(
+      h.server.credential({ capture: 'run-1', owner: false }),
+    );
   });
 
-  it('refuses an empty capture key, a bad name or a bad env prefix', async () => {
+  it('refuses an empty or overlong capture key, a bad name or a bad env prefix', async () => {
     const h = await startHarness();
     const bad = [
       { capture: '  ', owner: false },
+      { capture: 'x'.repeat(257), owner: false },
       { capture: 'run-1', owner: false, name: 'has space' },
       { capture: 'run-1', owner: false, envPrefix: 'lower' },
     ];

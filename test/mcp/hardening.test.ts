@@ -68,7 +68,7 @@ describe('loopback server: HTTP hardening', () => {
 
   it('answers 401 without a valid bearer token, and an unauthenticated request is not tracked', async () => {
     const h = await startHarness();
-    const token = h.server.token('owner');
+    const token = h.server.credential({ capture: 'run-1', owner: true });
     for (const authorization of [
       undefined,
       'Bearer',

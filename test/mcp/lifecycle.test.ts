@@ -12,18 +12,18 @@ import {
   type LoopbackServer,
 } from '../../src/mcp/index.js';
 import { runNode } from '../support/runNode.js';
-import { echoTool, raw, rpcHeaders, toolsCall } from './support.js';
+import { bearer, echoTool, raw, rpcHeaders, toolsCall } from './support.js';
 
 afterEach(() => closeLoopbackServer());
 
-/** Open the SSE stream of `server`; resolves once its response headers arrived. */
+/** Open the SSE stream of `server` for capture `run-1`; resolves once its response headers arrived. */
 async function openStream(server: LoopbackServer): Promise<IncomingMessage> {
   const req = httpRequest({
     host: server.host,
     port: server.port,
     method: 'GET',
     path: '/mcp',
-    headers: { Authorization: `Bearer ${server.token('owner')}`, Accept: 'text/event-stream' },
+    headers: { Authorization: bearer(server), Accept: 'text/event-stream' },
     agent: false,
   });
   req.end();
@@ -65,19 +65,20 @@ describe('ensureLoopbackServer / closeLoopbackServer', () => {
     }
   });
 
-  it('ends SSE streams on close and forgets the tokens: the next server rejects them', async () => {
+  it('ends SSE streams on close and forgets the credential key: the next server rejects its credentials', async () => {
     const tracker = createTracker();
+    tracker.beginCapture('run-1');
     const first = await ensureLoopbackServer({ tracker, tools: [echoTool] });
     const stream = await openStream(first);
     expect(stream.statusCode).toBe(200);
     expect(first.openStreams()).toBe(1);
-    const oldToken = first.token('owner');
+    const oldToken = first.credential({ capture: 'run-1', owner: true });
     stream.resume();
     const ended = once(stream, 'close');
     await closeLoopbackServer();
     await ended;
     expect(first.listening).toBe(false);
-    expect(() => first.token('owner')).toThrow(LoopbackError);
+    expect(() => first.credential({ capture: 'run-1', owner: true })).toThrow(LoopbackError);
 
     const second = await ensureLoopbackServer({ tracker, tools: [echoTool] });
     expect(second).not.toBe(first);

@@ -3,7 +3,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { describe, expect, it } from 'vitest';
 
 import type { LoopbackRole, LoopbackTool } from '../../src/mcp/index.js';
-import { clientTransport, echoTool, onCleanup, raw, startHarness } from './support.js';
+import { bearer, clientTransport, echoTool, onCleanup, raw, startHarness } from './support.js';
 
 const tool = (name: string, extra: Partial<LoopbackTool> = {}): LoopbackTool => ({
   ...echoTool,
@@ -92,7 +92,7 @@ describe('loopback server: tools/list_changed', () => {
     const h = await startHarness();
     const response = await raw(h.server, {
       method: 'GET',
-      headers: { Authorization: `Bearer ${h.server.token('owner')}`, Accept: 'application/json' },
+      headers: { Authorization: bearer(h.server), Accept: 'application/json' },
     });
     expect(response.status).toBe(406);
     expect(h.server.openStreams()).toBe(0);

@@ -99,19 +99,6 @@ describe('loopback server: requests', () => {
     expect(h.tracker.capture('run-1')).toMatchObject({ gen: second, inFlight: 0 });
   });
 
-  it('serves a request without a capture key, and tracks nothing', async () => {
-    const h = await startHarness();
-    const response = await raw(h.server, {
-      headers: rpcHeaders(h.server, { 'x-toolflight-capture-key': '' }),
-      body: toolsCall('echo', { text: 'untracked' }),
-    });
-    expect(response.status).toBe(200);
-    expect(response.json).toMatchObject({
-      result: { content: [{ text: '{"text":"untracked"}' }] },
-    });
-    expect(h.events().map((event) => event.type)).toEqual(['capture.begun']);
-  });
-
   it('tracks each tools/call of a batch inside one request', async () => {
     const h = await startHarness();
     const batch = `[${toolsCall('echo', { text: 'a' }, 1)},${toolsCall('echo', { text: 'b' }, 2)}]`;

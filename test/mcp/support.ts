@@ -29,7 +29,6 @@ import {
   type Tracker,
 } from '../../src/index.js';
 import {
-  CAPTURE_HEADER,
   createLoopbackServer,
   type LoopbackRole,
   type LoopbackServer,
@@ -84,7 +83,7 @@ export interface Harness {
   readonly events: () => ToolflightEvent[];
   /** The events of one capture as `type id` strings, without `capture.begun`. */
   readonly timeline: (capture: string) => string[];
-  /** An SDK client connected as an agent of `capture` with the role's token. */
+  /** An SDK client connected as an agent of `capture` with a credential of the role. */
   readonly connect: (options?: { capture?: string; role?: LoopbackRole }) => Promise<Client>;
 }
 
@@ -127,19 +126,23 @@ export async function startHarness(
   };
 }
 
+/** `Authorization: Bearer …` with the server's credential for `capture` and `role`. */
+export const bearer = (server: LoopbackServer, capture = 'run-1', role: LoopbackRole = 'owner') =>
+  `Bearer ${server.credential({ capture, owner: role === 'owner' })}`;
+
 /**
- * The SDK's Streamable HTTP client transport with a token and a capture key. The SDK hands one
- * long-lived AbortSignal to every fetch and undici adds a listener per request, so a busy test
- * client would print MaxListenersExceededWarning: lift the limit on that one signal.
+ * The SDK's Streamable HTTP client transport with a credential for `capture` and `role` (and no
+ * capture header, as `loopbackClientConfig` configures agents). The SDK hands one long-lived
+ * AbortSignal to every fetch and undici adds a listener per request, so a busy test client
+ * would print MaxListenersExceededWarning: lift the limit on that one signal.
  */
 export function clientTransport(
   server: LoopbackServer,
   role: LoopbackRole,
-  capture: string | undefined,
+  capture: string,
   onFetch?: (method: string, response: Response) => void,
 ): StreamableHTTPClientTransport {
-  const headers: Record<string, string> = { Authorization: `Bearer ${server.token(role)}` };
-  if (capture !== undefined) headers[CAPTURE_HEADER] = capture;
+  const headers: Record<string, string> = { Authorization: bearer(server, capture, role) };
   return new StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: { headers },
     fetch: async (url, init) => {
@@ -196,16 +199,15 @@ export interface RawResponse {
   readonly message: IncomingMessage;
 }
 
-/** Headers of an authenticated JSON-RPC POST as an SDK client sends them. */
+/** Headers of a JSON-RPC POST as an SDK client sends them, with an owner credential of `run-1`. */
 export function rpcHeaders(
   server: LoopbackServer,
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
-    Authorization: `Bearer ${server.token('owner')}`,
+    Authorization: bearer(server),
     'Content-Type': 'application/json',
     Accept: 'application/json, text/event-stream',
-    [CAPTURE_HEADER]: 'run-1',
     ...extra,
   };
 }

@@ -6,8 +6,8 @@ import { createProxy, ProxyError, type Proxy } from '../../src/mcp/index.js';
 import { httpUpstream, startProxy } from './support.js';
 
 const at = (proxy: Proxy) => ({ host: '127.0.0.1', port: proxy.port }) as never;
-const headers = (secret: string) => ({
-  Authorization: `Bearer ${secret}`,
+const headers = (credential: string) => ({
+  Authorization: `Bearer ${credential}`,
   'Content-Type': 'application/json',
   Accept: 'application/json, text/event-stream',
 });
@@ -18,7 +18,7 @@ const expectRpc = (response: { status: number; json: unknown }, status: number, 
 };
 
 describe('proxy: auth and HTTP hardening', () => {
-  it('answers 401 to a missing or wrong secret, and forwards nothing', async () => {
+  it('answers 401 to a missing or wrong credential, and forwards nothing', async () => {
     const upstream = await httpUpstream();
     const h = await startProxy({ upstream: { url: upstream.url } });
     const missing = await raw(at(h.proxy), {
@@ -32,31 +32,35 @@ describe('proxy: auth and HTTP hardening', () => {
       body: toolsCall('echo'),
     });
     expect(wrong.status).toBe(401);
-    await expect(h.connect({ secret: 'not-the-secret' })).rejects.toThrow();
+    await expect(h.connect({ credential: 'not-the-credential' })).rejects.toThrow();
     expect(upstream.runs.size).toBe(0);
-    expect(upstream.authorizations).not.toContain(`Bearer ${h.proxy.secret}`);
+    expect(upstream.authorizations).not.toContain(
+      `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
+    );
   });
 
-  it('accepts a given secret and refuses a weak one', async () => {
+  it('refuses the shared agent secret it once took (auth.secret), an empty capture and a bad untracked option', async () => {
     const upstream = await httpUpstream();
-    const secret = 'a-given-secret-of-some-length';
-    const h = await startProxy({ upstream: { url: upstream.url }, auth: { secret } });
-    expect(h.proxy.secret).toBe(secret);
-    await expect(h.connect({ secret })).resolves.toBeDefined();
     const tracker = createTracker();
-    await expect(
-      createProxy({ tracker, upstream: { url: upstream.url }, auth: { secret: 'short' } }),
-    ).rejects.toThrow(ProxyError);
+    const given = { tracker, upstream: { url: upstream.url }, auth: { secret: 'a'.repeat(32) } };
+    await expect(createProxy(given as never)).rejects.toThrow(/proxy\.credential\(\{ capture \}\)/);
     await expect(createProxy({ tracker, upstream: {} as never })).rejects.toMatchObject({
       code: 'invalid_option',
     });
+    await expect(
+      createProxy({ tracker, upstream: { url: upstream.url }, untracked: 'allow' as never }),
+    ).rejects.toMatchObject({ code: 'invalid_option', message: /untracked must be/ });
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    expect(() => h.proxy.credential({ capture: ' ' })).toThrow(ProxyError);
+    expect(() => h.proxy.credential({ capture: 'é'.repeat(129) })).toThrow(/over 256/);
   });
 
   it('answers malformed JSON-RPC with the loopback server codes', async () => {
     const upstream = await httpUpstream();
     const h = await startProxy({ upstream: { url: upstream.url } });
+    const credential = h.proxy.credential({ capture: 'run-1' });
     const post = (body: string, extra: Record<string, string> = {}) =>
-      raw(at(h.proxy), { headers: { ...headers(h.proxy.secret), ...extra }, body });
+      raw(at(h.proxy), { headers: { ...headers(credential), ...extra }, body });
     const notJson = await post('{nope');
     expectRpc(notJson, 400, -32700);
     const empty = await post('[]');
@@ -70,7 +74,7 @@ describe('proxy: auth and HTTP hardening', () => {
     expect(badArgs.json).toMatchObject({ id: 1, error: { code: -32602 } });
     const path = await raw(at(h.proxy), {
       path: '/other',
-      headers: headers(h.proxy.secret),
+      headers: headers(credential),
       body: toolsCall('echo'),
     });
     expect(path.status).toBe(404);
@@ -79,7 +83,7 @@ describe('proxy: auth and HTTP hardening', () => {
     const host = await post(toolsCall('echo'), { Host: `evil.example:${h.proxy.port}` });
     expect(host.status).toBe(403);
     const large = await raw(at(h.proxy), {
-      headers: headers(h.proxy.secret),
+      headers: headers(credential),
       body: 'x'.repeat(1024 * 1024 + 1),
     });
     expect(large.status).toBe(413);

@@ -2,7 +2,6 @@
 // its own scheduler too, so a stalled upload is refused on virtual time there as well.
 import { describe, expect, it } from 'vitest';
 
-import { CAPTURE_HEADER } from '../../src/mcp/index.js';
 import { stalledPost, textOf, until, VirtualClock } from '../mcp/support.js';
 import { startProxy, stdioUpstream } from './support.js';
 
@@ -16,10 +15,9 @@ describe('proxy: the body deadline on its scheduler', () => {
       limits: { bodyTimeoutMs: 50 },
     });
     const headers = {
-      Authorization: `Bearer ${h.proxy.secret}`,
+      Authorization: `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
       'Content-Type': 'application/json',
       Accept: 'application/json, text/event-stream',
-      [CAPTURE_HEADER]: 'run-1',
     };
     const { req, response } = stalledPost(
       { host: '127.0.0.1', port: h.proxy.port },

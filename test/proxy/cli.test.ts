@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../../src/cli/main.js';
+import { raw, toolsCall } from '../mcp/support.js';
 import { httpUpstream, onCleanup, startProxyCli, stdioUpstream } from './support.js';
 
 describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
-  it('prints the URL and an agent config whose secret is only in the environment lines', async () => {
+  it('prints the URL and an agent config whose credential is only in the environment line', async () => {
     const upstream = await httpUpstream(['echo']);
     const cli = await startProxyCli(['--upstream', upstream.url]);
     expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
@@ -16,15 +17,59 @@ describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
       mcpServers: { toolflight: { url: string; headers: Record<string, string> } };
     };
     expect(config.mcpServers.toolflight.url).toBe(cli.url);
-    expect(config.mcpServers.toolflight.headers.Authorization).toBe(
-      'Bearer ${TOOLFLIGHT_PROXY_TOKEN}',
-    );
-    expect(cli.out[2]).not.toContain(cli.secret);
+    expect(config.mcpServers.toolflight.headers).toEqual({
+      Authorization: 'Bearer ${TOOLFLIGHT_PROXY_TOKEN}',
+    });
+    expect(cli.out).toEqual([
+      `toolflight proxy listening on ${cli.url}`,
+      'agent config (--mcp-config), tracked as capture "proxy":',
+      cli.out[2],
+      'agent environment:',
+      `TOOLFLIGHT_PROXY_TOKEN=${cli.credential}`,
+    ]);
+    expect(cli.out[2]).not.toContain(cli.credential);
     const agent = await cli.connect();
     await expect(
       agent.callTool({ name: 'echo', arguments: { text: 'cli' } }),
     ).resolves.toMatchObject({ structuredContent: { echoed: 'cli' } });
     await expect(cli.stop()).resolves.toBe(0);
+  });
+
+  it('prints a credential that admits its --capture key only (issue 14 §1)', async () => {
+    const upstream = await httpUpstream(['echo']);
+    const dir = await mkdtemp(join(tmpdir(), 'toolflight-proxy-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'run.jsonl');
+    const cli = await startProxyCli([
+      '--upstream',
+      upstream.url,
+      '--capture',
+      'run-9',
+      '--record',
+      file,
+    ]);
+    expect(cli.out[1]).toBe('agent config (--mcp-config), tracked as capture "run-9":');
+    expect(cli.out.some((line) => line.includes('CAPTURE_KEY'))).toBe(false);
+    const agent = await cli.connect();
+    await agent.callTool({ name: 'echo', arguments: { text: 'as run-9' } });
+    const spoofed = await raw({ host: '127.0.0.1', port: Number(new URL(cli.url).port) } as never, {
+      headers: {
+        Authorization: `Bearer ${cli.credential}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'x-toolflight-capture-key': 'proxy',
+      },
+      body: toolsCall('echo', { text: 'as another run' }),
+    });
+    expect(spoofed.status).toBe(403);
+    await cli.stop();
+    const calls = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; capture?: string })
+      .filter((event) => event.type === 'toolCall.started');
+    expect(calls).toMatchObject([{ capture: 'run-9' }]);
+    expect(upstream.runs.get('echo')).toBe(1);
   });
 
   it('hides tools with --hide, sends the --token-env token, and records with --record', async () => {
@@ -78,6 +123,10 @@ describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
       [['--upstream', 'http://x', '--bogus'], /bogus/],
       [['--upstream', 'http://x', '--overwrite'], /--overwrite is for --record FILE/],
       [['--upstream', 'http://x', '--record', ''], /--record must name a file/],
+      [
+        ['--upstream', 'http://x', '--capture', 'k'.repeat(257)],
+        /--capture: capture key is 257 bytes/,
+      ],
     ];
     for (const [args, message] of cases) {
       const err: string[] = [];

@@ -4,7 +4,6 @@ import { CallToolResultSchema, McpError } from '@modelcontextprotocol/sdk/types.
 import { describe, expect, it } from 'vitest';
 
 import { FIXTURE_TOOLS } from '../fixtures/proxy/httpUpstream.js';
-import { CAPTURE_HEADER } from '../../src/mcp/index.js';
 import { nextEvent, settled, toolsCall } from '../mcp/support.js';
 import { httpUpstream, startProxy } from './support.js';
 
@@ -103,7 +102,9 @@ describe('proxy: pass-through to an HTTP upstream', () => {
     token = upstream.token = 'rotated-token';
     await agent.callTool({ name: 'echo', arguments: { text: 'b' } });
     expect(upstream.authorizations.at(-1)).toBe('Bearer rotated-token');
-    expect(upstream.authorizations).not.toContain(`Bearer ${h.proxy.secret}`);
+    expect(upstream.authorizations).not.toContain(
+      `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
+    );
     expect(JSON.stringify(h.events())).not.toContain('token');
   });
 });
@@ -176,10 +177,9 @@ describe('proxy: an agent that goes away', () => {
       path: '/mcp',
       agent: false,
       headers: {
-        Authorization: `Bearer ${h.proxy.secret}`,
+        Authorization: `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
         'Content-Type': 'application/json',
         Accept: 'application/json, text/event-stream',
-        [CAPTURE_HEADER]: 'run-1',
       },
     });
     req.on('error', () => undefined);

@@ -14,7 +14,6 @@ import {
   type Tracker,
 } from '../../src/index.js';
 import {
-  CAPTURE_HEADER,
   createProxy,
   type Proxy,
   type ProxyNotice,
@@ -48,9 +47,12 @@ export interface ProxyHarness<C> {
   readonly tracker: Tracker;
   readonly events: () => ToolflightEvent[];
   readonly notices: ProxyNotice[];
-  /** An SDK client connected through the proxy as an agent of capture `run-1`. */
+  /**
+   * An SDK client connected through the proxy with the credential of `capture` (default
+   * `run-1`), or with `credential` as given.
+   */
   readonly connect: (options?: {
-    secret?: string;
+    credential?: string;
     capture?: string;
     onListChanged?: () => void;
   }) => Promise<Client>;
@@ -72,7 +74,7 @@ export async function startProxy<C = undefined>(
     tracker,
     events: () => [...store.read()],
     notices,
-    connect: async ({ secret = proxy.secret, capture = 'run-1', onListChanged } = {}) => {
+    connect: async ({ credential, capture = 'run-1', onListChanged } = {}) => {
       const client = new Client({ name: 'test-agent', version: '1.0.0' });
       if (onListChanged) {
         client.setNotificationHandler(
@@ -80,21 +82,17 @@ export async function startProxy<C = undefined>(
           () => onListChanged(),
         );
       }
-      await client.connect(agentTransport(proxy.url, secret, capture));
+      await client.connect(agentTransport(proxy.url, credential ?? proxy.credential({ capture })));
       onCleanup(() => client.close());
       return client;
     },
   };
 }
 
-/** An SDK client transport to the proxy with a secret and a capture key. */
-export function agentTransport(
-  url: string,
-  secret: string,
-  capture = 'run-1',
-): StreamableHTTPClientTransport {
+/** An SDK client transport to the proxy with a credential (it names the capture: no header). */
+export function agentTransport(url: string, credential: string): StreamableHTTPClientTransport {
   return new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { Authorization: `Bearer ${secret}`, [CAPTURE_HEADER]: capture } },
+    requestInit: { headers: { Authorization: `Bearer ${credential}` } },
     fetch: (input, init) => {
       if (init?.signal) setMaxListeners(0, init.signal);
       return fetch(input, init);
@@ -126,8 +124,9 @@ export const upstreamIs =
     notice.data.stderr === undefined;
 
 /**
- * Run `toolflight proxy ARGS` in process until the test ends: its output lines, URL and secret,
- * a wait on its next stderr line that matches, and agents connected through it.
+ * Run `toolflight proxy ARGS` in process until the test ends: its output lines, URL and the
+ * agent credential it printed, a wait on its next stderr line that matches, and agents
+ * connected through it.
  */
 export async function startProxyCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -139,7 +138,7 @@ export async function startProxyCli(args: string[], env: NodeJS.ProcessEnv = {})
   const io = {
     out: (line: string) => {
       out.push(line);
-      if (line.startsWith('TOOLFLIGHT_PROXY_CAPTURE_KEY=')) ready();
+      if (line.startsWith('TOOLFLIGHT_PROXY_TOKEN=')) ready();
     },
     err: (line: string) => {
       err.push(line);
@@ -154,19 +153,19 @@ export async function startProxyCli(args: string[], env: NodeJS.ProcessEnv = {})
   onCleanup(stopped);
   await Promise.race([listening, exit]);
   const url = out[0]?.replace('toolflight proxy listening on ', '') ?? '';
-  const secret =
+  const credential =
     out.find((line) => line.startsWith('TOOLFLIGHT_PROXY_TOKEN='))?.split('=')[1] ?? '';
   return {
     out,
     err,
     url,
-    secret,
+    credential,
     stop: stopped,
     /** Resolves on the next stderr line matching `match` (ask before causing it). */
     line: (match: RegExp) => new Promise<void>((resolve) => waiters.push({ match, resolve })),
     connect: async () => {
       const client = new Client({ name: 'cli-agent', version: '1' });
-      await client.connect(agentTransport(url, secret, 'proxy'));
+      await client.connect(agentTransport(url, credential));
       onCleanup(() => client.close());
       return client;
     },

@@ -27,7 +27,11 @@ export function replyError(
   message: string,
   options: { headers?: Record<string, string>; close?: boolean } = {},
 ): void {
-  if (res.headersSent || res.destroyed) {
+  // A socket Node already closed (a parse error in bytes after this request) takes no reply,
+  // and ending the response on it would mark it finished without a `finish` event ever coming:
+  // whoever waits for one (the request's tracking) would wait for good. Found by the fuzz tests.
+  // (A pipelined response has no socket of its own yet: its request's tells.)
+  if (res.headersSent || res.destroyed || (res.socket ?? res.req.socket).destroyed) {
     res.destroy();
     return;
   }
@@ -44,4 +48,16 @@ export function replyError(
   }
   res.writeHead(status, headers);
   res.end(body);
+}
+
+/**
+ * Answer 503 with `Retry-After` (seconds) and a JSON-RPC error body: a cap of the server is
+ * reached; `message` says which and what to do. The connection is closed after it, which frees
+ * one for a client that is under its caps.
+ */
+export function replyUnavailable(res: ServerResponse, message: string, retryAfterS: number): void {
+  replyError(res, 503, RpcCode.server, message, {
+    headers: { 'Retry-After': String(retryAfterS) },
+    close: true,
+  });
 }

@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../logger.js';
+import { STREAM_RETRY_AFTER_S, type StreamSlots } from '../../http/streamSlots.js';
+import { replyUnavailable } from './httpReplies.js';
 
 /** The notification a client re-lists its tools on. */
 export const LIST_CHANGED = {
@@ -15,24 +17,45 @@ export const LIST_CHANGED = {
 /**
  * Server-to-client streams, each on its own stateless SDK transport and tagged with who opened
  * it (`T`: the loopback server's role, nothing for the proxy). Streams are not requests in the
- * tracker: one stays open for a whole session and would keep its capture busy forever.
+ * tracker: one stays open for a whole session and would keep its capture busy forever. Each
+ * holds a slot of `slots` (in all and per credential) from its `GET` until its response closes.
  */
 export class SseStreams<T = undefined> {
   readonly #open = new Map<StreamableHTTPServerTransport, T>();
   #closed = false;
 
-  constructor(private readonly logger: Logger | undefined) {}
+  constructor(
+    private readonly logger: Logger | undefined,
+    private readonly slots: StreamSlots,
+  ) {}
 
   get size(): number {
     return this.#open.size;
   }
 
-  /** Serve a `GET` (the transport checks its headers); resolves once the stream is open. */
-  async serve(req: IncomingMessage, res: ServerResponse, tag: T): Promise<void> {
+  /**
+   * Serve a `GET` (the transport checks its headers) for `credential`, an opaque id of what the
+   * auth step matched; resolves once the stream is open. Past a cap it answers 503.
+   */
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    tag: T,
+    credential: string,
+  ): Promise<void> {
     if (this.#closed) {
       res.destroy();
       return;
     }
+    const slot = this.slots.acquire(credential);
+    if (!slot.ok) {
+      replyUnavailable(res, slot.message, STREAM_RETRY_AFTER_S);
+      return;
+    }
+    res.once('close', slot.release);
+    // A body nobody reads stops the socket reading, and then a client that went away is never
+    // noticed: its stream (and slot) would stay open for good. Found by the fuzz tests.
+    req.resume();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     await transport.start();
     this.#open.set(transport, tag);

@@ -11,10 +11,10 @@ import type { ToolCallHandle } from '../../tracker/handles.js';
 export interface ToolCallContext {
   /** Aborted when the call timed out, was cancelled, or its client went away: stop then. */
   readonly signal: AbortSignal;
-  /** True when the caller presented the owner token. */
+  /** True when the caller presented an owner credential. */
   readonly owner: boolean;
-  /** The capture key the request carried (`x-toolflight-capture-key`), if any. */
-  readonly capture: string | undefined;
+  /** The capture key the caller's credential is bound to. */
+  readonly capture: string;
   /** The tracker's handle of this call; undefined when the request is not captured. */
   readonly call: ToolCallHandle | undefined;
   /**
@@ -35,7 +35,7 @@ export interface LoopbackTool {
   /** Advertised as is; the client checks `structuredContent` against it. */
   readonly outputSchema?: Tool['outputSchema'];
   readonly annotations?: Tool['annotations'];
-  /** Only callers holding the owner token see and may call it. Default false. */
+  /** Only callers holding an owner credential see and may call it. Default false. */
   readonly ownerOnly?: boolean;
   /** Give up on the call after this many ms (outcome `timed_out`). Default: the server's. */
   readonly timeoutMs?: number;
@@ -91,10 +91,25 @@ export interface LoopbackServerOptions {
    * Default RxJS `asyncScheduler`.
    */
   readonly scheduler?: SchedulerLike;
+  /**
+   * A request whose credential names a capture that is not live (never begun, or cleared) is
+   * refused with 409 by default (`refuse`): its tool would run with nothing appended, and
+   * `waitForIdle` would say idle while it runs. `serve` runs such requests untracked, for hosts
+   * that do not wait on captures; credentials still name one capture and role each.
+   */
+  readonly untracked?: 'refuse' | 'serve';
 }
 
-/** Which bearer token a caller presented. */
+/** Which role a caller's credential was minted for. */
 export type LoopbackRole = 'owner' | 'non-owner';
+
+/** Who a credential is for: one capture key, owner or not. */
+export interface LoopbackCredentialOptions {
+  /** The capture key the agent's requests are tracked under (at most 256 bytes of UTF-8). */
+  readonly capture: string;
+  /** An owner credential sees and may call owner-only tools. */
+  readonly owner: boolean;
+}
 
 /** A running loopback MCP server. */
 export interface LoopbackServer {
@@ -105,8 +120,13 @@ export interface LoopbackServer {
   readonly tracker: Tracker;
   /** False once `close` was called. */
   readonly listening: boolean;
-  /** The bearer token for a role. Hand it to an agent only through its environment. */
-  readonly token: (role: LoopbackRole) => string;
+  /**
+   * A bearer credential that admits one capture key and one role, and nothing else: requests
+   * with it are tracked under that key's current generation. Minted without any state on the
+   * server (an HMAC under a key the server forgets on close), so mint one per agent run. Hand it
+   * over only through the agent's environment (`loopbackClientConfig` does).
+   */
+  readonly credential: (options: LoopbackCredentialOptions) => string;
   /** The tools as registered, in order. */
   readonly tools: () => readonly LoopbackTool[];
   /**
@@ -117,8 +137,9 @@ export interface LoopbackServer {
   /** How many SSE (`GET`) streams are open. */
   readonly openStreams: () => number;
   /**
-   * Stop: end SSE streams, forget the tokens, drop open connections (their calls get outcome
-   * `unknown` and an aborted signal). Resolves once the port is free. Idempotent.
+   * Stop: end SSE streams, forget the credential key (no credential it minted works again),
+   * drop open connections (their calls get outcome `unknown` and an aborted signal). Resolves
+   * once the port is free. Idempotent.
    */
   readonly close: () => Promise<void>;
 }

@@ -3,8 +3,12 @@ import { createServer, type Server as HttpServer, type ServerResponse } from 'no
 
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 
-import { BearerTokens } from './bearerTokens.js';
+import { captureKeyProblem, CaptureCredentials } from '../endpoint/captureCredentials.js';
+import { untrackedPolicy } from '../endpoint/trackRequest.js';
 import { handleHttpRequest, type HttpDeps } from './handleHttpRequest.js';
+import { guardConnections } from '../../http/connectionGuard.js';
+import { resolveConnectionLimits } from '../../http/connectionLimits.js';
+import { StreamSlots } from '../../http/streamSlots.js';
 import {
   allowedHosts,
   loopbackAddress,
@@ -103,9 +107,10 @@ function listen(server: HttpServer, port: number, address: string): Promise<numb
  * Start a loopback MCP server on the SDK's Streamable HTTP transport, where every request and
  * tool call is tracked by `options.tracker`.
  *
- * It binds 127.0.0.1 (or ::1) only, on `options.port` or a free port, mints an owner and a
- * non-owner bearer token, and serves `POST /mcp` (stateless, JSON responses by default) and
- * `GET /mcp` (the SSE stream that carries `notifications/tools/list_changed`).
+ * It binds 127.0.0.1 (or ::1) only, on `options.port` or a free port, mints the key its
+ * credentials are signed with (each admits one capture key, owner or not), and serves
+ * `POST /mcp` (stateless, JSON responses by default) and `GET /mcp` (the SSE stream that
+ * carries `notifications/tools/list_changed`).
  *
  * @example
  * const server = await createLoopbackServer({ tracker, tools: [echoTool] });
@@ -136,8 +141,19 @@ export async function createLoopbackServer(
       `responseMode must be "json" or "sse", got ${String(responseMode)}`,
     );
   }
-  const tokens = new BearerTokens();
-  const streams = new SseStreams<LoopbackRole>(options.logger);
+  const untracked = untrackedPolicy(
+    options.untracked,
+    (message) => new LoopbackError('invalid_option', message),
+  );
+  const credentials = new CaptureCredentials<LoopbackRole>(['owner', 'non-owner']);
+  const limits = resolveConnectionLimits(
+    options.limits,
+    (message) => new LoopbackError('invalid_option', message),
+  );
+  const streams = new SseStreams<LoopbackRole>(
+    options.logger,
+    new StreamSlots(limits, 'the loopback server'),
+  );
   const scheduler = timerScheduler(options.scheduler);
   const pending = new PendingCalls(scheduler);
   const hosts = new Set<string>();
@@ -151,7 +167,8 @@ export async function createLoopbackServer(
     scheduler,
     serverInfo: options.serverInfo ?? SERVER_INFO,
     jsonResponse: responseMode === 'json',
-    tokens,
+    credentials,
+    untracked,
     hosts,
     streams,
     maxBodyBytes: positive(options.limits?.maxBodyBytes, 'limits.maxBodyBytes') ?? MAX_BODY_BYTES,
@@ -170,6 +187,11 @@ export async function createLoopbackServer(
       else res.destroy();
     });
   });
+  guardConnections(httpServer, limits, {
+    server: 'the loopback server',
+    logger: options.logger,
+    bodyTimeoutMs: deps.bodyTimeoutMs,
+  });
   const bound = await listen(httpServer, port, address);
   for (const allowed of allowedHosts(address, bound)) hosts.add(allowed);
 
@@ -183,15 +205,17 @@ export async function createLoopbackServer(
     get listening() {
       return closing === undefined;
     },
-    token(role) {
-      const token = tokens.token(role);
-      if (token === undefined) {
+    credential({ capture, owner }) {
+      const problem = captureKeyProblem(capture);
+      if (problem !== undefined) throw new LoopbackError('invalid_option', problem);
+      const credential = credentials.mint(capture, owner ? 'owner' : 'non-owner');
+      if (credential === undefined) {
         throw new LoopbackError(
           'server_closed',
-          'this loopback server is closed and forgot its tokens: use the server that replaced it',
+          'this loopback server is closed and forgot its credential key: mint credentials on the server that replaced it',
         );
       }
-      return token;
+      return credential;
     },
     tools: () => registry.tools,
     setTools(tools) {
@@ -207,7 +231,7 @@ export async function createLoopbackServer(
     openStreams: () => streams.size,
     close() {
       closing ??= (async () => {
-        tokens.forget();
+        credentials.forget();
         pending.clear();
         const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await streams.closeAll();

@@ -2,22 +2,18 @@
 // body, admission to the tracker, the body, JSON-RPC shape, then the SDK.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { BearerTokens } from './bearerTokens.js';
 import { type LoopbackRole } from './LoopbackServer.js';
-import { admitRequest, readRpcBody } from '../endpoint/httpGate.js';
+import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
+import { readRpcBody } from '../endpoint/httpGate.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
 import { connectRequestServer, type ServerDeps } from './requestServer.js';
 import { RequestScope } from './requestScope.js';
 import type { SseStreams } from '../endpoint/sseStreams.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
-import { trackRequest } from '../endpoint/trackRequest.js';
-import { MCP_PATH } from '../endpoint/Endpoint.js';
+import { streamAllowed, trackRequest, type TrackingDeps } from '../endpoint/trackRequest.js';
 
 /** What the request path of one server needs. */
-export interface HttpDeps extends ServerDeps, BodyLimits {
-  readonly tokens: BearerTokens;
-  /** Accepted `Host` header values, lower case. */
-  readonly hosts: ReadonlySet<string>;
+export interface HttpDeps extends ServerDeps, BodyLimits, AgentGate<LoopbackRole>, TrackingDeps {
   readonly streams: SseStreams<LoopbackRole>;
 }
 
@@ -31,17 +27,20 @@ export async function handleHttpRequest(
   res: ServerResponse,
 ): Promise<void> {
   const { tracker, logger } = deps;
-  const role = admitRequest(
-    { hosts: deps.hosts, path: MCP_PATH, authorize: (header) => deps.tokens.match(header) },
-    req,
-    res,
-  );
-  if (role === undefined) return;
-  if (req.method === 'GET') return deps.streams.serve(req, res, role);
+  const claim = admitAgent(deps, req, res);
+  if (claim === undefined) return;
+  const { role, capture } = claim;
+  if (req.method === 'GET') {
+    if (streamAllowed(deps, capture, req, res))
+      await deps.streams.serve(req, res, role, `${role}:${capture}`);
+    return;
+  }
 
   // Admitted before the body is read; a dropped connection abandons the request's calls.
-  const { capture, request } = trackRequest(tracker, req, res, logger, () => scope.goneAway());
-  const scope = new RequestScope(role, capture, request);
+  const tracked = trackRequest(deps, capture, req, res, () => scope.goneAway());
+  if (tracked === undefined) return;
+  const scope = new RequestScope(role, capture, tracked.request);
+  const { request } = tracked;
 
   const parsed = await readRpcBody(req, res, deps);
   if (parsed === undefined) return;

@@ -1,13 +1,11 @@
 import { LoopbackError } from './LoopbackError.js';
-import { type LoopbackServer } from './LoopbackServer.js';
-import { CAPTURE_HEADER } from '../endpoint/Endpoint.js';
+import type { LoopbackCredentialOptions, LoopbackServer } from './LoopbackServer.js';
 
-/** Options of `loopbackClientConfig`. */
-export interface LoopbackClientOptions {
-  /** The capture key the agent's requests are tracked under (one per agent process). */
-  readonly capture: string;
-  /** Hand the agent the owner token (sees owner-only tools) or the non-owner one. */
-  readonly owner: boolean;
+/**
+ * Options of `loopbackClientConfig`: whose credential (`capture`, one per agent process, and
+ * `owner`: whether it sees owner-only tools), and how the agent's config names things.
+ */
+export interface LoopbackClientOptions extends LoopbackCredentialOptions {
   /** The server's name in the agent's config. Default `toolflight`. */
   readonly name?: string;
   /** Prefix of the environment variable names. Default `TOOLFLIGHT_MCP`. */
@@ -26,11 +24,11 @@ export interface HttpServerEntry {
 export interface LoopbackClientConfig {
   /** `{ [name]: entry }`, for `{"mcpServers": …}` files and `--mcp-config` flags. */
   readonly mcpServers: Readonly<Record<string, HttpServerEntry>>;
-  /** The variables to set in the agent process's environment: the token and the capture key. */
+  /** The variables to set in the agent process's environment: the credential. */
   readonly env: Readonly<Record<string, string>>;
   /**
    * `-c mcp_servers.<name>.…` overrides for CLIs configured that way (Codex): the URL, and the
-   * names of the variables holding the token and the capture key. Never a secret.
+   * name of the variable holding the credential. Never a secret.
    */
   readonly args: readonly string[];
 }
@@ -40,8 +38,10 @@ const ENV_PREFIX = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 /**
  * Build what an agent CLI needs to reach `server` as one capture: a JSON `mcpServers` entry and
- * `-c` arguments that name environment variables, and those variables' values. Tokens appear
- * only in `env`, never in the entry or the arguments (argv is visible to every local user).
+ * `-c` arguments that name an environment variable, and its value, a credential that admits
+ * only that capture and role (`server.credential`). The credential appears only in `env`, never
+ * in the entry or the arguments (argv is visible to every local user). No capture header is
+ * sent: the credential names the capture, so there is nothing that could disagree with it.
  *
  * @example
  * const config = loopbackClientConfig(server, { capture: 'run-1', owner: false });
@@ -67,23 +67,12 @@ export function loopbackClientConfig(
       `envPrefix must look like TOOLFLIGHT_MCP, got ${JSON.stringify(prefix)}`,
     );
   }
-  const capture = typeof options.capture === 'string' ? options.capture.trim() : '';
-  if (capture === '') {
-    throw new LoopbackError(
-      'invalid_option',
-      'capture is empty: pass the capture key you began for this agent run (tracker.beginCapture)',
-    );
-  }
-  const token = server.token(options.owner ? 'owner' : 'non-owner');
+  const credential = server.credential({ capture: options.capture, owner: options.owner });
   const tokenVar = `${prefix}_TOKEN`;
-  const captureVar = `${prefix}_CAPTURE_KEY`;
   const entry: HttpServerEntry = {
     type: 'http',
     url: server.url,
-    headers: {
-      Authorization: `Bearer \${${tokenVar}}`,
-      [CAPTURE_HEADER]: `\${${captureVar}}`,
-    },
+    headers: { Authorization: `Bearer \${${tokenVar}}` },
   };
   const set = (key: string, value: string): string[] => [
     '-c',
@@ -91,14 +80,10 @@ export function loopbackClientConfig(
   ];
   return {
     mcpServers: { [name]: entry },
-    env: { [tokenVar]: token, [captureVar]: capture },
+    env: { [tokenVar]: credential },
     args: [
       ...set('url', JSON.stringify(server.url)),
       ...set('bearer_token_env_var', JSON.stringify(tokenVar)),
-      ...set(
-        'env_http_headers',
-        `{ ${JSON.stringify(CAPTURE_HEADER)} = ${JSON.stringify(captureVar)} }`,
-      ),
     ],
   };
 }

@@ -5,17 +5,18 @@ import type { PendingCall } from './pendingCalls.js';
 
 /** One authenticated request: who sent it, which capture it joined, and its open calls. */
 export class RequestScope {
-  /** Cancellations must come from the same role and capture key. */
+  /** Cancellations must come from a credential of the same role and capture key. */
   readonly cancelScope: string;
   readonly #calls = new Set<PendingCall>();
   #gone = false;
 
   constructor(
     readonly role: LoopbackRole,
-    readonly capture: string | undefined,
+    readonly capture: string,
+    /** Undefined when the server serves the request untracked (`untracked: 'serve'`). */
     readonly request: RequestHandle | undefined,
   ) {
-    this.cancelScope = `${role}\u0000${capture ?? ''}`;
+    this.cancelScope = `${role}\u0000${capture}`;
   }
 
   get owner(): boolean {

@@ -61,8 +61,8 @@ export async function ensureLoopbackServer(
 
 /**
  * Close the shared loopback server, if one is running or starting: its SSE streams end, its
- * tokens are forgotten (the next server mints new ones), and the next `ensureLoopbackServer`
- * starts a new server. Resolves once the port is free; a no-op when nothing runs.
+ * credential key is forgotten (credentials it minted stop working: mint new ones on the next
+ * server), and the next `ensureLoopbackServer` starts a new server. Resolves once the port is free; a no-op when nothing runs.
  */
 export async function closeLoopbackServer(): Promise<void> {
   if (shared.closing) return shared.closing;

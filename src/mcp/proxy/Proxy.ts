@@ -39,8 +39,6 @@ export interface ProxyOptions<C = undefined> {
   /** Every request and tool call is tracked here. */
   readonly tracker: Tracker;
   readonly upstream: ProxyUpstream;
-  /** The secret agents present as `Authorization: Bearer …`. Default: minted at start. */
-  readonly auth?: { readonly secret?: string };
   /** Narrow the tool list per context. Default: every upstream tool. */
   readonly narrow?: Narrower<C>;
   /** The context `narrow` first sees. */
@@ -71,6 +69,12 @@ export interface ProxyOptions<C = undefined> {
    */
   readonly outbox?: ProxyOutboxOptions;
   readonly logger?: Logger;
+  /**
+   * A request whose credential names a capture that is not live (never begun, or cleared) is
+   * refused with 409 by default (`refuse`): it would be forwarded with nothing appended.
+   * `serve` forwards such requests untracked; credentials still name one capture each.
+   */
+  readonly untracked?: 'refuse' | 'serve';
 }
 
 /** A running proxy. */
@@ -78,8 +82,13 @@ export interface Proxy<C = undefined> {
   /** `http://127.0.0.1:PORT/mcp`. */
   readonly url: string;
   readonly port: number;
-  /** The secret agents must present. Hand it over through the environment, never argv. */
-  readonly secret: string;
+  /**
+   * A bearer credential that admits one capture key and nothing else: an agent's requests are
+   * tracked under that key's current generation, and its cancellations reach only its own
+   * calls. Minted without any state on the proxy (an HMAC under a key it forgets on close).
+   * Hand it over through the agent's environment, never argv.
+   */
+  readonly credential: (options: { readonly capture: string }) => string;
   readonly tracker: Tracker;
   /** Catalog, upstream health and context changes, as they happen. */
   readonly notices$: Observable<ProxyNotice>;

@@ -3,12 +3,16 @@ import { createServer, type ServerResponse } from 'node:http';
 
 import { asyncScheduler, Subject } from 'rxjs';
 
-import { BearerSecret } from '../endpoint/bearerSecret.js';
+import { captureKeyProblem, CaptureCredentials } from '../endpoint/captureCredentials.js';
+import { untrackedPolicy } from '../endpoint/trackRequest.js';
 import { startOutbox } from './outbox/startOutbox.js';
 import { allowedHosts } from '../../http/loopbackHosts.js';
 import { replyError } from '../endpoint/httpReplies.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
 import { LIST_CHANGED, SseStreams } from '../endpoint/sseStreams.js';
+import { guardConnections } from '../../http/connectionGuard.js';
+import { resolveConnectionLimits } from '../../http/connectionLimits.js';
+import { StreamSlots } from '../../http/streamSlots.js';
 import type { Proxy, ProxyNotice, ProxyOptions } from './Proxy.js';
 import { ProxyError } from './ProxyError.js';
 import { serveAgent, type AgentDeps } from './serveAgent.js';
@@ -45,26 +49,25 @@ function checkOptions(options: ProxyOptions<unknown>): void {
       'pass outbox or onUnreachable, not both: the outbox answers unreachable calls itself',
     );
   }
-  const secret = options.auth?.secret;
-  if (
-    secret !== undefined &&
-    (typeof secret !== 'string' || secret.length < 16 || /\s/.test(secret))
-  ) {
+  // Agents once shared one secret given here; a shared secret lets any agent act under any
+  // capture, so it is refused loudly rather than ignored (its agents would only get 401s).
+  if ((options as { auth?: unknown }).auth !== undefined) {
     throw new ProxyError(
       'invalid_option',
-      'auth.secret must be at least 16 characters without spaces: leave it out to mint one',
+      'auth is no longer an option: give each agent proxy.credential({ capture }), which admits that capture only',
     );
   }
 }
 
 /**
- * Start an MCP proxy on 127.0.0.1: agents connect to it with its secret; it forwards to the
+ * Start an MCP proxy on 127.0.0.1: agents connect to it with a credential bound to their
+ * capture (`proxy.credential({ capture })`); it forwards to the
  * upstream (Streamable HTTP or a stdio process), tracks every request and tool call, narrows
  * `tools/list`, and keeps serving the last good list while the upstream is away.
  *
  * @example
  * const proxy = await createProxy({ tracker, upstream: { url, getToken: () => vault.token() } });
- * agent.connect(proxy.url, { Authorization: `Bearer ${proxy.secret}` });
+ * agent.connect(proxy.url, { Authorization: `Bearer ${proxy.credential({ capture: 'run-1' })}` });
  */
 export async function createProxy<C = undefined>(options: ProxyOptions<C>): Promise<Proxy<C>> {
   checkOptions(options as ProxyOptions<unknown>);
@@ -76,7 +79,11 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     recordSafely(logger, value.type, () => tracker.note(value.type, value.data));
     notices.next(value);
   };
-  const streams = new SseStreams(logger);
+  const limits = resolveConnectionLimits(
+    options.limits,
+    (message) => new ProxyError('invalid_option', message),
+  );
+  const streams = new SseStreams(logger, new StreamSlots(limits, 'the proxy'));
   // The link and the catalog need each other: the link asks for a fresh list when it comes up.
   const late: { catalog?: ToolCatalog<C> } = {};
   const refreshQuietly = (): void =>
@@ -126,7 +133,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
   );
   late.catalog = catalog;
   const listChanged = catalog.listChanged$.subscribe(() => streams.send(LIST_CHANGED));
-  const secret = new BearerSecret(options.auth?.secret);
+  const credentials = new CaptureCredentials(['agent'] as const);
   const hosts = new Set<string>();
   const deps: AgentDeps = {
     tracker,
@@ -134,7 +141,11 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     catalog: catalog as unknown as ToolCatalog<unknown>,
     onUnreachable: outbox?.onUnreachable ?? options.onUnreachable,
     logger,
-    secret,
+    credentials,
+    untracked: untrackedPolicy(
+      options.untracked,
+      (message) => new ProxyError('invalid_option', message),
+    ),
     hosts,
     streams,
     maxBodyBytes: options.limits?.maxBodyBytes ?? MAX_BODY_BYTES,
@@ -150,6 +161,11 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       if (!res.headersSent) replyError(res, 500, -32603, 'Internal error', { close: true });
       else res.destroy();
     });
+  });
+  guardConnections(server, limits, {
+    server: 'the proxy',
+    logger,
+    bodyTimeoutMs: deps.bodyTimeoutMs,
   });
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', (error) => {
@@ -177,11 +193,17 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
   return {
     url: `http://127.0.0.1:${port}${MCP_PATH}`,
     port,
-    get secret() {
-      const value = secret.value;
-      if (value === undefined)
-        throw new ProxyError('proxy_closed', 'this proxy is closed and forgot its secret');
-      return value;
+    credential({ capture }) {
+      const problem = captureKeyProblem(capture);
+      if (problem !== undefined) throw new ProxyError('invalid_option', problem);
+      const credential = credentials.mint(capture, 'agent');
+      if (credential === undefined) {
+        throw new ProxyError(
+          'proxy_closed',
+          'this proxy is closed and forgot its credential key: mint credentials on its replacement',
+        );
+      }
+      return credential;
     },
     tracker,
     notices$: notices.asObservable(),
@@ -207,7 +229,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     openStreams: () => streams.size,
     close() {
       closing ??= (async () => {
-        secret.forget();
+        credentials.forget();
         listChanged.unsubscribe();
         outboxWakes.unsubscribe();
         // Before the link closes: a delivery in flight then ends as unreachable and stays pending.

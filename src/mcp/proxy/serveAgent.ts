@@ -10,21 +10,21 @@ import {
 
 import type { RequestHandle } from '../../tracker/handles.js';
 
-import type { BearerSecret } from '../endpoint/bearerSecret.js';
-import { admitRequest, readRpcBody } from '../endpoint/httpGate.js';
+import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
+import { readRpcBody } from '../endpoint/httpGate.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
 import type { SseStreams } from '../endpoint/sseStreams.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
-import { trackRequest } from '../endpoint/trackRequest.js';
+import { streamAllowed, trackRequest, type TrackingDeps } from '../endpoint/trackRequest.js';
 import { answerAgent } from './answerAgent.js';
 import type { CallDeps } from './forwardCall.js';
 import { isRequest } from './rpcAnswers.js';
-import { MCP_PATH } from '../endpoint/Endpoint.js';
+
+/** The one role of the proxy's credentials: agents are not told apart by ownership here. */
+export type AgentRole = 'agent';
 
 /** What the request path of one proxy needs. */
-export interface AgentDeps extends CallDeps, BodyLimits {
-  readonly secret: BearerSecret;
-  readonly hosts: ReadonlySet<string>;
+export interface AgentDeps extends CallDeps, BodyLimits, AgentGate<AgentRole>, TrackingDeps {
   readonly streams: SseStreams;
 }
 
@@ -88,16 +88,19 @@ export async function serveAgent(
   res: ServerResponse,
 ): Promise<void> {
   const { tracker, logger } = deps;
-  const rules = {
-    hosts: deps.hosts,
-    path: MCP_PATH,
-    authorize: (header: string | undefined) => (deps.secret.matches(header) ? 'agent' : undefined),
-  };
-  if (admitRequest(rules, req, res) === undefined) return;
-  if (req.method === 'GET') return deps.streams.serve(req, res, undefined);
+  const claim = admitAgent(deps, req, res);
+  if (claim === undefined) return;
+  const { capture } = claim;
+  if (req.method === 'GET') {
+    if (streamAllowed(deps, capture, req, res))
+      await deps.streams.serve(req, res, undefined, capture);
+    return;
+  }
 
   // Admitted before the body is read: an upload in progress keeps the capture busy.
-  const { capture, request } = trackRequest(tracker, req, res, logger);
+  const tracked = trackRequest(deps, capture, req, res);
+  if (tracked === undefined) return;
+  const { request } = tracked;
   const parsed = await readRpcBody(req, res, deps);
   if (parsed === undefined) return;
   recordSafely(logger, 'a request', () =>
@@ -117,11 +120,11 @@ export async function serveAgent(
         method: 'notifications/cancelled' as const,
         params: { requestId: message.id, reason },
       };
-      deps.link.notify(cancel, capture ?? '', true).catch(() => undefined);
+      deps.link.notify(cancel, capture, true).catch(() => undefined);
     }
   });
   if (!messages.some(wantsProgress) && plainJsonAllowed(req)) {
-    return answerAsJson(deps, res, messages, request, capture ?? '');
+    return answerAsJson(deps, res, messages, request, capture);
   }
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
@@ -131,7 +134,7 @@ export async function serveAgent(
     const related = isRequest(message) ? { relatedRequestId: message.id } : undefined;
     const relay = (notification: JSONRPCMessage): void =>
       void transport.send(notification, related).catch(() => undefined);
-    answerAgent(deps, message, request, { scope: capture ?? '', onNotification: relay })
+    answerAgent(deps, message, request, { scope: capture, onNotification: relay })
       .then((answer) => (answer === undefined ? undefined : transport.send(answer, related)))
       .catch((error: unknown) => logger?.warn(`could not answer an agent: ${String(error)}`));
   };
