@@ -12,6 +12,7 @@ import { captureKeyProblem } from '../mcp/endpoint/captureCredentials.js';
 import { createJsonlStore } from '../store/index.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
+import { storeWarning } from './storeWarning.js';
 
 const USAGE = [
   'usage: toolflight proxy --upstream URL [options]',
@@ -193,7 +194,11 @@ export async function runProxy(
       `toolflight proxy: warning: $${parsed.tokenEnv} is not set, so the upstream gets no token: set it (it is read on every request) or drop --token-env`,
     );
   }
-  const tracker = createTracker(store === undefined ? {} : { store });
+  const tracker = createTracker(
+    store === undefined
+      ? {}
+      : { store, onStoreError: storeWarning(io, 'toolflight proxy', parsed.record ?? '') },
+  );
   tracker.beginCapture(parsed.capture);
   let proxy: Proxy;
   try {

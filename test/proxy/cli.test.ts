@@ -35,6 +35,20 @@ describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
     await expect(cli.stop()).resolves.toBe(0);
   });
 
+  it('warns when its --record file cannot be written, and keeps serving (issue 14 §4)', async () => {
+    const upstream = await httpUpstream(['echo']);
+    // /dev/full takes opening and refuses every write with ENOSPC, as a full disk does.
+    const cli = await startProxyCli(['--upstream', upstream.url, '--record', '/dev/full']);
+    expect(cli.err).toContain(
+      'toolflight proxy: warning: the recording /dev/full cannot be written (cannot append event 1 to /dev/full: the disk is full); events are held in memory and written once it can be (free disk space)',
+    );
+    const agent = await cli.connect();
+    await expect(
+      agent.callTool({ name: 'echo', arguments: { text: 'still served' } }),
+    ).resolves.toMatchObject({ structuredContent: { echoed: 'still served' } });
+    await expect(cli.stop()).resolves.toBe(0);
+  });
+
   it('prints a credential that admits its --capture key only (issue 14 §1)', async () => {
     const upstream = await httpUpstream(['echo']);
     const dir = await mkdtemp(join(tmpdir(), 'toolflight-proxy-'));
