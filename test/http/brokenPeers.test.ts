@@ -11,6 +11,7 @@ import { createInspector } from '../../src/inspector/index.js';
 import { createLoopbackServer, createProxy } from '../../src/mcp/index.js';
 import { echoTool, onCleanup } from '../mcp/support.js';
 import { httpUpstream } from '../proxy/support.js';
+import { closedWith } from '../support/closedWith.js';
 
 /** A raw connection that sent `bytes`; destroyed after the test. */
 async function sent(port: number, bytes: string): Promise<Socket> {
@@ -20,15 +21,6 @@ async function sent(port: number, bytes: string): Promise<Socket> {
   await once(socket, 'connect');
   socket.write(bytes);
   return socket;
-}
-
-/** Everything the server sent, once it closed the connection. */
-async function closedWith(socket: Socket): Promise<string> {
-  let text = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => (text += chunk));
-  if (!socket.closed) await once(socket, 'close');
-  return text;
 }
 
 /** Resolves once `holds()`; fails after 20,000 turns of the event loop (a few seconds). */

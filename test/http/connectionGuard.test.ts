@@ -13,6 +13,7 @@ import {
   resolveConnectionLimits,
   type ConnectionLimits,
 } from '../../src/http/connectionLimits.js';
+import { closedWith } from '../support/closedWith.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -70,15 +71,6 @@ async function heldRequest(
   req.end();
   await seen;
   return { response };
-}
-
-/** Everything the server was sent back, once the socket closed. */
-async function closedWith(socket: Socket): Promise<string> {
-  let text = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => (text += chunk));
-  if (!socket.closed) await once(socket, 'close');
-  return text;
 }
 
 describe('connection guard: the cap', () => {

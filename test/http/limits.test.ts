@@ -23,6 +23,7 @@ import {
 } from '../../src/mcp/index.js';
 import { echoTool, onCleanup, stalledPost, toolsCall, until } from '../mcp/support.js';
 import { httpUpstream } from '../proxy/support.js';
+import { closedWith } from '../support/closedWith.js';
 
 /** One server under test, as these tests drive it. */
 interface Target {
@@ -189,15 +190,6 @@ async function socketTo(port: number): Promise<Socket> {
   onCleanup(() => Promise.resolve(socket.destroy()));
   await once(socket, 'connect');
   return socket;
-}
-
-/** Everything the server sent, once it closed the socket. */
-async function closedWith(socket: Socket): Promise<string> {
-  let text = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => (text += chunk));
-  if (!socket.closed) await once(socket, 'close');
-  return text;
 }
 
 /** A stream request; resolves on its response (kept open when 200, read whole otherwise). */
