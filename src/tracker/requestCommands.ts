@@ -19,7 +19,7 @@ import {
 import type { Tracker } from './Tracker.js';
 
 /** No data: one frozen `{}` shared by every event that has none, so no allocation per event. */
-export const NO_DATA: Record<string, never> = Object.freeze({});
+const NO_DATA: Record<string, never> = Object.freeze({});
 
 /** `requestStarted`, `requestClassified` and `requestFinished` over one tracker's context. */
 export function requestCommands(

@@ -9,7 +9,7 @@ import type { ObserverIsolation } from './observerIsolation.js';
 import type { CaptureObservers } from './observers.js';
 import type { RequestSlot, ToolCallSlot } from './slots.js';
 import type { RefusalReason, TrackerRefusal } from './Tracker.js';
-import type { TrackerLog } from './trackerLog.js';
+import type { LooseScope, TrackerLog } from './trackerLog.js';
 
 /** The parts of one tracker its commands work on. */
 export interface TrackerContext {
@@ -25,12 +25,8 @@ export interface TrackerContext {
   readonly onRefused: ((refusal: TrackerRefusal) => void) | undefined;
 }
 
-/** Where a refusal happened. */
-interface RefusalScope {
-  readonly capture?: string | undefined;
-  readonly gen?: number | undefined;
-  readonly id?: string | undefined;
-}
+/** Where a refusal happened: the same optional capture, gen and id as a loose event's. */
+type RefusalScope = LooseScope;
 
 /** A generation as the scope of a refusal. */
 export const generationScope = (generation: GenerationRecord): RefusalScope => ({

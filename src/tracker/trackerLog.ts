@@ -33,11 +33,6 @@ export class TrackerLog {
     private readonly clock: () => number,
   ) {}
 
-  /** The seq of the last event appended (or of the history the tracker continues). */
-  get seq(): number {
-    return this.state.seq;
-  }
-
   /** A `capture.begun` or `capture.cleared` of the generation `gen` of `capture`. */
   stampCapture<T extends 'capture.begun' | 'capture.cleared'>(
     type: T,
