@@ -326,6 +326,25 @@ describe.each([
 });
 
 describe.each([
+  ['the loopback server', loopback, LoopbackError],
+  ['the proxy', proxy, ProxyError],
+] as const)('%s: body limits', (_name, start, TypedError) => {
+  it('refuses body limits that are not positive numbers (bug: the proxy took a bodyTimeoutMs of 0)', async () => {
+    for (const limits of [
+      { maxBodyBytes: 0 },
+      { bodyTimeoutMs: -1 },
+      { bodyTimeoutMs: Number.NaN },
+    ]) {
+      const starting = start(limits);
+      await expect(starting).rejects.toBeInstanceOf(TypedError);
+      await expect(starting).rejects.toThrow(
+        /^limits\.(maxBodyBytes|bodyTimeoutMs) must be a positive number/,
+      );
+    }
+  });
+});
+
+describe.each([
   ['the loopback server', loopback],
   ['the proxy', proxy],
 ] as const)('%s: a cap where every connection serves a call', (name, start) => {

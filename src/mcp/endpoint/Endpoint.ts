@@ -1,6 +1,6 @@
 // What every tracked MCP endpoint (loopback server, proxy, gateway) shares in its options and
 // on the wire.
-import type { ConnectionLimits } from '../../http/connectionLimits.js';
+import { shownValue, type ConnectionLimits } from '../../http/connectionLimits.js';
 
 /** The path of the MCP endpoint on every toolflight server. */
 export const MCP_PATH = '/mcp';
@@ -21,4 +21,26 @@ export interface Limits extends ConnectionLimits {
   readonly maxBodyBytes?: number;
   /** The whole body must arrive within this many ms (408 otherwise). Default 30,000. */
   readonly bodyTimeoutMs?: number;
+}
+
+/** The body limits every endpoint applies when `limits` leaves them out. */
+export const BODY_DEFAULTS = { maxBodyBytes: 1024 * 1024, bodyTimeoutMs: 30_000 } as const;
+
+/**
+ * The body limits of `limits`, defaults filled in; `error` builds the endpoint's own typed
+ * error for a value that is not a positive number.
+ */
+export function bodyLimitsOf(
+  limits: Limits | undefined,
+  error: (message: string) => Error,
+): { readonly maxBodyBytes: number; readonly bodyTimeoutMs: number } {
+  const positive = (name: keyof typeof BODY_DEFAULTS): number => {
+    const value: unknown = limits?.[name];
+    if (value === undefined) return BODY_DEFAULTS[name];
+    if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+      throw error(`limits.${name} must be a positive number, got ${shownValue(value)}`);
+    }
+    return value;
+  };
+  return { maxBodyBytes: positive('maxBodyBytes'), bodyTimeoutMs: positive('bodyTimeoutMs') };
 }

@@ -26,10 +26,8 @@ import {
 import { PendingCalls } from './pendingCalls.js';
 import { LIST_CHANGED, SseStreams } from '../endpoint/sseStreams.js';
 import { ToolRegistry } from './toolRegistry.js';
-import { MCP_PATH } from '../endpoint/Endpoint.js';
+import { bodyLimitsOf, MCP_PATH } from '../endpoint/Endpoint.js';
 
-const MAX_BODY_BYTES = 1024 * 1024;
-const BODY_TIMEOUT_MS = 30_000;
 const SERVER_INFO = { name: 'toolflight', version: '0.1.0' };
 
 /** The address to bind for a `host` option; throws for anything but loopback. */
@@ -171,9 +169,7 @@ export async function createLoopbackServer(
     untracked,
     hosts,
     streams,
-    maxBodyBytes: positive(options.limits?.maxBodyBytes, 'limits.maxBodyBytes') ?? MAX_BODY_BYTES,
-    bodyTimeoutMs:
-      positive(options.limits?.bodyTimeoutMs, 'limits.bodyTimeoutMs') ?? BODY_TIMEOUT_MS,
+    ...bodyLimitsOf(options.limits, (message) => new LoopbackError('invalid_option', message)),
   };
   // Responses not yet closed: `close` waits for them, so that their requests are finished (and
   // their calls decided) in the tracker by the time it resolves.

@@ -19,10 +19,7 @@ import { serveAgent, type AgentDeps } from './serveAgent.js';
 import { ToolCatalog } from './toolCatalog.js';
 import { isHttpUpstream } from './upstream/upstreamTransport.js';
 import { UpstreamLink } from './upstream/upstreamLink.js';
-import { MCP_PATH } from '../endpoint/Endpoint.js';
-
-const MAX_BODY_BYTES = 1024 * 1024;
-const BODY_TIMEOUT_MS = 30_000;
+import { bodyLimitsOf, MCP_PATH } from '../endpoint/Endpoint.js';
 
 function checkOptions(options: ProxyOptions<unknown>): void {
   if (typeof options.tracker?.requestStarted !== 'function') {
@@ -83,6 +80,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     options.limits,
     (message) => new ProxyError('invalid_option', message),
   );
+  const body = bodyLimitsOf(options.limits, (message) => new ProxyError('invalid_option', message));
   const streams = new SseStreams(logger, new StreamSlots(limits, 'the proxy'));
   // The link and the catalog need each other: the link asks for a fresh list when it comes up.
   const late: { catalog?: ToolCatalog<C> } = {};
@@ -148,8 +146,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     ),
     hosts,
     streams,
-    maxBodyBytes: options.limits?.maxBodyBytes ?? MAX_BODY_BYTES,
-    bodyTimeoutMs: options.limits?.bodyTimeoutMs ?? BODY_TIMEOUT_MS,
+    ...body,
     scheduler,
   };
   const open = new Set<ServerResponse>();
