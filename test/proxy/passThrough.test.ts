@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 import { FIXTURE_TOOLS } from '../fixtures/proxy/httpUpstream.js';
 import { nextEvent, settled, toolsCall } from '../mcp/support.js';
-import { httpUpstream, startProxy } from './support.js';
+import type { Proxy } from '../../src/mcp/index.js';
+import { httpUpstream, rawSession, startProxy } from './support.js';
 
 describe('proxy: pass-through to an HTTP upstream', () => {
   it('lists the upstream tools unchanged, schemas, annotations and _meta included', async () => {
@@ -176,11 +177,7 @@ describe('proxy: an agent that goes away', () => {
       method: 'POST',
       path: '/mcp',
       agent: false,
-      headers: {
-        Authorization: `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
-        'Content-Type': 'application/json',
-        Accept: 'application/json, text/event-stream',
-      },
+      headers: await rawSession(h.proxy as Proxy<unknown>),
     });
     req.on('error', () => undefined);
     req.end(toolsCall('gate'));

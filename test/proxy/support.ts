@@ -100,6 +100,39 @@ export function agentTransport(url: string, credential: string): StreamableHTTPC
   });
 }
 
+/**
+ * The headers of a raw agent request in a session of its own: `initialize` sent with `fetch`
+ * (the proxy is stateful toward agents), then the credential and the session id it answered.
+ */
+export async function rawSession(
+  proxy: Proxy<unknown>,
+  capture = 'run-1',
+): Promise<Record<string, string>> {
+  const headers = {
+    Authorization: `Bearer ${proxy.credential({ capture })}`,
+    'Content-Type': 'application/json',
+    Accept: 'application/json, text/event-stream',
+  };
+  const response = await fetch(proxy.url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'raw-agent', version: '1' },
+      },
+    }),
+  });
+  await response.text();
+  const session = response.headers.get('mcp-session-id');
+  if (session === null) throw new Error(`initialize answered ${response.status} without a session`);
+  return { ...headers, 'Mcp-Session-Id': session };
+}
+
 /** The fixture HTTP upstream, stopped after the test. */
 export async function httpUpstream(names?: readonly string[]): Promise<HttpUpstreamFixture> {
   const upstream = await startHttpUpstream(names);

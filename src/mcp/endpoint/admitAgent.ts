@@ -12,6 +12,8 @@ export interface AgentGate<R extends string> {
   /** Accepted `Host` header values, lower case. */
   readonly hosts: ReadonlySet<string>;
   readonly credentials: CaptureCredentials<R>;
+  /** Whether the endpoint has sessions, which a `DELETE` ends. Default false. */
+  readonly endsSessions?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export function admitAgent<R extends string>(
     hosts: gate.hosts,
     path: MCP_PATH,
     authorize: (header: string | undefined) => gate.credentials.verify(header),
+    sessions: gate.endsSessions === true,
   };
   const claim = admitRequest(rules, req, res);
   if (claim === undefined) return undefined;

@@ -18,6 +18,8 @@ export interface GateRules<R> {
   readonly path: string;
   /** The caller's role for an `Authorization` header, or undefined when it matches nothing. */
   readonly authorize: (authorization: string | undefined) => R | undefined;
+  /** Whether the endpoint has sessions, which a `DELETE` ends. Default false: GET and POST. */
+  readonly sessions?: boolean;
 }
 
 const hasBody = (req: IncomingMessage): boolean =>
@@ -35,7 +37,7 @@ export function refuse(
 }
 
 /**
- * Admit a `GET` or `POST` to the endpoint, or answer the refusal (403, 404, 405, 401) and
+ * Admit a `GET` or `POST` (and a `DELETE` where there are sessions) to the endpoint, or answer the refusal (403, 404, 405, 401) and
  * return undefined. The origin is checked before the token: a page in a browser must learn
  * nothing, not even whether a token would do.
  */
@@ -56,10 +58,12 @@ export function admitRequest<R>(
     refuse(req, res, 404, `Not Found: the MCP endpoint is ${rules.path}`);
     return undefined;
   }
-  if (req.method !== 'POST' && req.method !== 'GET') {
-    refuse(req, res, 405, 'Method Not Allowed: POST messages, GET the SSE stream', {
-      Allow: 'GET, POST',
-    });
+  const ends = rules.sessions === true && req.method === 'DELETE';
+  if (req.method !== 'POST' && req.method !== 'GET' && !ends) {
+    const message = rules.sessions
+      ? 'Method Not Allowed: POST messages, GET the SSE stream, DELETE the session'
+      : 'Method Not Allowed: POST messages, GET the SSE stream';
+    refuse(req, res, 405, message, { Allow: rules.sessions ? 'GET, POST, DELETE' : 'GET, POST' });
     return undefined;
   }
   const role = rules.authorize(req.headers.authorization);

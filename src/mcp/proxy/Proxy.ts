@@ -34,6 +34,15 @@ export type ProxyNotice =
   | UpstreamNotice
   | { readonly type: 'context.changed'; readonly data: Readonly<Record<string, unknown>> };
 
+/** The proxy's limits: the endpoint's, and how many agent sessions it keeps. */
+export interface ProxyLimits extends Limits {
+  /**
+   * Agent sessions open at once (each holds an upstream session, or a child process); an
+   * `initialize` past it gets 503 with `Retry-After`. Default 1,024.
+   */
+  readonly maxSessions?: number;
+}
+
 /** Options of `createProxy`. */
 export interface ProxyOptions<C = undefined> {
   /** Every request and tool call is tracked here. */
@@ -45,7 +54,13 @@ export interface ProxyOptions<C = undefined> {
   readonly context?: C;
   /** Default 0: a free port. The proxy binds 127.0.0.1 only. */
   readonly port?: number;
-  readonly limits?: Limits;
+  readonly limits?: ProxyLimits;
+  /**
+   * An agent session with no request and no open GET stream for this long ends (its upstream
+   * session too); the agent's next request gets 404 and it initializes again, as the spec
+   * says. Default 600,000 (10 minutes), on the proxy's scheduler.
+   */
+  readonly sessionIdleMs?: number;
   readonly backoff?: ProxyBackoff;
   /**
    * Every timer of the proxy (reconnection, backoff, body deadlines, the outbox worker); pass a
@@ -99,10 +114,20 @@ export interface Proxy<C = undefined> {
   readonly listChanged$: Observable<readonly string[]>;
   /** The upstream's state now. */
   readonly upstreamState: () => UpstreamState;
-  /** The tools agents see now (narrowed from the last good upstream list). */
-  readonly visibleTools: () => readonly Tool[];
-  /** Change the context; agents get `list_changed` if their visible names changed. */
-  readonly setContext: (context: C) => void;
+  /**
+   * The tools agents see now (narrowed from the last good upstream list): those of one
+   * capture's agents with `{ capture }`.
+   */
+  readonly visibleTools: (scope?: { readonly capture: string }) => readonly Tool[];
+  /**
+   * Change the context of the whole proxy, or with `{ capture }` of that capture's agents only
+   * (they keep it over the proxy's). Exactly the sessions whose visible names changed get
+   * `list_changed`; a hidden tool's `tools/call` is answered as an unknown tool, and never
+   * reaches the upstream.
+   */
+  readonly setContext: (context: C, scope?: { readonly capture: string }) => void;
+  /** How many agent sessions are open. */
+  readonly sessions: () => number;
   /**
    * List the upstream tools again (after a token rotation), at once even while backing off;
    * resolves with the visible tools (the cached ones when the upstream is still unreachable).

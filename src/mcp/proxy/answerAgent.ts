@@ -1,5 +1,6 @@
-// @internal What the proxy does with each message an agent sends: intervene in `initialize`,
-// `tools/list` and `tools/call`, forward everything else untouched.
+// @internal What the proxy does with each message an agent sends in its session: intervene in
+// `initialize`, `tools/list` and `tools/call`, pass the agent's answers to the upstream's
+// questions back, forward everything else untouched over the session's own upstream session.
 import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -9,20 +10,28 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 
 import type { RequestHandle } from '../../tracker/handles.js';
+import type { AgentSession } from './agentSession.js';
 import { forwardCall, type CallDeps } from './forwardCall.js';
 import { answerOf, isNotification, isRequest, rpcError } from './rpcAnswers.js';
+import { PROXY_INFO } from './upstream/upstreamLink.js';
 import type { AgentRoute } from './upstream/upstreamSession.js';
 import { messageOf } from '../../errors.js';
 
-const PROXY_INFO = { name: 'toolflight-proxy', version: '0.1.0' };
-
 /**
- * The agent's `initialize` answer: the upstream's own (connecting first if needed) with
- * `tools.listChanged` advertised; a usable answer of the proxy's own while the upstream is down.
+ * The agent's `initialize` answer: the upstream's own with `tools.listChanged` advertised. When
+ * the proxy already knows the upstream's answer (its own session, or the kept catalog), the
+ * agent gets it at once and its upstream session is opened behind it; otherwise the session
+ * connects first. A usable answer of the proxy's own while the upstream is down.
  */
-async function initializeAnswer(deps: CallDeps, request: JSONRPCRequest): Promise<JSONRPCMessage> {
-  await deps.link.ensure().catch(() => undefined);
-  const upstream: InitializeResult | undefined = deps.link.initialized;
+export async function initializeAnswer(
+  deps: CallDeps,
+  session: AgentSession,
+  request: JSONRPCRequest,
+): Promise<JSONRPCMessage> {
+  const known = deps.link.initialized;
+  if (known === undefined) await session.link.ensure().catch(() => undefined);
+  else void session.link.ensure().catch(() => undefined);
+  const upstream: InitializeResult | undefined = session.link.initialized ?? deps.link.initialized;
   const asked = (request.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
   const protocolVersion =
     typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)
@@ -40,8 +49,12 @@ async function initializeAnswer(deps: CallDeps, request: JSONRPCRequest): Promis
   return { jsonrpc: '2.0', id: request.id, result };
 }
 
-async function listAnswer(deps: CallDeps, request: JSONRPCRequest): Promise<JSONRPCMessage> {
-  const listing = await deps.catalog.refresh();
+async function listAnswer(
+  deps: CallDeps,
+  session: AgentSession,
+  request: JSONRPCRequest,
+): Promise<JSONRPCMessage> {
+  const listing = await deps.catalog.refresh(session.capture, session.link);
   if (listing.kind === 'tools') {
     return { jsonrpc: '2.0', id: request.id, result: { tools: [...listing.tools] } };
   }
@@ -51,6 +64,7 @@ async function listAnswer(deps: CallDeps, request: JSONRPCRequest): Promise<JSON
 /** Answer one message; undefined for notifications and responses (nothing to send back). */
 export async function answerAgent(
   deps: CallDeps,
+  session: AgentSession,
   message: JSONRPCMessage,
   handle: RequestHandle | undefined,
   route: Required<AgentRoute>,
@@ -59,22 +73,33 @@ export async function answerAgent(
     try {
       switch (message.method) {
         case 'initialize':
-          return await initializeAnswer(deps, message);
+          return rpcError(
+            message.id,
+            -32600,
+            'Invalid Request: this session is initialized already: DELETE it and initialize a new one',
+          );
         case 'tools/list':
-          return await listAnswer(deps, message);
+          return await listAnswer(deps, session, message);
         case 'tools/call':
-          return await forwardCall(deps, message, handle, route);
+          return await forwardCall(deps, session, message, handle, route);
         default:
-          return answerOf(message.id, await deps.link.forward(message, route));
+          return answerOf(message.id, await session.link.forward(message, route));
       }
     } catch (error) {
       const text = messageOf(error);
       return rpcError(message.id, -32603, `Internal error: ${text}`);
     }
   }
-  // The proxy initialized the upstream itself; every other notification goes on.
-  if (isNotification(message) && message.method !== 'notifications/initialized') {
-    await deps.link.notify(message, route.scope).catch((error: unknown) => {
+  if (!isNotification(message)) {
+    // A response: the agent's answer to a question the upstream asked it.
+    if (!session.answered(message)) {
+      deps.logger?.warn('an agent answered a request nobody asked it (or asked it twice)');
+    }
+    return undefined;
+  }
+  // The session's upstream link initialized itself; every other notification goes on.
+  if (message.method !== 'notifications/initialized') {
+    await session.link.notify(message, route.scope).catch((error: unknown) => {
       deps.logger?.warn(`could not forward ${message.method}: ${String(error)}`);
     });
   }

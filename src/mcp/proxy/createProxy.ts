@@ -9,7 +9,6 @@ import { startOutbox } from './outbox/startOutbox.js';
 import { allowedHosts } from '../../http/loopbackHosts.js';
 import { replyError } from '../endpoint/httpReplies.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
-import { LIST_CHANGED, SseStreams } from '../endpoint/sseStreams.js';
 import { guardConnections } from '../../http/connectionGuard.js';
 import { resolveConnectionLimits } from '../../http/connectionLimits.js';
 import { StreamSlots } from '../../http/streamSlots.js';
@@ -17,6 +16,8 @@ import type { Proxy, ProxyNotice, ProxyOptions } from './Proxy.js';
 import { ProxyError } from './ProxyError.js';
 import { serveAgent, type AgentDeps } from './serveAgent.js';
 import { ToolCatalog } from './toolCatalog.js';
+import { AgentSessions, MAX_SESSIONS, SESSION_IDLE_MS } from './agentSessions.js';
+import { rpcError } from './rpcAnswers.js';
 import { isHttpUpstream } from './upstream/upstreamTransport.js';
 import { UpstreamLink } from './upstream/upstreamLink.js';
 import { bodyLimitsOf, MCP_PATH } from '../endpoint/Endpoint.js';
@@ -56,6 +57,32 @@ function checkOptions(options: ProxyOptions<unknown>): void {
   }
 }
 
+const positiveInteger = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0;
+
+function sessionIdleMs(value: unknown): number {
+  if (value === undefined) return SESSION_IDLE_MS;
+  if (!positiveInteger(value)) {
+    throw new ProxyError(
+      'invalid_option',
+      `sessionIdleMs must be a positive integer of milliseconds, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function maxSessionsOf(limits: ProxyOptions<unknown>['limits']): number {
+  const value = limits?.maxSessions;
+  if (value === undefined) return MAX_SESSIONS;
+  if (!positiveInteger(value)) {
+    throw new ProxyError(
+      'invalid_option',
+      `limits.maxSessions must be a positive integer, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
 /**
  * Start an MCP proxy on 127.0.0.1: agents connect to it with a credential bound to their
  * capture (`proxy.credential({ capture })`); it forwards to the
@@ -81,35 +108,34 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     (message) => new ProxyError('invalid_option', message),
   );
   const body = bodyLimitsOf(options.limits, (message) => new ProxyError('invalid_option', message));
-  const streams = new SseStreams(logger, new StreamSlots(limits, 'the proxy'));
+  const slots = new StreamSlots(limits, 'the proxy');
   // The link and the catalog need each other: the link asks for a fresh list when it comes up.
   const late: { catalog?: ToolCatalog<C> } = {};
   const refreshQuietly = (): void =>
     void late.catalog
       ?.refresh()
       .catch((error: unknown) => logger?.warn(`tools/list: ${String(error)}`));
+  const random = options.random ?? Math.random;
+  // The proxy's own link: the catalog's listing, the outbox's deliveries, and the health that
+  // every agent session's link shares (one backoff, one set of notices for the upstream).
   const link = new UpstreamLink({
     upstream: options.upstream,
     scheduler,
-    random: options.random ?? Math.random,
+    random,
     backoff: options.backoff,
     notice,
     logger,
     onUp: refreshQuietly,
     onServerMessage: (message, session) => {
+      // Nobody is behind this session: the proxy answers its questions itself (it declared no
+      // capability), and the only news it acts on is a changed tool list.
       if ('id' in message) {
-        // Requests from the upstream (ping, sampling, roots): the proxy answers them itself.
         const answer =
           message.method === 'ping'
             ? { jsonrpc: '2.0' as const, id: message.id, result: {} }
-            : {
-                jsonrpc: '2.0' as const,
-                id: message.id,
-                error: { code: -32601, message: `the proxy does not relay ${message.method}` },
-              };
+            : rpcError(message.id, -32601, `the proxy's own session takes no ${message.method}`);
         void session.reply(answer).catch(() => undefined);
       } else if (message.method === 'notifications/tools/list_changed') refreshQuietly();
-      else streams.send(message);
     },
   });
   const outbox =
@@ -130,7 +156,34 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     logger?.warn(`the narrow function threw, so no tool is visible: ${String(error)}`),
   );
   late.catalog = catalog;
-  const listChanged = catalog.listChanged$.subscribe(() => streams.send(LIST_CHANGED));
+  const sessions = new AgentSessions(
+    {
+      catalog: catalog as unknown as ToolCatalog<unknown>,
+      scheduler,
+      idleMs: sessionIdleMs(options.sessionIdleMs),
+      logger,
+      // Each agent session has its own upstream session (or child), introduced with the
+      // agent's own hello, sharing the proxy link's health and credential renewal.
+      link: (hello, session) =>
+        new UpstreamLink({
+          upstream: options.upstream,
+          scheduler,
+          random,
+          backoff: options.backoff,
+          notice,
+          logger,
+          hello,
+          health: link,
+          renewal: link.renewal,
+          onUp: () => undefined,
+          onServerMessage: (message, upstream) => {
+            if (message.method === 'notifications/tools/list_changed') refreshQuietly();
+            else session.fromUpstream(message, upstream);
+          },
+        }),
+    },
+    maxSessionsOf(options.limits),
+  );
   const credentials = new CaptureCredentials(['agent'] as const);
   const hosts = new Set<string>();
   const deps: AgentDeps = {
@@ -145,7 +198,9 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       (message) => new ProxyError('invalid_option', message),
     ),
     hosts,
-    streams,
+    endsSessions: true,
+    sessions,
+    slots,
     ...body,
     scheduler,
   };
@@ -206,15 +261,24 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     notices$: notices.asObservable(),
     listChanged$: current.listChanged$,
     upstreamState: () => link.state,
-    visibleTools: () => current.visible(),
-    setContext(context) {
+    visibleTools: (scope) => current.visible(scope?.capture),
+    sessions: () => sessions.size,
+    setContext(context, scope) {
       if (closing)
         throw new ProxyError(
           'proxy_closed',
           'this proxy is closed: set the context on its replacement',
         );
-      notice({ type: 'context.changed', data: { context } });
-      current.setContext(context);
+      const capture = scope?.capture;
+      if (capture !== undefined) {
+        const problem = captureKeyProblem(capture);
+        if (problem !== undefined) throw new ProxyError('invalid_option', problem);
+      }
+      notice({
+        type: 'context.changed',
+        data: capture === undefined ? { context } : { context, capture },
+      });
+      current.setContext(context, capture);
     },
     async refreshTools() {
       // A rotated token may be what the upstream was waiting for: do not wait for the backoff.
@@ -223,16 +287,15 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       return listing.kind === 'tools' ? listing.tools : current.visible();
     },
     outbox: outbox?.view,
-    openStreams: () => streams.size,
+    openStreams: () => slots.stats().open,
     close() {
       closing ??= (async () => {
         credentials.forget();
-        listChanged.unsubscribe();
         outboxWakes.unsubscribe();
         // Before the link closes: a delivery in flight then ends as unreachable and stays pending.
         const outboxStopped = outbox?.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        await streams.closeAll();
+        await sessions.closeAll('the proxy closed');
         await link.close();
         await outboxStopped;
         const dropped = [...open].map((res) => once(res, 'close'));

@@ -29,6 +29,7 @@ import { messageOf } from '../../errors.js';
 /** What every forwarded call of one proxy shares. */
 export interface CallDeps {
   readonly tracker: Tracker;
+  /** The proxy's own link: its health, its initialize result, the catalog's and the outbox's. */
   readonly link: UpstreamLink;
   readonly catalog: ToolCatalog<unknown>;
   readonly onUnreachable: ProxyOptions<unknown>['onUnreachable'];
@@ -49,12 +50,34 @@ function callResult(result: unknown): CallToolResult | undefined {
   return checked.success ? checked.data : undefined;
 }
 
+/** What an SDK `McpServer` answers for a tool it does not have. */
+const hiddenToolResult = (name: string): CallToolResult => ({
+  content: [{ type: 'text', text: `MCP error -32602: Tool ${name} not found` }],
+  isError: true,
+});
+
+/**
+ * Whether the agent's session may call `name`: every tool when nothing narrows; with a narrower,
+ * only a tool it lets through from an upstream list (listed first when none was yet: a call
+ * never reaches a tool the agent could not have seen).
+ */
+async function visibleTo(
+  catalog: ToolCatalog<unknown>,
+  session: { readonly link: UpstreamLink; readonly capture: string },
+  name: string,
+): Promise<boolean> {
+  if (!catalog.narrows) return true;
+  if (!catalog.listed) await catalog.refresh(session.capture, session.link).catch(() => undefined);
+  return catalog.visible(session.capture).some((tool) => tool.name === name);
+}
+
 /**
  * Forward `request` and answer with what the upstream said, verbatim (id restored). A call the
  * upstream cannot take gets the outbox seam's result, or -32002 with the reason.
  */
 export async function forwardCall(
   deps: CallDeps,
+  session: { readonly link: UpstreamLink; readonly capture: string },
   request: JSONRPCRequest,
   handle: RequestHandle | undefined,
   route: AgentRoute,
@@ -78,8 +101,15 @@ export async function forwardCall(
       tracker.toolCallResult(call, { outcome, isError, result, reason }),
     );
   try {
+    if (!(await visibleTo(deps.catalog, session, toolName))) {
+      // The answer an SDK server gives for a tool it does not have: a hidden tool and a missing
+      // one read the same, and the upstream never hears of the call.
+      const result = hiddenToolResult(toolName);
+      record('blocked', true, result, 'the tool is hidden from this agent (narrowing)');
+      return { jsonrpc: '2.0', id: request.id, result };
+    }
     safely('a prepared tool call', () => tracker.toolCallPrepared(call, { args }));
-    const outcome = await deps.link.forward(request, route);
+    const outcome = await session.link.forward(request, route);
     if (outcome.kind === 'answer') {
       const message = outcome.message;
       if ('error' in message) {

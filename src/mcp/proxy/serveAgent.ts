@@ -1,45 +1,49 @@
 // @internal One HTTP request from an agent: the loopback server's checks and auth, admission
-// to the tracker before the body is read, then each message answered through an SDK transport.
+// to the tracker before the body is read, then its session: `initialize` opens one, every other
+// request names it (`Mcp-Session-Id`) and is answered through that session's upstream session.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   SUPPORTED_PROTOCOL_VERSIONS,
+  type InitializeRequestParams,
   type JSONRPCMessage,
+  type JSONRPCRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 
 import type { RequestHandle } from '../../tracker/handles.js';
 
 import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
-import { readRpcBody } from '../endpoint/httpGate.js';
+import { readRpcBody, refuse } from '../endpoint/httpGate.js';
+import { replyError, replyUnavailable } from '../endpoint/httpReplies.js';
+import { PostReply } from '../endpoint/postReply.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
-import type { SseStreams } from '../endpoint/sseStreams.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
 import { streamAllowed, trackRequest, type TrackingDeps } from '../endpoint/trackRequest.js';
-import { answerAgent } from './answerAgent.js';
+import { STREAM_RETRY_AFTER_S, type StreamSlots } from '../../http/streamSlots.js';
+import type { AgentSession } from './agentSession.js';
+import type { AgentSessions } from './agentSessions.js';
+import { answerAgent, initializeAnswer } from './answerAgent.js';
 import type { CallDeps } from './forwardCall.js';
-import { isRequest } from './rpcAnswers.js';
+import { isRequest, rpcError } from './rpcAnswers.js';
 
 /** The one role of the proxy's credentials: agents are not told apart by ownership here. */
 export type AgentRole = 'agent';
 
 /** What the request path of one proxy needs. */
 export interface AgentDeps extends CallDeps, BodyLimits, AgentGate<AgentRole>, TrackingDeps {
-  readonly streams: SseStreams;
+  readonly sessions: AgentSessions;
+  readonly slots: StreamSlots;
 }
 
-const ignore = (): void => undefined;
-
-/** True when a request asks for progress: its answer then streams as SSE, progress first. */
-const wantsProgress = (message: JSONRPCMessage): boolean =>
-  isRequest(message) && message.params?._meta?.progressToken !== undefined;
+const SESSION_HEADER = 'mcp-session-id';
 
 /**
- * True when the SDK transport would accept the request and answer it as plain JSON: the client
- * accepts both JSON and SSE and names no protocol version we do not know. Anything else goes
- * through the SDK transport, which gives the refusals (406, 400) their standard form.
+ * True when the request may be answered without the SDK transport: the client accepts both
+ * JSON and SSE and names no protocol version we do not know. Anything else goes through the
+ * SDK transport, which gives the refusals (406, 400) their standard form.
  */
-function plainJsonAllowed(req: IncomingMessage): boolean {
+function plainAllowed(req: IncomingMessage): boolean {
   const accept = req.headers.accept ?? '';
   const version = req.headers['mcp-protocol-version'];
   return (
@@ -50,35 +54,121 @@ function plainJsonAllowed(req: IncomingMessage): boolean {
   );
 }
 
-/**
- * The fast path: answer every message, then write one JSON reply (202 when there is nothing to
- * answer), the same form the SDK's stateless JSON mode writes, without its per-request
- * conversion of the Node request into a web `Request`.
- */
-async function answerAsJson(
+/** The `initialize` request of a body that opens a session, or undefined. */
+function initializeOf(body: unknown): JSONRPCRequest | undefined {
+  const message = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
+  const request = message as JSONRPCRequest | undefined;
+  return request !== undefined && isRequest(request) && request.method === 'initialize'
+    ? request
+    : undefined;
+}
+
+/** The hello an agent's own upstream session sends: what the agent declared, nothing more. */
+function helloOf(request: JSONRPCRequest): InitializeRequestParams {
+  const params = (request.params ?? {}) as Partial<InitializeRequestParams>;
+  const asked = params.protocolVersion;
+  return {
+    protocolVersion:
+      typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)
+        ? asked
+        : SUPPORTED_PROTOCOL_VERSIONS[0]!,
+    capabilities:
+      typeof params.capabilities === 'object' && params.capabilities !== null
+        ? params.capabilities
+        : {},
+    clientInfo:
+      typeof params.clientInfo === 'object' && params.clientInfo !== null
+        ? params.clientInfo
+        : { name: 'unknown-agent', version: '0' },
+  };
+}
+
+/** The live session a request names, or the refusal answered (400 without one, 404 unknown). */
+function sessionOf(
   deps: AgentDeps,
+  capture: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): AgentSession | undefined {
+  const id = req.headers[SESSION_HEADER];
+  if (typeof id !== 'string' || id === '') {
+    refuse(
+      req,
+      res,
+      400,
+      'Bad Request: Mcp-Session-Id header is required: send initialize first, then the session id it answered with on every request',
+    );
+    return undefined;
+  }
+  const session = deps.sessions.find(id, capture);
+  if (session === undefined) {
+    // Unknown, ended, or another capture's: the same answer, so an id alone tells nothing.
+    replyError(res, 404, -32001, 'Session not found: initialize a new session');
+    return undefined;
+  }
+  session.touch();
+  return session;
+}
+
+/** Open a session for an `initialize` and answer it through the session's SDK transport. */
+async function openSession(
+  deps: AgentDeps,
+  capture: string,
+  request: JSONRPCRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+): Promise<void> {
+  const opened = deps.sessions.open(capture, helloOf(request));
+  if ('full' in opened) {
+    replyUnavailable(res, `Service Unavailable: ${opened.full}`, STREAM_RETRY_AFTER_S);
+    return;
+  }
+  const session = opened;
+  const { transport } = session;
+  transport.onmessage = (message) => {
+    // Only the opening initialize arrives here: every later POST of the session is answered
+    // on the fast path, or refused by the transport before it reads a message.
+    if (!isRequest(message) || message.method !== 'initialize') return;
+    initializeAnswer(deps, session, message)
+      .then((answer) => transport.send(answer, { relatedRequestId: message.id }))
+      .catch((error: unknown) =>
+        deps.logger?.warn(`could not answer initialize: ${String(error)}`),
+      );
+  };
+  transport.onerror = (error) => deps.logger?.warn(`proxy session transport: ${error.message}`);
+  await transport.start();
+  await transport.handleRequest(req, res, body);
+  // A refused initialize (a bad protocol version header, say) opened nothing the agent knows.
+  if (res.statusCode >= 400) await session.end('initialize was refused');
+}
+
+/** Answer every message of a session's POST, related messages first, on one reply. */
+async function answerMessages(
+  deps: AgentDeps,
+  session: AgentSession,
   res: ServerResponse,
   messages: readonly JSONRPCMessage[],
   request: RequestHandle | undefined,
-  scope: string,
 ): Promise<void> {
-  const route = { scope, onNotification: ignore };
+  const reply = new PostReply(res, { 'mcp-session-id': session.id });
+  const toAgent = (message: JSONRPCMessage): void => {
+    // The reply already ended (the agent went away): the session's GET stream keeps it.
+    if (!reply.event(message)) session.toStream(message);
+  };
+  const route = {
+    scope: session.id,
+    onNotification: toAgent,
+    onRelated: (message: Parameters<AgentSession['fromUpstream']>[0]) => {
+      const upstream = session.link.session;
+      if (upstream !== undefined) session.fromUpstream(message, upstream, toAgent);
+    },
+  };
   const answers =
     messages.length === 1
-      ? [await answerAgent(deps, messages[0]!, request, route)]
-      : await Promise.all(messages.map((m) => answerAgent(deps, m, request, route)));
-  const replies = answers.filter((answer) => answer !== undefined);
-  if (res.destroyed) return;
-  if (replies.length === 0) {
-    res.writeHead(202).end();
-    return;
-  }
-  const body = JSON.stringify(replies.length === 1 ? replies[0] : replies);
-  res.writeHead(200, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
+      ? [await answerAgent(deps, session, messages[0]!, request, route)]
+      : await Promise.all(messages.map((m) => answerAgent(deps, session, m, request, route)));
+  reply.finish(answers.filter((answer) => answer !== undefined));
 }
 
 /** Serve one request; answers every refusal itself, rejects only on a failure of its own. */
@@ -91,9 +181,31 @@ export async function serveAgent(
   const claim = admitAgent(deps, req, res);
   if (claim === undefined) return;
   const { capture } = claim;
+  if (req.method === 'DELETE') {
+    const session = sessionOf(deps, capture, req, res);
+    if (session === undefined) return;
+    await session.end('the agent ended the session');
+    res.writeHead(200).end();
+    return;
+  }
   if (req.method === 'GET') {
-    if (streamAllowed(deps, capture, req, res))
-      await deps.streams.serve(req, res, undefined, capture);
+    if (!streamAllowed(deps, capture, req, res)) return;
+    const session = sessionOf(deps, capture, req, res);
+    if (session === undefined) return;
+    const slot = deps.slots.acquire(capture);
+    if (!slot.ok) {
+      replyUnavailable(res, slot.message, STREAM_RETRY_AFTER_S);
+      return;
+    }
+    const closed = session.streamOpened();
+    res.once('close', () => {
+      slot.release();
+      closed();
+    });
+    // A body nobody reads stops the socket reading, and then a client that went away is never
+    // noticed: its stream (and slot) would stay open for good.
+    req.resume();
+    await session.transport.handleRequest(req, res);
     return;
   }
 
@@ -107,6 +219,12 @@ export async function serveAgent(
     tracker.requestClassified(request, { method: parsed.method }),
   );
 
+  const opening = initializeOf(parsed.body);
+  if (opening !== undefined && req.headers[SESSION_HEADER] === undefined) {
+    return openSession(deps, capture, opening, req, res, parsed.body);
+  }
+  const session = sessionOf(deps, capture, req, res);
+  if (session === undefined) return;
   const messages = Array.isArray(parsed.body) ? parsed.body : [parsed.body];
   // An agent that goes away before its answers were written: the upstream is told to stop,
   // and those calls' outcome is unknown (the upstream may have acted), as on the loopback server.
@@ -120,26 +238,18 @@ export async function serveAgent(
         method: 'notifications/cancelled' as const,
         params: { requestId: message.id, reason },
       };
-      deps.link.notify(cancel, capture, true).catch(() => undefined);
+      session.link.notify(cancel, session.id, true).catch(() => undefined);
     }
   });
-  if (!messages.some(wantsProgress) && plainJsonAllowed(req)) {
-    return answerAsJson(deps, res, messages, request, capture);
-  }
-  const transport = new StreamableHTTPServerTransport({
-    sessionIdGenerator: undefined,
-    enableJsonResponse: !messages.some(wantsProgress),
-  });
-  transport.onmessage = (message) => {
-    const related = isRequest(message) ? { relatedRequestId: message.id } : undefined;
-    const relay = (notification: JSONRPCMessage): void =>
-      void transport.send(notification, related).catch(() => undefined);
-    answerAgent(deps, message, request, { scope: capture, onNotification: relay })
-      .then((answer) => (answer === undefined ? undefined : transport.send(answer, related)))
-      .catch((error: unknown) => logger?.warn(`could not answer an agent: ${String(error)}`));
+  if (plainAllowed(req)) return answerMessages(deps, session, res, messages, request);
+  // Headers the fast path does not take: the SDK's transport answers with its standard refusal.
+  const refusal = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  refusal.onmessage = (message) => {
+    if (!isRequest(message)) return;
+    const answer = rpcError(message.id, -32600, 'send Accept: application/json, text/event-stream');
+    void refusal.send(answer, { relatedRequestId: message.id }).catch(() => undefined);
   };
-  transport.onerror = (error) => logger?.warn(`proxy transport: ${error.message}`);
-  await transport.start();
-  res.once('close', () => void transport.close().catch(() => undefined));
-  await transport.handleRequest(req, res, parsed.body);
+  await refusal.start();
+  res.once('close', () => void refusal.close().catch(() => undefined));
+  await refusal.handleRequest(req, res, parsed.body);
 }

@@ -12,6 +12,8 @@ interface CatalogState<C> {
   /** The last successful upstream list; undefined until one succeeded. */
   readonly upstream: readonly Tool[] | undefined;
   readonly context: C;
+  /** Contexts set for one capture, which its agents' sessions see instead of `context`. */
+  readonly contexts: ReadonlyMap<string, C>;
 }
 
 /** What a listing attempt gave: the visible tools, or the upstream's own refusal. */
@@ -26,6 +28,8 @@ export class ToolCatalog<C> {
   readonly #state: BehaviorSubject<CatalogState<C>>;
   /** Emits the sorted visible names each time they change; never on subscription. */
   readonly listChanged$: Observable<readonly string[]>;
+  /** Emits on every change of the list or a context (a session compares its own names). */
+  readonly changed$: Observable<unknown>;
 
   constructor(
     private readonly link: UpstreamLink,
@@ -34,7 +38,12 @@ export class ToolCatalog<C> {
     private readonly notice: (notice: ProxyNotice) => void,
     private readonly onNarrowError: (error: unknown) => void,
   ) {
-    this.#state = new BehaviorSubject<CatalogState<C>>({ upstream: undefined, context });
+    this.#state = new BehaviorSubject<CatalogState<C>>({
+      upstream: undefined,
+      context,
+      contexts: new Map(),
+    });
+    this.changed$ = this.#state.pipe(skip(1));
     this.listChanged$ = this.#state.pipe(
       map((state) => visibleKey(this.#visible(state))),
       distinctUntilChanged(),
@@ -44,9 +53,27 @@ export class ToolCatalog<C> {
     );
   }
 
-  /** The visible tools now, from the last good list (empty before the first). */
-  visible(): readonly Tool[] {
-    return this.#visible(this.#state.value);
+  /**
+   * The visible tools now for the agents of `capture` (its own context, else the proxy's),
+   * from the last good list (empty before the first).
+   */
+  visible(capture?: string): readonly Tool[] {
+    return this.#visible(this.#state.value, capture);
+  }
+
+  /** Whether a narrower decides what agents see (without one, every upstream tool is visible). */
+  get narrows(): boolean {
+    return this.narrow !== undefined;
+  }
+
+  /** Whether an upstream list was ever accepted (before it, nothing is known to be visible). */
+  get listed(): boolean {
+    return this.#state.value.upstream !== undefined;
+  }
+
+  /** The sorted visible names of `capture`, as one string: equal exactly when the sets are. */
+  visibleKey(capture: string): string {
+    return visibleKey(this.visible(capture));
   }
 
   /** The upstream tool of this name in the last good list. */
@@ -54,16 +81,36 @@ export class ToolCatalog<C> {
     return this.#state.value.upstream?.find((tool) => tool.name === name);
   }
 
-  setContext(context: C): void {
-    this.#state.next({ ...this.#state.value, context });
+  /** Set the proxy's context, or with `capture` the context of that capture's sessions only. */
+  setContext(context: C, capture?: string): void {
+    const state = this.#state.value;
+    if (capture === undefined) {
+      this.#state.next({ ...state, context });
+      return;
+    }
+    const contexts = new Map(state.contexts);
+    contexts.set(capture, context);
+    this.#state.next({ ...state, contexts });
   }
 
-  /** List every page from the upstream; on failure, the last good list (if any) is served. */
-  async refresh(): Promise<Listing> {
+  /** Forget the context of one capture: its sessions see the proxy's again. */
+  clearContext(capture: string): void {
+    const state = this.#state.value;
+    if (!state.contexts.has(capture)) return;
+    const contexts = new Map(state.contexts);
+    contexts.delete(capture);
+    this.#state.next({ ...state, contexts });
+  }
+
+  /**
+   * List every page from the upstream (through `link`, default the proxy's own); on failure,
+   * the last good list (if any) is served, as `capture`'s agents see it.
+   */
+  async refresh(capture?: string, link: UpstreamLink = this.link): Promise<Listing> {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const outcome = await this.link.forward({
+      const outcome = await link.forward({
         jsonrpc: '2.0',
         id: `toolflight-list-${page}`,
         method: 'tools/list',
@@ -76,7 +123,7 @@ export class ToolCatalog<C> {
       if (!parsed?.success) {
         const cached = this.#state.value.upstream;
         if (cached !== undefined && outcome.kind === 'unreachable') {
-          return { kind: 'tools', tools: this.visible(), cached: true };
+          return { kind: 'tools', tools: this.visible(capture), cached: true };
         }
         return { kind: 'failed', outcome };
       }
@@ -85,7 +132,7 @@ export class ToolCatalog<C> {
       if (cursor === undefined) break;
     }
     this.#accept(tools);
-    return { kind: 'tools', tools: this.visible(), cached: false };
+    return { kind: 'tools', tools: this.visible(capture), cached: false };
   }
 
   /** Stop deriving (the proxy closed). */
@@ -105,10 +152,14 @@ export class ToolCatalog<C> {
     this.#state.next({ ...this.#state.value, upstream: tools });
   }
 
-  #visible(state: CatalogState<C>): readonly Tool[] {
+  #visible(state: CatalogState<C>, capture?: string): readonly Tool[] {
     if (state.upstream === undefined) return [];
+    const context =
+      capture !== undefined && state.contexts.has(capture)
+        ? (state.contexts.get(capture) as C)
+        : state.context;
     try {
-      return narrowTools(state.upstream, this.narrow, state.context);
+      return narrowTools(state.upstream, this.narrow, context);
     } catch (error) {
       // A narrower that throws shows nothing rather than everything: never widen.
       this.onNarrowError(error);

@@ -12,7 +12,11 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  JSONRPCMessage,
+  MessageExtraInfo,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 import {
@@ -92,11 +96,17 @@ function readText(response: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * What the transport says about a message beyond the SDK's: the request whose POST answer
+ * stream carried it, so the message goes to the agent that sent that request and nowhere else.
+ */
+export type RelatedExtra = MessageExtraInfo & { readonly relatedRequestId?: RequestId };
+
 /** A Streamable HTTP session with one upstream, as an SDK `Transport`. */
 export class HttpTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: RelatedExtra) => void;
   sessionId?: string;
 
   readonly #upstream: HttpUpstream;
@@ -166,11 +176,14 @@ export class HttpTransport implements Transport {
       const id = requestIdOf(sent);
       if (id !== undefined) waiting.add(id);
     }
+    // What arrives on the answer to one request belongs to that request (the spec's rule).
+    const related = Array.isArray(message) ? undefined : requestIdOf(message);
+    const extra = related === undefined ? undefined : { relatedRequestId: related };
     const type = (headerOf(response, 'content-type') ?? '').toLowerCase();
     if (type.startsWith('text/event-stream')) {
-      await this.#readStream(response, waiting);
+      await this.#readStream(response, waiting, extra);
     } else if (type.startsWith('application/json')) {
-      this.#deliverJson(await readText(response), waiting);
+      this.#deliverJson(await readText(response), waiting, extra);
     } else {
       response.resume();
       if (waiting.size === 0) return;
@@ -287,7 +300,7 @@ export class HttpTransport implements Transport {
   }
 
   /** Deliver an `application/json` answer: one message or a batch. */
-  #deliverJson(text: string, waiting: Set<unknown>): void {
+  #deliverJson(text: string, waiting: Set<unknown>, extra: RelatedExtra | undefined): void {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -299,20 +312,24 @@ export class HttpTransport implements Transport {
       );
     }
     for (const entry of Array.isArray(value) ? (value as unknown[]) : [value])
-      this.#deliver(entry, waiting);
+      this.#deliver(entry, waiting, extra);
   }
 
-  #deliver(value: unknown, waiting: Set<unknown>): void {
+  #deliver(value: unknown, waiting: Set<unknown>, extra: RelatedExtra | undefined): void {
     if (!isRpcMessage(value)) {
       this.onerror?.(new Error(`the upstream sent a message that is not JSON-RPC 2.0`));
       return;
     }
     waiting.delete(answerIdOf(value));
-    this.onmessage?.(value);
+    this.onmessage?.(value, extra);
   }
 
   /** Read an event stream to its end, delivering each `message` event. */
-  #readStream(response: IncomingMessage, waiting: Set<unknown>): Promise<void> {
+  #readStream(
+    response: IncomingMessage,
+    waiting: Set<unknown>,
+    extra?: RelatedExtra,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       let buffered = 0;
       const parser = createParser({
@@ -326,7 +343,7 @@ export class HttpTransport implements Transport {
             this.onerror?.(new Error(`the upstream sent an event that is not JSON`));
             return;
           }
-          this.#deliver(value, waiting);
+          this.#deliver(value, waiting, extra);
         },
       });
       response.setEncoding('utf8');

@@ -5,6 +5,7 @@
 import {
   InitializeResultSchema,
   LATEST_PROTOCOL_VERSION,
+  type InitializeRequestParams,
   type InitializeResult,
   type JSONRPCNotification,
   type JSONRPCRequest,
@@ -42,17 +43,31 @@ export interface LinkDeps {
     message: JSONRPCNotification | JSONRPCRequest,
     session: UpstreamSession,
   ) => void;
+  /**
+   * The `initialize` params this link introduces itself with: an agent session's link sends
+   * the agent's own `clientInfo` and capabilities (never widened). Default: the proxy's own,
+   * with no capabilities.
+   */
+  readonly hello?: InitializeRequestParams;
+  /**
+   * The link whose health this one shares (the proxy's own): an agent session's link fails fast
+   * while that one waits out a backoff, reports its failures there instead of backing off on its
+   * own, and so a thousand sessions make one retry schedule and one set of notices, not a
+   * thousand.
+   */
+  readonly health?: UpstreamLink;
+  /** Share the credential renewal of another link (requests refused together renew once). */
+  readonly renewal?: CredentialRenewal;
 }
 
-const INITIALIZE: JSONRPCRequest = {
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: {
-    protocolVersion: LATEST_PROTOCOL_VERSION,
-    capabilities: {},
-    clientInfo: { name: 'toolflight-proxy', version: '0.1.0' },
-  },
+/** The proxy's name and version, as a client upstream and as a server to agents. */
+export const PROXY_INFO = { name: 'toolflight-proxy', version: '0.1.0' };
+
+/** How the proxy introduces itself when no agent is behind the session (catalog, outbox). */
+export const PROXY_HELLO: InitializeRequestParams = {
+  protocolVersion: LATEST_PROTOCOL_VERSION,
+  capabilities: {},
+  clientInfo: PROXY_INFO,
 };
 
 /** The connection to the upstream, across sessions and child processes. */
@@ -72,14 +87,26 @@ export class UpstreamLink {
     this.server = upstreamName(deps.upstream);
     const { upstream } = deps;
     this.#retry = new RetrySchedule(deps.scheduler, deps.random, deps.backoff);
-    this.#renewal = new CredentialRenewal(
-      isHttpUpstream(upstream) ? upstream.refreshToken?.bind(upstream) : undefined,
-      (message) => deps.logger?.warn(`upstream ${this.server}: ${message}`),
-    );
+    this.#renewal =
+      deps.renewal ??
+      new CredentialRenewal(
+        isHttpUpstream(upstream) ? upstream.refreshToken?.bind(upstream) : undefined,
+        (message) => deps.logger?.warn(`upstream ${this.server}: ${message}`),
+      );
+  }
+
+  /** The credential renewal this link sends under (share it with the links of sessions). */
+  get renewal(): CredentialRenewal {
+    return this.#renewal;
+  }
+
+  /** The live upstream session, if connected. */
+  get session(): UpstreamSession | undefined {
+    return this.#session;
   }
 
   get state(): UpstreamState {
-    return this.#state;
+    return (this.deps.health ?? this).#state;
   }
 
   /** The upstream's last `initialize` result, if it ever answered one. */
@@ -109,7 +136,7 @@ export class UpstreamLink {
       }
       if (outcome.kind === 'answer' && this.#session === session) {
         this.#answered = true;
-        this.#retry.succeeded();
+        (this.deps.health ?? this).#retry.succeeded();
       }
       if (outcome.kind !== 'session_gone') return outcome;
       // The upstream did not process it: safe to send again, once, on a new session.
@@ -133,8 +160,9 @@ export class UpstreamLink {
   ensure(): Promise<UpstreamSession> {
     if (this.#closed) return Promise.reject(new Error('the proxy is closed'));
     if (this.#session) return Promise.resolve(this.#session);
-    if (this.#retry.pending && this.#state === 'down')
-      return Promise.reject(new Error(this.#waiting()));
+    const health = this.deps.health ?? this;
+    if (health.#retry.pending && health.#state === 'down')
+      return Promise.reject(new Error(health.#waiting()));
     this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
     return this.#connecting;
   }
@@ -142,6 +170,11 @@ export class UpstreamLink {
   /** Try now instead of at the scheduled time (the host rotated the token, for example). */
   retryNow(): void {
     this.#retry.cancel();
+  }
+
+  /** Whether this link is an agent session's (its health is another link's). */
+  get #shared(): boolean {
+    return this.deps.health !== undefined;
   }
 
   /** Stop retrying, fail what is pending and close the transport. */
@@ -174,14 +207,20 @@ export class UpstreamLink {
     const child = isHttpUpstream(this.deps.upstream) ? undefined : (transport as ChildTransport);
     let exited: string | undefined;
     if (child) {
-      child.onstderr = (line) => this.#notice(this.#state, { stderr: line });
+      child.onstderr = (line) => this.#notice((this.deps.health ?? this).#state, { stderr: line });
       child.onexit = (exit) => this.#exited(session, (exited = describeExit(exit)));
     }
     // Set when the upstream refused the credential and nothing can renew it.
     let credentialStands = false;
     try {
       await transport.start();
-      const answer = await this.#renewal.send(() => session.forward(INITIALIZE));
+      const hello = {
+        jsonrpc: '2.0' as const,
+        id: 0,
+        method: 'initialize',
+        params: this.deps.hello ?? PROXY_HELLO,
+      };
+      const answer = await this.#renewal.send(() => session.forward(hello));
       if (answer.kind !== 'answer' || !('result' in answer.message)) {
         if (credentialRefused(answer) && !this.#renewal.renews) {
           credentialStands = true;
@@ -207,15 +246,19 @@ export class UpstreamLink {
       this.#initialized = result;
       this.#session = session;
       this.#answered = false;
-      this.#set('up');
-      this.deps.onUp();
+      if (this.deps.health) this.deps.health.#sessionUp(result);
+      else {
+        this.#set('up');
+        this.deps.onUp();
+      }
       return session;
     } catch (error) {
       const reason = messageOf(error);
       session.end(reason);
       await transport.close().catch(() => undefined);
-      if (credentialStands) this.#refused(reason);
-      else this.#down(reason);
+      const health = this.deps.health ?? this;
+      if (credentialStands) health.#refused(reason);
+      else health.#down(reason);
       throw new Error(`the upstream is unreachable (${reason})`, { cause: error });
     }
   }
@@ -224,7 +267,20 @@ export class UpstreamLink {
   #lost(session: UpstreamSession, reason: string): void {
     if (this.#session !== session) return;
     this.#drop(session, reason);
-    this.#down(reason);
+    (this.deps.health ?? this).#down(reason);
+  }
+
+  /**
+   * An agent session's link came up: the upstream works, whatever this link thought, and a wait
+   * ends (a refused credential the token source has fixed since, say). No `onUp`: the agent
+   * lists through its own session, and a stdio upstream would start a child of the proxy's own.
+   */
+  #sessionUp(result: InitializeResult): void {
+    this.#initialized ??= result;
+    if (this.#state === 'up') return;
+    this.#retry.cancel();
+    this.#retry.succeeded();
+    this.#set('up');
   }
 
   #exited(session: UpstreamSession, reason: string): void {
@@ -237,6 +293,14 @@ export class UpstreamLink {
     // (the catalog's tools/list right after `up` counts) is a failed start, like one that died in
     // initialize: back off rather than spawn on every call. An answer, not time up, is the proof:
     // it holds on virtual time, and a child that served a call restarts however short its life.
+    if (this.#shared) {
+      // A session's own child: the next request of that session starts another; one that died
+      // before it answered anything is a failed start of the upstream, for everyone to wait out.
+      const health = this.deps.health!;
+      if (this.#answered) health.#set('exited', { reason });
+      else health.#down(reason);
+      return;
+    }
     if (this.#answered) this.#set('exited', { reason });
     else this.#down(reason);
   }
@@ -272,6 +336,8 @@ export class UpstreamLink {
   }
 
   #set(state: UpstreamState, extra: { reason?: string; retryInMs?: number } = {}): void {
+    // An agent session's link has no health of its own to report: the proxy's link has it.
+    if (this.#shared) return;
     this.#state = state;
     this.#notice(state, extra);
   }

@@ -9,6 +9,7 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 
 import { describeRefusal, HttpTransportError, type HttpRefusal } from './httpTransportError.js';
+import type { RelatedExtra } from './httpTransport.js';
 import { messageOf } from '../../../errors.js';
 
 /** What became of one forwarded request. */
@@ -57,6 +58,11 @@ export interface AgentRoute {
   /** Cancellations must come from the same scope (the agent's capture key). Default ''. */
   readonly scope?: string;
   readonly onNotification?: (message: JSONRPCNotification) => void;
+  /**
+   * Every other message the upstream sends about this request (a log line, a question for the
+   * agent): on its answer stream over HTTP. Without it they go where unrelated messages go.
+   */
+  readonly onRelated?: (message: JSONRPCNotification | JSONRPCRequest) => void;
 }
 
 interface Waiting {
@@ -65,6 +71,7 @@ interface Waiting {
   /** The agent's own progress token; the upstream gets the proxy's id instead. */
   readonly progressToken: string | number | undefined;
   readonly onNotification: ((message: JSONRPCNotification) => void) | undefined;
+  readonly onRelated: AgentRoute['onRelated'];
   readonly settle: (outcome: Forwarded) => void;
 }
 
@@ -100,7 +107,8 @@ export class UpstreamSession {
   #ended: string | undefined;
 
   constructor(readonly transport: Transport) {
-    transport.onmessage = (message) => this.#receive(message);
+    transport.onmessage = (message, extra?: RelatedExtra) =>
+      this.#receive(message, extra?.relatedRequestId);
   }
 
   /** Requests sent and not answered yet. */
@@ -138,6 +146,7 @@ export class UpstreamSession {
         scope: route.scope ?? '',
         progressToken: token,
         onNotification: route.onNotification,
+        onRelated: route.onRelated,
         settle,
       });
       this.transport.send(outgoing).catch((error: unknown) => {
@@ -184,7 +193,7 @@ export class UpstreamSession {
   }
 
   // What arrives was checked by the transport (JSON-RPC shaped); no schema parse per message.
-  #receive(message: JSONRPCMessage): void {
+  #receive(message: JSONRPCMessage, relatedId?: RequestId): void {
     if (!('method' in message)) {
       const id = message.id;
       const waiting = typeof id === 'number' ? this.#pending.get(id) : undefined;
@@ -200,6 +209,8 @@ export class UpstreamSession {
       }
       return;
     }
-    this.onServerMessage?.(message);
+    const related = typeof relatedId === 'number' ? this.#pending.get(relatedId) : undefined;
+    if (related?.onRelated !== undefined) related.onRelated(message);
+    else this.onServerMessage?.(message);
   }
 }

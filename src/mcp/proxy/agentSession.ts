@@ -1,0 +1,197 @@
+// @internal One agent's session on the proxy: its `Mcp-Session-Id`, its own upstream session
+// (or child process), its GET stream with replay, and the questions the upstream asked it. Every
+// message the upstream sends on this session's upstream session goes to this agent only.
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type {
+  ClientCapabilities,
+  InitializeRequestParams,
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
+
+import type { Logger } from '../../logger.js';
+import { RecentEvents } from '../endpoint/recentEvents.js';
+import { LIST_CHANGED } from '../endpoint/sseStreams.js';
+import { rpcError } from './rpcAnswers.js';
+import type { ToolCatalog } from './toolCatalog.js';
+import type { UpstreamLink } from './upstream/upstreamLink.js';
+import type { UpstreamSession } from './upstream/upstreamSession.js';
+
+/** Which client capability a request from the upstream needs the agent to have declared. */
+const NEEDS: Readonly<Record<string, keyof ClientCapabilities>> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+/** A question from the upstream, waiting for the agent's answer. */
+interface Relay {
+  readonly upstreamId: RequestId;
+  readonly upstream: UpstreamSession;
+}
+
+/** Where a message for the agent goes: a POST's reply stream, else the session's GET stream. */
+export type Deliver = (message: JSONRPCMessage) => void;
+
+/** What a session needs from its proxy. */
+export interface SessionDeps {
+  readonly catalog: ToolCatalog<unknown>;
+  readonly scheduler: SchedulerLike;
+  readonly idleMs: number;
+  readonly logger: Logger | undefined;
+  /** The session's own link to the upstream, introducing itself with the agent's hello. */
+  readonly link: (hello: InitializeRequestParams, session: AgentSession) => UpstreamLink;
+  /** The session ended (DELETE, idle, the proxy closing): forget it. */
+  readonly ended: (session: AgentSession) => void;
+}
+
+/** One agent session. */
+export class AgentSession {
+  /** The SDK transport that answers `initialize`, the GET stream, replays and `DELETE`. */
+  readonly transport: StreamableHTTPServerTransport;
+  readonly link: UpstreamLink;
+  readonly capabilities: ClientCapabilities;
+  readonly #relays = new Map<string, Relay>();
+  readonly #listChanges: Subscription;
+  #listKey: string;
+  #nextRelay = 1;
+  #streams = 0;
+  #idle: Subscription | undefined;
+  #ended = false;
+
+  constructor(
+    readonly id: string,
+    readonly capture: string,
+    hello: InitializeRequestParams,
+    private readonly deps: SessionDeps,
+  ) {
+    this.capabilities = hello.capabilities;
+    this.transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      enableJsonResponse: true,
+      eventStore: new RecentEvents(),
+    });
+    this.transport.onclose = () => this.end();
+    this.link = deps.link(hello, this);
+    // list_changed goes to exactly the sessions whose visible names changed.
+    this.#listKey = deps.catalog.visibleKey(capture);
+    this.#listChanges = deps.catalog.changed$.subscribe(() => {
+      const key = deps.catalog.visibleKey(capture);
+      if (key === this.#listKey) return;
+      this.#listKey = key;
+      this.toStream(LIST_CHANGED);
+    });
+    this.touch();
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Questions of the upstream the agent has not answered yet. */
+  get waiting(): number {
+    return this.#relays.size;
+  }
+
+  /**
+   * The agent did something: the idle timeout starts over. An open GET stream is an agent that
+   * is still there, listening: no timeout runs until the last one closes.
+   */
+  touch(): void {
+    this.#idle?.unsubscribe();
+    this.#idle = undefined;
+    if (this.#ended || this.#streams > 0) return;
+    this.#idle = this.deps.scheduler.schedule(() => void this.end(), this.deps.idleMs);
+  }
+
+  /** A GET stream of this session opened; call the result when it closes. */
+  streamOpened(): () => void {
+    this.#streams += 1;
+    this.touch();
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      this.#streams -= 1;
+      this.touch();
+    };
+  }
+
+  /** Send on the session's GET stream (kept for replay while none is open). */
+  toStream(message: JSONRPCMessage): void {
+    if (this.#ended) return;
+    this.transport.send(message).catch((error: unknown) => {
+      this.deps.logger?.warn(`could not send to agent session: ${String(error)}`);
+    });
+  }
+
+  /**
+   * A message from this session's upstream session for the agent: `deliver` puts it on the
+   * reply stream of the agent request it belongs to (default: the GET stream). A request gets
+   * an id of the proxy's own, remembered until the agent answers it.
+   */
+  fromUpstream(
+    message: JSONRPCNotification | JSONRPCRequest,
+    upstream: UpstreamSession,
+    deliver: Deliver = (m) => this.toStream(m),
+  ): void {
+    if (!('id' in message)) {
+      deliver(message);
+      return;
+    }
+    const reply = (answer: JSONRPCMessage): void =>
+      void upstream.reply(answer).catch(() => undefined);
+    if (message.method === 'ping') {
+      reply({ jsonrpc: '2.0', id: message.id, result: {} });
+      return;
+    }
+    const needs = NEEDS[message.method];
+    if (needs !== undefined && this.capabilities[needs] === undefined) {
+      // The upstream learned the agent's capabilities unwidened; one that asks anyway is told no.
+      reply(
+        rpcError(
+          message.id,
+          -32601,
+          `the agent did not declare the ${needs} capability: ${message.method} cannot reach it`,
+        ),
+      );
+      return;
+    }
+    const id = `toolflight-relay-${this.#nextRelay++}`;
+    this.#relays.set(id, { upstreamId: message.id, upstream });
+    deliver({ ...message, id });
+  }
+
+  /**
+   * The agent answered something: when it is the answer to a question of the upstream, send it
+   * back under the upstream's id and return true.
+   */
+  answered(message: JSONRPCMessage): boolean {
+    if ('method' in message || typeof message.id !== 'string') return false;
+    const relay = this.#relays.get(message.id);
+    if (relay === undefined) return false;
+    this.#relays.delete(message.id);
+    void relay.upstream.reply({ ...message, id: relay.upstreamId }).catch(() => undefined);
+    return true;
+  }
+
+  /** End the session: its stream, its upstream session, its unanswered questions. Idempotent. */
+  end(reason = 'the agent session ended'): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    this.#ended = true;
+    this.#idle?.unsubscribe();
+    this.#listChanges.unsubscribe();
+    for (const relay of this.#relays.values()) {
+      void relay.upstream.reply(rpcError(relay.upstreamId, -32000, reason)).catch(() => undefined);
+    }
+    this.#relays.clear();
+    this.deps.ended(this);
+    return Promise.all([
+      this.transport.close().catch(() => undefined),
+      this.link.close().catch(() => undefined),
+    ]).then(() => undefined);
+  }
+}

@@ -1,0 +1,334 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  CallToolResultSchema,
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type ClientCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
+import fc from 'fast-check';
+import { VirtualTimeScheduler } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+
+import { hideTools, type ProxyOptions } from '../../src/mcp/index.js';
+import { startSessionUpstream } from '../fixtures/proxy/sessionUpstream.js';
+import { agentTransport, onCleanup, rawSession, startProxy } from './support.js';
+
+async function sessionUpstream() {
+  const upstream = await startSessionUpstream();
+  onCleanup(() => upstream.stop());
+  return upstream;
+}
+
+/** What one agent received, by kind, as the texts the fixture put in them. */
+interface Heard {
+  readonly logs: string[];
+  readonly updated: string[];
+  readonly listChanged: number[];
+}
+
+/** An SDK agent through the proxy that records every notification it gets. */
+async function agent(
+  proxy: { url: string; credential: (o: { capture: string }) => string },
+  name: string,
+  options: { capture?: string; capabilities?: ClientCapabilities } = {},
+) {
+  const client = new Client({ name, version: '1.0.0' }, { capabilities: options.capabilities });
+  const heard: Heard = { logs: [], updated: [], listChanged: [] };
+  const fences = new Map<string, () => void>();
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    const data = String(n.params.data);
+    heard.logs.push(data);
+    fences.get(data)?.();
+  });
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+    heard.updated.push(n.params.uri);
+  });
+  client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+    heard.listChanged.push(heard.logs.length);
+  });
+  const transport = agentTransport(
+    proxy.url,
+    proxy.credential({ capture: options.capture ?? 'run-1' }),
+  );
+  await client.connect(transport);
+  onCleanup(() => client.close());
+  const call = async (tool: string, tag = name) => {
+    const result = CallToolResultSchema.parse(
+      await client.callTool({ name: tool, arguments: { tag } }),
+    );
+    const first = result.content[0];
+    return first?.type === 'text' ? first.text : undefined;
+  };
+  return {
+    client,
+    transport: transport as StreamableHTTPClientTransport,
+    heard,
+    call,
+    /**
+     * Everything the upstream sent this agent's GET stream before now has arrived: the fixture
+     * logs a fence there (unrelated to any call), and one stream delivers in order.
+     */
+    async fence(tag = `${name}-${heard.logs.length}`) {
+      const arrived = new Promise<void>((resolve) => fences.set(`fence ${tag}`, resolve));
+      await call('fence', tag);
+      await arrived;
+    },
+  };
+}
+
+describe('proxy: one session per agent (issue 13)', () => {
+  it('answers initialize with a session id of its own for each agent, and an upstream session each with the agent’s own hello', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const a = await agent(h.proxy, 'agent-a', { capabilities: { elicitation: {} } });
+    const b = await agent(h.proxy, 'agent-b');
+    expect(a.transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(b.transport.sessionId).not.toBe(a.transport.sessionId);
+    expect(h.proxy.sessions()).toBe(2);
+
+    const whoA = JSON.parse((await a.call('whoami'))!) as Record<string, unknown>;
+    const whoB = JSON.parse((await b.call('whoami'))!) as Record<string, unknown>;
+    // The upstream learns what the agent declared, never more.
+    expect(whoA).toMatchObject({ clientInfo: { name: 'agent-a', version: '1.0.0' } });
+    expect(Object.keys(whoA.capabilities as object)).toEqual(['elicitation']);
+    expect(whoB).toEqual({ clientInfo: { name: 'agent-b', version: '1.0.0' }, capabilities: {} });
+    // The proxy's own session (catalog) and one per agent.
+    expect(upstream.opened()).toBe(3);
+  });
+
+  it('ends a session on DELETE with its upstream session, and answers 404 for it afterwards', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const headers = await rawSession(h.proxy as never);
+    await expect.poll(() => upstream.opened()).toBe(2);
+    const ended = await fetch(h.proxy.url, { method: 'DELETE', headers });
+    expect(ended.status).toBe(200);
+    await expect.poll(() => upstream.closed()).toBe(1);
+    expect(h.proxy.sessions()).toBe(0);
+    const after = await fetch(h.proxy.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(after.status).toBe(404);
+    expect(await after.json()).toMatchObject({ error: { code: -32001 } });
+  });
+
+  it('refuses a request without a session id (400), and one with the session id of another capture (404)', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    h.tracker.beginCapture('run-2');
+    const headers = await rawSession(h.proxy as never);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    const { 'Mcp-Session-Id': id, ...without } = headers;
+    const missing = await fetch(h.proxy.url, { method: 'POST', headers: without, body });
+    expect(missing.status).toBe(400);
+    const other = {
+      ...without,
+      Authorization: `Bearer ${h.proxy.credential({ capture: 'run-2' })}`,
+      'Mcp-Session-Id': id!,
+    };
+    const stolen = await fetch(h.proxy.url, { method: 'POST', headers: other, body });
+    expect(stolen.status).toBe(404);
+    const own = await fetch(h.proxy.url, { method: 'POST', headers, body });
+    expect(own.status).toBe(200);
+  });
+
+  it('ends a session idle for sessionIdleMs of its scheduler, not a tick before', async () => {
+    const upstream = await sessionUpstream();
+    const clock = new VirtualTimeScheduler();
+    const h = await startProxy({
+      upstream: { url: upstream.url },
+      scheduler: clock,
+      sessionIdleMs: 1000,
+    });
+    const headers = await rawSession(h.proxy as never);
+    const list = () =>
+      fetch(h.proxy.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    clock.maxFrames = 999;
+    clock.flush();
+    expect((await list()).status).toBe(200);
+    // The request started the wait over: 999 ms later it is still there.
+    clock.maxFrames = clock.frame + 999;
+    clock.flush();
+    expect(h.proxy.sessions()).toBe(1);
+    clock.maxFrames = Number.POSITIVE_INFINITY;
+    clock.flush();
+    expect(h.proxy.sessions()).toBe(0);
+    expect((await list()).status).toBe(404);
+    await expect.poll(() => upstream.closed()).toBe(1);
+  });
+
+  it('answers an initialize past limits.maxSessions with 503', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url }, limits: { maxSessions: 1 } });
+    await rawSession(h.proxy as never);
+    await expect(rawSession(h.proxy as never)).rejects.toThrow(/503/);
+  });
+});
+
+describe('proxy: what one agent does reaches that agent only (issue 13)', () => {
+  it('Seen: logging notifications of A’s call went to A’s and B’s GET streams, none in A’s POST answer', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const a = await agent(h.proxy, 'a');
+    const b = await agent(h.proxy, 'b');
+    await a.call('log_during', 'a1');
+    // Related to A's call: it reached A before the call's result did.
+    expect(a.heard.logs).toEqual(['during a1']);
+    await b.fence('b-fence');
+    expect(b.heard.logs).toEqual(['fence b-fence']);
+  });
+
+  it('Seen: A’s resources/subscribe made B receive notifications/resources/updated', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const a = await agent(h.proxy, 'a');
+    const b = await agent(h.proxy, 'b');
+    await a.client.subscribeResource({ uri: 'fixture://a' });
+    await a.call('touch');
+    await a.fence();
+    await b.fence();
+    expect(a.heard.updated).toEqual(['fixture://a']);
+    expect(b.heard.updated).toEqual([]);
+  });
+
+  it(
+    'keeps every agent’s messages to itself under random interleavings (property)',
+    { timeout: 60_000 },
+    async () => {
+      const upstream = await sessionUpstream();
+      const h = await startProxy({ upstream: { url: upstream.url } });
+      const agents = await Promise.all(['p0', 'p1', 'p2'].map((name) => agent(h.proxy, name)));
+      await Promise.all(
+        agents.map((each) => each.client.subscribeResource({ uri: 'fixture://a' })),
+      );
+      const step = fc.record({
+        who: fc.nat({ max: 2 }),
+        tool: fc.constantFrom('log_during', 'fence', 'touch'),
+      });
+      let round = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+          round += 1;
+          await Promise.all(
+            steps.map(({ who, tool }, i) => agents[who]!.call(tool, `p${who}-${round}-${i}`)),
+          );
+          await Promise.all(agents.map((each, who) => each.fence(`p${who}-fence-${round}`)));
+          agents.forEach((each, who) => {
+            for (const log of each.heard.logs)
+              expect(log).toMatch(new RegExp(`^(during|fence) p${who}-`));
+          });
+        }),
+        { numRuns: 10 },
+      );
+    },
+  );
+
+  it('relays elicitation, sampling and roots requests to the agent whose call asked, with ids remapped', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const a = await agent(h.proxy, 'a', {
+      capabilities: { elicitation: {}, sampling: {}, roots: {} },
+    });
+    const asked: string[] = [];
+    a.client.setRequestHandler(ElicitRequestSchema, (request) => {
+      asked.push(request.params.message);
+      return { action: 'accept', content: { name: 'agent a' } };
+    });
+    a.client.setRequestHandler(CreateMessageRequestSchema, () => ({
+      role: 'assistant',
+      model: 'test-model',
+      content: { type: 'text', text: 'sampled' },
+    }));
+    a.client.setRequestHandler(ListRootsRequestSchema, () => ({
+      roots: [{ uri: 'file:///work', name: 'work' }],
+    }));
+    const b = await agent(h.proxy, 'b');
+
+    expect(JSON.parse((await a.call('ask'))!)).toEqual({
+      action: 'accept',
+      content: { name: 'agent a' },
+    });
+    expect(asked).toEqual(['who are you, a?']);
+    expect(JSON.parse((await a.call('sample'))!)).toMatchObject({ model: 'test-model' });
+    expect(JSON.parse((await a.call('roots'))!)).toEqual({
+      roots: [{ uri: 'file:///work', name: 'work' }],
+    });
+    // B declared none of them: the question is refused for it, and nothing reaches A for B.
+    await expect(b.call('ask')).rejects.toMatchObject({ code: -32601 });
+    expect(asked).toEqual(['who are you, a?']);
+  });
+});
+
+describe('proxy: narrowing is enforced (issue 13)', () => {
+  it('Seen: a tool hidden with hideTools was still called upstream; now it reads as an unknown tool', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({
+      upstream: { url: upstream.url },
+      narrow: hideTools(['delete_*']),
+    });
+    const a = await agent(h.proxy, 'a');
+    expect((await a.client.listTools()).tools.map((tool) => tool.name)).not.toContain('delete_all');
+    const hidden = await a.client.callTool({ name: 'delete_all', arguments: {} });
+    // What an SDK McpServer answers for a tool it does not have.
+    const server = new McpServer({ name: 'reference', version: '1' });
+    server.registerTool('present', {}, () => ({ content: [] }));
+    const direct = new Client({ name: 'direct', version: '1' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    await direct.connect(clientSide);
+    onCleanup(() => direct.close());
+    const unknown = await direct.callTool({ name: 'delete_all', arguments: {} });
+    expect(hidden).toEqual(unknown);
+    expect(upstream.runs.get('delete_all')).toBeUndefined();
+    const outcome = h
+      .events()
+      .find((event) => event.type === 'toolCall.result' && event.data.outcome === 'blocked');
+    expect(outcome).toBeDefined();
+  });
+
+  it('narrows per capture and sends list_changed to exactly the sessions whose names changed', async () => {
+    const upstream = await sessionUpstream();
+    const options: Omit<ProxyOptions<string>, 'tracker'> = {
+      upstream: { url: upstream.url },
+      context: 'all',
+      narrow: (tools, context) =>
+        context === 'all' ? tools : tools.filter((tool) => tool.name !== 'delete_all'),
+    };
+    const h = await startProxy<string>(options);
+    h.tracker.beginCapture('run-2');
+    const one = await agent(h.proxy, 'one');
+    const two = await agent(h.proxy, 'two', { capture: 'run-2' });
+    await one.client.listTools();
+    await two.client.listTools();
+    h.proxy.setContext('safe', { capture: 'run-2' });
+    await one.fence();
+    await two.fence();
+    expect(one.heard.listChanged).toEqual([]);
+    expect(two.heard.listChanged).toHaveLength(1);
+    expect((await two.client.listTools()).tools.map((t) => t.name)).not.toContain('delete_all');
+    expect((await one.client.listTools()).tools.map((t) => t.name)).toContain('delete_all');
+    expect(h.proxy.visibleTools({ capture: 'run-2' }).map((t) => t.name)).not.toContain(
+      'delete_all',
+    );
+    const blocked = CallToolResultSchema.parse(
+      await two.client.callTool({ name: 'delete_all', arguments: {} }),
+    );
+    expect(blocked.isError).toBe(true);
+    expect(upstream.runs.get('delete_all')).toBeUndefined();
+    await one.call('delete_all');
+    expect(upstream.runs.get('delete_all')).toBe(1);
+  });
+});
