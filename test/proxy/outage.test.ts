@@ -64,12 +64,11 @@ describe('proxy: upstream outages', () => {
     const agent = await h.connect();
     await agent.callTool({ name: 'echo', arguments: { text: 'one' } });
     upstream.forgetSessions();
-    const up = nextNotice(h.proxy, upstreamIs('up'));
     const echoed = await agent.callTool({ name: 'echo', arguments: { text: 'two' } });
     expect(echoed.structuredContent).toEqual({ echoed: 'two' });
-    await up;
     expect(upstream.runs.get('echo')).toBe(2);
-    expect(h.notices.filter(upstreamIs('up'))).toHaveLength(2);
+    // The agent's own upstream session was replaced: the upstream itself never went away.
+    expect(h.notices.filter(upstreamIs('down'))).toEqual([]);
   });
 
   it('fails a call in flight when the upstream goes away, with outcome unknown, and does not resend it', async () => {
@@ -166,8 +165,10 @@ describe('proxy: a rotated token ends the wait', () => {
     const agent = await h.connect();
     const echoed = await agent.callTool({ name: 'echo', arguments: { text: 'renewed' } });
     expect(echoed.structuredContent).toEqual({ echoed: 'renewed' });
+    // The proxy's own session and the agent's were refused together: one renewal for both.
     expect(refreshed).toBe(1);
-    expect(upstream.authorizations.slice(0, 2)).toEqual(['Bearer expired', 'Bearer fresh']);
+    expect(upstream.authorizations[0]).toBe('Bearer expired');
+    expect(upstream.authorizations).toContain('Bearer fresh');
     expect(h.notices.some((n) => n.type === 'upstream.changed' && n.data.state === 'down')).toBe(
       false,
     );

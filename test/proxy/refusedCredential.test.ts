@@ -69,6 +69,8 @@ describe('proxy: a refused credential without refreshToken', () => {
     // An agent's initialize is answered by the proxy itself while the upstream is down.
     await h.connect();
     await again;
+    // Its GET stream open, the agent's session has no idle timer: any action left is a retry.
+    await expect.poll(() => h.proxy.openStreams()).toBe(1);
     expect(upstream.authorizations.slice(sent)).toEqual(['']);
     expect(clock.actions).toHaveLength(0);
     clock.flush();

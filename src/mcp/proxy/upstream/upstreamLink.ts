@@ -313,7 +313,12 @@ export class UpstreamLink {
 
   #down(reason: string): void {
     if (this.#closed || this.#retry.pending) return;
-    const delay = this.#retry.fail(reason, () => void this.ensure().catch(() => undefined));
+    const delay = this.#retry.fail(reason, () => {
+      // An agent session's link may have reported the failure while this one's own session
+      // still looked alive: only a fresh initialize proves the upstream is back.
+      if (this.#session) this.#drop(this.#session, 'reconnecting after a failure');
+      void this.ensure().catch(() => undefined);
+    });
     this.#set('down', { reason, retryInMs: delay });
   }
 
