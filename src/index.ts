@@ -13,6 +13,8 @@ export {
   type ContextChanged,
   type EventOf,
   type LogGap,
+  type AgentAsked,
+  type AgentAnswered,
   type NoteEvent,
   type ObserverFailed,
   type OutboxDelivered,

@@ -89,6 +89,19 @@ const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
   'outbox.delivered': { scope: 'loose', data: outboxData },
   'outbox.rejected': { scope: 'loose', data: outboxData },
   'log.gap': { scope: 'loose', data: { through: ['number', true], reason: ['string', true] } },
+  'agent.asked': {
+    scope: 'loose',
+    data: { method: ['string', true], relay: ['string', true], toolCall: ['string', false] },
+  },
+  'agent.answered': {
+    scope: 'loose',
+    data: {
+      method: ['string', true],
+      relay: ['string', true],
+      toolCall: ['string', false],
+      error: ['string', false],
+    },
+  },
 };
 
 const ENVELOPE_KEYS = new Set(['v', 'seq', 'at', 'type', 'capture', 'gen', 'id', 'data']);

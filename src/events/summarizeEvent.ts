@@ -40,6 +40,10 @@ export function summarizeEvent(event: ToolflightEvent): string {
       return `${event.data.tool} key=${event.data.key}`;
     case 'outbox.rejected':
       return `${event.data.tool} key=${event.data.key}: ${clip(event.data.reason ?? '')}`;
+    case 'agent.asked':
+      return `${event.data.method} waits on the agent${event.data.toolCall === undefined ? '' : ` (call ${event.data.toolCall})`}`;
+    case 'agent.answered':
+      return `${event.data.method} answered${event.data.error === undefined ? '' : `: ${clip(event.data.error)}`}`;
     case 'log.gap':
       return `seq ${event.seq} to ${event.data.through} not recorded: ${clip(event.data.reason)}`;
     default:

@@ -121,6 +121,34 @@ export type LogGap = Loose<
   }
 >;
 
+/**
+ * The upstream asked an agent something (elicitation, sampling, roots) through the proxy: until
+ * the matching `agent.answered`, the call it names waits on the agent, not on the upstream.
+ */
+export type AgentAsked = Loose<
+  'agent.asked',
+  {
+    /** The request's method: `elicitation/create`, `sampling/createMessage`, `roots/list`. */
+    readonly method: string;
+    /** The id the agent got it under (unique per proxy session). */
+    readonly relay: string;
+    /** The tool call it came from, when it came on that call's answer stream. */
+    readonly toolCall?: string;
+  }
+>;
+
+/** The agent answered (or the session ended first: `error`). */
+export type AgentAnswered = Loose<
+  'agent.answered',
+  {
+    readonly method: string;
+    readonly relay: string;
+    readonly toolCall?: string;
+    /** Why there was no result: the agent's error message, or the session ending. */
+    readonly error?: string;
+  }
+>;
+
 /** The events that belong to no machine: facts a host or an MCP part notes in the log. */
 export type NoteEvent =
   | CatalogListed
@@ -128,7 +156,9 @@ export type NoteEvent =
   | UpstreamChanged
   | OutboxEnqueued
   | OutboxDelivered
-  | OutboxRejected;
+  | OutboxRejected
+  | AgentAsked
+  | AgentAnswered;
 type OutboxData = { readonly key: string; readonly tool: string; readonly reason?: string };
 export type OutboxEnqueued = Loose<'outbox.enqueued', OutboxData>;
 export type OutboxDelivered = Loose<'outbox.delivered', OutboxData>;
@@ -153,6 +183,8 @@ export type ToolflightEvent =
   | OutboxEnqueued
   | OutboxDelivered
   | OutboxRejected
+  | AgentAsked
+  | AgentAnswered
   | LogGap;
 
 /** The `type` of any toolflight event. */

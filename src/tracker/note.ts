@@ -13,6 +13,8 @@ const NOTE_TYPES: ReadonlySet<string> = new Set<NoteEvent['type']>([
   'outbox.enqueued',
   'outbox.delivered',
   'outbox.rejected',
+  'agent.asked',
+  'agent.answered',
 ]);
 
 /**

@@ -262,6 +262,23 @@ describe('proxy: what one agent does reaches that agent only (issue 13)', () => 
       content: { name: 'agent a' },
     });
     expect(asked).toEqual(['who are you, a?']);
+    // The call waited on the agent, visibly: asked, then answered, both naming the call.
+    const relays = h
+      .events()
+      .filter((e) => e.type === 'agent.asked' || e.type === 'agent.answered');
+    const call = h.events().find((e) => e.type === 'toolCall.started');
+    expect(relays.map((e) => [e.type, e.capture, e.data])).toEqual([
+      [
+        'agent.asked',
+        'run-1',
+        { method: 'elicitation/create', relay: 'toolflight-relay-1', toolCall: call?.id },
+      ],
+      [
+        'agent.answered',
+        'run-1',
+        { method: 'elicitation/create', relay: 'toolflight-relay-1', toolCall: call?.id },
+      ],
+    ]);
     expect(JSON.parse((await a.call('sample'))!)).toMatchObject({ model: 'test-model' });
     expect(JSON.parse((await a.call('roots'))!)).toEqual({
       roots: [{ uri: 'file:///work', name: 'work' }],

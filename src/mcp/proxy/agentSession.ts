@@ -31,6 +31,8 @@ const NEEDS: Readonly<Record<string, keyof ClientCapabilities>> = {
 interface Relay {
   readonly upstreamId: RequestId;
   readonly upstream: UpstreamSession;
+  readonly method: string;
+  readonly toolCall: string | undefined;
 }
 
 /** Where a message for the agent goes: a POST's reply stream, else the session's GET stream. */
@@ -46,6 +48,12 @@ export interface SessionDeps {
   readonly link: (hello: InitializeRequestParams, session: AgentSession) => UpstreamLink;
   /** The session ended (DELETE, idle, the proxy closing): forget it. */
   readonly ended: (session: AgentSession) => void;
+  /** Note in the log that the upstream asked the agent, and that it answered. */
+  readonly note: (
+    type: 'agent.asked' | 'agent.answered',
+    data: { method: string; relay: string; toolCall?: string; error?: string },
+    capture: string,
+  ) => void;
 }
 
 /** One agent session. */
@@ -137,6 +145,7 @@ export class AgentSession {
     message: JSONRPCNotification | JSONRPCRequest,
     upstream: UpstreamSession,
     deliver: Deliver = (m) => this.toStream(m),
+    toolCall?: string,
   ): void {
     if (!('id' in message)) {
       deliver(message);
@@ -161,7 +170,8 @@ export class AgentSession {
       return;
     }
     const id = `toolflight-relay-${this.#nextRelay++}`;
-    this.#relays.set(id, { upstreamId: message.id, upstream });
+    this.#relays.set(id, { upstreamId: message.id, upstream, method: message.method, toolCall });
+    this.#note('agent.asked', id, message.method, toolCall);
     deliver({ ...message, id });
   }
 
@@ -174,8 +184,26 @@ export class AgentSession {
     const relay = this.#relays.get(message.id);
     if (relay === undefined) return false;
     this.#relays.delete(message.id);
+    const error = 'error' in message ? message.error.message : undefined;
+    this.#note('agent.answered', message.id, relay.method, relay.toolCall, error);
     void relay.upstream.reply({ ...message, id: relay.upstreamId }).catch(() => undefined);
     return true;
+  }
+
+  #note(
+    type: 'agent.asked' | 'agent.answered',
+    relay: string,
+    method: string,
+    toolCall: string | undefined,
+    error?: string,
+  ): void {
+    const data = {
+      method,
+      relay,
+      ...(toolCall === undefined ? {} : { toolCall }),
+      ...(error === undefined ? {} : { error }),
+    };
+    this.deps.note(type, data, this.capture);
   }
 
   /** End the session: its stream, its upstream session, its unanswered questions. Idempotent. */
@@ -184,7 +212,8 @@ export class AgentSession {
     this.#ended = true;
     this.#idle?.unsubscribe();
     this.#listChanges.unsubscribe();
-    for (const relay of this.#relays.values()) {
+    for (const [id, relay] of this.#relays) {
+      this.#note('agent.answered', id, relay.method, relay.toolCall, reason);
       void relay.upstream.reply(rpcError(relay.upstreamId, -32000, reason)).catch(() => undefined);
     }
     this.#relays.clear();

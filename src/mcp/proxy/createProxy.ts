@@ -162,6 +162,8 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       scheduler,
       idleMs: sessionIdleMs(options.sessionIdleMs),
       logger,
+      note: (type, data, capture) =>
+        recordSafely(logger, type, () => tracker.note(type, data, { capture })),
       // Each agent session has its own upstream session (or child), introduced with the
       // agent's own hello, sharing the proxy link's health and credential renewal.
       link: (hello, session) =>

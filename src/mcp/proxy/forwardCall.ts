@@ -109,7 +109,12 @@ export async function forwardCall(
       return { jsonrpc: '2.0', id: request.id, result };
     }
     safely('a prepared tool call', () => tracker.toolCallPrepared(call, { args }));
-    const outcome = await session.link.forward(request, route);
+    // What the upstream asks the agent during the call is noted as this call's.
+    const related = route.onRelated;
+    const callId = call?.id;
+    const callRoute: AgentRoute =
+      related === undefined ? route : { ...route, onRelated: (m) => related(m, callId) };
+    const outcome = await session.link.forward(request, callRoute);
     if (outcome.kind === 'answer') {
       const message = outcome.message;
       if ('error' in message) {

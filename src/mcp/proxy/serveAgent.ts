@@ -159,9 +159,9 @@ async function answerMessages(
   const route = {
     scope: session.id,
     onNotification: toAgent,
-    onRelated: (message: Parameters<AgentSession['fromUpstream']>[0]) => {
+    onRelated: (message: Parameters<AgentSession['fromUpstream']>[0], toolCall?: string) => {
       const upstream = session.link.session;
-      if (upstream !== undefined) session.fromUpstream(message, upstream, toAgent);
+      if (upstream !== undefined) session.fromUpstream(message, upstream, toAgent, toolCall);
     },
   };
   const answers =

@@ -62,7 +62,7 @@ export interface AgentRoute {
    * Every other message the upstream sends about this request (a log line, a question for the
    * agent): on its answer stream over HTTP. Without it they go where unrelated messages go.
    */
-  readonly onRelated?: (message: JSONRPCNotification | JSONRPCRequest) => void;
+  readonly onRelated?: (message: JSONRPCNotification | JSONRPCRequest, toolCall?: string) => void;
 }
 
 interface Waiting {
