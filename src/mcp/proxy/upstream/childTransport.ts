@@ -8,6 +8,7 @@ import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/s
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { StdioUpstream } from './Upstream.js';
+import { serializeOrRefuse } from './unsendable.js';
 
 /** How many stderr lines are kept for an exit report. */
 export const STDERR_LINES = 64;
@@ -97,14 +98,15 @@ export class ChildTransport implements Transport {
     });
   }
 
-  /** Write one message to the child's stdin. */
+  /** Write one message to the child's stdin; rejects with `UnsendableMessage` when it cannot. */
   send(message: JSONRPCMessage): Promise<void> {
     const child = this.#child;
     if (child === undefined || !child.stdin.writable) {
       return Promise.reject(new Error('the upstream process is not running'));
     }
     return new Promise((resolve) => {
-      if (child.stdin.write(serializeMessage(message))) resolve();
+      // A throw in the executor rejects: an `UnsendableMessage` fails this request only.
+      if (child.stdin.write(serializeOrRefuse(message, serializeMessage))) resolve();
       else child.stdin.once('drain', resolve);
     });
   }

@@ -24,6 +24,7 @@ import {
 
 import { bufferedBody } from '../../endpoint/readBody.js';
 import type { HttpUpstream } from './Upstream.js';
+import { serializeOrRefuse } from './unsendable.js';
 
 /** The most of one response body (or one SSE event) the transport buffers. */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -131,13 +132,14 @@ export class HttpTransport implements Transport {
 
   /**
    * POST one message (or batch) and deliver what the upstream answers through `onmessage`;
-   * resolves once the answer was read, rejects with an `HttpTransportError`. A request whose
-   * answer body ends without its response fails with outcome unknown.
+   * resolves once the answer was read, rejects with an `HttpTransportError` (or an
+   * `UnsendableMessage`, before anything is sent). A request whose answer body ends without its
+   * response fails with outcome unknown.
    */
   async send(message: JSONRPCMessage | JSONRPCMessage[]): Promise<void> {
     if (this.#closed) throw new HttpTransportError('unreachable', 'the transport is closed');
     const heldSession = this.sessionId !== undefined;
-    const response = await this.#post(JSON.stringify(message));
+    const response = await this.#post(serializeOrRefuse(message, JSON.stringify));
     const status = response.statusCode ?? 0;
     const session = headerOf(response, 'mcp-session-id');
     if (session !== undefined && session !== '') this.sessionId = session;
