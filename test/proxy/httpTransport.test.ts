@@ -87,7 +87,7 @@ describe('proxy HTTP transport: the session stream', () => {
     expect(upstream.seen).toContain('DELETE session-1');
   });
 
-  it('starts a new session at once when the upstream ends the session stream', async () => {
+  it('starts a new session at once when the upstream ends a session stream that served', async () => {
     const upstream = await scripted();
     const opened = upstream.streamOpened();
     const h = await startProxy({
@@ -95,6 +95,10 @@ describe('proxy HTTP transport: the session stream', () => {
       scheduler: new VirtualTimeScheduler(),
     });
     await opened;
+    // A call answered while the stream was open proves it was up (one that ends at once is
+    // retried on the backoff instead: endedStream.test.ts).
+    const agent = await h.connect();
+    await agent.callTool({ name: 'echo', arguments: { text: 'served' } });
     const reopened = upstream.streamOpened();
     const up = nextNotice(h.proxy, upstreamIs('up'));
     upstream.endStreams();

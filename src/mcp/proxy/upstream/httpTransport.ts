@@ -106,6 +106,16 @@ export class HttpTransport implements Transport {
   readonly #agent: HttpAgent;
   #protocolVersion: string | undefined;
   #stream: ClientRequest | undefined;
+  /** Session streams opened so far; the open one's number, 0 while none is open. */
+  #streamsOpened = 0;
+  #openStreamNumber = 0;
+  /**
+   * Whether the open stream proved it was up: it carried a message, or a request sent while it
+   * was open got its answer. Answers to requests sent before it opened do not count: the link's
+   * own tools/list goes out with every new session, so it would prove every stream, even one
+   * the upstream ends as soon as it opens.
+   */
+  #streamServed = false;
   #closed = false;
 
   constructor(upstream: HttpUpstream) {
@@ -139,6 +149,7 @@ export class HttpTransport implements Transport {
   async send(message: JSONRPCMessage | JSONRPCMessage[]): Promise<void> {
     if (this.#closed) throw new HttpTransportError('unreachable', 'the transport is closed');
     const heldSession = this.sessionId !== undefined;
+    const streamAtSend = this.#openStreamNumber;
     const response = await this.#post(serializeOrRefuse(message, JSON.stringify));
     const status = response.statusCode ?? 0;
     const session = headerOf(response, 'mcp-session-id');
@@ -189,6 +200,7 @@ export class HttpTransport implements Transport {
         true,
       );
     }
+    if (streamAtSend !== 0 && streamAtSend === this.#openStreamNumber) this.#streamServed = true;
   }
 
   /** Open the session's GET stream for server-initiated messages (405: the server has none). */
@@ -208,8 +220,17 @@ export class HttpTransport implements Transport {
         this.#streamError('refused', `the upstream refused the session stream (HTTP ${status})`);
         return;
       }
-      this.#readStream(response, new Set()).then(
-        () => this.#streamError('ended', 'the upstream ended the session stream'),
+      this.#openStreamNumber = ++this.#streamsOpened;
+      this.#streamServed = false;
+      const served = (): void => void (this.#streamServed = true);
+      this.#readStream(response, new Set(), served).then(
+        () =>
+          this.#streamServed
+            ? this.#streamError('ended', 'the upstream ended the session stream')
+            : this.#streamError(
+                'ended_at_once',
+                'the upstream ended the session stream before it carried anything',
+              ),
         (error: unknown) =>
           this.#streamError('dropped', `the session stream dropped: ${(error as Error).message}`),
       );
@@ -313,8 +334,12 @@ export class HttpTransport implements Transport {
     this.onmessage?.(value);
   }
 
-  /** Read an event stream to its end, delivering each `message` event. */
-  #readStream(response: IncomingMessage, waiting: Set<unknown>): Promise<void> {
+  /** Read an event stream to its end, delivering each `message` event (and telling `onEvent`). */
+  #readStream(
+    response: IncomingMessage,
+    waiting: Set<unknown>,
+    onEvent?: () => void,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       let buffered = 0;
       const parser = createParser({
@@ -328,6 +353,7 @@ export class HttpTransport implements Transport {
             this.onerror?.(new Error(`the upstream sent an event that is not JSON`));
             return;
           }
+          onEvent?.();
           this.#deliver(value, waiting);
         },
       });
@@ -353,6 +379,7 @@ export class HttpTransport implements Transport {
   }
 
   #streamError(kind: HttpTransportErrorKind, message: string): void {
+    this.#openStreamNumber = 0;
     if (this.#closed || this.#stream === undefined) return;
     this.#stream = undefined;
     this.onerror?.(new HttpTransportError(kind, message, false));

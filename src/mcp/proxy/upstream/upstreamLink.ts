@@ -161,11 +161,20 @@ export class UpstreamLink {
     const { transport } = session;
     session.onServerMessage = (message) => this.deps.onServerMessage(message, session);
     session.onLost = (reason) => this.#lost(session, reason);
+    // Failures in a row when this session came up (see `ended_at_once`).
+    let failuresAtUp = 0;
     transport.onerror = (error) => {
       if (!(error instanceof HttpTransportError)) return;
       // A dropped HTTP stream is how an upstream that went away shows itself between calls.
       if (error.kind === 'dropped') this.#lost(session, error.message);
-      // The upstream ended the session's stream on purpose: start a new session now.
+      // A stream ended before it carried anything (or outlived a request) is a failed attempt,
+      // retried on the backoff: reconnecting at once looped against an upstream that always
+      // does it. What the session answered meanwhile (the catalog's tools/list) proves nothing.
+      else if (error.kind === 'ended_at_once' && this.#session === session) {
+        this.#retry.restore(failuresAtUp);
+        this.#lost(session, error.message);
+      }
+      // The upstream ended a stream that served: start a new session now.
       else if (error.kind === 'ended' && this.#session === session) {
         this.#drop(session, 'the upstream ended the session');
         this.ensure().catch(() => undefined);
@@ -204,6 +213,7 @@ export class UpstreamLink {
       if (this.#closed) throw new Error('the proxy is closed');
       // A child that died right after its handshake was not this session yet when it exited.
       if (exited !== undefined) throw new Error(exited);
+      failuresAtUp = this.#retry.failures;
       this.#initialized = result;
       this.#session = session;
       this.#answered = false;
