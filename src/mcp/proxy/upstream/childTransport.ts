@@ -7,6 +7,9 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { SchedulerLike } from 'rxjs';
+
+import { StderrLines } from './stderrLines.js';
 import type { StdioUpstream } from './Upstream.js';
 import { serializeOrRefuse } from './unsendable.js';
 
@@ -38,18 +41,29 @@ export class ChildTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
-  /** Every stderr line, as it comes. */
+  /**
+   * Stderr lines as they come, each cut to `MAX_STDERR_LINE` characters, at most
+   * `STDERR_BUDGET` per `STDERR_WINDOW_MS`; a line says how many were dropped beyond that.
+   */
   onstderr?: (line: string) => void;
   onexit?: (exit: ChildExit) => void;
 
   readonly #params: StdioUpstream;
   readonly #buffer = new ReadBuffer();
   readonly #stderr: string[] = [];
-  #partial = '';
+  readonly #stderrLines: StderrLines;
   #child: ChildProcessWithoutNullStreams | undefined;
 
-  constructor(params: StdioUpstream) {
+  /** `scheduler` times the stderr budget's window. */
+  constructor(params: StdioUpstream, scheduler: SchedulerLike) {
     this.#params = params;
+    this.#stderrLines = new StderrLines(scheduler, {
+      line: (line) => {
+        this.#stderr.push(line);
+        if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
+      },
+      notice: (line) => this.onstderr?.(line),
+    });
   }
 
   /** Spawn the child; resolves once it runs, rejects when it cannot be started. */
@@ -70,7 +84,7 @@ export class ChildTransport implements Transport {
       });
       child.once('close', (code, signal) => {
         this.#child = undefined;
-        if (this.#partial !== '') this.#line(this.#partial);
+        this.#stderrLines.end();
         this.onexit?.({ code, signal, stderrTail: [...this.#stderr] });
         this.onclose?.();
       });
@@ -90,11 +104,7 @@ export class ChildTransport implements Transport {
         }
       });
       child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (text: string) => {
-        const lines = (this.#partial + text).split('\n');
-        this.#partial = lines.pop() ?? '';
-        for (const line of lines) this.#line(line);
-      });
+      child.stderr.on('data', (text: string) => this.#stderrLines.feed(text));
     });
   }
 
@@ -124,12 +134,5 @@ export class ChildTransport implements Transport {
     await grace(1000);
     if (this.#child === child) child.kill('SIGKILL');
     await closed;
-  }
-
-  #line(line: string): void {
-    const text = line.replace(/\r$/, '');
-    this.#stderr.push(text);
-    if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
-    this.onstderr?.(text);
   }
 }

@@ -157,7 +157,8 @@ export class UpstreamLink {
 
   async #connect(): Promise<UpstreamSession> {
     this.#set('connecting');
-    const session = new UpstreamSession(createUpstreamTransport(this.deps.upstream));
+    const { upstream, scheduler } = this.deps;
+    const session = new UpstreamSession(createUpstreamTransport(upstream, scheduler));
     const { transport } = session;
     session.onServerMessage = (message) => this.deps.onServerMessage(message, session);
     session.onLost = (reason) => this.#lost(session, reason);
