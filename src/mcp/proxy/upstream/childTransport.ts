@@ -9,6 +9,8 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { SchedulerLike } from 'rxjs';
 
+import { isSecretKey } from '../../../events/maskSecrets.js';
+import { redact } from './redact.js';
 import { StderrLines } from './stderrLines.js';
 import type { StdioUpstream } from './Upstream.js';
 import { serializeOrRefuse } from './unsendable.js';
@@ -42,8 +44,9 @@ export class ChildTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   /**
-   * Stderr lines as they come, each cut to `MAX_STDERR_LINE` characters, at most
-   * `STDERR_BUDGET` per `STDERR_WINDOW_MS`; a line says how many were dropped beyond that.
+   * Stderr lines as they come, redacted (`redact`, with the values of the secret variables the
+   * child was given), each cut to `MAX_STDERR_LINE` characters, at most `STDERR_BUDGET` per
+   * `STDERR_WINDOW_MS`; a line says how many were dropped beyond that.
    */
   onstderr?: (line: string) => void;
   onexit?: (exit: ChildExit) => void;
@@ -57,12 +60,15 @@ export class ChildTransport implements Transport {
   /** `scheduler` times the stderr budget's window. */
   constructor(params: StdioUpstream, scheduler: SchedulerLike) {
     this.#params = params;
+    const secrets = Object.entries(params.env ?? {}).flatMap(([key, value]) =>
+      isSecretKey(key) ? [value] : [],
+    );
     this.#stderrLines = new StderrLines(scheduler, {
       line: (line) => {
-        this.#stderr.push(line);
+        this.#stderr.push(redact(line, secrets));
         if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
       },
-      notice: (line) => this.onstderr?.(line),
+      notice: (line) => this.onstderr?.(redact(line, secrets)),
     });
   }
 

@@ -23,6 +23,8 @@ import {
 } from './httpTransportError.js';
 
 import { bufferedBody } from '../../endpoint/readBody.js';
+import { messageOf } from '../../../errors.js';
+import { redact, redactError } from './redact.js';
 import type { HttpUpstream } from './Upstream.js';
 import { serializeOrRefuse } from './unsendable.js';
 
@@ -40,6 +42,14 @@ const isInitialized = (message: JSONRPCMessage): boolean =>
 
 const answerIdOf = (message: JSONRPCMessage): unknown =>
   'method' in message ? undefined : (message as { id?: unknown }).id;
+
+const BEARER_PREFIX = 'Bearer '.length;
+
+/** The token a request carries (what the upstream may echo back), if any. */
+const tokenIn = (headers: OutgoingHttpHeaders): string | undefined =>
+  typeof headers.authorization === 'string'
+    ? headers.authorization.slice(BEARER_PREFIX)
+    : undefined;
 
 /** One response header, read from the raw list (the `headers` object is built on first use). */
 function headerOf(response: IncomingMessage, name: string): string | undefined {
@@ -144,13 +154,30 @@ export class HttpTransport implements Transport {
    * POST one message (or batch) and deliver what the upstream answers through `onmessage`;
    * resolves once the answer was read, rejects with an `HttpTransportError` (or an
    * `UnsendableMessage`, before anything is sent). A request whose answer body ends without its
-   * response fails with outcome unknown.
+   * response fails with outcome unknown. What the upstream says in a refusal or an error
+   * answer is redacted (`redact`): an upstream may echo the token it was sent.
    */
   async send(message: JSONRPCMessage | JSONRPCMessage[]): Promise<void> {
     if (this.#closed) throw new HttpTransportError('unreachable', 'the transport is closed');
     const heldSession = this.sessionId !== undefined;
     const streamAtSend = this.#openStreamNumber;
-    const response = await this.#post(serializeOrRefuse(message, JSON.stringify));
+    const body = serializeOrRefuse(message, JSON.stringify);
+    let headers: OutgoingHttpHeaders;
+    try {
+      const pending = this.#headers(ACCEPT_POST);
+      // No token source: no await, so a call costs no extra turn of the microtask queue.
+      headers = pending instanceof Promise ? await pending : pending;
+    } catch (error) {
+      throw new HttpTransportError(
+        'unreachable',
+        `could not get the upstream token: ${redact(messageOf(error))}`,
+        false,
+        undefined,
+        { cause: error },
+      );
+    }
+    const token = tokenIn(headers);
+    const response = await this.#post(body, headers);
     const status = response.statusCode ?? 0;
     const session = headerOf(response, 'mcp-session-id');
     if (session !== undefined && session !== '') this.sessionId = session;
@@ -162,7 +189,7 @@ export class HttpTransport implements Transport {
       return;
     }
     if (status < 200 || status > 299) {
-      const text = await readText(response).catch(() => '');
+      const text = redact(await readText(response).catch(() => ''), [token]);
       if (status === 404 && heldSession) {
         throw new HttpTransportError('session_gone', 'the upstream no longer knows the session');
       }
@@ -181,9 +208,9 @@ export class HttpTransport implements Transport {
     }
     const type = (headerOf(response, 'content-type') ?? '').toLowerCase();
     if (type.startsWith('text/event-stream')) {
-      await this.#readStream(response, waiting);
+      await this.#readStream(response, waiting, token);
     } else if (type.startsWith('application/json')) {
-      this.#deliverJson(await readText(response), waiting);
+      this.#deliverJson(await readText(response), waiting, token);
     } else {
       response.resume();
       if (waiting.size === 0) return;
@@ -223,7 +250,7 @@ export class HttpTransport implements Transport {
       this.#openStreamNumber = ++this.#streamsOpened;
       this.#streamServed = false;
       const served = (): void => void (this.#streamServed = true);
-      this.#readStream(response, new Set(), served).then(
+      this.#readStream(response, new Set(), tokenIn(headers), served).then(
         () =>
           this.#streamServed
             ? this.#streamError('ended', 'the upstream ended the session stream')
@@ -271,21 +298,7 @@ export class HttpTransport implements Transport {
     });
   }
 
-  async #post(body: string): Promise<IncomingMessage> {
-    let headers: OutgoingHttpHeaders;
-    try {
-      const pending = this.#headers(ACCEPT_POST);
-      // No token source: no await, so a call costs no extra turn of the microtask queue.
-      headers = pending instanceof Promise ? await pending : pending;
-    } catch (error) {
-      throw new HttpTransportError(
-        'unreachable',
-        `could not get the upstream token: ${(error as Error).message}`,
-        false,
-        undefined,
-        { cause: error },
-      );
-    }
+  #post(body: string, headers: OutgoingHttpHeaders): Promise<IncomingMessage> {
     headers['content-type'] = 'application/json';
     headers['content-length'] = Buffer.byteLength(body);
     return new Promise((resolve, reject) => {
@@ -309,35 +322,41 @@ export class HttpTransport implements Transport {
     return req;
   }
 
-  /** Deliver an `application/json` answer: one message or a batch. */
-  #deliverJson(text: string, waiting: Set<unknown>): void {
+  /** Deliver an `application/json` answer: one message or a batch (`token`: see `#deliver`). */
+  #deliverJson(text: string, waiting: Set<unknown>, token: string | undefined): void {
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
       throw new HttpTransportError(
         'bad_answer',
-        `the upstream's answer is not JSON: ${text.slice(0, 200)}`,
+        // Redacted before the cut: a token cut in half would not be found.
+        `the upstream's answer is not JSON: ${redact(text.slice(0, 1024), [token]).slice(0, 200)}`,
         true,
       );
     }
     for (const entry of Array.isArray(value) ? (value as unknown[]) : [value])
-      this.#deliver(entry, waiting);
+      this.#deliver(entry, waiting, token);
   }
 
-  #deliver(value: unknown, waiting: Set<unknown>): void {
+  /** Hand on one message; an error answer redacted of `token`, the one its request carried. */
+  #deliver(value: unknown, waiting: Set<unknown>, token: string | undefined): void {
     if (!isRpcMessage(value)) {
       this.onerror?.(new Error(`the upstream sent a message that is not JSON-RPC 2.0`));
       return;
     }
     waiting.delete(answerIdOf(value));
-    this.onmessage?.(value);
+    if ('error' in value) {
+      const error = redactError(value.error, [token]);
+      this.onmessage?.(error === value.error ? value : { ...value, error });
+    } else this.onmessage?.(value);
   }
 
   /** Read an event stream to its end, delivering each `message` event (and telling `onEvent`). */
   #readStream(
     response: IncomingMessage,
     waiting: Set<unknown>,
+    token: string | undefined,
     onEvent?: () => void,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -354,7 +373,7 @@ export class HttpTransport implements Transport {
             return;
           }
           onEvent?.();
-          this.#deliver(value, waiting);
+          this.#deliver(value, waiting, token);
         },
       });
       response.setEncoding('utf8');

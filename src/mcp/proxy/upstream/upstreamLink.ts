@@ -14,6 +14,7 @@ import type { SchedulerLike } from 'rxjs';
 import { describeExit, describeFailedStarts, type ChildTransport } from './childTransport.js';
 import { credentialRefused, CredentialRenewal } from './credentialRenewal.js';
 import { describeRefusal, HttpTransportError } from './httpTransportError.js';
+import { redact } from './redact.js';
 import { RetrySchedule } from './retrySchedule.js';
 
 import { createUpstreamTransport, isHttpUpstream, upstreamName } from './upstreamTransport.js';
@@ -74,7 +75,8 @@ export class UpstreamLink {
     this.#retry = new RetrySchedule(deps.scheduler, deps.random, deps.backoff);
     this.#renewal = new CredentialRenewal(
       isHttpUpstream(upstream) ? upstream.refreshToken?.bind(upstream) : undefined,
-      (message) => deps.logger?.warn(`upstream ${this.server}: ${message}`),
+      // The host's refreshToken error may quote a credential.
+      (message) => deps.logger?.warn(`upstream ${this.server}: ${redact(message)}`),
     );
   }
 
@@ -291,6 +293,12 @@ export class UpstreamLink {
     state: UpstreamState,
     extra: { reason?: string; retryInMs?: number; stderr?: string },
   ): void {
-    this.deps.notice({ type: 'upstream.changed', data: { server: this.server, state, ...extra } });
+    // What the transports report is redacted already; a reason is made of more (errors thrown
+    // anywhere under a connect), and it goes into the log.
+    const data =
+      extra.reason === undefined
+        ? { server: this.server, state, ...extra }
+        : { server: this.server, state, ...extra, reason: redact(extra.reason) };
+    this.deps.notice({ type: 'upstream.changed', data });
   }
 }
