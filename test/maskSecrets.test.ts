@@ -10,6 +10,8 @@ const GITHUB = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
 const FINE_GRAINED = `github_pat_11ABCDEFG0${'x'.repeat(60)}`;
 const JWT =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+/** A credential of the shape toolflight's servers mint for agents (`captureCredentials.ts`). */
+const AGENT_CREDENTIAL = `tf1.agent.cnVuLTE.${'Q'.repeat(42)}E`;
 const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----';
 
 describe('isSecretKey and maskSecrets, by key', () => {
@@ -138,6 +140,7 @@ describe('maskText, by value', () => {
     ['run --password hunter2 --verbose', `run --password ${MASK} --verbose`],
     ['run --api-key=xyz', `run --api-key=${MASK}`],
     [`using ${GITHUB}`, `using ghp_${MASK}`],
+    [`you sent ${AGENT_CREDENTIAL}, refused`, `you sent tf1.${MASK}, refused`],
     [`using ${FINE_GRAINED}`, `using github_pat_${MASK}`],
     ['slack xoxb-1234-5678-abcdefgh ok', `slack xoxb-${MASK} ok`],
     ['key AKIAIOSFODNN7EXAMPLE ok', `key AKIA${MASK} ok`],
@@ -166,6 +169,7 @@ describe('maskText, by value', () => {
     'the token expired, sign in again',
     'toolflight proxy --token-env RELAY_TOKEN',
     'AKIA is a prefix; eyJ alone is nothing',
+    'version tf1.2.3 of the format',
     'plain text with no secret at all',
   ];
 
@@ -202,6 +206,8 @@ describe('maskText, by value', () => {
       'Basic aaaa',
       '--token ',
       'eyJaaaaaaaaaa.',
+      'tf1.a.',
+      'tf1.agent.aaaa.',
       '-----BEGIN PRIVATE KEY-----',
       'a.',
       '-',

@@ -207,8 +207,9 @@ const SECRET_TEXT = new RegExp(
     // `Bearer …`, `Basic …` anywhere (checked in code: prose like "Bearer tokens" is left).
     '(?<bearer>(?<![A-Za-z0-9_-])(?:[Bb]earer|BEARER)[ \\t]+)(?<bearerSecret>[A-Za-z0-9._~+/-]+=*)',
     '(?<basic>(?<![A-Za-z0-9_-])(?:[Bb]asic|BASIC)[ \\t]+)(?<basicSecret>[A-Za-z0-9+/]{4,}={0,2})',
-    // Well-known token shapes: GitHub, Slack, OpenAI/Anthropic, Stripe, npm, GitLab, Google, AWS, JWT.
-    '(?<shape>(?<![A-Za-z0-9_-])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9_-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|npm_[A-Za-z0-9]{36}|glpat-[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35}|(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])|eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]*))',
+    // Well-known token shapes: toolflight's own agent credentials (`tf1.<role>.<capture>.<mac>`),
+    // GitHub, Slack, OpenAI/Anthropic, Stripe, npm, GitLab, Google, AWS, JWT.
+    '(?<shape>(?<![A-Za-z0-9_-])(?:tf1\\.[a-z]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9_-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|npm_[A-Za-z0-9]{36}|glpat-[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35}|(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])|eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]*))',
     // `--password hunter2`, `--token=…`, `NAME=value`, `NAME: value`, `"NAME": "value"`: only the
     // name and separator here; the value is read (by SECRET_VALUE) once the name proved secret,
     // so that the value of a name that is not secret is never scanned twice.
@@ -228,7 +229,7 @@ const SECRET_VALUE = new RegExp(
 );
 
 const SHAPE_PREFIX =
-  /^(?:gh[pousr]_|github_pat_|xox[a-z]-|xapp-|sk-(?:ant-|proj-)?|[sr]k_(?:live|test)_|npm_|glpat-|AIza|AKIA|ASIA|eyJ)/;
+  /^(?:tf1\.|gh[pousr]_|github_pat_|xox[a-z]-|xapp-|sk-(?:ant-|proj-)?|[sr]k_(?:live|test)_|npm_|glpat-|AIza|AKIA|ASIA|eyJ)/;
 
 /** A `Basic` credential is base64 of `user:password`; anything else is a word of prose. */
 function isBasicCredential(text: string): boolean {
@@ -292,9 +293,9 @@ function judge(match: RegExpExecArray, text: string): Verdict {
  * Free text with every credential-shaped part replaced by {@link MASK}: `Bearer`/`Basic`
  * credentials, `Authorization:`/`Cookie:` header values, URL user-info passwords,
  * `NAME=value`/`NAME: value`/`--name value` where NAME is a secret name (see
- * {@link isSecretKey}), well-known token shapes (GitHub `ghp_`/`github_pat_`, Slack `xox?-`,
- * AWS `AKIA…`, JWTs, OpenAI/Anthropic `sk-…`, Stripe, npm, GitLab, Google API keys) and private
- * key blocks. Linear in the text's length.
+ * {@link isSecretKey}), well-known token shapes (the agent credentials toolflight mints, `tf1.…`,
+ * GitHub `ghp_`/`github_pat_`, Slack `xox?-`, AWS `AKIA…`, JWTs, OpenAI/Anthropic `sk-…`,
+ * Stripe, npm, GitLab, Google API keys) and private key blocks. Linear in the text's length.
  *
  * @example
  * maskText('retrying with TOKEN=abc123 at https://bot:hunter2@relay'); // 'retrying with TOKEN=•••••• at https://bot:••••••@relay'

@@ -1,4 +1,5 @@
 // @internal Parse a POST body into JSON-RPC messages, with the error codes JSON-RPC 2.0 defines.
+import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 import { RpcCode } from './httpReplies.js';
@@ -16,9 +17,10 @@ export type ParsedMessages =
   | { readonly ok: false; readonly code: number; readonly message: string };
 
 /**
- * Parse `text`. Not JSON: -32700. Not a JSON-RPC message, an empty batch (`[]`), or a batch
- * with an entry that is not a message object: -32600 for the whole body. Each message gets the
- * verdict of the SDK's own schema (`isJsonRpcMessage`): what passes here, the SDK accepts.
+ * Parse `text`. Not JSON: -32700. Not a JSON-RPC message, an empty batch (`[]`), a batch of
+ * more than the SDK's `MAX_BATCH_SIZE` (100) messages, or a batch with an entry that is not a
+ * message object: -32600 for the whole body. Each message gets the verdict of the SDK's own
+ * schema (`isJsonRpcMessage`): what passes here, the SDK accepts.
  */
 export function parseMessages(text: string): ParsedMessages {
   let value: unknown;
@@ -33,6 +35,16 @@ export function parseMessages(text: string): ParsedMessages {
       ok: false,
       code: RpcCode.invalidRequest,
       message: 'Invalid Request: an empty batch ([]) is not a JSON-RPC request',
+    };
+  }
+  // Checked here, before anything is tracked: the SDK transport refuses it with these words
+  // only once it gets the body, and the proxy answers most bodies without the SDK (each entry
+  // of a batch would be its own upstream request).
+  if (entries.length > MAX_BATCH_SIZE) {
+    return {
+      ok: false,
+      code: RpcCode.invalidRequest,
+      message: `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`,
     };
   }
   const methods: string[] = [];

@@ -54,6 +54,9 @@ export function answerOf(id: RequestId, outcome: Forwarded): JSONRPCMessage {
             { status },
           );
     }
+    case 'unsendable':
+      // The agent's own params are what cannot be serialized (nothing else in it nests).
+      return rpcError(id, -32602, `Invalid params: ${outcome.reason}`);
     case 'session_gone':
       return rpcError(id, UNREACHABLE, 'upstream unreachable: the upstream lost the session', {
         outcome: 'not_sent',

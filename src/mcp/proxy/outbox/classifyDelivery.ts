@@ -52,6 +52,9 @@ export function classifyDelivery(outcome: Forwarded): DeliveryVerdict {
     }
     case 'session_gone':
       return { kind: 'retry', scope: 'link', reason: 'the upstream lost the session' };
+    case 'unsendable':
+      // It will not serialize next time either.
+      return { kind: 'dead', reason: outcome.reason };
     case 'cancelled':
     case 'unreachable':
       return { kind: 'retry', scope: 'link', reason: outcome.reason };

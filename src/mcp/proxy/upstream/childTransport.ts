@@ -7,7 +7,13 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { SchedulerLike } from 'rxjs';
+
+import { isSecretKey } from '../../../events/maskSecrets.js';
+import { redact } from './redact.js';
+import { StderrLines } from './stderrLines.js';
 import type { StdioUpstream } from './Upstream.js';
+import { serializeOrRefuse } from './unsendable.js';
 
 /** How many stderr lines are kept for an exit report. */
 export const STDERR_LINES = 64;
@@ -37,18 +43,33 @@ export class ChildTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
-  /** Every stderr line, as it comes. */
+  /**
+   * Stderr lines as they come, redacted (`redact`, with the values of the secret variables the
+   * child was given), each cut to `MAX_STDERR_LINE` characters, at most `STDERR_BUDGET` per
+   * `STDERR_WINDOW_MS`; a line says how many were dropped beyond that.
+   */
   onstderr?: (line: string) => void;
   onexit?: (exit: ChildExit) => void;
 
   readonly #params: StdioUpstream;
   readonly #buffer = new ReadBuffer();
   readonly #stderr: string[] = [];
-  #partial = '';
+  readonly #stderrLines: StderrLines;
   #child: ChildProcessWithoutNullStreams | undefined;
 
-  constructor(params: StdioUpstream) {
+  /** `scheduler` times the stderr budget's window. */
+  constructor(params: StdioUpstream, scheduler: SchedulerLike) {
     this.#params = params;
+    const secrets = Object.entries(params.env ?? {}).flatMap(([key, value]) =>
+      isSecretKey(key) ? [value] : [],
+    );
+    this.#stderrLines = new StderrLines(scheduler, {
+      line: (line) => {
+        this.#stderr.push(redact(line, secrets));
+        if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
+      },
+      notice: (line) => this.onstderr?.(redact(line, secrets)),
+    });
   }
 
   /** Spawn the child; resolves once it runs, rejects when it cannot be started. */
@@ -69,7 +90,7 @@ export class ChildTransport implements Transport {
       });
       child.once('close', (code, signal) => {
         this.#child = undefined;
-        if (this.#partial !== '') this.#line(this.#partial);
+        this.#stderrLines.end();
         this.onexit?.({ code, signal, stderrTail: [...this.#stderr] });
         this.onclose?.();
       });
@@ -89,22 +110,19 @@ export class ChildTransport implements Transport {
         }
       });
       child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (text: string) => {
-        const lines = (this.#partial + text).split('\n');
-        this.#partial = lines.pop() ?? '';
-        for (const line of lines) this.#line(line);
-      });
+      child.stderr.on('data', (text: string) => this.#stderrLines.feed(text));
     });
   }
 
-  /** Write one message to the child's stdin. */
+  /** Write one message to the child's stdin; rejects with `UnsendableMessage` when it cannot. */
   send(message: JSONRPCMessage): Promise<void> {
     const child = this.#child;
     if (child === undefined || !child.stdin.writable) {
       return Promise.reject(new Error('the upstream process is not running'));
     }
     return new Promise((resolve) => {
-      if (child.stdin.write(serializeMessage(message))) resolve();
+      // A throw in the executor rejects: an `UnsendableMessage` fails this request only.
+      if (child.stdin.write(serializeOrRefuse(message, serializeMessage))) resolve();
       else child.stdin.once('drain', resolve);
     });
   }
@@ -122,12 +140,5 @@ export class ChildTransport implements Transport {
     await grace(1000);
     if (this.#child === child) child.kill('SIGKILL');
     await closed;
-  }
-
-  #line(line: string): void {
-    const text = line.replace(/\r$/, '');
-    this.#stderr.push(text);
-    if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
-    this.onstderr?.(text);
   }
 }

@@ -27,7 +27,10 @@ import {
 } from './httpTransportError.js';
 
 import { bufferedBody } from '../../endpoint/readBody.js';
+import { messageOf } from '../../../errors.js';
+import { redact, redactError } from './redact.js';
 import type { HttpUpstream } from './Upstream.js';
+import { serializeOrRefuse } from './unsendable.js';
 
 /** The most of one response body (or one SSE event) the transport buffers. */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -43,6 +46,14 @@ const isInitialized = (message: JSONRPCMessage): boolean =>
 
 const answerIdOf = (message: JSONRPCMessage): unknown =>
   'method' in message ? undefined : (message as { id?: unknown }).id;
+
+const BEARER_PREFIX = 'Bearer '.length;
+
+/** The token a request carries (what the upstream may echo back), if any. */
+const tokenIn = (headers: OutgoingHttpHeaders): string | undefined =>
+  typeof headers.authorization === 'string'
+    ? headers.authorization.slice(BEARER_PREFIX)
+    : undefined;
 
 /** One response header, read from the raw list (the `headers` object is built on first use). */
 function headerOf(response: IncomingMessage, name: string): string | undefined {
@@ -115,6 +126,16 @@ export class HttpTransport implements Transport {
   readonly #agent: HttpAgent;
   #protocolVersion: string | undefined;
   #stream: ClientRequest | undefined;
+  /** Session streams opened so far; the open one's number, 0 while none is open. */
+  #streamsOpened = 0;
+  #openStreamNumber = 0;
+  /**
+   * Whether the open stream proved it was up: it carried a message, or a request sent while it
+   * was open got its answer. Answers to requests sent before it opened do not count: the link's
+   * own tools/list goes out with every new session, so it would prove every stream, even one
+   * the upstream ends as soon as it opens.
+   */
+  #streamServed = false;
   #closed = false;
 
   constructor(upstream: HttpUpstream) {
@@ -141,13 +162,32 @@ export class HttpTransport implements Transport {
 
   /**
    * POST one message (or batch) and deliver what the upstream answers through `onmessage`;
-   * resolves once the answer was read, rejects with an `HttpTransportError`. A request whose
-   * answer body ends without its response fails with outcome unknown.
+   * resolves once the answer was read, rejects with an `HttpTransportError` (or an
+   * `UnsendableMessage`, before anything is sent). A request whose answer body ends without its
+   * response fails with outcome unknown. What the upstream says in a refusal or an error
+   * answer is redacted (`redact`): an upstream may echo the token it was sent.
    */
   async send(message: JSONRPCMessage | JSONRPCMessage[]): Promise<void> {
     if (this.#closed) throw new HttpTransportError('unreachable', 'the transport is closed');
     const heldSession = this.sessionId !== undefined;
-    const response = await this.#post(JSON.stringify(message));
+    const streamAtSend = this.#openStreamNumber;
+    const body = serializeOrRefuse(message, JSON.stringify);
+    let headers: OutgoingHttpHeaders;
+    try {
+      const pending = this.#headers(ACCEPT_POST);
+      // No token source: no await, so a call costs no extra turn of the microtask queue.
+      headers = pending instanceof Promise ? await pending : pending;
+    } catch (error) {
+      throw new HttpTransportError(
+        'unreachable',
+        `could not get the upstream token: ${redact(messageOf(error))}`,
+        false,
+        undefined,
+        { cause: error },
+      );
+    }
+    const token = tokenIn(headers);
+    const response = await this.#post(body, headers);
     const status = response.statusCode ?? 0;
     const session = headerOf(response, 'mcp-session-id');
     if (session !== undefined && session !== '') this.sessionId = session;
@@ -159,7 +199,7 @@ export class HttpTransport implements Transport {
       return;
     }
     if (status < 200 || status > 299) {
-      const text = await readText(response).catch(() => '');
+      const text = redact(await readText(response).catch(() => ''), [token]);
       if (status === 404 && heldSession) {
         throw new HttpTransportError('session_gone', 'the upstream no longer knows the session');
       }
@@ -181,9 +221,9 @@ export class HttpTransport implements Transport {
     const extra = related === undefined ? undefined : { relatedRequestId: related };
     const type = (headerOf(response, 'content-type') ?? '').toLowerCase();
     if (type.startsWith('text/event-stream')) {
-      await this.#readStream(response, waiting, extra);
+      await this.#readStream(response, waiting, token, extra);
     } else if (type.startsWith('application/json')) {
-      this.#deliverJson(await readText(response), waiting, extra);
+      this.#deliverJson(await readText(response), waiting, token, extra);
     } else {
       response.resume();
       if (waiting.size === 0) return;
@@ -200,6 +240,7 @@ export class HttpTransport implements Transport {
         true,
       );
     }
+    if (streamAtSend !== 0 && streamAtSend === this.#openStreamNumber) this.#streamServed = true;
   }
 
   /** Open the session's GET stream for server-initiated messages (405: the server has none). */
@@ -219,8 +260,17 @@ export class HttpTransport implements Transport {
         this.#streamError('refused', `the upstream refused the session stream (HTTP ${status})`);
         return;
       }
-      this.#readStream(response, new Set()).then(
-        () => this.#streamError('ended', 'the upstream ended the session stream'),
+      this.#openStreamNumber = ++this.#streamsOpened;
+      this.#streamServed = false;
+      const served = (): void => void (this.#streamServed = true);
+      this.#readStream(response, new Set(), tokenIn(headers), undefined, served).then(
+        () =>
+          this.#streamServed
+            ? this.#streamError('ended', 'the upstream ended the session stream')
+            : this.#streamError(
+                'ended_at_once',
+                'the upstream ended the session stream before it carried anything',
+              ),
         (error: unknown) =>
           this.#streamError('dropped', `the session stream dropped: ${(error as Error).message}`),
       );
@@ -261,21 +311,7 @@ export class HttpTransport implements Transport {
     });
   }
 
-  async #post(body: string): Promise<IncomingMessage> {
-    let headers: OutgoingHttpHeaders;
-    try {
-      const pending = this.#headers(ACCEPT_POST);
-      // No token source: no await, so a call costs no extra turn of the microtask queue.
-      headers = pending instanceof Promise ? await pending : pending;
-    } catch (error) {
-      throw new HttpTransportError(
-        'unreachable',
-        `could not get the upstream token: ${(error as Error).message}`,
-        false,
-        undefined,
-        { cause: error },
-      );
-    }
+  #post(body: string, headers: OutgoingHttpHeaders): Promise<IncomingMessage> {
     headers['content-type'] = 'application/json';
     headers['content-length'] = Buffer.byteLength(body);
     return new Promise((resolve, reject) => {
@@ -299,36 +335,56 @@ export class HttpTransport implements Transport {
     return req;
   }
 
-  /** Deliver an `application/json` answer: one message or a batch. */
-  #deliverJson(text: string, waiting: Set<unknown>, extra: RelatedExtra | undefined): void {
+  /** Deliver an `application/json` answer: one message or a batch (`token`: see `#deliver`). */
+  #deliverJson(
+    text: string,
+    waiting: Set<unknown>,
+    token: string | undefined,
+    extra?: RelatedExtra,
+  ): void {
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
       throw new HttpTransportError(
         'bad_answer',
-        `the upstream's answer is not JSON: ${text.slice(0, 200)}`,
+        // Redacted before the cut: a token cut in half would not be found.
+        `the upstream's answer is not JSON: ${redact(text.slice(0, 1024), [token]).slice(0, 200)}`,
         true,
       );
     }
     for (const entry of Array.isArray(value) ? (value as unknown[]) : [value])
-      this.#deliver(entry, waiting, extra);
+      this.#deliver(entry, waiting, token, extra);
   }
 
-  #deliver(value: unknown, waiting: Set<unknown>, extra: RelatedExtra | undefined): void {
+  /**
+   * Hand on one message (with `extra`, the request whose answer carried it); an error answer
+   * redacted of `token`, the one its request carried.
+   */
+  #deliver(
+    value: unknown,
+    waiting: Set<unknown>,
+    token: string | undefined,
+    extra?: RelatedExtra,
+  ): void {
     if (!isRpcMessage(value)) {
       this.onerror?.(new Error(`the upstream sent a message that is not JSON-RPC 2.0`));
       return;
     }
     waiting.delete(answerIdOf(value));
-    this.onmessage?.(value, extra);
+    if ('error' in value) {
+      const error = redactError(value.error, [token]);
+      this.onmessage?.(error === value.error ? value : { ...value, error }, extra);
+    } else this.onmessage?.(value, extra);
   }
 
-  /** Read an event stream to its end, delivering each `message` event. */
+  /** Read an event stream to its end, delivering each `message` event (and telling `onEvent`). */
   #readStream(
     response: IncomingMessage,
     waiting: Set<unknown>,
+    token: string | undefined,
     extra?: RelatedExtra,
+    onEvent?: () => void,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
       let buffered = 0;
@@ -343,7 +399,8 @@ export class HttpTransport implements Transport {
             this.onerror?.(new Error(`the upstream sent an event that is not JSON`));
             return;
           }
-          this.#deliver(value, waiting, extra);
+          onEvent?.();
+          this.#deliver(value, waiting, token, extra);
         },
       });
       response.setEncoding('utf8');
@@ -368,6 +425,7 @@ export class HttpTransport implements Transport {
   }
 
   #streamError(kind: HttpTransportErrorKind, message: string): void {
+    this.#openStreamNumber = 0;
     if (this.#closed || this.#stream === undefined) return;
     this.#stream = undefined;
     this.onerror?.(new HttpTransportError(kind, message, false));

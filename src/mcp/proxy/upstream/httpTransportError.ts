@@ -20,10 +20,13 @@ export interface HttpRefusal {
  * - `bad_answer`: the upstream answered, but not with Streamable HTTP JSON-RPC (not JSON, too
  *   large, another content type, or ended without the response); it may have acted;
  * - `dropped`: the session's GET stream broke (reported through `onerror`);
- * - `ended`: the upstream ended the session's GET stream on purpose (through `onerror`).
+ * - `ended`: the upstream ended the session's GET stream on purpose, after it served
+ *   (through `onerror`);
+ * - `ended_at_once`: the upstream ended it before it carried a message or outlived a request:
+ *   a failure like `dropped`, or an upstream that always does it is reconnected in a loop.
  */
 export type HttpTransportErrorKind =
-  'refused' | 'session_gone' | 'unreachable' | 'bad_answer' | 'dropped' | 'ended';
+  'refused' | 'session_gone' | 'unreachable' | 'bad_answer' | 'dropped' | 'ended' | 'ended_at_once';
 
 /** A typed failure of `HttpTransport`; `refusal` is set for `refused`. */
 export class HttpTransportError extends Error {

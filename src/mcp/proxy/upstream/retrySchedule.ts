@@ -48,6 +48,11 @@ export class RetrySchedule {
     this.failures = 0;
   }
 
+  /** What proved the upstream works since `failures` was read did not: count on from there. */
+  restore(failures: number): void {
+    this.failures = Math.max(this.failures, failures);
+  }
+
   /** Drop the pending retry (retry now instead, or stop). */
   cancel(): void {
     this.#timer?.unsubscribe();

@@ -15,6 +15,7 @@ import type { SchedulerLike } from 'rxjs';
 import { describeExit, describeFailedStarts, type ChildTransport } from './childTransport.js';
 import { credentialRefused, CredentialRenewal } from './credentialRenewal.js';
 import { describeRefusal, HttpTransportError } from './httpTransportError.js';
+import { redact } from './redact.js';
 import { RetrySchedule } from './retrySchedule.js';
 
 import { createUpstreamTransport, isHttpUpstream, upstreamName } from './upstreamTransport.js';
@@ -91,7 +92,8 @@ export class UpstreamLink {
       deps.renewal ??
       new CredentialRenewal(
         isHttpUpstream(upstream) ? upstream.refreshToken?.bind(upstream) : undefined,
-        (message) => deps.logger?.warn(`upstream ${this.server}: ${message}`),
+        // The host's refreshToken error may quote a credential.
+        (message) => deps.logger?.warn(`upstream ${this.server}: ${redact(message)}`),
       );
   }
 
@@ -190,15 +192,25 @@ export class UpstreamLink {
 
   async #connect(): Promise<UpstreamSession> {
     this.#set('connecting');
-    const session = new UpstreamSession(createUpstreamTransport(this.deps.upstream));
+    const { upstream, scheduler } = this.deps;
+    const session = new UpstreamSession(createUpstreamTransport(upstream, scheduler));
     const { transport } = session;
     session.onServerMessage = (message) => this.deps.onServerMessage(message, session);
     session.onLost = (reason) => this.#lost(session, reason);
+    // Failures in a row when this session came up (see `ended_at_once`).
+    let failuresAtUp = 0;
     transport.onerror = (error) => {
       if (!(error instanceof HttpTransportError)) return;
       // A dropped HTTP stream is how an upstream that went away shows itself between calls.
       if (error.kind === 'dropped') this.#lost(session, error.message);
-      // The upstream ended the session's stream on purpose: start a new session now.
+      // A stream ended before it carried anything (or outlived a request) is a failed attempt,
+      // retried on the backoff: reconnecting at once looped against an upstream that always
+      // does it. What the session answered meanwhile (the catalog's tools/list) proves nothing.
+      else if (error.kind === 'ended_at_once' && this.#session === session) {
+        (this.deps.health ?? this).#retry.restore(failuresAtUp);
+        this.#lost(session, error.message);
+      }
+      // The upstream ended a stream that served: start a new session now.
       else if (error.kind === 'ended' && this.#session === session) {
         this.#drop(session, 'the upstream ended the session');
         this.ensure().catch(() => undefined);
@@ -243,6 +255,7 @@ export class UpstreamLink {
       if (this.#closed) throw new Error('the proxy is closed');
       // A child that died right after its handshake was not this session yet when it exited.
       if (exited !== undefined) throw new Error(exited);
+      failuresAtUp = (this.deps.health ?? this).#retry.failures;
       this.#initialized = result;
       this.#session = session;
       this.#answered = false;
@@ -351,6 +364,12 @@ export class UpstreamLink {
     state: UpstreamState,
     extra: { reason?: string; retryInMs?: number; stderr?: string },
   ): void {
-    this.deps.notice({ type: 'upstream.changed', data: { server: this.server, state, ...extra } });
+    // What the transports report is redacted already; a reason is made of more (errors thrown
+    // anywhere under a connect), and it goes into the log.
+    const data =
+      extra.reason === undefined
+        ? { server: this.server, state, ...extra }
+        : { server: this.server, state, ...extra, reason: redact(extra.reason) };
+    this.deps.notice({ type: 'upstream.changed', data });
   }
 }

@@ -10,6 +10,7 @@ import type {
 
 import { describeRefusal, HttpTransportError, type HttpRefusal } from './httpTransportError.js';
 import type { RelatedExtra } from './httpTransport.js';
+import { UnsendableMessage } from './unsendable.js';
 import { messageOf } from '../../../errors.js';
 
 /** What became of one forwarded request. */
@@ -20,6 +21,8 @@ export type Forwarded =
   | { readonly kind: 'refused'; readonly refusal: HttpRefusal }
   /** The upstream no longer knows the session (HTTP 404): the request was not processed. */
   | { readonly kind: 'session_gone' }
+  /** The request could not be serialized (nested too deep): never sent, the session is fine. */
+  | { readonly kind: 'unsendable'; readonly reason: string }
   /**
    * The agent cancelled it, or went away (`gone`); the upstream was told and owes no answer.
    */
@@ -46,6 +49,8 @@ export function describeFailure(method: string, outcome: Forwarded): string {
       return `the upstream refused ${method}: ${describeRefusal(outcome.refusal)}`;
     case 'session_gone':
       return 'the upstream no longer knows the session (HTTP 404)';
+    case 'unsendable':
+      return outcome.reason;
     case 'cancelled':
       return `${method} was cancelled: ${outcome.reason}`;
     case 'unreachable':
@@ -84,6 +89,8 @@ const connectionLost = (error: unknown): boolean =>
 
 /** What became of a request whose send failed: a typed HTTP failure, or a child's. */
 function failed(error: unknown): Forwarded {
+  // Never sent, so not `unreachable`: the connection is as good as before (see `connectionLost`).
+  if (error instanceof UnsendableMessage) return { kind: 'unsendable', reason: error.message };
   if (error instanceof HttpTransportError) {
     if (error.kind === 'session_gone') return { kind: 'session_gone' };
     if (error.kind === 'refused' && error.refusal !== undefined) {

@@ -1,6 +1,7 @@
 // @internal The transport to an upstream: our lean Streamable HTTP client for a URL, a child
 // process over stdio for a command.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { SchedulerLike } from 'rxjs';
 
 import { ChildTransport } from './childTransport.js';
 import { HttpTransport } from './httpTransport.js';
@@ -19,7 +20,15 @@ export function upstreamName(upstream: ProxyUpstream): string {
   return upstream.command;
 }
 
-/** A fresh transport to `upstream` (an HTTP session, or a child process not yet started). */
-export function createUpstreamTransport(upstream: ProxyUpstream): Transport {
-  return isHttpUpstream(upstream) ? new HttpTransport(upstream) : new ChildTransport(upstream);
+/**
+ * A fresh transport to `upstream` (an HTTP session, or a child process not yet started);
+ * `scheduler` times a child's stderr budget.
+ */
+export function createUpstreamTransport(
+  upstream: ProxyUpstream,
+  scheduler: SchedulerLike,
+): Transport {
+  return isHttpUpstream(upstream)
+    ? new HttpTransport(upstream)
+    : new ChildTransport(upstream, scheduler);
 }
