@@ -48,6 +48,21 @@ export interface ProxyOptions<C = undefined> {
   readonly limits?: Limits;
   readonly backoff?: ProxyBackoff;
   /**
+   * How long the proxy waits for the upstream's answer to each request it sends (an agent's
+   * call, its own `tools/list`, an outbox delivery), in ms of `scheduler`; each progress
+   * notification for the request starts the wait again. On expiry the agent gets the SDK's
+   * `-32001` "Request timed out", the upstream gets `notifications/cancelled` for it, a late
+   * answer is dropped, and a `tools/call` is recorded `timed_out`. Default 60,000 (the SDK's
+   * `DEFAULT_REQUEST_TIMEOUT_MSEC`); an agent whose own timeout is shorter gives up first, and
+   * its call is recorded `cancelled`.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * The most a request may take however much progress it reports (the SDK's `maxTotalTimeout`):
+   * `-32001` "Maximum total timeout exceeded" past it. Default 600,000 (10 minutes).
+   */
+  readonly maxRequestTotalMs?: number;
+  /**
    * Every timer of the proxy (reconnection, backoff, body deadlines, the outbox worker); pass a
    * virtual scheduler in tests. Default RxJS `asyncScheduler`.
    */

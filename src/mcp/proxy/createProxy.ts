@@ -19,6 +19,7 @@ import { serveAgent, type AgentDeps } from './serveAgent.js';
 import { ToolCatalog } from './toolCatalog.js';
 import { isHttpUpstream } from './upstream/upstreamTransport.js';
 import { UpstreamLink } from './upstream/upstreamLink.js';
+import { resolveDeadlines } from './upstream/upstreamDeadlines.js';
 import { bodyLimitsOf, MCP_PATH } from '../endpoint/Endpoint.js';
 
 function checkOptions(options: ProxyOptions<unknown>): void {
@@ -81,6 +82,10 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     (message) => new ProxyError('invalid_option', message),
   );
   const body = bodyLimitsOf(options.limits, (message) => new ProxyError('invalid_option', message));
+  const deadlines = resolveDeadlines(
+    options,
+    (message) => new ProxyError('invalid_option', message),
+  );
   const streams = new SseStreams(logger, new StreamSlots(limits, 'the proxy'));
   // The link and the catalog need each other: the link asks for a fresh list when it comes up.
   const late: { catalog?: ToolCatalog<C> } = {};
@@ -93,6 +98,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     scheduler,
     random: options.random ?? Math.random,
     backoff: options.backoff,
+    deadlines,
     notice,
     logger,
     onUp: refreshQuietly,

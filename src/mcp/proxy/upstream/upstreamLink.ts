@@ -25,6 +25,7 @@ import {
 } from './upstreamSession.js';
 import type { Logger } from '../../../logger.js';
 import type { ProxyBackoff, ProxyUpstream, UpstreamNotice, UpstreamState } from './Upstream.js';
+import type { UpstreamDeadlines } from './upstreamDeadlines.js';
 import { messageOf } from '../../../errors.js';
 
 /** What the link needs from the proxy around it. */
@@ -33,6 +34,8 @@ export interface LinkDeps {
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
   readonly backoff: ProxyBackoff | undefined;
+  /** Every request the link sends, and every connection attempt, ends by these. */
+  readonly deadlines: UpstreamDeadlines;
   readonly notice: (notice: UpstreamNotice) => void;
   readonly logger: Logger | undefined;
   /** A session came up (the first, or a new one after an outage or a lost session). */
@@ -157,7 +160,12 @@ export class UpstreamLink {
 
   async #connect(): Promise<UpstreamSession> {
     this.#set('connecting');
-    const session = new UpstreamSession(createUpstreamTransport(this.deps.upstream));
+    const { scheduler, deadlines } = this.deps;
+    const session = new UpstreamSession(createUpstreamTransport(this.deps.upstream), {
+      scheduler,
+      requestTimeoutMs: deadlines.requestTimeoutMs,
+      maxRequestTotalMs: deadlines.maxRequestTotalMs,
+    });
     const { transport } = session;
     session.onServerMessage = (message) => this.deps.onServerMessage(message, session);
     session.onLost = (reason) => this.#lost(session, reason);
@@ -181,7 +189,8 @@ export class UpstreamLink {
     let credentialStands = false;
     try {
       await transport.start();
-      const answer = await this.#renewal.send(() => session.forward(INITIALIZE));
+      // Untimed: an `initialize` must never be cancelled.
+      const answer = await this.#renewal.send(() => session.forward(INITIALIZE, {}, false));
       if (answer.kind !== 'answer' || !('result' in answer.message)) {
         if (credentialRefused(answer) && !this.#renewal.renews) {
           credentialStands = true;
