@@ -9,7 +9,7 @@ import { createMemoryStore, createTracker } from '../../src/index.js';
 import { createProxy } from '../../src/mcp/index.js';
 import { startHeldUpstream, type HeldUpstream } from '../fixtures/proxy/heldUpstream.js';
 import { nextEvent, resultOf, settled, VirtualClock } from '../mcp/support.js';
-import { onCleanup, startProxy } from './support.js';
+import { nextNotice, onCleanup, startProxy, upstreamIs } from './support.js';
 
 /** Far past any deadline under test: the agent's own SDK timeout must not be what fires. */
 const AGENT_PATIENCE = { timeout: 60 * 60_000 };
@@ -145,6 +145,36 @@ describe('proxy: request deadlines', () => {
     clock.advance(1000);
     await expect(listing).resolves.toEqual({ tools: listed });
     await expect(cancelled).resolves.toMatchObject({ params: { requestId: id } });
+  });
+});
+
+describe('proxy: the connect deadline', () => {
+  it('goes down after connectTimeoutMs when the HTTP upstream never answers initialize, and backs off', async () => {
+    const upstream = await held({ hold: ['initialize'] });
+    const clock = new VirtualClock();
+    const reached = upstream.next('initialize');
+    const h = await startProxy({
+      upstream: { url: upstream.url },
+      scheduler: clock,
+      connectTimeoutMs: 5000,
+      random: () => 0.5,
+      backoff: { baseMs: 100, maxMs: 1000 },
+    });
+    await reached;
+    const down = nextNotice(h.proxy, upstreamIs('down'));
+    clock.advance(4999);
+    expect(h.proxy.upstreamState()).toBe('connecting');
+    clock.advance(1);
+    await expect(down).resolves.toMatchObject({
+      data: {
+        reason: 'the upstream did not answer initialize within 5000 ms (connectTimeoutMs)',
+        retryInMs: 75,
+      },
+    });
+    // An initialize is never cancelled, not even by a deadline.
+    expect(upstream.received.map((message) => message.method)).toEqual(['initialize']);
+    const agent = await h.connect();
+    expect(agent.getServerVersion()).toEqual({ name: 'toolflight-proxy', version: '0.1.0' });
   });
 });
 

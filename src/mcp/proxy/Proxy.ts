@@ -63,6 +63,13 @@ export interface ProxyOptions<C = undefined> {
    */
   readonly maxRequestTotalMs?: number;
   /**
+   * How long one connection attempt may take, in ms of `scheduler`: the HTTP `initialize`, or a
+   * stdio child's start and `initialize`. Past it the attempt fails (a child is stopped) and the
+   * upstream is `down`, retried after `backoff` like any failed start. Default 30,000: below the
+   * SDK client's 60 s, so an agent's `initialize` gets the proxy's own answer first.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
    * Every timer of the proxy (reconnection, backoff, body deadlines, the outbox worker); pass a
    * virtual scheduler in tests. Default RxJS `asyncScheduler`.
    */
