@@ -53,8 +53,8 @@ export interface ProxyOptions<C = undefined> {
    * notification for the request starts the wait again. On expiry the agent gets the SDK's
    * `-32001` "Request timed out", the upstream gets `notifications/cancelled` for it, a late
    * answer is dropped, and a `tools/call` is recorded `timed_out`. Default 60,000 (the SDK's
-   * `DEFAULT_REQUEST_TIMEOUT_MSEC`); an agent whose own timeout is shorter gives up first, and
-   * its call is recorded `cancelled`.
+   * `DEFAULT_REQUEST_TIMEOUT_MSEC`). An agent's own timeout that is not longer (the SDK client's
+   * is 60 s too, started before the proxy's) ends the call first: it is recorded `cancelled`.
    */
   readonly requestTimeoutMs?: number;
   /**
