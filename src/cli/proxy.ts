@@ -9,6 +9,7 @@ import {
   type ProxyUpstream,
 } from '../mcp/index.js';
 import { captureKeyProblem } from '../mcp/endpoint/captureCredentials.js';
+import { timerMs } from '../http/connectionLimits.js';
 import { createJsonlStore } from '../store/index.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
@@ -30,6 +31,10 @@ const USAGE = [
   '  --outbox FILE       queue bufferable writes made while the upstream is down in FILE',
   '                      (SQLite) and deliver them when it is back',
   '  --buffer TOOL       with --outbox: also buffer TOOL (repeatable; * and ? wildcards)',
+  '  --request-timeout-ms N',
+  '                      wait at most N ms for the upstream to answer a request, each progress',
+  '                      notification starting the wait again (default 60000; agents get',
+  '                      -32001 and the upstream is told to stop)',
   '  -h, --help          show this help',
 ].join('\n');
 
@@ -50,6 +55,7 @@ interface ProxyCommand {
   readonly overwrite: boolean;
   readonly outbox: string | undefined;
   readonly buffer: readonly string[];
+  readonly requestTimeoutMs: number | undefined;
 }
 
 /** The proxy's own flags come before `--`; what follows is the upstream command. */
@@ -69,6 +75,7 @@ function parse(args: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Prox
       overwrite: { type: 'boolean' },
       outbox: { type: 'string' },
       buffer: { type: 'string', multiple: true },
+      'request-timeout-ms': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -106,6 +113,13 @@ function parse(args: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Prox
     throw new UsageError('--buffer needs --outbox FILE: buffered writes are kept there');
   }
   if (values.outbox === '') throw new UsageError('--outbox must name a file');
+  const timeout = values['request-timeout-ms'];
+  // Digits become a number for the library's own check; anything else is shown as typed.
+  const requestTimeoutMs = timerMs(
+    timeout !== undefined && /^\d+$/.test(timeout) ? Number(timeout) : timeout,
+    '--request-timeout-ms',
+    (message) => new UsageError(message),
+  );
   const capture = values.capture ?? 'proxy';
   if (capture.trim() === '') throw new UsageError('--capture must not be empty');
   const captureProblem = captureKeyProblem(capture);
@@ -128,6 +142,7 @@ function parse(args: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Prox
     overwrite: values.overwrite === true,
     outbox: values.outbox,
     buffer: values.buffer ?? [],
+    requestTimeoutMs,
   };
 }
 
@@ -206,6 +221,9 @@ export async function runProxy(
       tracker,
       upstream: parsed.upstream,
       port: parsed.port,
+      ...(parsed.requestTimeoutMs === undefined
+        ? {}
+        : { requestTimeoutMs: parsed.requestTimeoutMs }),
       ...(parsed.hide.length === 0 ? {} : { narrow: hideTools(parsed.hide) }),
       ...(parsed.outbox === undefined
         ? {}

@@ -64,6 +64,24 @@ export function shownValue(value: unknown): string {
 }
 
 /**
+ * A timer option (`label` names it in the message): a whole number of ms that a timer can wait
+ * (Node runs a longer delay at once), or undefined when not given.
+ */
+export function timerMs(
+  value: unknown,
+  label: string,
+  error: (message: string) => Error,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw error(
+      `${label} must be a whole number of ms from 1 to ${MAX_TIMER_MS}, got ${shownValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
  * Check `limits` and fill in what is left out from `defaults`; throws `error(message)` (the
  * server's own typed error) for a value that is not a positive integer, or for caps that cannot
  * hold together (streams that could take every connection).
@@ -84,21 +102,8 @@ export function resolveConnectionLimits(
     }
     return value;
   };
-  const ms = (name: keyof ConnectionLimits): number | undefined => {
-    const value: unknown = limits?.[name];
-    if (value === undefined) return undefined;
-    if (
-      typeof value !== 'number' ||
-      !Number.isInteger(value) ||
-      value < 1 ||
-      value > MAX_TIMER_MS
-    ) {
-      throw error(
-        `limits.${name} must be a whole number of ms from 1 to ${MAX_TIMER_MS}, got ${shownValue(value)}`,
-      );
-    }
-    return value;
-  };
+  const ms = (name: keyof ConnectionLimits): number | undefined =>
+    timerMs(limits?.[name], `limits.${name}`, error);
   const maxConnections = count('maxConnections', 2) ?? defaults.maxConnections;
   const maxStreams =
     count('maxStreams', 1) ?? Math.min(defaults.maxStreams, Math.floor(maxConnections / 2));

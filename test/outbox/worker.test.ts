@@ -107,6 +107,33 @@ describe('the delivery worker', () => {
     expect(w.notes).toEqual(['outbox.delivered b1', 'outbox.delivered a1', 'outbox.delivered a2']);
   });
 
+  it('keeps a delivery that timed out pending (the upstream may have acted) and sends it again under its key, without holding back other targets', async () => {
+    const timedOut: Forwarded = {
+      kind: 'timed_out',
+      reason: 'timed out after 60000 ms without an answer (requestTimeoutMs)',
+      total: false,
+      limitMs: 60_000,
+      elapsedMs: 60_000,
+      extended: false,
+    };
+    const w = await world((_, n) => (n === 1 ? timedOut : ok));
+    w.enqueue('a1');
+    w.enqueue('b1', 'write_b');
+    await w.advance(0);
+    expect(w.attempts).toEqual(['write_a:a1@0', 'write_b:b1@0']);
+    expect(w.outbox.pending()).toMatchObject([
+      {
+        key: 'a1',
+        attempts: 1,
+        lastError:
+          'timed out after 60000 ms without an answer (requestTimeoutMs); its outcome is unknown, so it is sent again under the same idempotency key',
+      },
+    ]);
+    await w.advance(1000);
+    expect(w.attempts).toEqual(['write_a:a1@0', 'write_b:b1@0', 'write_a:a1@75']);
+    expect(w.notes).toEqual(['outbox.delivered b1', 'outbox.delivered a1']);
+  });
+
   it('dead-letters an entry past its time to live as expired, and leaves no timer', async () => {
     const w = await world(() => away);
     w.enqueue('old');

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { openOutbox } from '../../src/mcp/index.js';
 import { DeliveryWorker } from '../../src/mcp/proxy/outbox/deliveryWorker.js';
 import { UpstreamLink } from '../../src/mcp/proxy/upstream/upstreamLink.js';
+import { DEADLINE_DEFAULTS } from '../../src/mcp/proxy/upstream/upstreamDeadlines.js';
 import type { WriteUpstream } from '../fixtures/outbox/writeUpstream.js';
 import { onCleanup, tempDir, writeUpstream } from './support.js';
 
@@ -34,6 +35,7 @@ async function throughLink(
     scheduler: new VirtualTimeScheduler(),
     random: () => 0.5,
     backoff: undefined,
+    deadlines: DEADLINE_DEFAULTS,
     notice: () => undefined,
     logger,
     onUp: () => undefined,

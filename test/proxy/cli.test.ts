@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../../src/cli/main.js';
 import { raw, toolsCall } from '../mcp/support.js';
+import { startHeldUpstream } from '../fixtures/proxy/heldUpstream.js';
 import { httpUpstream, onCleanup, startProxyCli, stdioUpstream } from './support.js';
 
 describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
@@ -118,6 +119,17 @@ describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
     expect(types).toContain('toolCall.result');
   });
 
+  it('ends a call the upstream never answers after --request-timeout-ms, with -32001', async () => {
+    const upstream = await startHeldUpstream();
+    onCleanup(() => upstream.stop());
+    const cli = await startProxyCli(['--upstream', upstream.url, '--request-timeout-ms', '50']);
+    const agent = await cli.connect();
+    const cancelled = upstream.next('notifications/cancelled');
+    const call = agent.callTool({ name: 'hold', arguments: {} }, undefined, { timeout: 60_000 });
+    await expect(call).rejects.toMatchObject({ code: -32001, data: { timeout: 50 } });
+    await expect(cancelled).resolves.toMatchObject({ params: { reason: /after \d+ ms/ } });
+  });
+
   it('runs a stdio upstream after --', async () => {
     const { command, args } = stdioUpstream();
     const cli = await startProxyCli(['--', command, ...(args ?? [])]);
@@ -137,6 +149,11 @@ describe('toolflight proxy (CLI)', { timeout: 30_000 }, () => {
       [['--upstream', 'http://x', '--bogus'], /bogus/],
       [['--upstream', 'http://x', '--overwrite'], /--overwrite is for --record FILE/],
       [['--upstream', 'http://x', '--record', ''], /--record must name a file/],
+      [
+        ['--upstream', 'http://x', '--request-timeout-ms', '0'],
+        /--request-timeout-ms must be a whole number of ms from 1 to 2147483647, got 0/,
+      ],
+      [['--upstream', 'http://x', '--request-timeout-ms', '1s'], /got "1s"/],
       [
         ['--upstream', 'http://x', '--capture', 'k'.repeat(257)],
         /--capture: capture key is 257 bytes/,

@@ -5,6 +5,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import type { ProxyNotice } from '../../src/mcp/index.js';
+import { advance } from '../../src/testing/advance.js';
 import { nextNotice, startProxy, stdioUpstream, upstreamIs } from './support.js';
 
 /** How many children started, by the line each writes first. */
@@ -47,7 +48,8 @@ describe('proxy: a stdio upstream in a crash loop', { timeout: 30_000 }, () => {
 
     // The wait elapses: one more child, which dies too, and a longer wait.
     const again = nextNotice(h.proxy, upstreamIs('down'));
-    clock.flush();
+    // Exactly the wait, not to the end of time: the new child's connect deadline must not pass.
+    advance(clock, 75);
     await expect(again).resolves.toMatchObject({ data: { retryInMs: 150 } });
     expect(spawns(h.notices)).toBe(2);
     for (const failure of await callAll()) {

@@ -3,6 +3,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { MAX_ANSWER_BYTES } from '../../src/mcp/proxy/upstream/httpTransport.js';
+import { advance } from '../../src/testing/advance.js';
 import {
   startScriptedUpstream,
   type ScriptedUpstream,
@@ -86,7 +87,9 @@ describe('proxy HTTP transport: the session stream', () => {
       data: { reason: expect.stringMatching(/session stream dropped/) as unknown },
     });
     const up = nextNotice(h.proxy, upstreamIs('up'));
-    clock.flush();
+    // The first retry comes within the default baseMs (250); no further, or the new attempt's
+    // connect deadline would pass too.
+    advance(clock, 250);
     await up;
     const echoed = await agent.callTool({ name: 'echo', arguments: { text: 'back' } });
     expect(echoed.content).toEqual([{ type: 'text', text: 'back' }]);
@@ -177,7 +180,9 @@ describe('proxy HTTP transport: an answer that breaks the connection', () => {
     expect(failure).toMatchObject({ code: -32002, data: { outcome: 'unknown' } });
     await down;
     const up = nextNotice(h.proxy, upstreamIs('up'));
-    clock.flush();
+    // The first retry comes within the default baseMs (250); no further, or the new attempt's
+    // connect deadline would pass too.
+    advance(clock, 250);
     await up;
     const echoed = await agent.callTool({ name: 'echo', arguments: { text: 'back' } });
     expect(echoed.content).toEqual([{ type: 'text', text: 'back' }]);

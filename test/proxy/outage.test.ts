@@ -3,6 +3,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { backoffDelay } from '../../src/mcp/proxy/upstream/backoff.js';
+import { advance } from '../../src/testing/advance.js';
 import { httpUpstream, nextNotice, startProxy, upstreamIs } from './support.js';
 
 describe('proxy: upstream outages', () => {
@@ -42,13 +43,14 @@ describe('proxy: upstream outages', () => {
     // Nothing is attempted until the scheduled time: no tight loop against a dead server.
     const connectingBefore = h.notices.filter(upstreamIs('connecting')).length;
     const again = nextNotice(h.proxy, upstreamIs('down'));
-    clock.flush();
+    // Exactly the wait, not to the end of time: the new attempt's connect deadline must not pass.
+    advance(clock, 75);
     await expect(again).resolves.toMatchObject({ data: { retryInMs: 150 } });
     expect(h.notices.filter(upstreamIs('connecting')).length).toBe(connectingBefore + 1);
 
     await upstream.start();
     const up = nextNotice(h.proxy, upstreamIs('up'));
-    clock.flush();
+    advance(clock, 150);
     await up;
     const echoed = await agent.callTool({ name: 'echo', arguments: { text: 'back' } });
     expect(echoed.structuredContent).toEqual({ echoed: 'back' });

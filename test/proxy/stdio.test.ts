@@ -1,7 +1,18 @@
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 
+import { VirtualClock } from '../mcp/support.js';
 import { nextNotice, startProxy, stdioUpstream, upstreamIs } from './support.js';
+
+/** Whether a process of this pid still exists (signal 0 checks without sending anything). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
 
 // The fixture child compiles TypeScript as it starts: allow for a loaded machine.
 describe('proxy: a stdio upstream process', { timeout: 30_000 }, () => {
@@ -88,5 +99,62 @@ describe('proxy: a stdio upstream process', { timeout: 30_000 }, () => {
       .callTool({ name: 'echo', arguments: {} })
       .catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: -32002 });
+  });
+
+  it('a stdio child that never answers initialize stayed connecting: after connectTimeoutMs it is stopped and the upstream is down, backing off', async () => {
+    const clock = new VirtualClock();
+    const h = await startProxy({
+      upstream: stdioUpstream('--mute'),
+      scheduler: clock,
+      connectTimeoutMs: 5000,
+      random: () => 0.5,
+      backoff: { baseMs: 100, maxMs: 1000 },
+    });
+    const ignoring = nextNotice(
+      h.proxy,
+      (n) =>
+        (n.type === 'upstream.changed' && n.data.stderr?.startsWith('fixture: ignoring')) === true,
+    );
+    const connecting = h.connect();
+    // The child has the proxy's initialize in hand: only now does the clock move.
+    const notice = await ignoring;
+    const pid = Number(/pid (\d+)/.exec(JSON.stringify(notice.data))?.[1]);
+    expect(running(pid)).toBe(true);
+    const down = nextNotice(h.proxy, upstreamIs('down'));
+    clock.advance(5000);
+    await expect(down).resolves.toMatchObject({
+      data: {
+        reason:
+          'the upstream process did not start and answer initialize within 5000 ms (connectTimeoutMs), so it was stopped',
+        retryInMs: 75,
+      },
+    });
+    expect(running(pid)).toBe(false);
+    // The agent that waited gets the proxy's own initialize answer.
+    const agent = await connecting;
+    expect(agent.getServerVersion()).toEqual({ name: 'toolflight-proxy', version: '0.1.0' });
+    await expect(agent.callTool({ name: 'echo', arguments: {} })).rejects.toMatchObject({
+      code: -32002,
+    });
+  });
+
+  it('stops a child still starting when the proxy closes, and resolves only once it is gone', async () => {
+    const h = await startProxy({
+      upstream: stdioUpstream('--mute'),
+      scheduler: new VirtualClock(),
+    });
+    const ignoring = nextNotice(
+      h.proxy,
+      (n) =>
+        (n.type === 'upstream.changed' && n.data.stderr?.startsWith('fixture: ignoring')) === true,
+    );
+    const connecting = h.connect().catch(() => undefined);
+    const notice = await ignoring;
+    const pid = Number(/pid (\d+)/.exec(JSON.stringify(notice.data))?.[1]);
+    expect(running(pid)).toBe(true);
+    await h.proxy.close();
+    expect(running(pid)).toBe(false);
+    expect(h.proxy.upstreamState()).toBe('closed');
+    await connecting;
   });
 });

@@ -63,6 +63,28 @@ export interface ProxyOptions<C = undefined> {
   readonly sessionIdleMs?: number;
   readonly backoff?: ProxyBackoff;
   /**
+   * How long the proxy waits for the upstream's answer to each request it sends (an agent's
+   * call, its own `tools/list`, an outbox delivery), in ms of `scheduler`; each progress
+   * notification for the request starts the wait again. On expiry the agent gets the SDK's
+   * `-32001` "Request timed out", the upstream gets `notifications/cancelled` for it, a late
+   * answer is dropped, and a `tools/call` is recorded `timed_out`. Default 60,000 (the SDK's
+   * `DEFAULT_REQUEST_TIMEOUT_MSEC`). An agent's own timeout that is not longer (the SDK client's
+   * is 60 s too, started before the proxy's) ends the call first: it is recorded `cancelled`.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * The most a request may take however much progress it reports (the SDK's `maxTotalTimeout`):
+   * `-32001` "Maximum total timeout exceeded" past it. Default 600,000 (10 minutes).
+   */
+  readonly maxRequestTotalMs?: number;
+  /**
+   * How long one connection attempt may take, in ms of `scheduler`: the HTTP `initialize`, or a
+   * stdio child's start and `initialize`. Past it the attempt fails (a child is stopped) and the
+   * upstream is `down`, retried after `backoff` like any failed start. Default 30,000: below the
+   * SDK client's 60 s, so an agent's `initialize` gets the proxy's own answer first.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
    * Every timer of the proxy (reconnection, backoff, body deadlines, the outbox worker); pass a
    * virtual scheduler in tests. Default RxJS `asyncScheduler`.
    */

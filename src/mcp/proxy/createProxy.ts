@@ -20,6 +20,7 @@ import { AgentSessions, MAX_SESSIONS, SESSION_IDLE_MS } from './agentSessions.js
 import { rpcError } from './rpcAnswers.js';
 import { isHttpUpstream } from './upstream/upstreamTransport.js';
 import { UpstreamLink } from './upstream/upstreamLink.js';
+import { resolveDeadlines } from './upstream/upstreamDeadlines.js';
 import { bodyLimitsOf, MCP_PATH } from '../endpoint/Endpoint.js';
 
 function checkOptions(options: ProxyOptions<unknown>): void {
@@ -108,6 +109,10 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     (message) => new ProxyError('invalid_option', message),
   );
   const body = bodyLimitsOf(options.limits, (message) => new ProxyError('invalid_option', message));
+  const deadlines = resolveDeadlines(
+    options,
+    (message) => new ProxyError('invalid_option', message),
+  );
   const slots = new StreamSlots(limits, 'the proxy');
   // The link and the catalog need each other: the link asks for a fresh list when it comes up.
   const late: { catalog?: ToolCatalog<C> } = {};
@@ -123,6 +128,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     scheduler,
     random,
     backoff: options.backoff,
+    deadlines,
     notice,
     logger,
     onUp: refreshQuietly,
@@ -175,6 +181,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
           notice,
           logger,
           hello,
+          deadlines,
           health: link,
           renewal: link.renewal,
           onUp: () => undefined,

@@ -162,6 +162,10 @@ export async function forwardCall(
       });
     }
     const answer = answerOf(request.id, outcome);
+    if (outcome.kind === 'timed_out') {
+      record('timed_out', true, undefined, outcome.reason);
+      return answer;
+    }
     if (outcome.kind === 'cancelled') {
       record(outcome.gone ? 'unknown' : 'cancelled', true, undefined, outcome.reason);
       return answer;

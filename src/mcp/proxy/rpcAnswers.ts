@@ -1,11 +1,12 @@
 // @internal JSON-RPC answers the proxy makes itself, an upstream outcome as an answer, and
 // which kind a message is.
-import type {
-  JSONRPCErrorResponse,
-  JSONRPCMessage,
-  JSONRPCNotification,
-  JSONRPCRequest,
-  RequestId,
+import {
+  ErrorCode,
+  type JSONRPCErrorResponse,
+  type JSONRPCMessage,
+  type JSONRPCNotification,
+  type JSONRPCRequest,
+  type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 
 import { rpcErrorIn } from './upstream/httpTransportError.js';
@@ -63,6 +64,14 @@ export function answerOf(id: RequestId, outcome: Forwarded): JSONRPCMessage {
       });
     case 'cancelled':
       return rpcError(id, -32800, `Request cancelled: ${outcome.reason}`);
+    case 'timed_out':
+      // The SDK client's own timeout errors, data included: an agent cannot tell them apart.
+      return outcome.total
+        ? rpcError(id, ErrorCode.RequestTimeout, 'Maximum total timeout exceeded', {
+            maxTotalTimeout: outcome.limitMs,
+            totalElapsed: outcome.elapsedMs,
+          })
+        : rpcError(id, ErrorCode.RequestTimeout, 'Request timed out', { timeout: outcome.limitMs });
     case 'unreachable':
       return rpcError(id, UNREACHABLE, `upstream unreachable: ${outcome.reason}`, {
         outcome: outcome.unknown ? 'unknown' : 'not_sent',

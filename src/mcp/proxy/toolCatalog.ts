@@ -122,7 +122,9 @@ export class ToolCatalog<C> {
           : undefined;
       if (!parsed?.success) {
         const cached = this.#state.value.upstream;
-        if (cached !== undefined && outcome.kind === 'unreachable') {
+        // An upstream that hangs is as good as away: the last good list still serves.
+        const away = outcome.kind === 'unreachable' || outcome.kind === 'timed_out';
+        if (cached !== undefined && away) {
           return { kind: 'tools', tools: this.visible(capture), cached: true };
         }
         return { kind: 'failed', outcome };

@@ -58,5 +58,14 @@ export function classifyDelivery(outcome: Forwarded): DeliveryVerdict {
     case 'cancelled':
     case 'unreachable':
       return { kind: 'retry', scope: 'link', reason: outcome.reason };
+    case 'timed_out':
+      // The upstream took it and may have acted: never `delivered`, never dead for a hang. The
+      // entry's idempotency key makes the next attempt safe; the upstream is up, so only this
+      // target backs off.
+      return {
+        kind: 'retry',
+        scope: 'tool',
+        reason: `${outcome.reason}; its outcome is unknown, so it is sent again under the same idempotency key`,
+      };
   }
 }

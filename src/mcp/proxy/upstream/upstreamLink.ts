@@ -14,6 +14,7 @@ import type { SchedulerLike } from 'rxjs';
 
 import { describeExit, describeFailedStarts, type ChildTransport } from './childTransport.js';
 import { credentialRefused, CredentialRenewal } from './credentialRenewal.js';
+import { withinDeadline } from './deadline.js';
 import { describeRefusal, HttpTransportError } from './httpTransportError.js';
 import { redact } from './redact.js';
 import { RetrySchedule } from './retrySchedule.js';
@@ -27,6 +28,7 @@ import {
 } from './upstreamSession.js';
 import type { Logger } from '../../../logger.js';
 import type { ProxyBackoff, ProxyUpstream, UpstreamNotice, UpstreamState } from './Upstream.js';
+import type { UpstreamDeadlines } from './upstreamDeadlines.js';
 import { messageOf } from '../../../errors.js';
 
 /** What the link needs from the proxy around it. */
@@ -35,6 +37,8 @@ export interface LinkDeps {
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
   readonly backoff: ProxyBackoff | undefined;
+  /** Every request the link sends, and every connection attempt, ends by these. */
+  readonly deadlines: UpstreamDeadlines;
   readonly notice: (notice: UpstreamNotice) => void;
   readonly logger: Logger | undefined;
   /** A session came up (the first, or a new one after an outage or a lost session). */
@@ -81,6 +85,8 @@ export class UpstreamLink {
   /** Whether the current session answered a request the link forwarded (not its initialize). */
   #answered = false;
   #closed = false;
+  /** Ends the connection attempt under way at once (the proxy closes). */
+  #stopConnecting: ((reason: Error) => void) | undefined;
   readonly #retry: RetrySchedule;
   readonly #renewal: CredentialRenewal;
 
@@ -179,21 +185,28 @@ export class UpstreamLink {
     return this.deps.health !== undefined;
   }
 
-  /** Stop retrying, fail what is pending and close the transport. */
+  /** Stop retrying, fail what is pending and close the transport (a starting child's too). */
   async close(): Promise<void> {
     this.#closed = true;
     this.#retry.cancel();
+    this.#stopConnecting?.(new Error('the proxy closed'));
     const session = this.#session;
     this.#session = undefined;
     session?.end('the proxy closed');
     this.#set('closed');
     await session?.transport.close().catch(() => undefined);
+    // A stopped attempt closes its own transport: resolve once that child is gone too.
+    await this.#connecting?.catch(() => undefined);
   }
 
   async #connect(): Promise<UpstreamSession> {
     this.#set('connecting');
-    const { upstream, scheduler } = this.deps;
-    const session = new UpstreamSession(createUpstreamTransport(upstream, scheduler));
+    const { upstream, scheduler, deadlines } = this.deps;
+    const session = new UpstreamSession(createUpstreamTransport(upstream, scheduler), {
+      scheduler,
+      requestTimeoutMs: deadlines.requestTimeoutMs,
+      maxRequestTotalMs: deadlines.maxRequestTotalMs,
+    });
     const { transport } = session;
     session.onServerMessage = (message) => this.deps.onServerMessage(message, session);
     session.onLost = (reason) => this.#lost(session, reason);
@@ -224,34 +237,24 @@ export class UpstreamLink {
     }
     // Set when the upstream refused the credential and nothing can renew it.
     let credentialStands = false;
+    const { connectTimeoutMs } = deadlines;
+    // The whole handshake, a child's start included, has one deadline: a child that never
+    // answers must not hold the link `connecting` (and every agent's initialize) forever.
+    const attempt = withinDeadline(
+      scheduler,
+      connectTimeoutMs,
+      this.#handshake(session, () => (credentialStands = true)),
+      () =>
+        new Error(
+          child
+            ? `the upstream process did not start and answer initialize within ${connectTimeoutMs} ms (connectTimeoutMs), so it was stopped`
+            : `the upstream did not answer initialize within ${connectTimeoutMs} ms (connectTimeoutMs)`,
+        ),
+    );
+    this.#stopConnecting = attempt.stop;
     try {
-      await transport.start();
-      const hello = {
-        jsonrpc: '2.0' as const,
-        id: 0,
-        method: 'initialize',
-        params: this.deps.hello ?? PROXY_HELLO,
-      };
-      const answer = await this.#renewal.send(() => session.forward(hello));
-      if (answer.kind !== 'answer' || !('result' in answer.message)) {
-        if (credentialRefused(answer) && !this.#renewal.renews) {
-          credentialStands = true;
-          throw new Error(
-            `the upstream refused the proxy's credential: ${describeRefusal(answer.refusal)}; give the proxy a token it accepts (not retried until the next request)`,
-          );
-        }
-        throw new Error(describeFailure('initialize', answer));
-      }
-      const parsed = InitializeResultSchema.safeParse(answer.message.result);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new Error(
-          `the upstream answered initialize with an invalid result${issue ? ` (${issue.path.join('.') || 'result'}: ${issue.message})` : ''}`,
-        );
-      }
-      const result = parsed.data;
-      transport.setProtocolVersion?.(result.protocolVersion);
-      await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      const result = await attempt.settled;
+      this.#stopConnecting = undefined;
       if (this.#closed) throw new Error('the proxy is closed');
       // A child that died right after its handshake was not this session yet when it exited.
       if (exited !== undefined) throw new Error(exited);
@@ -266,6 +269,7 @@ export class UpstreamLink {
       }
       return session;
     } catch (error) {
+      this.#stopConnecting = undefined;
       const reason = messageOf(error);
       session.end(reason);
       await transport.close().catch(() => undefined);
@@ -274,6 +278,47 @@ export class UpstreamLink {
       else health.#down(reason);
       throw new Error(`the upstream is unreachable (${reason})`, { cause: error });
     }
+  }
+
+  /**
+   * Start the transport, `initialize` (renewing a refused credential once) and confirm with
+   * `notifications/initialized`; `refusedForGood` is called before the throw for a credential
+   * that nothing can renew.
+   */
+  async #handshake(
+    session: UpstreamSession,
+    refusedForGood: () => void,
+  ): Promise<InitializeResult> {
+    const { transport } = session;
+    await transport.start();
+    // Untimed: the connect deadline bounds it, and an `initialize` must never be cancelled.
+    const hello = {
+      jsonrpc: '2.0' as const,
+      id: 0,
+      method: 'initialize',
+      params: this.deps.hello ?? PROXY_HELLO,
+    };
+    const answer = await this.#renewal.send(() => session.forward(hello, {}, false));
+    if (answer.kind !== 'answer' || !('result' in answer.message)) {
+      if (credentialRefused(answer) && !this.#renewal.renews) {
+        refusedForGood();
+        throw new Error(
+          `the upstream refused the proxy's credential: ${describeRefusal(answer.refusal)}; give the proxy a token it accepts (not retried until the next request)`,
+        );
+      }
+      throw new Error(describeFailure('initialize', answer));
+    }
+    const parsed = InitializeResultSchema.safeParse(answer.message.result);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(
+        `the upstream answered initialize with an invalid result${issue ? ` (${issue.path.join('.') || 'result'}: ${issue.message})` : ''}`,
+      );
+    }
+    const result = parsed.data;
+    transport.setProtocolVersion?.(result.protocolVersion);
+    await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    return result;
   }
 
   /** A session failed under a request or on its stream: back off, then reconnect. */

@@ -7,7 +7,9 @@ import type {
   JSONRPCRequest,
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { SchedulerLike } from 'rxjs';
 
+import { Deadline, type Expiry } from './deadline.js';
 import { describeRefusal, HttpTransportError, type HttpRefusal } from './httpTransportError.js';
 import type { RelatedExtra } from './httpTransport.js';
 import { UnsendableMessage } from './unsendable.js';
@@ -27,6 +29,11 @@ export type Forwarded =
    * The agent cancelled it, or went away (`gone`); the upstream was told and owes no answer.
    */
   | { readonly kind: 'cancelled'; readonly reason: string; readonly gone: boolean }
+  /**
+   * No answer before the request's deadline (`Expiry`); the upstream was told to stop, and may
+   * have acted: its outcome is unknown, and a late answer is dropped.
+   */
+  | ({ readonly kind: 'timed_out'; readonly reason: string } & Expiry)
   /**
    * The upstream could not be reached or went away. `unknown` is true when the request may have
    * reached it (its outcome is unknown), false when it surely did not.
@@ -53,6 +60,8 @@ export function describeFailure(method: string, outcome: Forwarded): string {
       return outcome.reason;
     case 'cancelled':
       return `${method} was cancelled: ${outcome.reason}`;
+    case 'timed_out':
+      return `${method} ${outcome.reason}`;
     case 'unreachable':
       return outcome.reason;
   }
@@ -78,6 +87,24 @@ interface Waiting {
   readonly onNotification: ((message: JSONRPCNotification) => void) | undefined;
   readonly onRelated: AgentRoute['onRelated'];
   readonly settle: (outcome: Forwarded) => void;
+  readonly deadline: Deadline | undefined;
+}
+
+/** How long a session waits for each answer (see `ProxyOptions.requestTimeoutMs`). */
+export interface SessionDeadlines {
+  readonly scheduler: SchedulerLike;
+  readonly requestTimeoutMs: number;
+  readonly maxRequestTotalMs: number;
+}
+
+/** Why a request timed out, naming the option that bounds it: `timed out after 60000 ms …`. */
+function describeExpiry({ total, limitMs, elapsedMs, extended }: Expiry): string {
+  if (total) {
+    return `timed out after ${elapsedMs} ms: the most a request may take, progress or not (maxRequestTotalMs ${limitMs})`;
+  }
+  return extended
+    ? `timed out after ${elapsedMs} ms: no answer or progress for ${limitMs} ms (requestTimeoutMs)`
+    : `timed out after ${elapsedMs} ms without an answer (requestTimeoutMs)`;
 }
 
 /** True when a failed send means the connection is gone, not just this request's answer. */
@@ -113,7 +140,10 @@ export class UpstreamSession {
   #nextId = 1;
   #ended: string | undefined;
 
-  constructor(readonly transport: Transport) {
+  constructor(
+    readonly transport: Transport,
+    private readonly deadlines: SessionDeadlines,
+  ) {
     transport.onmessage = (message, extra?: RelatedExtra) =>
       this.#receive(message, extra?.relatedRequestId);
   }
@@ -126,9 +156,10 @@ export class UpstreamSession {
   /**
    * Forward a request under an id of the proxy's own (its progress token, if any, becomes that
    * id too: agents' ids and tokens may collide, the proxy's never do); resolves with what
-   * became of it.
+   * became of it. `timed: false` for the link's own `initialize`, which its connect deadline
+   * bounds and which must never be cancelled.
    */
-  forward(request: JSONRPCRequest, route: AgentRoute = {}): Promise<Forwarded> {
+  forward(request: JSONRPCRequest, route: AgentRoute = {}, timed = true): Promise<Forwarded> {
     if (this.#ended !== undefined) {
       return Promise.resolve({ kind: 'unreachable', reason: this.#ended, unknown: false });
     }
@@ -144,10 +175,13 @@ export class UpstreamSession {
           };
     return new Promise<Forwarded>((resolve) => {
       const settle = (outcome: Forwarded): void => {
-        if (this.#pending.get(id)?.settle !== settle) return;
+        const waiting = this.#pending.get(id);
+        if (waiting?.settle !== settle) return;
+        waiting.deadline?.clear();
         this.#pending.delete(id);
         resolve(outcome);
       };
+      const { scheduler, requestTimeoutMs, maxRequestTotalMs } = this.deadlines;
       this.#pending.set(id, {
         agentId: request.id,
         scope: route.scope ?? '',
@@ -155,8 +189,16 @@ export class UpstreamSession {
         onNotification: route.onNotification,
         onRelated: route.onRelated,
         settle,
+        deadline: timed
+          ? new Deadline(scheduler, requestTimeoutMs, maxRequestTotalMs, (expiry) =>
+              this.#timedOut(id, expiry),
+            )
+          : undefined,
       });
       this.transport.send(outgoing).catch((error: unknown) => {
+        // A request that already ended (timed out, cancelled) owes nothing: its HTTP stream
+        // failing afterwards (an upstream may drop it to stop) says nothing of the connection.
+        if (this.#pending.get(id)?.settle !== settle) return;
         const outcome = failed(error);
         // Settled first: a lost connection ends the session, which fails the others as unknown.
         settle(outcome);
@@ -211,6 +253,8 @@ export class UpstreamSession {
       const token = (message.params as { progressToken?: unknown } | undefined)?.progressToken;
       const waiting = typeof token === 'number' ? this.#pending.get(token) : undefined;
       if (waiting?.progressToken !== undefined) {
+        // Progress is news: the request's window starts again (its total bound stands).
+        waiting.deadline?.extend();
         const params = { ...message.params, progressToken: waiting.progressToken };
         waiting.onNotification?.({ ...message, params });
       }
@@ -219,5 +263,27 @@ export class UpstreamSession {
     const related = typeof relatedId === 'number' ? this.#pending.get(relatedId) : undefined;
     if (related?.onRelated !== undefined) related.onRelated(message);
     else this.onServerMessage?.(message);
+  }
+
+  /**
+   * The deadline passed: the agent gets its answer now, the upstream is told to stop (under its
+   * own id), and whatever it answers later finds nobody waiting and is dropped.
+   */
+  #timedOut(id: number, expiry: Expiry): void {
+    const waiting = this.#pending.get(id);
+    if (waiting === undefined) return;
+    const reason = describeExpiry(expiry);
+    waiting.settle({ kind: 'timed_out', reason, ...expiry });
+    const cancel: JSONRPCNotification = {
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: id, reason },
+    };
+    // On a timer: nothing may throw out of here, a transport that throws at once included.
+    try {
+      this.transport.send(cancel).catch(() => undefined);
+    } catch {
+      // The connection is gone; its own failure is reported where it is noticed.
+    }
   }
 }
