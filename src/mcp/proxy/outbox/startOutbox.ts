@@ -1,9 +1,10 @@
 // @internal The outbox inside a proxy: open it, queue unreachable bufferable calls, run the
 // delivery worker, expose the operator's view, and stop in order on close.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { nanoid } from 'nanoid';
 
 import type { Tracker } from '../../../tracker/Tracker.js';
+import { argumentsCheck } from './argumentsCheck.js';
 import { bufferableRule } from './bufferable.js';
 import { DeliveryWorker, type WorkerDeps } from './deliveryWorker.js';
 import { openOutbox } from './openOutbox.js';
@@ -53,6 +54,11 @@ export function startOutbox(options: ProxyOutboxOptions, host: OutboxHost): Outb
   const queue = {
     outbox,
     isBufferable,
+    checkArguments: argumentsCheck((tool, reason) =>
+      logger?.warn(
+        `the inputSchema of ${tool.name} does not compile (${reason}): its calls are queued unchecked`,
+      ),
+    ),
     ids,
     now: () => scheduler.now(),
     enqueued: (key: string, tool: string) =>
@@ -66,6 +72,8 @@ export function startOutbox(options: ProxyOutboxOptions, host: OutboxHost): Outb
       try {
         answer = queueCall(queue, call);
       } catch (error) {
+        // Arguments the agent must fix: its answer says so, and the outbox is not at fault.
+        if (error instanceof McpError) throw error;
         // The agent hears why in its -32002; the operator hears it here, once per reason.
         const reason = messageOf(error);
         if (reason !== refusing)
