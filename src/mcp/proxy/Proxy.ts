@@ -29,6 +29,8 @@ export type ProxyNotice =
         readonly server: string;
         readonly tools: readonly Tool[];
         readonly fingerprint: string;
+        /** The list the outbox kept from an earlier run, served until the upstream lists. */
+        readonly kept?: true;
       };
     }
   | UpstreamNotice

@@ -18,11 +18,13 @@ const PROXY_INFO = { name: 'toolflight-proxy', version: '0.1.0' };
 
 /**
  * The agent's `initialize` answer: the upstream's own (connecting first if needed) with
- * `tools.listChanged` advertised; a usable answer of the proxy's own while the upstream is down.
+ * `tools.listChanged` advertised; while the upstream is down, the one the outbox kept, or a
+ * usable answer of the proxy's own.
  */
 async function initializeAnswer(deps: CallDeps, request: JSONRPCRequest): Promise<JSONRPCMessage> {
   await deps.link.ensure().catch(() => undefined);
-  const upstream: InitializeResult | undefined = deps.link.initialized;
+  const upstream: InitializeResult | undefined =
+    deps.link.initialized ?? deps.catalog.keptInitialize;
   const asked = (request.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
   const protocolVersion =
     typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)

@@ -122,14 +122,22 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       // The link renews a refused credential and sends again, as for every request it forwards.
       forward: (request) => link.forward(request),
       isUp: () => link.state === 'up',
+      server: link.server,
     });
   const outboxWakes = notices.subscribe((value) => {
-    if (value.type === 'upstream.changed' && value.data.state === 'up') outbox?.upstreamUp();
+    if (value.type === 'upstream.changed' && value.data.state === 'up') {
+      // The handshake just answered: kept, for a proxy that starts while the upstream is down.
+      outbox?.keep({ initialize: link.initialized });
+      outbox?.upstreamUp();
+    } else if (value.type === 'catalog.listed' && value.data.kept !== true) {
+      outbox?.keep({ tools: value.data.tools });
+    }
   });
   const catalog = new ToolCatalog<C>(link, options.narrow, options.context as C, notice, (error) =>
     logger?.warn(`the narrow function threw, so no tool is visible: ${String(error)}`),
   );
   late.catalog = catalog;
+  if (outbox) catalog.restore(outbox.kept);
   const listChanged = catalog.listChanged$.subscribe(() => streams.send(LIST_CHANGED));
   const credentials = new CaptureCredentials(['agent'] as const);
   const hosts = new Set<string>();
