@@ -47,6 +47,10 @@ describe('JSONL codec', () => {
   it('accepts the later event types of the format', () => {
     const cases = [
       { type: 'catalog.listed', data: { server: 's', tools: [{ name: 'a' }], fingerprint: 'f' } },
+      {
+        type: 'catalog.listed',
+        data: { server: 's', tools: [], fingerprint: 'f', kept: true },
+      },
       { type: 'context.changed', data: { visible: ['a'] } },
       { type: 'upstream.changed', data: { server: 's', state: 'down' } },
       { type: 'outbox.enqueued', data: { key: 'k', tool: 'send' } },
@@ -143,6 +147,15 @@ describe('JSONL codec', () => {
         }),
         'invalid_event',
         /data.args of toolCall.started must be a object/,
+      ],
+      [
+        'a kept that is not a boolean',
+        line({
+          type: 'catalog.listed',
+          data: { server: 's', tools: [], fingerprint: 'f', kept: 'yes' },
+        }),
+        'invalid_event',
+        /data.kept of catalog.listed must be a boolean/,
       ],
       [
         'an unknown outcome',

@@ -124,6 +124,13 @@ describe('summarizeEvent', () => {
       }),
     ).toBe('relay:443: 2 tool(s)');
     expect(
+      summarizeEvent({
+        ...base,
+        type: 'catalog.listed',
+        data: { server: 'relay:443', tools: [{}], fingerprint: 'f', kept: true },
+      }),
+    ).toBe('relay:443: 1 tool(s) (kept copy)');
+    expect(
       summarizeEvent({ ...base, type: 'outbox.enqueued', data: { key: 'k1', tool: 'append' } }),
     ).toBe('append key=k1');
     expect(

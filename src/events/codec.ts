@@ -72,7 +72,12 @@ const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
   },
   'catalog.listed': {
     scope: 'loose',
-    data: { server: ['string', true], tools: ['array', true], fingerprint: ['string', true] },
+    data: {
+      server: ['string', true],
+      tools: ['array', true],
+      fingerprint: ['string', true],
+      kept: ['boolean', false],
+    },
   },
   'context.changed': { scope: 'loose', data: {} },
   'upstream.changed': {

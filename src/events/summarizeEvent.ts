@@ -28,7 +28,7 @@ export function summarizeEvent(event: ToolflightEvent): string {
     case 'observer.failed':
       return `${event.data.hook}: ${maskText(event.data.message)}`;
     case 'catalog.listed':
-      return `${event.data.server}: ${event.data.tools.length} tool(s)`;
+      return `${event.data.server}: ${event.data.tools.length} tool(s)${event.data.kept === true ? ' (kept copy)' : ''}`;
     case 'upstream.changed': {
       const { server, state, reason, retryInMs, stderr } = event.data;
       if (stderr !== undefined) return `${server} stderr: ${clip(stderr)}`;

@@ -89,7 +89,13 @@ interface Loose<T extends string, D> extends Envelope<T> {
 
 export type CatalogListed = Loose<
   'catalog.listed',
-  { readonly server: string; readonly tools: readonly unknown[]; readonly fingerprint: string }
+  {
+    readonly server: string;
+    readonly tools: readonly unknown[];
+    readonly fingerprint: string;
+    /** True when the list is the copy an outbox kept from an earlier run, not a fresh one. */
+    readonly kept?: boolean;
+  }
 >;
 export type ContextChanged = Loose<'context.changed', Readonly<Record<string, unknown>>>;
 export type UpstreamChanged = Loose<

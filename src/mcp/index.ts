@@ -39,6 +39,7 @@ export { OutboxError, type OutboxErrorCode } from './proxy/outbox/OutboxError.js
 export type {
   DeadEntry,
   Enqueued,
+  KeptCatalogRow,
   Outbox,
   OutboxCounts,
   OutboxOpenOptions,

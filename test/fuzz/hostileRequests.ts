@@ -17,7 +17,16 @@ export interface Aim {
   readonly tokenQuery?: string;
   /** The largest body the server takes. */
   readonly maxBodyBytes: number;
+  /**
+   * The id of a live session, asked as a request that names it is written (the proxy is
+   * stateful toward agents, and a hostile `DELETE` may end one); undefined for an endpoint
+   * without sessions.
+   */
+  readonly session?: (request: HostileRequest) => string;
 }
+
+/** Stands for {@link Aim.session}'s id in a generated request, until it is written. */
+export const LIVE_SESSION = '<the live session>';
 
 /** How the body is framed: honestly, or with a lie about its length. */
 type Framing = 'exact' | 'short' | 'long' | 'invalid' | 'chunked' | 'broken-chunks' | 'unframed';
@@ -190,7 +199,14 @@ export function hostileRequests(aim: Aim): fc.Arbitrary<HostileRequest> {
     ),
     'last-event-id': rarely(fc.constantFrom('5', '-1', 'abc', '1e308')),
     'mcp-protocol-version': rarely(fc.constantFrom('2025-06-18', '2025-03-26', '1999-01-01', 'x')),
-    'mcp-session-id': rarely(fc.constantFrom('abc', 'x'.repeat(300))),
+    // In a session, mostly (else a request never gets past the session check); else rarely one.
+    'mcp-session-id':
+      aim.session === undefined
+        ? rarely(fc.constantFrom('abc', 'x'.repeat(300)))
+        : usually<string | undefined>(
+            LIVE_SESSION,
+            fc.constantFrom(undefined, 'abc', 'x'.repeat(300)),
+          ),
     'x-toolflight-capture-key': rarely(fc.constantFrom('run-1', 'other', '', 'ü'.repeat(300))),
     expect: rarely(fc.constant('100-continue')),
   });
@@ -258,10 +274,14 @@ export function mustBeAnswered(request: HostileRequest): boolean {
   return !(['short', 'unframed'].includes(request.framing) && request.body.length > 0);
 }
 
-/** The request as the bytes a client writes. */
-export function bytesOf(request: HostileRequest, host: string): Buffer {
+/** The request as the bytes a client writes to `aim` ({@link LIVE_SESSION} as its id). */
+export function bytesOf(request: HostileRequest, aim: Pick<Aim, 'host' | 'session'>): Buffer {
+  const { host, session } = aim;
   const body = Buffer.from(request.body, 'utf8');
-  const head = request.headers.map(([name, value]) => `${name}: ${value}\r\n`);
+  const head = request.headers.map(
+    ([name, value]) =>
+      `${name}: ${value === LIVE_SESSION && session !== undefined ? session(request) : value}\r\n`,
+  );
   if (request.ending === 'close') head.push('connection: close\r\n');
   let payload: Buffer = body;
   switch (request.framing) {

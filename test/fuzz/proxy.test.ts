@@ -27,6 +27,33 @@ describe('proxy under hostile requests', () => {
       Accept: 'application/json, text/event-stream',
     };
     const at = { host: '127.0.0.1', port: proxy.port } as never;
+    // The proxy is stateful toward agents: a session for the normal calls, and one the hostile
+    // requests name. Opened on connections of their own (`raw`), closed once answered: a pooled
+    // keep-alive connection would be cut by the 50 ms idle timeout under a later request.
+    const openSession = async (): Promise<string> => {
+      const opened = await raw(at, {
+        headers,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'raw-agent', version: '1' },
+          },
+        }),
+      });
+      const session = opened.headers['mcp-session-id'];
+      if (typeof session !== 'string') {
+        throw new Error(`initialize answered ${opened.status} without a session`);
+      }
+      return session;
+    };
+    const normal = { ...headers, 'Mcp-Session-Id': await openSession() };
+    let hostile = await openSession();
+    // A hostile DELETE may end the session it names: the requests after it name a new one.
+    let deleted = false;
     const inFlight = () => captures.map((capture) => tracker.capture(capture)?.inFlight ?? 0);
     await fuzz(
       {
@@ -36,10 +63,26 @@ describe('proxy under hostile requests', () => {
           path: '/mcp',
           authorizations: credentials.map((credential) => `Bearer ${credential}`),
           maxBodyBytes,
+          session: (request) => {
+            if (request.method === 'DELETE') deleted = true;
+            return hostile;
+          },
         },
         documented: MCP_STATUSES,
-        normalCall: async () =>
-          (await raw(at, { headers, body: toolsCall('echo', { text: 'still here' }) })).status,
+        normalCall: async () => {
+          const { status } = await raw(at, {
+            headers: normal,
+            body: toolsCall('echo', { text: 'still here' }),
+          });
+          if (deleted) {
+            // Ended whether that DELETE was refused or not, so that no session is left behind.
+            const ended = { ...headers, 'Mcp-Session-Id': hostile };
+            await raw(at, { method: 'DELETE', headers: ended });
+            deleted = false;
+            hostile = await openSession();
+          }
+          return status;
+        },
         atRest: async (late) => {
           for (const capture of captures) {
             await until(tracker, capture, (snapshot) => snapshot?.inFlight === 0);

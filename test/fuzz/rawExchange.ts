@@ -81,7 +81,7 @@ export function send(aim: Aim, request: HostileRequest, deadlineMs = 10_000): Pr
       clearTimeout(timer);
       resolve({ statuses: statusesIn(Buffer.concat(chunks), request.method === 'HEAD'), stream });
     });
-    socket.write(bytesOf(request, aim.host));
+    socket.write(bytesOf(request, aim));
     if (request.ending === 'half-close' && request.framing !== 'long') socket.end();
   });
 }

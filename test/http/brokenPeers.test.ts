@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 
 import { createMemoryStore, createTracker } from '../../src/index.js';
 import { createInspector } from '../../src/inspector/index.js';
-import { createLoopbackServer, createProxy } from '../../src/mcp/index.js';
+import { createLoopbackServer, createProxy, type Proxy } from '../../src/mcp/index.js';
 import { echoTool, onCleanup } from '../mcp/support.js';
-import { httpUpstream } from '../proxy/support.js';
+import { httpUpstream, rawSession } from '../proxy/support.js';
 import { closedWith } from '../support/closedWith.js';
 
 /** A raw connection that sent `bytes`; destroyed after the test. */
@@ -68,12 +68,14 @@ describe('a stream whose GET carried a body', () => {
     tracker.beginCapture('run-1');
     const proxy = await createProxy({ tracker, upstream: { url: upstream.url } });
     onCleanup(() => proxy.close());
+    // The stream of a session (the proxy is stateful): its id from an initialize.
+    const { 'Mcp-Session-Id': session } = await rawSession(proxy as Proxy<unknown>);
     const client = await sent(
       proxy.port,
       streamWithBody(
         `127.0.0.1:${proxy.port}`,
         '/mcp',
-        `Authorization: Bearer ${proxy.credential({ capture: 'run-1' })}\r\nAccept: text/event-stream\r\n`,
+        `Authorization: Bearer ${proxy.credential({ capture: 'run-1' })}\r\nAccept: text/event-stream\r\nMcp-Session-Id: ${session}\r\n`,
       ),
     );
     expect(await firstData(client)).toMatch(/^HTTP\/1\.1 200 /);

@@ -31,8 +31,11 @@ interface Target {
   readonly warnings: string[];
   /** A real request on a fresh connection; resolves with its status. */
   readonly call: () => Promise<number>;
-  /** Path and headers of a stream request as credential `n` (the inspector has only one). */
-  readonly stream: (n: number) => { path: string; headers: Record<string, string> };
+  /**
+   * Path and headers of a stream request as credential `n` (the inspector has only one); the
+   * proxy's each open a session of their own first (one stream a session).
+   */
+  readonly stream: (n: number) => StreamRequest | Promise<StreamRequest>;
   readonly credentials: number;
   readonly openStreams: () => number;
   /** Headers of an authenticated JSON-RPC POST (MCP endpoints only). */
@@ -40,6 +43,12 @@ interface Target {
   readonly tracker?: Tracker;
   /** Make the server send something down every open stream. */
   readonly poke: () => void;
+}
+
+/** Path and headers of a stream request. */
+interface StreamRequest {
+  readonly path: string;
+  readonly headers: Record<string, string>;
 }
 
 type Start = (limits: Limits) => Promise<Target>;
@@ -70,6 +79,34 @@ const rpcPost = (credential: string, extra: Record<string, string> = {}) => ({
   Accept: 'application/json, text/event-stream',
   ...extra,
 });
+
+/**
+ * The `Mcp-Session-Id` header of a new session of `credential` on the proxy at `port` (it is
+ * stateful toward agents): an `initialize` on a connection of its own, closed once answered, so
+ * that it holds no connection against the caps under test.
+ */
+async function sessionOf(port: number, credential: string): Promise<Record<string, string>> {
+  const opened = await exchange(port, {
+    method: 'POST',
+    path: '/mcp',
+    headers: rpcPost(credential),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'raw-agent', version: '1' },
+      },
+    }),
+  });
+  const session = opened.headers['mcp-session-id'];
+  if (typeof session !== 'string') {
+    throw new Error(`initialize answered ${opened.status} without a session`);
+  }
+  return { 'Mcp-Session-Id': session };
+}
 
 const loopback: Start = async (limits) => {
   const warnings: string[] = [];
@@ -128,7 +165,8 @@ const proxy: Start = async (limits) => {
     logger: { warn: (message) => warnings.push(message) },
   });
   onCleanup(() => running.close());
-  const post = rpcPost(running.credential({ capture: 'run-1' }));
+  const credential = running.credential({ capture: 'run-1' });
+  const post = rpcPost(credential, await sessionOf(running.port, credential));
   return {
     port: running.port,
     warnings,
@@ -144,13 +182,17 @@ const proxy: Start = async (limits) => {
           body: toolsCall('echo', { text: 'hi' }),
         })
       ).status,
-    stream: (n) => ({
-      path: '/mcp',
-      headers: {
-        Authorization: `Bearer ${running.credential({ capture: captures[n]! })}`,
-        Accept: 'text/event-stream',
-      },
-    }),
+    stream: async (n) => {
+      const streaming = running.credential({ capture: captures[n]! });
+      return {
+        path: '/mcp',
+        headers: {
+          Authorization: `Bearer ${streaming}`,
+          Accept: 'text/event-stream',
+          ...(await sessionOf(running.port, streaming)),
+        },
+      };
+    },
     openStreams: () => running.openStreams(),
     poke: () => undefined,
   };
@@ -195,7 +237,7 @@ async function socketTo(port: number): Promise<Socket> {
 /** A stream request; resolves on its response (kept open when 200, read whole otherwise). */
 async function openStream(
   port: number,
-  target: { path: string; headers: Record<string, string> },
+  stream: StreamRequest | Promise<StreamRequest>,
 ): Promise<{
   status: number;
   headers: IncomingMessage['headers'];
@@ -203,7 +245,7 @@ async function openStream(
   req: ClientRequest;
   res: IncomingMessage;
 }> {
-  const req = request({ host: '127.0.0.1', port, agent: false, ...target });
+  const req = request({ host: '127.0.0.1', port, agent: false, ...(await stream) });
   req.on('error', () => undefined);
   onCleanup(() => Promise.resolve(req.destroy()));
   req.end();

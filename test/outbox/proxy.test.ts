@@ -92,6 +92,34 @@ describe('the outbox behind a proxy', { timeout: 60_000 }, () => {
     expect(harness.proxy.outbox?.counts()).toEqual({ pending: 0, dead: 0 });
   });
 
+  // Regression: such a call was queued, and dead-lettered by the upstream once it was back,
+  // when the agent that could have fixed it had long moved on.
+  it('a bufferable call with invalid arguments was queued and later dead-lettered: it is refused with -32602 naming the tool and the first error, and nothing is queued', async () => {
+    const upstream = await writeUpstream();
+    const harness = await proxyWithOutbox(upstream, { path: join(await tempDir(), 'o.db') });
+    await outage(harness, upstream);
+    const error = await call(harness.agent, 'write_a', { writeId: 42 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(McpError);
+    expect((error as McpError).code).toBe(-32602);
+    expect((error as McpError).message).toMatch(
+      /^MCP error -32602: Invalid params: the arguments of write_a do not fit its inputSchema \(arguments\/writeId must be string\): fix them and call again; nothing was queued$/,
+    );
+    expect(harness.proxy.outbox?.pending()).toEqual([]);
+    expect(harness.events().filter(ofType('outbox.enqueued'))).toEqual([]);
+    const result = harness.events().findLast((event) => event.type === 'toolCall.result');
+    expect(result?.data).toMatchObject({ outcome: 'failed', isError: true });
+    // The same tool with fitting arguments is still queued.
+    const queued = await call(harness.agent, 'write_a', { writeId: 'fine' });
+    expect(queued.structuredContent).toMatchObject({ queued: true, tool: 'write_a' });
+  });
+
+  it('leaves the judgement of arguments to the upstream while it is up', async () => {
+    const upstream = await writeUpstream();
+    const harness = await proxyWithOutbox(upstream, { path: join(await tempDir(), 'o.db') });
+    const result = await call(harness.agent, 'write_a', { writeId: 42 });
+    expect(result.content).toEqual([{ type: 'text', text: 'write_a 42 applied' }]);
+  });
+
   it('buffers a configured name even when the upstream never listed it', async () => {
     const upstream = await writeUpstream();
     const harness = await proxyWithOutbox(upstream, {

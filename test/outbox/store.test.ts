@@ -142,9 +142,9 @@ describe('the outbox file', () => {
     const path = join(await tempDir(), 'o.db');
     openOutbox(path).close();
     const db = new Database(path);
-    db.pragma('user_version = 2');
+    db.pragma('user_version = 3');
     db.close();
-    expect(() => openOutbox(path)).toThrow(/schema version 2, newer .*upgrade toolflight/);
+    expect(() => openOutbox(path)).toThrow(/schema version 3, newer .*upgrade toolflight/);
   });
 
   it('fails a write with write_failed when the size limit is reached, and keeps what it had', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { raw, toolsCall } from '../mcp/support.js';
 import { createTracker } from '../../src/index.js';
 import { createProxy, ProxyError, type Proxy } from '../../src/mcp/index.js';
-import { httpUpstream, startProxy } from './support.js';
+import { httpUpstream, rawSession, startProxy } from './support.js';
 
 const at = (proxy: Proxy) => ({ host: '127.0.0.1', port: proxy.port }) as never;
 const headers = (credential: string) => ({
@@ -58,9 +58,10 @@ describe('proxy: auth and HTTP hardening', () => {
   it('answers malformed JSON-RPC with the loopback server codes', async () => {
     const upstream = await httpUpstream();
     const h = await startProxy({ upstream: { url: upstream.url } });
-    const credential = h.proxy.credential({ capture: 'run-1' });
+    // The credential's headers in a session of its own: every request below is made in it.
+    const session = await rawSession(h.proxy as Proxy<unknown>);
     const post = (body: string, extra: Record<string, string> = {}) =>
-      raw(at(h.proxy), { headers: { ...headers(credential), ...extra }, body });
+      raw(at(h.proxy), { headers: { ...session, ...extra }, body });
     const notJson = await post('{nope');
     expectRpc(notJson, 400, -32700);
     const empty = await post('[]');
@@ -74,7 +75,7 @@ describe('proxy: auth and HTTP hardening', () => {
     expect(badArgs.json).toMatchObject({ id: 1, error: { code: -32602 } });
     const path = await raw(at(h.proxy), {
       path: '/other',
-      headers: headers(credential),
+      headers: session,
       body: toolsCall('echo'),
     });
     expect(path.status).toBe(404);
@@ -83,7 +84,7 @@ describe('proxy: auth and HTTP hardening', () => {
     const host = await post(toolsCall('echo'), { Host: `evil.example:${h.proxy.port}` });
     expect(host.status).toBe(403);
     const large = await raw(at(h.proxy), {
-      headers: headers(credential),
+      headers: session,
       body: 'x'.repeat(1024 * 1024 + 1),
     });
     expect(large.status).toBe(413);

@@ -9,9 +9,15 @@ import { describe, expect, it } from 'vitest';
 import { createLoopbackServer, CAPTURE_HEADER, type Proxy } from '../../src/mcp/index.js';
 import { createTracker } from '../../src/index.js';
 import { onCleanup, raw, settled, toolsCall } from '../mcp/support.js';
-import { httpUpstream, startProxy } from './support.js';
+import { httpUpstream, rawSession, startProxy } from './support.js';
 
 const at = (proxy: Proxy) => ({ host: '127.0.0.1', port: proxy.port }) as never;
+
+/** The `Mcp-Session-Id` header of a new session of `capture` (the proxy is stateful). */
+const sessionOf = async (proxy: Proxy, capture: string) => {
+  const { 'Mcp-Session-Id': id } = await rawSession(proxy as Proxy<unknown>, capture);
+  return { 'Mcp-Session-Id': id! };
+};
 
 /** A tools/call of the upstream's `echo` through `proxy` with `credential` (and `extra` headers). */
 const callEcho = (proxy: Proxy, credential: string, extra: Record<string, string> = {}) =>
@@ -47,9 +53,10 @@ describe('proxy: a request for no live capture (issue 14 §1: it was forwarded u
     });
     h.tracker.beginCapture('c');
     const credential = h.proxy.credential({ capture: 'c' });
-    expect((await callEcho(h.proxy, credential)).status).toBe(200);
+    const session = await sessionOf(h.proxy, 'c');
+    expect((await callEcho(h.proxy, credential, session)).status).toBe(200);
     h.tracker.clearCapture('c');
-    expect((await callEcho(h.proxy, credential)).status).toBe(409);
+    expect((await callEcho(h.proxy, credential, session)).status).toBe(409);
     expect(upstream.runs.get('echo')).toBe(1);
     expect(
       tracked(h.events()).every((event) => (event as { capture?: string }).capture === 'c'),
@@ -59,7 +66,10 @@ describe('proxy: a request for no live capture (issue 14 §1: it was forwarded u
   it('refuses a GET stream for a capture that is not live', async () => {
     const upstream = await httpUpstream(['echo']);
     const h = await startProxy({ upstream: { url: upstream.url } });
-    const open = async (capture: string): Promise<IncomingMessage> => {
+    const open = async (
+      capture: string,
+      session: Record<string, string> = {},
+    ): Promise<IncomingMessage> => {
       const req = httpRequest({
         host: '127.0.0.1',
         port: h.proxy.port,
@@ -68,6 +78,7 @@ describe('proxy: a request for no live capture (issue 14 §1: it was forwarded u
         headers: {
           Authorization: `Bearer ${h.proxy.credential({ capture })}`,
           Accept: 'text/event-stream',
+          ...session,
         },
         agent: false,
       });
@@ -76,15 +87,17 @@ describe('proxy: a request for no live capture (issue 14 §1: it was forwarded u
       onCleanup(() => Promise.resolve(res.destroy()));
       return res;
     };
+    // No session opens for a capture that is not live: its initialize gets the 409 too.
     expect((await open('c')).statusCode).toBe(409);
-    expect((await open('run-1')).statusCode).toBe(200);
+    expect((await open('run-1', await sessionOf(h.proxy, 'run-1'))).statusCode).toBe(200);
     expect(h.proxy.openStreams()).toBe(1);
   });
 
   it('forwards such a request untracked with untracked: serve, and appends nothing for it', async () => {
     const upstream = await httpUpstream(['echo']);
     const h = await startProxy({ upstream: { url: upstream.url }, untracked: 'serve' });
-    const response = await callEcho(h.proxy, h.proxy.credential({ capture: 'c' }));
+    const session = await sessionOf(h.proxy, 'c');
+    const response = await callEcho(h.proxy, h.proxy.credential({ capture: 'c' }), session);
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ result: { structuredContent: { echoed: 'hi' } } });
     expect(upstream.runs.get('echo')).toBe(1);
@@ -98,7 +111,11 @@ describe('proxy: a credential admits one capture (issue 14 §1: any agent could 
     const h = await startProxy({ upstream: { url: upstream.url } });
     h.tracker.beginCapture('b');
     const credential = h.proxy.credential({ capture: 'run-1' });
-    const spoofed = await callEcho(h.proxy, credential, { [CAPTURE_HEADER]: 'b' });
+    const session = await sessionOf(h.proxy, 'run-1');
+    await settled(h);
+    // What the session's initialize appended: the call's events come after these.
+    const opening = tracked(h.events()).length;
+    const spoofed = await callEcho(h.proxy, credential, { ...session, [CAPTURE_HEADER]: 'b' });
     expect(spoofed.status).toBe(403);
     expect(spoofed.json).toMatchObject({
       error: {
@@ -107,11 +124,11 @@ describe('proxy: a credential admits one capture (issue 14 §1: any agent could 
       },
     });
     expect(upstream.runs.size).toBe(0);
-    const agreeing = await callEcho(h.proxy, credential, { [CAPTURE_HEADER]: 'run-1' });
+    const agreeing = await callEcho(h.proxy, credential, { ...session, [CAPTURE_HEADER]: 'run-1' });
     expect(agreeing.status).toBe(200);
     await settled(h);
     expect(tracked(h.events()).map((event) => (event as { capture?: string }).capture)).toEqual(
-      Array.from({ length: 7 }, () => 'run-1'),
+      Array.from({ length: opening + 7 }, () => 'run-1'),
     );
   });
 

@@ -29,6 +29,8 @@ export type ProxyNotice =
         readonly server: string;
         readonly tools: readonly Tool[];
         readonly fingerprint: string;
+        /** The list the outbox kept from an earlier run, served until the upstream lists. */
+        readonly kept?: true;
       };
     }
   | UpstreamNotice
@@ -94,8 +96,10 @@ export interface ProxyOptions<C = undefined> {
   /**
    * The outbox seam: called when a `tools/call` cannot reach the upstream. Return a result to
    * answer the agent with (for example "queued"), or undefined for the -32002 error. Throw when
-   * the call could not be kept: the agent gets -32002 naming the outage and the error's message.
-   * Not together with `outbox`, which installs its own.
+   * the call could not be kept: the agent gets -32002 naming the outage and the error's message;
+   * throw the SDK's `McpError` to answer with its code instead (the outbox refuses arguments
+   * that do not fit the tool's `inputSchema` with -32602). Not together with `outbox`, which
+   * installs its own.
    */
   readonly onUnreachable?: (
     call: UnreachableCall,

@@ -82,7 +82,7 @@ export class AgentSession {
       enableJsonResponse: true,
       eventStore: new RecentEvents(),
     });
-    this.transport.onclose = () => this.end();
+    this.transport.onclose = () => void this.end();
     this.link = deps.link(hello, this);
     // list_changed goes to exactly the sessions whose visible names changed.
     this.#listKey = deps.catalog.visibleKey(capture);

@@ -19,8 +19,8 @@ import { messageOf } from '../../errors.js';
 
 /**
  * The agent's `initialize` answer: the upstream's own with `tools.listChanged` advertised. When
- * the proxy already knows the upstream's answer (its own session, or the kept catalog), the
- * agent gets it at once and its upstream session is opened behind it; otherwise the session
+ * the proxy already knows the upstream's answer (its own session, or the one the outbox kept),
+ * the agent gets it at once and its upstream session is opened behind it; otherwise the session
  * connects first. A usable answer of the proxy's own while the upstream is down.
  */
 export async function initializeAnswer(
@@ -28,10 +28,11 @@ export async function initializeAnswer(
   session: AgentSession,
   request: JSONRPCRequest,
 ): Promise<JSONRPCMessage> {
-  const known = deps.link.initialized;
+  const known = deps.link.initialized ?? deps.catalog.keptInitialize;
   if (known === undefined) await session.link.ensure().catch(() => undefined);
   else void session.link.ensure().catch(() => undefined);
-  const upstream: InitializeResult | undefined = session.link.initialized ?? deps.link.initialized;
+  const upstream: InitializeResult | undefined =
+    session.link.initialized ?? deps.link.initialized ?? deps.catalog.keptInitialize;
   const asked = (request.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
   const protocolVersion =
     typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)

@@ -10,7 +10,7 @@ import { allowedHosts } from '../../http/loopbackHosts.js';
 import { replyError } from '../endpoint/httpReplies.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
 import { guardConnections } from '../../http/connectionGuard.js';
-import { resolveConnectionLimits } from '../../http/connectionLimits.js';
+import { resolveConnectionLimits, shownValue } from '../../http/connectionLimits.js';
 import { StreamSlots } from '../../http/streamSlots.js';
 import type { Proxy, ProxyNotice, ProxyOptions } from './Proxy.js';
 import { ProxyError } from './ProxyError.js';
@@ -66,7 +66,7 @@ function sessionIdleMs(value: unknown): number {
   if (!positiveInteger(value)) {
     throw new ProxyError(
       'invalid_option',
-      `sessionIdleMs must be a positive integer of milliseconds, got ${String(value)}`,
+      `sessionIdleMs must be a positive integer of milliseconds, got ${shownValue(value)}`,
     );
   }
   return value;
@@ -78,7 +78,7 @@ function maxSessionsOf(limits: ProxyOptions<unknown>['limits']): number {
   if (!positiveInteger(value)) {
     throw new ProxyError(
       'invalid_option',
-      `limits.maxSessions must be a positive integer, got ${String(value)}`,
+      `limits.maxSessions must be a positive integer, got ${shownValue(value)}`,
     );
   }
   return value;
@@ -154,14 +154,22 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       // The link renews a refused credential and sends again, as for every request it forwards.
       forward: (request) => link.forward(request),
       isUp: () => link.state === 'up',
+      server: link.server,
     });
   const outboxWakes = notices.subscribe((value) => {
-    if (value.type === 'upstream.changed' && value.data.state === 'up') outbox?.upstreamUp();
+    if (value.type === 'upstream.changed' && value.data.state === 'up') {
+      // The handshake just answered: kept, for a proxy that starts while the upstream is down.
+      outbox?.keep({ initialize: link.initialized });
+      outbox?.upstreamUp();
+    } else if (value.type === 'catalog.listed' && value.data.kept !== true) {
+      outbox?.keep({ tools: value.data.tools });
+    }
   });
   const catalog = new ToolCatalog<C>(link, options.narrow, options.context as C, notice, (error) =>
     logger?.warn(`the narrow function threw, so no tool is visible: ${String(error)}`),
   );
   late.catalog = catalog;
+  if (outbox) catalog.restore(outbox.kept);
   const sessions = new AgentSessions(
     {
       catalog: catalog as unknown as ToolCatalog<unknown>,

@@ -3,6 +3,7 @@
 import {
   CallToolRequestSchema,
   CallToolResultSchema,
+  McpError,
   type CallToolResult,
   type JSONRPCMessage,
   type JSONRPCRequest,
@@ -70,6 +71,11 @@ async function visibleTo(
   if (!catalog.listed) await catalog.refresh(session.capture, session.link).catch(() => undefined);
   return catalog.visible(session.capture).some((tool) => tool.name === name);
 }
+/** An `McpError`'s own message, without the "MCP error <code>: " the SDK puts before it. */
+const seamMessage = (error: McpError): string => {
+  const prefix = `MCP error ${error.code}: `;
+  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+};
 
 /**
  * Forward `request` and answer with what the upstream said, verbatim (id restored). A call the
@@ -139,6 +145,12 @@ export async function forwardCall(
           unknown: outcome.unknown,
         });
       } catch (error) {
+        if (error instanceof McpError) {
+          // The seam refused the call itself (arguments that do not fit the tool): its answer.
+          const message = seamMessage(error);
+          record('failed', true, undefined, message);
+          return rpcError(request.id, error.code, message, error.data);
+        }
         // The seam could not keep the call (an outbox that cannot write): say both, never "queued".
         const reason = `upstream unreachable: ${outcome.reason}; the call could not be queued: ${messageOf(error)}`;
         record(outcome.unknown ? 'unknown' : 'failed', true, undefined, reason);

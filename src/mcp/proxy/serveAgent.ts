@@ -56,7 +56,7 @@ function plainAllowed(req: IncomingMessage): boolean {
 
 /** The `initialize` request of a body that opens a session, or undefined. */
 function initializeOf(body: unknown): JSONRPCRequest | undefined {
-  const message = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
+  const message: unknown = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
   const request = message as JSONRPCRequest | undefined;
   return request !== undefined && isRequest(request) && request.method === 'initialize'
     ? request

@@ -4,12 +4,13 @@ import { ListToolsResultSchema, type Tool } from '@modelcontextprotocol/sdk/type
 import { BehaviorSubject, distinctUntilChanged, map, share, skip, type Observable } from 'rxjs';
 
 import { fingerprintOf, narrowTools, visibleKey } from './narrowTools.js';
+import type { KeptCatalog, KeptInitialize } from './outbox/keptCatalog.js';
 import type { Narrower, ProxyNotice } from './Proxy.js';
 import type { UpstreamLink } from './upstream/upstreamLink.js';
 import type { Forwarded } from './upstream/upstreamSession.js';
 
 interface CatalogState<C> {
-  /** The last successful upstream list; undefined until one succeeded. */
+  /** The last successful upstream list (or the kept one); undefined until there is one. */
   readonly upstream: readonly Tool[] | undefined;
   readonly context: C;
   /** Contexts set for one capture, which its agents' sessions see instead of `context`. */
@@ -30,6 +31,10 @@ export class ToolCatalog<C> {
   readonly listChanged$: Observable<readonly string[]>;
   /** Emits on every change of the list or a context (a session compares its own names). */
   readonly changed$: Observable<unknown>;
+  /** The kept handshake, for an agent's `initialize` before the upstream ever answered one. */
+  #keptInitialize: KeptInitialize | undefined;
+  /** Whether `upstream` is the kept copy, not yet confirmed by the upstream in this process. */
+  #fromKept = false;
 
   constructor(
     private readonly link: UpstreamLink,
@@ -51,6 +56,28 @@ export class ToolCatalog<C> {
       map((key) => JSON.parse(key) as string[]),
       share(),
     );
+  }
+
+  /**
+   * Start from the catalog an outbox kept (call before any agent is served): served like a
+   * list of this process until the upstream lists its own, and noted `catalog.listed` with
+   * `kept: true`, so that a recording shows where what agents saw came from.
+   */
+  restore(kept: KeptCatalog): void {
+    this.#keptInitialize = kept.initialize;
+    const tools = kept.tools;
+    if (tools === undefined || this.#state.value.upstream !== undefined) return;
+    this.#fromKept = true;
+    this.notice({
+      type: 'catalog.listed',
+      data: { server: this.link.server, tools, fingerprint: fingerprintOf(tools), kept: true },
+    });
+    this.#state.next({ ...this.#state.value, upstream: tools });
+  }
+
+  /** The kept `initialize` result's parts, if the outbox had one. */
+  get keptInitialize(): KeptInitialize | undefined {
+    return this.#keptInitialize;
   }
 
   /**
@@ -145,12 +172,15 @@ export class ToolCatalog<C> {
   #accept(tools: readonly Tool[]): void {
     const fingerprint = fingerprintOf(tools);
     const previous = this.#state.value.upstream;
-    if (previous === undefined || fingerprintOf(previous) !== fingerprint) {
+    // The upstream's own list is noted even when it equals the kept one: the log then shows
+    // that what agents were served during the outage was confirmed.
+    if (previous === undefined || this.#fromKept || fingerprintOf(previous) !== fingerprint) {
       this.notice({
         type: 'catalog.listed',
         data: { server: this.link.server, tools, fingerprint },
       });
     }
+    this.#fromKept = false;
     this.#state.next({ ...this.#state.value, upstream: tools });
   }
 

@@ -45,6 +45,23 @@ export type Enqueued = { readonly kind: 'queued' | 'duplicate'; readonly entry: 
 export type Retried = { readonly kind: 'requeued' | 'due'; readonly entry: PendingEntry };
 
 /**
+ * One part of the upstream's last good catalog as an outbox file keeps it, for a proxy that
+ * starts while the upstream is down: `tools` (every page of its list) or `initialize` (its
+ * `serverInfo`, `capabilities`, `protocolVersion`, `instructions`). The text came from another
+ * party: whoever reads it checks it (`digest`, the upstream's name, the MCP schemas) first.
+ */
+export interface KeptCatalogRow {
+  readonly part: string;
+  /** The upstream it came from, as `catalog.listed` names it. */
+  readonly server: string;
+  readonly json: string;
+  /** sha256 of `json`, hex. */
+  readonly digest: string;
+  /** Epoch ms (the proxy scheduler's clock) when it was kept. */
+  readonly keptAt: number;
+}
+
+/**
  * A durable outbox file (SQLite, WAL, `synchronous=FULL`, held by one process at a time): the
  * writes waiting for an upstream, and the dead letters. Every method is synchronous and durable
  * when it returns. A key that is not there is answered with `undefined`, like a refused tracker
@@ -88,6 +105,18 @@ export interface Outbox {
   readonly retry: (key: string, now: number) => Retried | undefined;
   /** Remove an entry, pending or dead; says which it was, or undefined when it was neither. */
   readonly drop: (key: string) => 'pending' | 'dead' | undefined;
+  /**
+   * The kept catalog's rows, at most one per part, unchecked (see `KeptCatalogRow`); none in a
+   * file opened read-only before it had the table (version 1).
+   */
+  readonly keptCatalog: () => readonly KeptCatalogRow[];
+  /**
+   * Keep `row` in place of its part's row before; durable when it returns. Throws like
+   * `enqueue` (`write_failed`, `file_replaced`).
+   */
+  readonly keepCatalog: (row: KeptCatalogRow) => void;
+  /** Forget a part of the kept catalog (a newer one could not be kept). */
+  readonly forgetCatalog: (part: string) => void;
   /** Close the file; later calls throw `outbox_closed`. Idempotent. */
   readonly close: () => void;
 }

@@ -4,12 +4,18 @@ import { openOutboxDatabase, writeReason } from './outboxDatabase.js';
 import { watchOutboxFile, type OutboxFile } from './outboxFile.js';
 import {
   deadOf,
+  KEPT_CATALOG_VERSION,
+  keptCatalogOf,
   OUTBOX_APPLICATION_ID,
   pendingOf,
   type DeadRow,
+  type KeptCatalogDbRow,
   type PendingRow,
 } from './outboxSchema.js';
 import { messageOf } from '../../../errors.js';
+
+const readOnlyV1 = (path: string): string =>
+  `cannot keep the catalog in ${path}: it was opened read-only before it had a catalog table; open it writable once to migrate it`;
 
 /**
  * Open (or create) a durable outbox file: SQLite in WAL mode with `synchronous=FULL`, so an entry
@@ -59,6 +65,18 @@ export function openOutbox(path: string, options: OutboxOpenOptions = {}): Outbo
     ),
     due: db.prepare('UPDATE pending SET next_attempt_at = ? WHERE key = ?'),
   };
+  // A version 1 file opened read-only was not migrated: it has no kept catalog to read.
+  const kept =
+    (db.pragma('user_version', { simple: true }) as number) >= KEPT_CATALOG_VERSION
+      ? {
+          all: db.prepare('SELECT * FROM kept_catalog ORDER BY part'),
+          put: db.prepare(
+            `INSERT OR REPLACE INTO kept_catalog (part, server, json, digest, kept_at)
+             VALUES (?, ?, ?, ?, ?)`,
+          ),
+          forget: db.prepare('DELETE FROM kept_catalog WHERE part = ?'),
+        }
+      : undefined;
   const write = <T>(what: string, body: () => T): T => {
     if (!db.open) throw new OutboxError('outbox_closed', `the outbox ${path} is closed`);
     try {
@@ -158,6 +176,21 @@ export function openOutbox(path: string, options: OutboxOpenOptions = {}): Outbo
         if (sql.deletePending.run(key).changes > 0) return 'pending';
         if (sql.forgetDead.run(key).changes > 0) return 'dead';
         return undefined;
+      }),
+    keptCatalog: () =>
+      read(() => ((kept?.all.all() ?? []) as KeptCatalogDbRow[]).map(keptCatalogOf)),
+    keepCatalog({ part, server, json, digest, keptAt }) {
+      write('keep the catalog', () => {
+        if (kept === undefined) throw new OutboxError('write_failed', readOnlyV1(path));
+        kept.put.run(part, server, json, digest, keptAt);
+      });
+      // No undo: a catalog kept in a file nobody opens again misleads no one.
+      checkInPlace('keep the catalog');
+    },
+    forgetCatalog: (part) =>
+      void write('forget the kept catalog', () => {
+        if (kept === undefined) throw new OutboxError('write_failed', readOnlyV1(path));
+        kept.forget.run(part);
       }),
     close() {
       if (!db.open) return;

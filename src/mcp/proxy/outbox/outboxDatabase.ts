@@ -4,7 +4,12 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { OutboxError } from './OutboxError.js';
-import { OUTBOX_APPLICATION_ID, OUTBOX_SCHEMA, OUTBOX_SCHEMA_VERSION } from './outboxSchema.js';
+import {
+  OUTBOX_APPLICATION_ID,
+  OUTBOX_MIGRATIONS,
+  OUTBOX_SCHEMA_V1,
+  OUTBOX_SCHEMA_VERSION,
+} from './outboxSchema.js';
 import type { OutboxOpenOptions } from './Outbox.js';
 import { ToolflightError, messageOf } from '../../../errors.js';
 import { openSqlite, type SqliteDatabase } from '../../../store/loadSqlite.js';
@@ -56,18 +61,41 @@ function checkPath(path: string, existing: boolean): void {
   }
 }
 
-/** Check the file is an outbox this code can read; give a fresh, empty file the schema. */
-function adopt(db: SqliteDatabase, path: string, existing: boolean): void {
+/** Run `body` holding the write lock, so that no other process creates or migrates meanwhile. */
+function locked(db: SqliteDatabase, body: () => void): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    body();
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Run the migrations the outbox has not had, in order; call holding the lock. */
+function migrate(db: SqliteDatabase): void {
+  // Read under the lock: another process may have migrated it while this one waited.
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (const step of OUTBOX_MIGRATIONS.slice(version - 1)) db.exec(step);
+}
+
+/**
+ * Check the file is an outbox this code can read; give a fresh, empty file the schema, and an
+ * older outbox the migrations (not a read-only one: it is read as it is, without what is newer).
+ */
+function adopt(db: SqliteDatabase, path: string, existing: boolean, readonly: boolean): void {
   const application = db.pragma('application_id', { simple: true }) as number;
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (application === OUTBOX_APPLICATION_ID) {
+  if (application === OUTBOX_APPLICATION_ID && version >= 1) {
     if (version > OUTBOX_SCHEMA_VERSION) {
       throw new OutboxError(
         'newer_version',
         `the outbox ${path} has schema version ${version}, newer than this toolflight reads (${OUTBOX_SCHEMA_VERSION}): upgrade toolflight`,
       );
     }
-    if (version === OUTBOX_SCHEMA_VERSION) return;
+    if (version < OUTBOX_SCHEMA_VERSION && !readonly) locked(db, () => migrate(db));
+    return;
   }
   const tables = (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n;
   if (application !== 0 || tables > 0 || version !== 0) {
@@ -79,15 +107,11 @@ function adopt(db: SqliteDatabase, path: string, existing: boolean): void {
   if (existing) {
     throw new OutboxError('not_an_outbox', `${path} is empty, not a toolflight outbox`);
   }
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  locked(db, () => {
     // Another process may have created it while this one waited for the lock.
-    if ((db.pragma('user_version', { simple: true }) as number) === 0) db.exec(OUTBOX_SCHEMA);
-    db.exec('COMMIT');
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
+    if ((db.pragma('user_version', { simple: true }) as number) === 0) db.exec(OUTBOX_SCHEMA_V1);
+    migrate(db);
+  });
 }
 
 /**
@@ -109,7 +133,7 @@ export function openOutboxDatabase(path: string, options: OutboxOpenOptions): Sq
     if (!readonly) db.pragma('locking_mode = EXCLUSIVE');
     // Nor is the database file itself mapped: a truncated file must fail a read, not fault it.
     db.pragma('mmap_size = 0');
-    adopt(db, path, existing);
+    adopt(db, path, existing, readonly);
     if (!readonly) db.pragma('journal_mode = WAL');
     // Each commit reaches the disk before enqueue returns: "queued" must survive a power cut.
     db.pragma('synchronous = FULL');

@@ -1,12 +1,16 @@
-// @internal The outbox file's schema, its identity (application_id, user_version) and rows.
-import type { DeadEntry, PendingEntry } from './Outbox.js';
+// @internal The outbox file's schema, its identity (application_id, user_version), its
+// migrations and rows.
+import type { DeadEntry, KeptCatalogRow, PendingEntry } from './Outbox.js';
 
 /** `PRAGMA application_id` of an outbox file: "tfob". */
 export const OUTBOX_APPLICATION_ID = 0x74666f62;
-/** `PRAGMA user_version` this code writes and reads. */
-export const OUTBOX_SCHEMA_VERSION = 1;
 
-export const OUTBOX_SCHEMA = `
+/**
+ * What version 1 created, byte for byte: files in the field were made by it, so it is never
+ * edited. A new file gets it and then every migration, so a new file and an old one migrated
+ * have the same schema by construction.
+ */
+export const OUTBOX_SCHEMA_V1 = `
   CREATE TABLE pending (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     key TEXT NOT NULL UNIQUE,
@@ -27,8 +31,34 @@ export const OUTBOX_SCHEMA = `
     attempts INTEGER NOT NULL
   );
   PRAGMA application_id = ${OUTBOX_APPLICATION_ID};
-  PRAGMA user_version = ${OUTBOX_SCHEMA_VERSION};
+  PRAGMA user_version = 1;
 `;
+
+/**
+ * `OUTBOX_MIGRATIONS[n - 1]` takes a file from version `n` to `n + 1`; each ends by setting the
+ * version it reaches. Append only: a released migration is never edited.
+ */
+export const OUTBOX_MIGRATIONS: readonly string[] = [
+  // 1 -> 2: the upstream's last good catalog, for a proxy that starts while the upstream is down.
+  // One row per part (`tools`, `initialize`), replaced as a whole; `digest` is the sha256 of
+  // `json`, checked on load, because the text came from another party and may be damaged.
+  `
+  CREATE TABLE kept_catalog (
+    part TEXT PRIMARY KEY,
+    server TEXT NOT NULL,
+    json TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    kept_at INTEGER NOT NULL
+  );
+  PRAGMA user_version = 2;
+  `,
+];
+
+/** `PRAGMA user_version` this code writes and reads. */
+export const OUTBOX_SCHEMA_VERSION = 1 + OUTBOX_MIGRATIONS.length;
+
+/** The first version that has the `kept_catalog` table. */
+export const KEPT_CATALOG_VERSION = 2;
 
 export interface PendingRow {
   readonly seq: number;
@@ -61,6 +91,22 @@ const parseArgs = (text: string): Readonly<Record<string, unknown>> => {
     return {};
   }
 };
+
+export interface KeptCatalogDbRow {
+  readonly part: string;
+  readonly server: string;
+  readonly json: string;
+  readonly digest: string;
+  readonly kept_at: number;
+}
+
+export const keptCatalogOf = (row: KeptCatalogDbRow): KeptCatalogRow => ({
+  part: row.part,
+  server: row.server,
+  json: row.json,
+  digest: row.digest,
+  keptAt: row.kept_at,
+});
 
 export const pendingOf = (row: PendingRow): PendingEntry => ({
   seq: row.seq,

@@ -1,10 +1,13 @@
 // @internal The outbox inside a proxy: open it, queue unreachable bufferable calls, run the
 // delivery worker, expose the operator's view, and stop in order on close.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { nanoid } from 'nanoid';
 
 import type { Tracker } from '../../../tracker/Tracker.js';
+import { argumentsCheck } from './argumentsCheck.js';
 import { bufferableRule } from './bufferable.js';
+import { catalogKeeper, type CatalogKeeper } from './catalogKeeper.js';
+import type { KeptCatalog } from './keptCatalog.js';
 import { DeliveryWorker, type WorkerDeps } from './deliveryWorker.js';
 import { openOutbox } from './openOutbox.js';
 import type { ProxyOutbox, ProxyOutboxOptions } from './Outbox.js';
@@ -21,6 +24,10 @@ export const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 export interface OutboxRuntime {
   readonly onUnreachable: (call: UnreachableCall) => CallToolResult | undefined;
   readonly view: ProxyOutbox;
+  /** The upstream's last good catalog as this outbox kept it (checked), for a cold start. */
+  readonly kept: KeptCatalog;
+  /** Keep a newer part of the catalog (never throws: a failure is logged). */
+  readonly keep: CatalogKeeper['keep'];
   /** The upstream came up: deliver now. */
   readonly upstreamUp: () => void;
   /** Stop the worker (call before the link closes); resolves once it wrote its last row. */
@@ -31,6 +38,8 @@ export interface OutboxRuntime {
 export type OutboxHost = Omit<WorkerDeps, 'outbox' | 'note' | 'ttlMs' | 'backoff'> & {
   readonly tracker: Tracker;
   readonly logger: Logger | undefined;
+  /** The upstream's name: a catalog kept for another upstream is not served. */
+  readonly server: string;
 };
 
 /** Open the outbox (throws `OutboxError`) and start its worker; pending entries go first. */
@@ -53,11 +62,17 @@ export function startOutbox(options: ProxyOutboxOptions, host: OutboxHost): Outb
   const queue = {
     outbox,
     isBufferable,
+    checkArguments: argumentsCheck((tool, reason) =>
+      logger?.warn(
+        `the inputSchema of ${tool.name} does not compile (${reason}): its calls are queued unchecked`,
+      ),
+    ),
     ids,
     now: () => scheduler.now(),
     enqueued: (key: string, tool: string) =>
       recordSafely(logger, 'outbox.enqueued', () => tracker.note('outbox.enqueued', { key, tool })),
   };
+  const catalog = catalogKeeper(outbox, host);
   // Entries a previous process left: deliver them once the upstream takes them.
   worker.wake();
   return {
@@ -66,6 +81,8 @@ export function startOutbox(options: ProxyOutboxOptions, host: OutboxHost): Outb
       try {
         answer = queueCall(queue, call);
       } catch (error) {
+        // Arguments the agent must fix: its answer says so, and the outbox is not at fault.
+        if (error instanceof McpError) throw error;
         // The agent hears why in its -32002; the operator hears it here, once per reason.
         const reason = messageOf(error);
         if (reason !== refusing)
@@ -90,6 +107,8 @@ export function startOutbox(options: ProxyOutboxOptions, host: OutboxHost): Outb
       drop: (key) => outbox.drop(key),
       settled: () => worker.settled(),
     },
+    kept: catalog.kept,
+    keep: catalog.keep,
     upstreamUp: () => worker.kick(),
     stop() {
       stopping ??= worker.stop().then(() => {
