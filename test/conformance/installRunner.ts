@@ -30,11 +30,22 @@ const runnerIn = (dir: string): Runner => ({
   cli: join(dir, 'node_modules/@modelcontextprotocol/conformance/dist/index.js'),
 });
 
-/** The environment of a child that is not part of this npm run (no npm_*, no NODE_OPTIONS). */
+/** npm settings a user may give in the environment: where the registry is, and how to reach it. */
+const REGISTRY_SETTING =
+  /^npm_config_(registry|@[^:]+:registry|\/\/.+|cafile|ca|cert|key|proxy|https_proxy|noproxy|strict_ssl|userconfig|globalconfig|cache)$/i;
+
+/**
+ * The environment of a child that is not part of this npm run: without what `npm test` passes
+ * its scripts (`npm_config_local_prefix` would point a nested `npm ci` at the project itself,
+ * the parent's flags would override the runner's manifest), without NODE_OPTIONS, and with the
+ * user's registry settings.
+ */
 export function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
     Object.entries(process.env).filter(
-      ([key]) => !key.toLowerCase().startsWith('npm_') && key !== 'NODE_OPTIONS',
+      ([key]) =>
+        key !== 'NODE_OPTIONS' &&
+        (!key.toLowerCase().startsWith('npm_') || REGISTRY_SETTING.test(key)),
     ),
   );
 }
@@ -75,7 +86,7 @@ export async function ensureRunner(): Promise<Runner> {
     throw new Error(
       `could not install the MCP conformance runner (node@22 and @modelcontextprotocol/conformance, ` +
         `pinned in test/conformance/runner/package-lock.json) into ${RUNNER_DIR}: ${step}\n${detail}\n` +
-        'It comes from the npm registry; run `npx tsx test/conformance/installRunner.ts` once ' +
+        'It comes from the npm registry; run `node --import tsx test/conformance/installRunner.ts` once ' +
         'the registry is reachable (.ci/run does).',
     );
   };
