@@ -10,19 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTracker, type Tracker } from '../../src/index.js';
-import {
-  createLoopbackServer,
-  createProxy,
-  type LoopbackServer,
-  type LoopbackTool,
-  type Proxy,
-} from '../../src/mcp/index.js';
+import { createLoopbackServer, createProxy, type LoopbackTool } from '../../src/mcp/index.js';
 import { until } from '../mcp/support.js';
 import { PLAIN_TOOLS } from './conformanceServer.js';
-import { startForwarder, type Forwarder } from './forwarder.js';
+import { startForwarder } from './forwarder.js';
 import { ensureRunner } from './installRunner.js';
 import { runSuite, type ScenarioResult, type ScenarioStatus, type SuiteRun } from './runSuite.js';
-import { startConformanceUpstream, type ConformanceUpstream } from './upstream.js';
+import { startConformanceUpstream } from './upstream.js';
 
 const TARGETS = ['upstream', 'proxy-http', 'proxy-stdio', 'loopback'] as const;
 type Target = (typeof TARGETS)[number];
@@ -55,34 +49,26 @@ let tracker: Tracker;
 beforeAll(async () => {
   const runner = await ensureRunner();
   tracker = createTracker();
-  const upstream: ConformanceUpstream = await startConformanceUpstream();
+  const upstream = await startConformanceUpstream();
   stops.push(() => upstream.stop());
-  /** The endpoint at a forwarder that adds its credential for `capture`, begun first. */
-  const behind = async (capture: string, endpoint: Proxy | LoopbackServer): Promise<string> => {
-    tracker.beginCapture(capture);
-    const credential =
-      'setContext' in endpoint
-        ? endpoint.credential({ capture })
-        : endpoint.credential({ capture, owner: true });
-    const forwarder: Forwarder = await startForwarder(endpoint.url, credential);
+  /** Close `endpoint` after the file (before what it depends on). */
+  const closing = <E extends { close: () => Promise<unknown> }>(endpoint: E): E => {
     stops.unshift(() => endpoint.close());
-    stops.unshift(() => forwarder.stop());
-    return forwarder.url;
+    return endpoint;
   };
+  /** The endpoint's URL at a forwarder that adds `credential`. */
+  const behind = async (endpoint: { url: string }, credential: string) =>
+    closing(await startForwarder(endpoint.url, credential)).url;
+  // A capture per endpoint, begun before its credential is handed out.
+  for (const capture of ['proxy-http', 'proxy-stdio', 'loopback']) tracker.beginCapture(capture);
+  const proxyHttp = closing(await createProxy({ tracker, upstream: { url: upstream.url } }));
+  const proxyStdio = closing(await createProxy({ tracker, upstream: stdioUpstream }));
+  const loopback = closing(await createLoopbackServer({ tracker, tools: loopbackTools }));
   const urls: Record<Target, string> = {
     upstream: upstream.url,
-    'proxy-http': await behind(
-      'proxy-http',
-      await createProxy({ tracker, upstream: { url: upstream.url } }),
-    ),
-    'proxy-stdio': await behind(
-      'proxy-stdio',
-      await createProxy({ tracker, upstream: stdioUpstream }),
-    ),
-    loopback: await behind(
-      'loopback',
-      await createLoopbackServer({ tracker, tools: loopbackTools }),
-    ),
+    'proxy-http': await behind(proxyHttp, proxyHttp.credential({ capture: 'proxy-http' })),
+    'proxy-stdio': await behind(proxyStdio, proxyStdio.credential({ capture: 'proxy-stdio' })),
+    loopback: await behind(loopback, loopback.credential({ capture: 'loopback', owner: false })),
   };
   // One runner process per target, side by side; each runs its scenarios one after another.
   await Promise.all(

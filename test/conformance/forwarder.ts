@@ -12,7 +12,7 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 export interface Forwarder {
   /** The target's URL at the forwarder: `http://127.0.0.1:PORT` + the target's path. */
   readonly url: string;
-  readonly stop: () => Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 /** Forward to `target` (an `http://127.0.0.1:PORT/…` URL), adding the bearer `credential`. */
@@ -64,7 +64,7 @@ export async function startForwarder(target: string, credential: string): Promis
   );
   return {
     url: `http://127.0.0.1:${port}${to.pathname}`,
-    async stop() {
+    async close() {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
       await closed;
