@@ -45,10 +45,17 @@ const stdioUpstream = {
 const runs = new Map<Target, SuiteRun>();
 const stops: (() => Promise<unknown>)[] = [];
 let tracker: Tracker;
+/** Tool calls started, by capture. */
+const calls = new Map<string, number>();
 
 beforeAll(async () => {
   const runner = await ensureRunner();
   tracker = createTracker();
+  tracker.events$.subscribe((event) => {
+    if (event.type === 'toolCall.started' && event.capture !== undefined) {
+      calls.set(event.capture, (calls.get(event.capture) ?? 0) + 1);
+    }
+  });
   const upstream = await startConformanceUpstream();
   stops.push(() => upstream.stop());
   /** Close `endpoint` after the file (before what it depends on). */
@@ -152,8 +159,9 @@ describe('the MCP conformance suite (server mode, --suite all)', () => {
     expect(mismatches('loopback'), table()).toEqual([]);
   });
 
-  it('tracked every request of the suite to its end', async () => {
+  it('tracked the tool calls of the suite, and every request to its end', async () => {
     for (const capture of ['proxy-http', 'proxy-stdio', 'loopback']) {
+      expect(calls.get(capture), capture).toBeGreaterThan(0);
       const snapshot = await until(tracker, capture, (s) => s?.inFlight === 0);
       expect(snapshot?.inFlight, capture).toBe(0);
     }
