@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTracker, type Tracker } from '../../src/index.js';
 import { createLoopbackServer, createProxy, type LoopbackTool } from '../../src/mcp/index.js';
 import { until } from '../mcp/support.js';
-import { PLAIN_TOOLS } from './conformanceServer.js';
+import { PLAIN_TOOLS } from './conformanceTools.js';
 import { startForwarder } from './forwarder.js';
 import { ensureRunner } from './installRunner.js';
 import { runSuite, type ScenarioResult, type ScenarioStatus, type SuiteRun } from './runSuite.js';
