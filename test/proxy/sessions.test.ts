@@ -348,3 +348,57 @@ describe('proxy: narrowing is enforced (issue 13)', () => {
     expect(upstream.runs.get('delete_all')).toBe(1);
   });
 });
+
+/** Read SSE events from a GET stream until `count` arrived; resolves with their ids and data. */
+async function readEvents(response: Response, count: number) {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const events: { id?: string; data: string }[] = [];
+  let buffered = '';
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += value;
+    let end: number;
+    while ((end = buffered.indexOf('\n\n')) >= 0) {
+      const block = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const id = /^id: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
+      if (data !== '') events.push({ id, data });
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+describe('proxy: a session’s GET stream resumes (issue 13)', () => {
+  it('replays what was sent while the agent was away to a GET with Last-Event-ID', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy<number>({
+      upstream: { url: upstream.url },
+      context: 0,
+      narrow: (tools, hidden) => tools.slice(hidden),
+    });
+    const headers = await rawSession(h.proxy as never);
+    const stream = { ...headers, Accept: 'text/event-stream' };
+    const first = await fetch(h.proxy.url, { headers: stream });
+    expect(first.status).toBe(200);
+    await expect.poll(() => h.proxy.openStreams()).toBe(1);
+    h.proxy.setContext(1, { capture: 'run-1' });
+    const [seen] = await readEvents(first, 1);
+    expect(JSON.parse(seen!.data)).toMatchObject({ method: 'notifications/tools/list_changed' });
+    await expect.poll(() => h.proxy.openStreams()).toBe(0);
+
+    // Away: this one is kept for the session, not lost.
+    h.proxy.setContext(2, { capture: 'run-1' });
+    const again = await fetch(h.proxy.url, {
+      headers: { ...stream, 'Last-Event-ID': seen!.id! },
+    });
+    expect(again.status).toBe(200);
+    const missed = await readEvents(again, 1);
+    expect(missed.map((event) => JSON.parse(event.data) as unknown)).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/tools/list_changed' },
+    ]);
+    expect(missed[0]!.id).not.toBe(seen!.id);
+  });
+});
