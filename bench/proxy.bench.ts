@@ -136,6 +136,36 @@ function agentOf(endpoints: Endpoints, target: Target): AgentTarget {
   return { url: new URL(endpoints[target]), headers };
 }
 
+/**
+ * The agent in a session of its own where the endpoint has sessions (the proxies): `initialize`
+ * once, then its `Mcp-Session-Id` on every call, as an SDK client does.
+ */
+async function inSession(agent: AgentTarget): Promise<AgentTarget> {
+  const post = async (body: unknown, headers: Record<string, string>) => {
+    const answer = await fetch(agent.url, { method: 'POST', headers, body: JSON.stringify(body) });
+    await answer.text();
+    return answer;
+  };
+  const opened = await post(
+    {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: LATEST_PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: { name: 'bench-agent', version: '1' },
+      },
+    },
+    agent.headers,
+  );
+  const session = opened.headers.get('mcp-session-id');
+  if (session === null) return agent;
+  const headers = { ...agent.headers, 'mcp-session-id': session };
+  await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+  return { url: agent.url, headers };
+}
+
 /** Check with the SDK's own client that every endpoint really serves the tool. */
 async function checkWithSdk(endpoints: Endpoints, target: Target): Promise<void> {
   const { headers } = agentOf(endpoints, target);
@@ -222,7 +252,9 @@ const proxyBench: Bench = {
       const targets: Target[] = ['direct', 'hop', 'proxy', 'stdio'];
       for (const target of targets) await checkWithSdk(endpoints, target);
       const clients = new Map<Target, AgentTarget>();
-      for (const target of targets) clients.set(target, agentOf(endpoints, target));
+      for (const target of targets) {
+        clients.set(target, await inSession(agentOf(endpoints, target)));
+      }
       const client = (target: Target) => clients.get(target)!;
       for (const target of targets) for (let i = 0; i < 200; i++) await call(client(target), i);
 
