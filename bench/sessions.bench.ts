@@ -85,7 +85,11 @@ async function child(role: string): Promise<void> {
   const proxy = await createProxy({
     tracker,
     upstream: { url: process.env.UPSTREAM_URL! },
-    limits: { maxSessions: SESSIONS + SETUPS + AGENTS + 10, maxConnections: 4096 },
+    limits: {
+      maxSessions: SESSIONS + SETUPS + AGENTS + 10,
+      maxSessionsPerCapture: SESSIONS + SETUPS + AGENTS + 10,
+      maxConnections: 4096,
+    },
   });
   await proxy.refreshTools();
   process.on('message', (message: string) => {

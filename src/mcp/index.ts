@@ -24,7 +24,7 @@ export type {
 export { createProxy } from './proxy/createProxy.js';
 export { hideTools } from './proxy/narrowTools.js';
 export { ProxyError, type ProxyErrorCode } from './proxy/ProxyError.js';
-export type { Narrower, Proxy, ProxyNotice, ProxyOptions } from './proxy/Proxy.js';
+export type { Narrower, Proxy, ProxyLimits, ProxyNotice, ProxyOptions } from './proxy/Proxy.js';
 export type {
   HttpUpstream,
   ProxyBackoff,

@@ -175,6 +175,28 @@ describe('proxy: one session per agent (issue 13)', () => {
     await rawSession(h.proxy as never);
     await expect(rawSession(h.proxy as never)).rejects.toThrow(/503/);
   });
+
+  it('keeps one capture to limits.maxSessionsPerCapture, so that it cannot take every other agent’s sessions', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({
+      upstream: { url: upstream.url },
+      limits: { maxSessionsPerCapture: 2 },
+    });
+    h.tracker.beginCapture('run-2');
+    const first = await rawSession(h.proxy as never);
+    await rawSession(h.proxy as never);
+    await expect(rawSession(h.proxy as never)).rejects.toThrow(/503/);
+    await expect(rawSession(h.proxy as never, 'run-2')).resolves.toBeDefined();
+    // An ended session gives its place back.
+    await fetch(h.proxy.url, { method: 'DELETE', headers: first });
+    await expect(rawSession(h.proxy as never)).resolves.toBeDefined();
+    await expect(
+      startProxy({
+        upstream: { url: upstream.url },
+        limits: { maxSessions: 2, maxSessionsPerCapture: 3 },
+      }),
+    ).rejects.toThrow(/maxSessionsPerCapture \(3\) is above limits.maxSessions \(2\)/);
+  });
 });
 
 describe('proxy: what one agent does reaches that agent only (issue 13)', () => {

@@ -43,6 +43,12 @@ export interface ProxyLimits extends Limits {
    * `initialize` past it gets 503 with `Retry-After`. Default 1,024.
    */
   readonly maxSessions?: number;
+  /**
+   * Agent sessions of one capture (one credential) open at once, so that one agent that opens
+   * sessions without end cannot take every other agent's: 503 past it. Default 64 (or
+   * `maxSessions` when that is lower).
+   */
+  readonly maxSessionsPerCapture?: number;
 }
 
 /** Options of `createProxy`. */

@@ -8,6 +8,8 @@ import { AgentSession, type SessionDeps } from './agentSession.js';
 
 /** Sessions one proxy keeps at most, unless `limits.maxSessions` says otherwise. */
 export const MAX_SESSIONS = 1024;
+/** Sessions of one capture at most, unless `limits.maxSessionsPerCapture` says otherwise. */
+export const MAX_SESSIONS_PER_CAPTURE = 64;
 /** A session with no request and no open stream for this long ends. */
 export const SESSION_IDLE_MS = 10 * 60_000;
 
@@ -19,9 +21,12 @@ export class AgentSessions {
   readonly #live = new Map<string, AgentSession>();
   #closed = false;
 
+  readonly #perCapture = new Map<string, number>();
+
   constructor(
     private readonly deps: Omit<SessionDeps, 'ended'>,
     private readonly max: number,
+    private readonly maxPerCapture: number,
   ) {}
 
   get size(): number {
@@ -36,12 +41,25 @@ export class AgentSessions {
         full: `the proxy holds its maximum of ${this.max} agent sessions: end unused ones (DELETE), or raise limits.maxSessions`,
       };
     }
+    // One agent that opens sessions without end must not take every other agent's.
+    const held = this.#perCapture.get(capture) ?? 0;
+    if (held >= this.maxPerCapture) {
+      return {
+        full: `capture ${JSON.stringify(capture)} already holds ${held} agent sessions, the most limits.maxSessionsPerCapture allows: end unused ones (DELETE) before opening another`,
+      };
+    }
     const id = randomUUID();
     const session = new AgentSession(id, capture, hello, {
       ...this.deps,
-      ended: (ended) => this.#live.delete(ended.id),
+      ended: (ended) => {
+        if (!this.#live.delete(ended.id)) return;
+        const left = (this.#perCapture.get(ended.capture) ?? 1) - 1;
+        if (left === 0) this.#perCapture.delete(ended.capture);
+        else this.#perCapture.set(ended.capture, left);
+      },
     });
     this.#live.set(id, session);
+    this.#perCapture.set(capture, held + 1);
     return session;
   }
 

@@ -16,7 +16,12 @@ import type { Proxy, ProxyNotice, ProxyOptions } from './Proxy.js';
 import { ProxyError } from './ProxyError.js';
 import { serveAgent, type AgentDeps } from './serveAgent.js';
 import { ToolCatalog } from './toolCatalog.js';
-import { AgentSessions, MAX_SESSIONS, SESSION_IDLE_MS } from './agentSessions.js';
+import {
+  AgentSessions,
+  MAX_SESSIONS,
+  MAX_SESSIONS_PER_CAPTURE,
+  SESSION_IDLE_MS,
+} from './agentSessions.js';
 import { rpcError } from './rpcAnswers.js';
 import { isHttpUpstream } from './upstream/upstreamTransport.js';
 import { UpstreamLink } from './upstream/upstreamLink.js';
@@ -72,16 +77,37 @@ function sessionIdleMs(value: unknown): number {
   return value;
 }
 
-function maxSessionsOf(limits: ProxyOptions<unknown>['limits']): number {
-  const value = limits?.maxSessions;
-  if (value === undefined) return MAX_SESSIONS;
+function sessionCap(
+  limits: ProxyOptions<unknown>['limits'],
+  name: 'maxSessions' | 'maxSessionsPerCapture',
+  fallback: number,
+): number {
+  const value = limits?.[name];
+  if (value === undefined) return fallback;
   if (!positiveInteger(value)) {
     throw new ProxyError(
       'invalid_option',
-      `limits.maxSessions must be a positive integer, got ${shownValue(value)}`,
+      `limits.${name} must be a positive integer, got ${shownValue(value)}`,
     );
   }
   return value;
+}
+
+/** The session caps, checked: the per-capture one defaults to the lower of 64 and the total. */
+function sessionCaps(limits: ProxyOptions<unknown>['limits']): [number, number] {
+  const total = sessionCap(limits, 'maxSessions', MAX_SESSIONS);
+  const perCapture = sessionCap(
+    limits,
+    'maxSessionsPerCapture',
+    Math.min(MAX_SESSIONS_PER_CAPTURE, total),
+  );
+  if (perCapture > total) {
+    throw new ProxyError(
+      'invalid_option',
+      `limits.maxSessionsPerCapture (${perCapture}) is above limits.maxSessions (${total}): lower it, or raise maxSessions`,
+    );
+  }
+  return [total, perCapture];
 }
 
 /**
@@ -199,7 +225,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
           },
         }),
     },
-    maxSessionsOf(options.limits),
+    ...sessionCaps(options.limits),
   );
   const credentials = new CaptureCredentials(['agent'] as const);
   const hosts = new Set<string>();
