@@ -4,7 +4,7 @@ import { describe, it } from 'vitest';
 import { createMemoryStore, createTracker } from '../../src/index.js';
 import { createProxy } from '../../src/mcp/index.js';
 import { onCleanup, raw, toolsCall, until } from '../mcp/support.js';
-import { httpUpstream } from '../proxy/support.js';
+import { httpUpstream, INITIALIZE_BODY } from '../proxy/support.js';
 import { eventually, fuzz, MCP_STATUSES } from './support.js';
 
 describe('proxy under hostile requests', () => {
@@ -33,16 +33,7 @@ describe('proxy under hostile requests', () => {
     const openSession = async (): Promise<string> => {
       const opened = await raw(at, {
         headers,
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-06-18',
-            capabilities: {},
-            clientInfo: { name: 'raw-agent', version: '1' },
-          },
-        }),
+        body: INITIALIZE_BODY,
       });
       const session = opened.headers['mcp-session-id'];
       if (typeof session !== 'string') {

@@ -22,7 +22,7 @@ import {
   type Limits,
 } from '../../src/mcp/index.js';
 import { echoTool, onCleanup, stalledPost, toolsCall, until } from '../mcp/support.js';
-import { httpUpstream } from '../proxy/support.js';
+import { httpUpstream, INITIALIZE_BODY } from '../proxy/support.js';
 import { closedWith } from '../support/closedWith.js';
 
 /** One server under test, as these tests drive it. */
@@ -90,16 +90,7 @@ async function sessionOf(port: number, credential: string): Promise<Record<strin
     method: 'POST',
     path: '/mcp',
     headers: rpcPost(credential),
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'raw-agent', version: '1' },
-      },
-    }),
+    body: INITIALIZE_BODY,
   });
   const session = opened.headers['mcp-session-id'];
   if (typeof session !== 'string') {

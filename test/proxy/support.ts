@@ -100,6 +100,18 @@ export function agentTransport(url: string, credential: string): StreamableHTTPC
   });
 }
 
+/** The body of a raw agent's `initialize`: what opens a session on the proxy. */
+export const INITIALIZE_BODY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'raw-agent', version: '1' },
+  },
+});
+
 /**
  * The headers of a raw agent request in a session of its own: `initialize` sent with `fetch`
  * (the proxy is stateful toward agents), then the credential and the session id it answered.
@@ -113,20 +125,7 @@ export async function rawSession(
     'Content-Type': 'application/json',
     Accept: 'application/json, text/event-stream',
   };
-  const response = await fetch(proxy.url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'raw-agent', version: '1' },
-      },
-    }),
-  });
+  const response = await fetch(proxy.url, { method: 'POST', headers, body: INITIALIZE_BODY });
   await response.text();
   const session = response.headers.get('mcp-session-id');
   if (session === null) throw new Error(`initialize answered ${response.status} without a session`);
