@@ -310,6 +310,51 @@ describe('proxy: what one agent does reaches that agent only (issue 13)', () => 
   });
 });
 
+describe('proxy: a session’s failures stay in that session (issue 13)', () => {
+  it('one agent’s hello the upstream turned down took every agent’s calls down with it', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    await h.proxy.refreshTools();
+    const refused = await agent(h.proxy, 'refused-agent');
+    const failure = await refused.call('whoami').catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: -32002 });
+    expect(String((failure as Error).message)).toContain('client not allowed');
+    const other = await agent(h.proxy, 'other');
+    expect(await other.call('log_during', 'fine')).toBe('logged fine');
+    expect(
+      h.notices.filter((n) => n.type === 'upstream.changed' && n.data.state === 'down'),
+    ).toEqual([]);
+    expect(h.proxy.upstreamState()).toBe('up');
+  });
+
+  it('what the upstream sent before the agent’s first GET stream was kept and never delivered', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    await h.proxy.refreshTools();
+    const headers = await rawSession(h.proxy as never);
+    // The agent has no stream yet: the upstream's unrelated log line is kept for it.
+    const called = await fetch(h.proxy.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'fence', arguments: { tag: 'early' } },
+      }),
+    });
+    expect(await called.json()).toMatchObject({ result: { content: [{ text: 'fenced early' }] } });
+    const stream = await fetch(h.proxy.url, {
+      headers: { ...headers, Accept: 'text/event-stream' },
+    });
+    const [first] = await readEvents(stream, 1);
+    expect(JSON.parse(first!.data)).toMatchObject({
+      method: 'notifications/message',
+      params: { data: 'fence early' },
+    });
+  });
+});
+
 describe('proxy: narrowing is enforced (issue 13)', () => {
   it('Seen: a tool hidden with hideTools was still called upstream; now it reads as an unknown tool', async () => {
     const upstream = await sessionUpstream();

@@ -1,12 +1,18 @@
 // @internal The SDK `EventStore` of one agent session: the last messages sent on its SSE
 // streams, so that a client that reconnects with `Last-Event-ID` gets what it missed. Bounded:
-// a session that nobody reads cannot grow the server's memory, and a cursor older than what is
-// kept is answered as unknown (the client starts over), never with a partial replay.
+// a session that nobody reads cannot grow the server's memory; a cursor older than what is kept
+// replays from the oldest event kept.
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 /** How many messages one session keeps for replay unless told otherwise. */
 export const RECENT_EVENTS = 256;
+
+/**
+ * The cursor that replays from the first kept event: a session's first GET stream takes what
+ * was sent before it opened (a question the upstream asked on `initialized`, say).
+ */
+export const FROM_FIRST_EVENT = '0';
 
 interface Kept {
   readonly id: string;
@@ -21,6 +27,11 @@ export class RecentEvents implements EventStore {
 
   constructor(private readonly max = RECENT_EVENTS) {}
 
+  /** How many events are kept now. */
+  get size(): number {
+    return this.#kept.length;
+  }
+
   storeEvent(stream: string, message: JSONRPCMessage): Promise<string> {
     const id = String(this.#next++);
     this.#kept.push({ id, stream, message });
@@ -29,20 +40,33 @@ export class RecentEvents implements EventStore {
   }
 
   getStreamIdForEventId(id: string): Promise<string | undefined> {
-    return Promise.resolve(this.#kept.find((kept) => kept.id === id)?.stream);
+    return Promise.resolve(this.#cursor(id)?.stream);
   }
 
   async replayEventsAfter(
     lastEventId: string,
     { send }: { send: (id: string, message: JSONRPCMessage) => Promise<void> },
   ): Promise<string> {
-    const at = this.#kept.findIndex((kept) => kept.id === lastEventId);
-    if (at < 0) throw new Error(`event ${lastEventId} is no longer kept`);
-    const { stream } = this.#kept[at]!;
-    for (const kept of this.#kept.slice(at + 1)) {
+    const cursor = this.#cursor(lastEventId);
+    if (cursor === undefined) throw new Error(`event ${lastEventId} is no longer kept`);
+    const { stream, after } = cursor;
+    for (const kept of this.#kept.slice(after)) {
       // The SDK's priming events are empty objects: nothing to deliver again.
       if (kept.stream === stream && 'jsonrpc' in kept.message) await send(kept.id, kept.message);
     }
     return stream;
+  }
+
+  /**
+   * Where a replay after `id` starts (an index into what is kept) and on which stream. A cursor
+   * older than what is kept starts from the oldest kept event of the first stream: a gap the
+   * client cannot see, but a live stream, where refusing it would end the stream for good.
+   */
+  #cursor(id: string): { readonly stream: string; readonly after: number } | undefined {
+    const at = this.#kept.findIndex((kept) => kept.id === id);
+    if (at >= 0) return { stream: this.#kept[at]!.stream, after: at + 1 };
+    const first = this.#kept[0];
+    const known = id === FROM_FIRST_EVENT || Number(id) < Number(first?.id);
+    return first !== undefined && known ? { stream: first.stream, after: 0 } : undefined;
   }
 }

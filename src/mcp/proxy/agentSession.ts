@@ -64,11 +64,13 @@ export class AgentSession {
   readonly capabilities: ClientCapabilities;
   readonly #relays = new Map<string, Relay>();
   readonly #listChanges: Subscription;
-  #listKey: string;
+  #listKey: string | undefined;
   #nextRelay = 1;
   #streams = 0;
   #idle: Subscription | undefined;
   #ended = false;
+  #streamed = false;
+  readonly #events = new RecentEvents();
 
   constructor(
     readonly id: string,
@@ -80,23 +82,35 @@ export class AgentSession {
     this.transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       enableJsonResponse: true,
-      eventStore: new RecentEvents(),
+      eventStore: this.#events,
     });
     this.transport.onclose = () => void this.end();
     this.link = deps.link(hello, this);
-    // list_changed goes to exactly the sessions whose visible names changed.
-    this.#listKey = deps.catalog.visibleKey(capture);
+    // list_changed goes to exactly the sessions whose visible names changed. A session opened
+    // before any list was known has seen no names yet: the first list changes nothing for it.
+    this.#listKey = deps.catalog.listed ? deps.catalog.visibleKey(capture) : undefined;
     this.#listChanges = deps.catalog.changed$.subscribe(() => {
+      if (!deps.catalog.listed) return;
       const key = deps.catalog.visibleKey(capture);
-      if (key === this.#listKey) return;
+      const before = this.#listKey;
       this.#listKey = key;
-      this.toStream(LIST_CHANGED);
+      if (before !== undefined && key !== before) this.toStream(LIST_CHANGED);
     });
     this.touch();
   }
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /**
+   * Whether the GET stream opening now is the session's first and something was sent on it
+   * before (kept for it, and to be replayed from the start). Asked once per stream.
+   */
+  firstStreamMissed(): boolean {
+    const first = !this.#streamed;
+    this.#streamed = true;
+    return first && this.#events.size > 0;
   }
 
   /** Questions of the upstream the agent has not answered yet. */
@@ -115,8 +129,11 @@ export class AgentSession {
     this.#idle = this.deps.scheduler.schedule(() => void this.end(), this.deps.idleMs);
   }
 
-  /** A GET stream of this session opened; call the result when it closes. */
-  streamOpened(): () => void {
+  /**
+   * Something of the agent's is open on this session (its GET stream, a POST being answered):
+   * no idle timeout runs until every one is released. Call the result to release it.
+   */
+  hold(): () => void {
     this.#streams += 1;
     this.touch();
     let open = true;
@@ -148,7 +165,7 @@ export class AgentSession {
     toolCall?: string,
   ): void {
     if (!('id' in message)) {
-      deliver(message);
+      deliver(this.#cancelledRelay(message, upstream) ?? message);
       return;
     }
     const reply = (answer: JSONRPCMessage): void =>
@@ -173,6 +190,25 @@ export class AgentSession {
     this.#relays.set(id, { upstreamId: message.id, upstream, method: message.method, toolCall });
     this.#note('agent.asked', id, message.method, toolCall);
     deliver({ ...message, id });
+  }
+
+  /**
+   * The upstream's `notifications/cancelled` for a question it asked: the agent knows that
+   * question under the proxy's id, and owes no answer any more. Undefined for anything else.
+   */
+  #cancelledRelay(
+    message: JSONRPCNotification,
+    upstream: UpstreamSession,
+  ): JSONRPCNotification | undefined {
+    if (message.method !== 'notifications/cancelled') return undefined;
+    const upstreamId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+    for (const [id, relay] of this.#relays) {
+      if (relay.upstream !== upstream || relay.upstreamId !== upstreamId) continue;
+      this.#relays.delete(id);
+      this.#note('agent.answered', id, relay.method, relay.toolCall, 'cancelled by the upstream');
+      return { ...message, params: { ...message.params, requestId: id } };
+    }
+    return undefined;
   }
 
   /**

@@ -17,6 +17,7 @@ import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
 import { readRpcBody, refuse } from '../endpoint/httpGate.js';
 import { replyError, replyUnavailable } from '../endpoint/httpReplies.js';
 import { PostReply } from '../endpoint/postReply.js';
+import { FROM_FIRST_EVENT } from '../endpoint/recentEvents.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
 import { streamAllowed, trackRequest, type TrackingDeps } from '../endpoint/trackRequest.js';
@@ -152,6 +153,9 @@ async function answerMessages(
   request: RequestHandle | undefined,
 ): Promise<void> {
   const reply = new PostReply(res, { 'mcp-session-id': session.id });
+  // A call in progress (one waiting on a person's answer, say) is not an idle session.
+  const release = session.hold();
+  res.once('close', release);
   const toAgent = (message: JSONRPCMessage): void => {
     // The reply already ended (the agent went away): the session's GET stream keeps it.
     if (!reply.event(message)) session.toStream(message);
@@ -197,7 +201,11 @@ export async function serveAgent(
       replyUnavailable(res, slot.message, STREAM_RETRY_AFTER_S);
       return;
     }
-    const closed = session.streamOpened();
+    const closed = session.hold();
+    // Messages sent before this session's first stream opened were kept for it: replay them.
+    if (session.firstStreamMissed() && req.headers['last-event-id'] === undefined) {
+      req.headers['last-event-id'] = FROM_FIRST_EVENT;
+    }
     res.once('close', () => {
       slot.release();
       closed();

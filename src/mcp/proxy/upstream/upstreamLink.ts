@@ -161,7 +161,11 @@ export class UpstreamLink {
 
   /** Send a notification to the current session, if there is one (`gone`: see `Forwarded`). */
   async notify(message: JSONRPCNotification, scope?: string, gone?: boolean): Promise<void> {
-    await this.#session?.notify(message, scope, gone);
+    // A session still connecting gets it once it is up (an agent's cancel sent meanwhile would
+    // otherwise be lost, and the upstream would run the call it cancelled).
+    const session =
+      this.#session ?? (await this.#connecting?.catch(() => undefined)) ?? this.#session;
+    await session?.notify(message, scope, gone);
   }
 
   /** The live session, connecting (and initializing) first; rejects while backing off. */
@@ -237,13 +241,19 @@ export class UpstreamLink {
     }
     // Set when the upstream refused the credential and nothing can renew it.
     let credentialStands = false;
+    // Set when the upstream answered the hello: a failure then belongs to this session only.
+    let judged = false;
     const { connectTimeoutMs } = deadlines;
     // The whole handshake, a child's start included, has one deadline: a child that never
     // answers must not hold the link `connecting` (and every agent's initialize) forever.
     const attempt = withinDeadline(
       scheduler,
       connectTimeoutMs,
-      this.#handshake(session, () => (credentialStands = true)),
+      this.#handshake(
+        session,
+        () => (credentialStands = true),
+        () => (judged = true),
+      ),
       () =>
         new Error(
           child
@@ -274,6 +284,13 @@ export class UpstreamLink {
       session.end(reason);
       await transport.close().catch(() => undefined);
       const health = this.deps.health ?? this;
+      // An agent's hello the upstream turned down (its clientInfo, its capabilities) fails that
+      // agent's session, not every other agent's: the upstream itself is up.
+      if (this.#shared && judged && !credentialStands) {
+        throw new Error(`the upstream did not take this agent's session (${reason})`, {
+          cause: error,
+        });
+      }
       if (credentialStands) health.#refused(reason);
       else health.#down(reason);
       throw new Error(`the upstream is unreachable (${reason})`, { cause: error });
@@ -288,6 +305,7 @@ export class UpstreamLink {
   async #handshake(
     session: UpstreamSession,
     refusedForGood: () => void,
+    answeredAtAll: () => void,
   ): Promise<InitializeResult> {
     const { transport } = session;
     await transport.start();
@@ -299,6 +317,11 @@ export class UpstreamLink {
       params: this.deps.hello ?? PROXY_HELLO,
     };
     const answer = await this.#renewal.send(() => session.forward(hello, {}, false));
+    // The upstream is there and judged this hello (an error, a refusal other than of the
+    // credential, a malformed result): a verdict on this session, not on the upstream's health.
+    if (answer.kind === 'answer' || (answer.kind === 'refused' && !credentialRefused(answer))) {
+      answeredAtAll();
+    }
     if (answer.kind !== 'answer' || !('result' in answer.message)) {
       if (credentialRefused(answer) && !this.#renewal.renews) {
         refusedForGood();
