@@ -355,6 +355,34 @@ describe('proxy: a session’s failures stay in that session (issue 13)', () => 
   });
 });
 
+describe('proxy: a question the upstream withdraws (issue 13)', () => {
+  it('passed the upstream’s notifications/cancelled on under the upstream’s id, so the agent never stopped asking', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const a = await agent(h.proxy, 'a', { capabilities: { elicitation: {} } });
+    let asked!: () => void;
+    const askedNow = new Promise<void>((resolve) => (asked = resolve));
+    const withdrawn = new Promise<string>((resolve) => {
+      a.client.setRequestHandler(ElicitRequestSchema, (_request, extra) => {
+        asked();
+        return new Promise((_, reject) => {
+          extra.signal.addEventListener('abort', () => {
+            resolve('aborted');
+            reject(new Error('withdrawn'));
+          });
+        });
+      });
+    });
+    const call = a.call('ask_cancel');
+    await askedNow;
+    await a.call('cancel_ask');
+    await expect(withdrawn).resolves.toBe('aborted');
+    expect(await call).toMatch(/^withdrawn/);
+    const answered = h.events().filter((e) => e.type === 'agent.answered');
+    expect(answered).toMatchObject([{ data: { error: 'cancelled by the upstream' } }]);
+  });
+});
+
 describe('proxy: narrowing is enforced (issue 13)', () => {
   it('Seen: a tool hidden with hideTools was still called upstream; now it reads as an unknown tool', async () => {
     const upstream = await sessionUpstream();
