@@ -169,6 +169,21 @@ describe('proxy: one session per agent (issue 13)', () => {
     await expect.poll(() => upstream.closed()).toBe(1);
   });
 
+  it('a cleared capture’s sessions lived on while their GET stream stayed open', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    h.tracker.beginCapture('run-2');
+    const gone = await agent(h.proxy, 'gone');
+    await agent(h.proxy, 'stays', { capture: 'run-2' });
+    await expect.poll(() => h.proxy.openStreams()).toBe(2);
+    const closedBefore = upstream.closed();
+    h.tracker.clearCapture('run-1');
+    await expect.poll(() => h.proxy.sessions()).toBe(1);
+    await expect.poll(() => upstream.closed()).toBe(closedBefore + 1);
+    await expect.poll(() => h.proxy.openStreams()).toBe(1);
+    await expect(gone.call('whoami')).rejects.toThrow();
+  });
+
   it('answers an initialize past limits.maxSessions with 503', async () => {
     const upstream = await sessionUpstream();
     const h = await startProxy({ upstream: { url: upstream.url }, limits: { maxSessions: 1 } });

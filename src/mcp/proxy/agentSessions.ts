@@ -74,6 +74,12 @@ export class AgentSessions {
     return this.#live.values();
   }
 
+  /** End every session of `capture` (it was cleared: nothing it does could be tracked). */
+  async endCapture(capture: string, reason: string): Promise<void> {
+    const ending = [...this.#live.values()].filter((session) => session.capture === capture);
+    await Promise.all(ending.map((session) => session.end(reason)));
+  }
+
   /** End every session; no new one opens. */
   async closeAll(reason: string): Promise<void> {
     this.#closed = true;

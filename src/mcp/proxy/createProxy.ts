@@ -227,6 +227,19 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     },
     ...sessionCaps(options.limits),
   );
+  // A cleared capture's sessions would only be refused (409) from now on, yet an open GET stream
+  // keeps a session and its upstream session alive: end them with the capture.
+  const untracked = untrackedPolicy(
+    options.untracked,
+    (message) => new ProxyError('invalid_option', message),
+  );
+  const cleared =
+    untracked === 'serve'
+      ? undefined
+      : tracker.events$.subscribe((event) => {
+          if (event.type !== 'capture.cleared' || event.capture === undefined) return;
+          void sessions.endCapture(event.capture, 'the capture was cleared');
+        });
   const credentials = new CaptureCredentials(['agent'] as const);
   const hosts = new Set<string>();
   const deps: AgentDeps = {
@@ -236,10 +249,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     onUnreachable: outbox?.onUnreachable ?? options.onUnreachable,
     logger,
     credentials,
-    untracked: untrackedPolicy(
-      options.untracked,
-      (message) => new ProxyError('invalid_option', message),
-    ),
+    untracked,
     hosts,
     endsSessions: true,
     sessions,
@@ -265,6 +275,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', (error) => {
       outboxWakes.unsubscribe();
+      cleared?.unsubscribe();
       void outbox?.stop();
       reject(
         new ProxyError(
@@ -335,6 +346,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       closing ??= (async () => {
         credentials.forget();
         outboxWakes.unsubscribe();
+        cleared?.unsubscribe();
         // Before the link closes: a delivery in flight then ends as unreachable and stays pending.
         const outboxStopped = outbox?.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
