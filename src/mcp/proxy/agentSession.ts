@@ -256,7 +256,7 @@ export class AgentSession {
     this.deps.ended(this);
     return Promise.all([
       this.transport.close().catch(() => undefined),
-      this.link.close().catch(() => undefined),
+      this.link.close(reason).catch(() => undefined),
     ]).then(() => undefined);
   }
 }

@@ -189,14 +189,17 @@ export class UpstreamLink {
     return this.deps.health !== undefined;
   }
 
-  /** Stop retrying, fail what is pending and close the transport (a starting child's too). */
-  async close(): Promise<void> {
+  /**
+   * Stop retrying, fail what is pending (with `reason`) and close the transport (a starting
+   * child's too).
+   */
+  async close(reason = 'the proxy closed'): Promise<void> {
     this.#closed = true;
     this.#retry.cancel();
-    this.#stopConnecting?.(new Error('the proxy closed'));
+    this.#stopConnecting?.(new Error(reason));
     const session = this.#session;
     this.#session = undefined;
-    session?.end('the proxy closed');
+    session?.end(reason);
     this.#set('closed');
     await session?.transport.close().catch(() => undefined);
     // A stopped attempt closes its own transport: resolve once that child is gone too.
