@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 
 import { hideTools, type ProxyOptions } from '../../src/mcp/index.js';
 import { startSessionUpstream } from '../fixtures/proxy/sessionUpstream.js';
-import { agentTransport, onCleanup, rawSession, startProxy } from './support.js';
+import { agentTransport, INITIALIZE_BODY, onCleanup, rawSession, startProxy } from './support.js';
 
 async function sessionUpstream() {
   const upstream = await startSessionUpstream();
@@ -138,6 +138,11 @@ describe('proxy: one session per agent (issue 13)', () => {
     expect(stolen.status).toBe(404);
     const own = await fetch(h.proxy.url, { method: 'POST', headers, body });
     expect(own.status).toBe(200);
+    // A second initialize in the session is refused as the spec says, and opens nothing.
+    const again = await fetch(h.proxy.url, { method: 'POST', headers, body: INITIALIZE_BODY });
+    expect(again.status).toBe(400);
+    expect(await again.json()).toMatchObject({ error: { code: -32600 } });
+    expect(h.proxy.sessions()).toBe(1);
   });
 
   it('ends a session idle for sessionIdleMs of its scheduler, not a tick before', async () => {

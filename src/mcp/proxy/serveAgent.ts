@@ -233,6 +233,16 @@ export async function serveAgent(
   }
   const session = sessionOf(deps, capture, req, res);
   if (session === undefined) return;
+  if (opening !== undefined) {
+    // The spec's answer (and the SDK's) to a second initialize in a session.
+    replyError(
+      res,
+      400,
+      -32600,
+      'Invalid Request: this session is initialized already: DELETE it and initialize without Mcp-Session-Id',
+    );
+    return;
+  }
   const messages = Array.isArray(parsed.body) ? parsed.body : [parsed.body];
   // An agent that goes away before its answers were written: the upstream is told to stop,
   // and those calls' outcome is unknown (the upstream may have acted), as on the loopback server.
