@@ -140,8 +140,9 @@ export interface Proxy<C = undefined> {
   /** Catalog, upstream health and context changes, as they happen. */
   readonly notices$: Observable<ProxyNotice>;
   /**
-   * The sorted visible tool names, each time they change (context, refresh, upstream
-   * `list_changed`) and never otherwise; agents' SSE streams get `list_changed` on each.
+   * The sorted names visible under the proxy's own context, each time they change (context,
+   * refresh, upstream `list_changed`) and never otherwise. Each agent session gets its own
+   * `list_changed` when the names it sees change (its capture may have a context of its own).
    */
   readonly listChanged$: Observable<readonly string[]>;
   /** The upstream's state now. */

@@ -66,7 +66,7 @@ export class AgentSession {
   readonly #listChanges: Subscription;
   #listKey: string | undefined;
   #nextRelay = 1;
-  #streams = 0;
+  #holds = 0;
   #idle: Subscription | undefined;
   #ended = false;
   #streamed = false;
@@ -113,19 +113,14 @@ export class AgentSession {
     return first && this.#events.size > 0;
   }
 
-  /** Questions of the upstream the agent has not answered yet. */
-  get waiting(): number {
-    return this.#relays.size;
-  }
-
   /**
-   * The agent did something: the idle timeout starts over. An open GET stream is an agent that
-   * is still there, listening: no timeout runs until the last one closes.
+   * The agent did something: the idle timeout starts over. An open GET stream or POST is an
+   * agent that is still there: no timeout runs until the last one is released (`hold`).
    */
   touch(): void {
     this.#idle?.unsubscribe();
     this.#idle = undefined;
-    if (this.#ended || this.#streams > 0) return;
+    if (this.#ended || this.#holds > 0) return;
     this.#idle = this.deps.scheduler.schedule(() => void this.end(), this.deps.idleMs);
   }
 
@@ -134,13 +129,13 @@ export class AgentSession {
    * no idle timeout runs until every one is released. Call the result to release it.
    */
   hold(): () => void {
-    this.#streams += 1;
+    this.#holds += 1;
     this.touch();
     let open = true;
     return () => {
       if (!open) return;
       open = false;
-      this.#streams -= 1;
+      this.#holds -= 1;
       this.touch();
     };
   }

@@ -69,11 +69,6 @@ export class AgentSessions {
     return session?.capture === capture && !session.ended ? session : undefined;
   }
 
-  /** Every live session. */
-  all(): IterableIterator<AgentSession> {
-    return this.#live.values();
-  }
-
   /** End every session of `capture` (it was cleared: nothing it does could be tracked). */
   async endCapture(capture: string, reason: string): Promise<void> {
     const ending = [...this.#live.values()].filter((session) => session.capture === capture);

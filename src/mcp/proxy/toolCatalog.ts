@@ -120,15 +120,6 @@ export class ToolCatalog<C> {
     this.#state.next({ ...state, contexts });
   }
 
-  /** Forget the context of one capture: its sessions see the proxy's again. */
-  clearContext(capture: string): void {
-    const state = this.#state.value;
-    if (!state.contexts.has(capture)) return;
-    const contexts = new Map(state.contexts);
-    contexts.delete(capture);
-    this.#state.next({ ...state, contexts });
-  }
-
   /**
    * List every page from the upstream (through `link`, default the proxy's own); on failure,
    * the last good list (if any) is served, as `capture`'s agents see it.
