@@ -51,6 +51,12 @@ function callResult(result: unknown): CallToolResult | undefined {
   return checked.success ? checked.data : undefined;
 }
 
+/** The agent session a call comes from: its own link upstream, and its capture. */
+export interface CallSession {
+  readonly link: UpstreamLink;
+  readonly capture: string;
+}
+
 /** What an SDK `McpServer` answers for a tool it does not have. */
 const hiddenToolResult = (name: string): CallToolResult => ({
   content: [{ type: 'text', text: `MCP error -32602: Tool ${name} not found` }],
@@ -64,13 +70,14 @@ const hiddenToolResult = (name: string): CallToolResult => ({
  */
 async function visibleTo(
   catalog: ToolCatalog<unknown>,
-  session: { readonly link: UpstreamLink; readonly capture: string },
+  session: CallSession,
   name: string,
 ): Promise<boolean> {
   if (!catalog.narrows) return true;
   if (!catalog.listed) await catalog.refresh(session.capture, session.link).catch(() => undefined);
   return catalog.visible(session.capture).some((tool) => tool.name === name);
 }
+
 /** An `McpError`'s own message, without the "MCP error <code>: " the SDK puts before it. */
 const seamMessage = (error: McpError): string => {
   const prefix = `MCP error ${error.code}: `;
@@ -83,7 +90,7 @@ const seamMessage = (error: McpError): string => {
  */
 export async function forwardCall(
   deps: CallDeps,
-  session: { readonly link: UpstreamLink; readonly capture: string },
+  session: CallSession,
   request: JSONRPCRequest,
   handle: RequestHandle | undefined,
   route: AgentRoute,
