@@ -100,6 +100,7 @@ export function runToolCall(
     signal: controller.signal,
     owner: scope.owner,
     capture: scope.capture,
+    session: undefined,
     call,
     yieldMessage: (message) => tracker.yielded(scope.request, message),
   };
