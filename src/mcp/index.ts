@@ -11,9 +11,11 @@ export {
 } from './loopback/loopbackClientConfig.js';
 export { LoopbackError, type LoopbackErrorCode } from './loopback/LoopbackError.js';
 export type {
+  AskOptions,
   BeforeToolCallHook,
   LoopbackCredentialOptions,
   LoopbackHooks,
+  LoopbackRequestContext,
   LoopbackRole,
   LoopbackServer,
   LoopbackServerOptions,
@@ -21,6 +23,14 @@ export type {
   ToolCallContext,
   ToolCallDecision,
 } from './loopback/LoopbackServer.js';
+export type {
+  Completer,
+  CompletionContext,
+  LoopbackPrompt,
+  LoopbackPromptArgument,
+} from './loopback/LoopbackPrompt.js';
+export type { LoopbackResource, LoopbackResourceTemplate } from './loopback/LoopbackResource.js';
+export type { SessionLimits } from './endpoint/sessionLimits.js';
 export { createProxy } from './proxy/createProxy.js';
 export { hideTools } from './proxy/narrowTools.js';
 export { ProxyError, type ProxyErrorCode } from './proxy/ProxyError.js';

@@ -1,7 +1,7 @@
 // The MCP org's conformance suite (@modelcontextprotocol/conformance, server mode, every
 // scenario) judges four targets on real sockets: the conformance upstream directly (the
 // reference), that upstream behind the proxy over HTTP and over stdio, and the loopback server
-// with the scenario tools its API can hold. Each target must end every scenario as the upstream
+// with the same scenario tools, prompts and resources registered through its API. Each target must end every scenario as the upstream
 // did, or as expected-failures.json says for that target and why. A listed scenario that starts
 // to pass fails the test too, so that the list shrinks as the gaps close.
 import { readFileSync } from 'node:fs';
@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTracker, type Tracker } from '../../src/index.js';
-import { createLoopbackServer, createProxy, type LoopbackTool } from '../../src/mcp/index.js';
+import { createLoopbackServer, createProxy } from '../../src/mcp/index.js';
 import { until } from '../mcp/support.js';
-import { PLAIN_TOOLS } from './conformanceTools.js';
 import { startForwarder } from './forwarder.js';
+import { LOOPBACK_CATALOG } from './loopbackTarget.js';
 import { ensureRunner } from './installRunner.js';
 import { runSuite, type ScenarioResult, type ScenarioStatus, type SuiteRun } from './runSuite.js';
 import { startConformanceUpstream } from './upstream.js';
@@ -28,12 +28,6 @@ interface Expected {
 const EXPECTED = JSON.parse(
   readFileSync(new URL('./expected-failures.json', import.meta.url), 'utf8'),
 ) as Record<Target, Record<string, Expected>>;
-
-/** The tools of PLAIN_TOOLS as the loopback server takes them: nothing else fits its API. */
-const loopbackTools: LoopbackTool[] = PLAIN_TOOLS.map(({ run, ...tool }) => ({
-  ...tool,
-  run: (args) => run(args, undefined),
-}));
 
 const stdioUpstream = {
   command: process.execPath,
@@ -70,7 +64,7 @@ beforeAll(async () => {
   for (const capture of ['proxy-http', 'proxy-stdio', 'loopback']) tracker.beginCapture(capture);
   const proxyHttp = closing(await createProxy({ tracker, upstream: { url: upstream.url } }));
   const proxyStdio = closing(await createProxy({ tracker, upstream: stdioUpstream }));
-  const loopback = closing(await createLoopbackServer({ tracker, tools: loopbackTools }));
+  const loopback = closing(await createLoopbackServer({ tracker, ...LOOPBACK_CATALOG }));
   const urls: Record<Target, string> = {
     upstream: upstream.url,
     'proxy-http': await behind(proxyHttp, proxyHttp.credential({ capture: 'proxy-http' })),

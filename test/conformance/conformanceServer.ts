@@ -14,7 +14,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
-import { CONFORMANCE_TOOLS, PNG_BASE64 } from './conformanceTools.js';
+import { CONFORMANCE_TOOLS, PNG_BASE64, sdkAgent } from './conformanceTools.js';
 
 /**
  * A fresh McpServer with everything the conformance scenarios use; one per session (an SDK
@@ -43,7 +43,7 @@ export function createConformanceServer(): McpServer {
   mcp.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = CONFORMANCE_TOOLS.find((candidate) => candidate.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool ${request.params.name}`);
-    return tool.run(request.params.arguments ?? {}, extra);
+    return tool.run(request.params.arguments ?? {}, sdkAgent(extra));
   });
 
   mcp.registerResource(

@@ -6,13 +6,54 @@ import {
   CreateMessageResultSchema,
   ElicitResultSchema,
   type CallToolResult,
+  type CreateMessageRequestParams,
+  type CreateMessageResult,
   type ElicitRequestFormParams,
+  type ElicitResult,
   type ServerNotification,
   type ServerRequest,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * What a scenario tool needs from the server it runs in: an SDK server's request extra, or a
+ * loopback tool's context, seen the same way.
+ */
+export interface ScenarioAgent {
+  readonly log: (data: string) => Promise<unknown>;
+  /** Reports progress when the client asked for it; does nothing otherwise. */
+  readonly progress: (progress: number, total: number, message: string) => Promise<unknown>;
+  readonly sample: (params: CreateMessageRequestParams) => Promise<CreateMessageResult>;
+  readonly elicit: (params: ElicitRequestFormParams) => Promise<ElicitResult>;
+  /** Close the call's SSE stream before answering, where the server offers it. */
+  readonly closeStream?: () => void;
+}
+
+/** The scenario agent of an SDK server's request. */
+export function sdkAgent(extra: Extra): ScenarioAgent {
+  const progressToken = extra._meta?.progressToken;
+  return {
+    log: (data) =>
+      extra.sendNotification({
+        method: 'notifications/message',
+        params: { level: 'info', logger: 'conformance-upstream', data },
+      }),
+    progress: async (progress, total, message) => {
+      if (progressToken === undefined) return;
+      await extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress, total, message },
+      });
+    },
+    sample: (params) =>
+      extra.sendRequest({ method: 'sampling/createMessage', params }, CreateMessageResultSchema),
+    elicit: (params) =>
+      extra.sendRequest({ method: 'elicitation/create', params }, ElicitResultSchema),
+    closeStream: extra.closeSSEStream,
+  };
+}
 
 /** A 1x1 red PNG. */
 export const PNG_BASE64 =
@@ -32,15 +73,12 @@ const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 /** Ask the client for input on the call's own stream; the tool answers what the client said. */
 async function elicit(
-  extra: Extra,
+  agent: ScenarioAgent,
   message: string,
   requestedSchema: ElicitRequestFormParams['requestedSchema'],
 ): Promise<CallToolResult> {
   try {
-    const result = await extra.sendRequest(
-      { method: 'elicitation/create', params: { mode: 'form', message, requestedSchema } },
-      ElicitResultSchema,
-    );
+    const result = await agent.elicit({ mode: 'form', message, requestedSchema });
     return text(
       `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`,
     );
@@ -50,7 +88,7 @@ async function elicit(
 }
 
 /** A scenario's tool: its definition as listed, and what it does. */
-export interface ConformanceTool<X = Extra> extends Tool {
+export interface ConformanceTool<X = ScenarioAgent> extends Tool {
   readonly run: (
     args: Record<string, unknown>,
     extra: X,
@@ -145,19 +183,16 @@ export const PLAIN_TOOLS: readonly ConformanceTool<unknown>[] = [
 ];
 
 /** The tools that talk to the client while they run, or need a stream of their own. */
-const SESSION_TOOLS: readonly ConformanceTool[] = [
+export const SESSION_TOOLS: readonly ConformanceTool[] = [
   {
     name: 'test_tool_with_logging',
     description: 'Sends three info log messages while it runs.',
     inputSchema: noArguments,
-    run: async (_args, extra) => {
+    run: async (_args, agent) => {
       const steps = ['Tool execution started', 'Tool processing data', 'Tool execution completed'];
       for (const [index, data] of steps.entries()) {
         if (index > 0) await pause();
-        await extra.sendNotification({
-          method: 'notifications/message',
-          params: { level: 'info', logger: 'conformance-upstream', data },
-        });
+        await agent.log(data);
       }
       return text('Tool with logging executed successfully');
     },
@@ -166,17 +201,12 @@ const SESSION_TOOLS: readonly ConformanceTool[] = [
     name: 'test_tool_with_progress',
     description: 'Reports progress 0, 50 and 100 of 100 when asked for progress.',
     inputSchema: noArguments,
-    run: async (_args, extra) => {
-      const progressToken = extra._meta?.progressToken;
+    run: async (_args, agent) => {
       for (const progress of [0, 50, 100]) {
         if (progress > 0) await pause();
-        if (progressToken === undefined) continue;
-        await extra.sendNotification({
-          method: 'notifications/progress',
-          params: { progressToken, progress, total: 100, message: `${progress} of 100` },
-        });
+        await agent.progress(progress, 100, `${progress} of 100`);
       }
-      return text(`progress reported for token ${String(progressToken)}`);
+      return text('progress reported');
     },
   },
   {
@@ -187,18 +217,12 @@ const SESSION_TOOLS: readonly ConformanceTool[] = [
       properties: { prompt: { type: 'string', description: 'The prompt to send to the LLM' } },
       required: ['prompt'],
     },
-    run: async (args, extra) => {
+    run: async (args, agent) => {
       try {
-        const result = await extra.sendRequest(
-          {
-            method: 'sampling/createMessage',
-            params: {
-              messages: [{ role: 'user', content: { type: 'text', text: String(args.prompt) } }],
-              maxTokens: 100,
-            },
-          },
-          CreateMessageResultSchema,
-        );
+        const result = await agent.sample({
+          messages: [{ role: 'user', content: { type: 'text', text: String(args.prompt) } }],
+          maxTokens: 100,
+        });
         const answer = result.content.type === 'text' ? result.content.text : result.content.type;
         return text(`LLM response: ${answer}`);
       } catch (error) {
@@ -214,8 +238,8 @@ const SESSION_TOOLS: readonly ConformanceTool[] = [
       properties: { message: { type: 'string', description: 'The message to show the user' } },
       required: ['message'],
     },
-    run: async (args, extra) =>
-      elicit(extra, String(args.message), {
+    run: async (args, agent) =>
+      elicit(agent, String(args.message), {
         type: 'object',
         properties: {
           username: { type: 'string', description: "User's response" },
@@ -228,8 +252,8 @@ const SESSION_TOOLS: readonly ConformanceTool[] = [
     name: 'test_elicitation_sep1034_defaults',
     description: 'Elicits one field of each primitive type, each with a default (SEP-1034).',
     inputSchema: noArguments,
-    run: async (_args, extra) =>
-      elicit(extra, 'Please review and update the form fields with defaults', {
+    run: async (_args, agent) =>
+      elicit(agent, 'Please review and update the form fields with defaults', {
         type: 'object',
         properties: {
           name: { type: 'string', description: 'User name', default: 'John Doe' },
@@ -249,8 +273,8 @@ const SESSION_TOOLS: readonly ConformanceTool[] = [
     name: 'test_elicitation_sep1330_enums',
     description: 'Elicits the five enum shapes of SEP-1330.',
     inputSchema: noArguments,
-    run: async (_args, extra) =>
-      elicit(extra, 'Please select options from the enum fields', {
+    run: async (_args, agent) =>
+      elicit(agent, 'Please select options from the enum fields', {
         type: 'object',
         properties: {
           untitledSingle: { type: 'string', enum: ['option1', 'option2', 'option3'] },
@@ -289,10 +313,10 @@ const SESSION_TOOLS: readonly ConformanceTool[] = [
     description:
       'Closes its SSE stream before it answers (SEP-1699): the client gets the answer by resuming.',
     inputSchema: noArguments,
-    run: (_args, extra) => {
+    run: (_args, agent) => {
       // Offered by the SDK only on Streamable HTTP with an event store, to a client that can
       // resume; elsewhere the answer comes on the call's own stream.
-      extra.closeSSEStream?.();
+      agent.closeStream?.();
       return text('Reconnection test completed successfully.');
     },
   },

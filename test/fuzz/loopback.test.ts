@@ -4,7 +4,7 @@ import { describe, it } from 'vitest';
 import { createMemoryStore, createTracker } from '../../src/index.js';
 import { createLoopbackServer, loopbackClientConfig } from '../../src/mcp/index.js';
 import { echoTool, onCleanup, raw, toolsCall, until } from '../mcp/support.js';
-import { eventually, fuzz, MCP_STATUSES } from './support.js';
+import { eventually, fuzz, hostileSession, MCP_STATUSES } from './support.js';
 
 describe('loopback server under hostile requests', () => {
   it('answers each with a documented status, serves a normal call after each, and comes back to rest with its heap', async () => {
@@ -26,6 +26,9 @@ describe('loopback server under hostile requests', () => {
       'Content-Type': 'application/json',
       Accept: 'application/json, text/event-stream',
     };
+    // Hostile requests mostly name a live session (the path SDK clients take); the normal
+    // calls come without one, as a stateless agent sends them.
+    const hostile = await hostileSession(server, headers);
     await fuzz(
       {
         aim: {
@@ -34,10 +37,15 @@ describe('loopback server under hostile requests', () => {
           path: '/mcp',
           authorizations: credentials.map((credential) => `Bearer ${credential}`),
           maxBodyBytes,
+          session: hostile.session,
         },
         documented: MCP_STATUSES,
-        normalCall: async () =>
-          (await raw(server, { headers, body: toolsCall('echo', { text: 'still here' }) })).status,
+        normalCall: async () => {
+          const body = toolsCall('echo', { text: 'still here' });
+          const { status } = await raw(server, { headers, body });
+          await hostile.renew();
+          return status;
+        },
         atRest: async (late) => {
           await until(tracker, 'run-1', (snapshot) => snapshot?.inFlight === 0);
           await eventually(() => late() || server.openStreams() === 0);

@@ -4,8 +4,8 @@ import { describe, it } from 'vitest';
 import { createMemoryStore, createTracker } from '../../src/index.js';
 import { createProxy } from '../../src/mcp/index.js';
 import { onCleanup, raw, toolsCall, until } from '../mcp/support.js';
-import { httpUpstream, INITIALIZE_BODY } from '../proxy/support.js';
-import { eventually, fuzz, MCP_STATUSES } from './support.js';
+import { httpUpstream } from '../proxy/support.js';
+import { eventually, fuzz, hostileSession, MCP_STATUSES } from './support.js';
 
 describe('proxy under hostile requests', () => {
   it('answers each with a documented status, serves a normal call after each, and comes back to rest with its heap', async () => {
@@ -28,23 +28,9 @@ describe('proxy under hostile requests', () => {
     };
     const at = { host: '127.0.0.1', port: proxy.port } as never;
     // The proxy is stateful toward agents: a session for the normal calls, and one the hostile
-    // requests name. Opened on connections of their own (`raw`), closed once answered: a pooled
-    // keep-alive connection would be cut by the 50 ms idle timeout under a later request.
-    const openSession = async (): Promise<string> => {
-      const opened = await raw(at, {
-        headers,
-        body: INITIALIZE_BODY,
-      });
-      const session = opened.headers['mcp-session-id'];
-      if (typeof session !== 'string') {
-        throw new Error(`initialize answered ${opened.status} without a session`);
-      }
-      return session;
-    };
-    const normal = { ...headers, 'Mcp-Session-Id': await openSession() };
-    let hostile = await openSession();
-    // A hostile DELETE may end the session it names: the requests after it name a new one.
-    let deleted = false;
+    // requests name.
+    const hostile = await hostileSession(at, headers);
+    const normal = { ...headers, 'Mcp-Session-Id': await hostile.open() };
     const inFlight = () => captures.map((capture) => tracker.capture(capture)?.inFlight ?? 0);
     await fuzz(
       {
@@ -54,10 +40,7 @@ describe('proxy under hostile requests', () => {
           path: '/mcp',
           authorizations: credentials.map((credential) => `Bearer ${credential}`),
           maxBodyBytes,
-          session: (request) => {
-            if (request.method === 'DELETE') deleted = true;
-            return hostile;
-          },
+          session: hostile.session,
         },
         documented: MCP_STATUSES,
         normalCall: async () => {
@@ -65,13 +48,7 @@ describe('proxy under hostile requests', () => {
             headers: normal,
             body: toolsCall('echo', { text: 'still here' }),
           });
-          if (deleted) {
-            // Ended whether that DELETE was refused or not, so that no session is left behind.
-            const ended = { ...headers, 'Mcp-Session-Id': hostile };
-            await raw(at, { method: 'DELETE', headers: ended });
-            deleted = false;
-            hostile = await openSession();
-          }
+          await hostile.renew();
           return status;
         },
         atRest: async (late) => {

@@ -10,6 +10,7 @@ import { runInNewContext } from 'node:vm';
 
 import fc from 'fast-check';
 
+import { INITIALIZE_BODY, raw } from '../mcp/support.js';
 import { hostileRequests, mustBeAnswered, type Aim } from './hostileRequests.js';
 import { send } from './rawExchange.js';
 
@@ -121,4 +122,44 @@ export async function fuzz(target: FuzzTarget, runs: number): Promise<void> {
   if (grown > HEAP_SLACK) {
     throw new Error(`the heap grew by ${grown} bytes over the run (at most ${HEAP_SLACK})`);
   }
+}
+
+/**
+ * The session the hostile requests name, on an endpoint with sessions: opened on a connection of
+ * its own (a pooled keep-alive connection would be cut by a short idle timeout under a later
+ * request). A hostile DELETE may end it: `renew`, after the normal call, ends it for sure and
+ * opens the next, so that no session is left behind.
+ */
+export async function hostileSession(
+  at: { readonly host: string; readonly port: number },
+  headers: Record<string, string>,
+): Promise<{
+  readonly session: (request: { readonly method: string }) => string;
+  readonly renew: () => Promise<void>;
+  readonly open: () => Promise<string>;
+}> {
+  const open = async (): Promise<string> => {
+    const opened = await raw(at as never, { headers, body: INITIALIZE_BODY });
+    const session = opened.headers['mcp-session-id'];
+    if (typeof session !== 'string') {
+      throw new Error(`initialize answered ${opened.status} without a session`);
+    }
+    return session;
+  };
+  let live = await open();
+  let deleted = false;
+  return {
+    open,
+    session: (request) => {
+      if (request.method === 'DELETE') deleted = true;
+      return live;
+    },
+    renew: async () => {
+      if (!deleted) return;
+      const ended = { ...headers, 'Mcp-Session-Id': live };
+      await raw(at as never, { method: 'DELETE', headers: ended });
+      deleted = false;
+      live = await open();
+    },
+  };
 }

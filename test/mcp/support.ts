@@ -253,6 +253,18 @@ export function raw(
   });
 }
 
+/** The body of a raw agent's `initialize`: what opens a session. */
+export const INITIALIZE_BODY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'raw-agent', version: '1' },
+  },
+});
+
 /** A JSON-RPC `tools/call` request body. */
 export const toolsCall = (name: string, args: unknown = {}, id: number | string = 1) =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
@@ -325,4 +337,26 @@ export async function textOf(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Read SSE events from a GET stream until `count` arrived; resolves with their ids and data. */
+export async function readEvents(response: Response, count: number) {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const events: { id?: string; data: string }[] = [];
+  let buffered = '';
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += value;
+    let end: number;
+    while ((end = buffered.indexOf('\n\n')) >= 0) {
+      const block = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const id = /^id: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
+      if (data !== '') events.push({ id, data });
+    }
+  }
+  await reader.cancel();
+  return events;
 }

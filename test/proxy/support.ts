@@ -22,7 +22,9 @@ import {
 } from '../../src/mcp/index.js';
 import { runProxy } from '../../src/cli/proxy.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from '../fixtures/proxy/httpUpstream.js';
-import { onCleanup } from '../mcp/support.js';
+import { INITIALIZE_BODY, onCleanup } from '../mcp/support.js';
+
+export { INITIALIZE_BODY };
 
 export { onCleanup };
 
@@ -99,18 +101,6 @@ export function agentTransport(url: string, credential: string): StreamableHTTPC
     },
   });
 }
-
-/** The body of a raw agent's `initialize`: what opens a session on the proxy. */
-export const INITIALIZE_BODY = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'raw-agent', version: '1' },
-  },
-});
 
 /**
  * The headers of a raw agent request in a session of its own: `initialize` sent with `fetch`

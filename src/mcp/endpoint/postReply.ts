@@ -17,6 +17,8 @@ export class PostReply {
   constructor(
     private readonly res: ServerResponse,
     private readonly headers: Readonly<Record<string, string>> = {},
+    /** Answer as an event stream even when nothing goes before the answers. */
+    private readonly alwaysStream = false,
   ) {}
 
   /** Whether the client is gone or the reply is over: nothing more can reach it. */
@@ -24,25 +26,35 @@ export class PostReply {
     return this.res.destroyed || this.res.writableEnded;
   }
 
+  /** Run `listener` once the reply is over or its client went away (at once if it is). */
+  onClose(listener: () => void): void {
+    if (this.res.destroyed || this.res.writableFinished) listener();
+    else this.res.once('close', listener);
+  }
+
   /** Send a message before the answers; turns the reply into an event stream. */
   event(message: JSONRPCMessage): boolean {
     if (this.closed) return false;
-    if (!this.#streaming) {
-      this.#streaming = true;
-      this.res.writeHead(200, {
-        ...this.headers,
-        'Content-Type': 'text/event-stream',
-        'Cache-Control': 'no-cache',
-        Connection: 'keep-alive',
-      });
-    }
+    this.#stream();
     this.res.write(sseEvent(message));
     return true;
+  }
+
+  #stream(): void {
+    if (this.#streaming) return;
+    this.#streaming = true;
+    this.res.writeHead(200, {
+      ...this.headers,
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+    });
   }
 
   /** Send the answers (202 when there are none) and end the reply. */
   finish(answers: readonly JSONRPCMessage[]): void {
     if (this.closed) return;
+    if (this.alwaysStream && answers.length > 0) this.#stream();
     if (this.#streaming) {
       this.res.end(answers.map(sseEvent).join(''));
       return;

@@ -1,10 +1,15 @@
 import { ToolflightError } from '../../errors.js';
 
-/** Machine-readable reasons the loopback server refused its configuration or a call. */
+/**
+ * Machine-readable reasons the loopback server refused its configuration or a call, or a tool's
+ * question to its agent (`no_session`, `capability_missing`).
+ */
 export type LoopbackErrorCode =
   | 'non_loopback_host'
   | 'invalid_option'
   | 'invalid_tool'
+  | 'no_session'
+  | 'capability_missing'
   | 'listen_failed'
   | 'server_closed'
   | 'tracker_mismatch';

@@ -14,7 +14,7 @@ export interface CompletionContext {
  * Suggestions for a value the agent is typing (`completion/complete`). The server sends at most
  * 100 of them and says whether there were more.
  */
-export type Complete = (
+export type Completer = (
   value: string,
   context: CompletionContext,
 ) => readonly string[] | Promise<readonly string[]>;
@@ -27,7 +27,7 @@ export interface LoopbackPromptArgument {
   /** `prompts/get` without it is refused with -32602. Default false. */
   readonly required?: boolean;
   /** Suggestions for this argument's value. */
-  readonly complete?: Complete;
+  readonly complete?: Completer;
 }
 
 /** A prompt the loopback server offers (`prompts/list`, `prompts/get`). */

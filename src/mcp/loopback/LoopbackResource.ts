@@ -1,6 +1,6 @@
 import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
 
-import type { Complete } from './LoopbackPrompt.js';
+import type { Completer } from './LoopbackPrompt.js';
 import type { LoopbackRequestContext } from './LoopbackServer.js';
 
 /** A resource at one fixed URI (`resources/list`, `resources/read`). */
@@ -36,7 +36,7 @@ export interface LoopbackResourceTemplate {
   /** Only callers holding an owner credential see and may read through it. Default false. */
   readonly ownerOnly?: boolean;
   /** Suggestions for a variable's value, by variable name. */
-  readonly complete?: Readonly<Record<string, Complete>>;
+  readonly complete?: Readonly<Record<string, Completer>>;
   /** The contents of `uri`, which matched the template with these variables. */
   readonly read: (
     uri: string,

@@ -1,10 +1,22 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestParams,
+  ElicitResult,
+  ListRootsResult,
+  LoggingLevel,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { SchedulerLike } from 'rxjs';
 
 import type { Logger } from '../../logger.js';
 import type { ToolArgs } from '../../events/types.js';
 import type { Tracker } from '../../tracker/Tracker.js';
 import type { Limits } from '../endpoint/Endpoint.js';
+import type { SessionLimits } from '../endpoint/sessionLimits.js';
+import type { LoopbackPrompt } from './LoopbackPrompt.js';
+import type { LoopbackResource, LoopbackResourceTemplate } from './LoopbackResource.js';
 import type { ToolCallHandle } from '../../tracker/handles.js';
 
 /** What a host's handler (a tool, a prompt, a resource) knows about the request it serves. */
@@ -28,6 +40,36 @@ export interface ToolCallContext extends LoopbackRequestContext {
    * `onYield` observer). Resolves false when the request is not captured or the generation ended.
    */
   readonly yieldMessage: (message: string) => Promise<boolean>;
+  /**
+   * Report progress on the call's stream, when the agent asked for it (a `progressToken`);
+   * resolves false when it did not, or the call is over. `progress` must grow from call to call.
+   */
+  readonly progress: (progress: number, total?: number, message?: string) => Promise<boolean>;
+  /**
+   * Send the agent a log message (`notifications/message`) on the call's stream; resolves false
+   * when it is below the level the session asked for (`logging/setLevel`), or the call is over.
+   */
+  readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Promise<boolean>;
+  /**
+   * Ask the agent's user for input and wait (`elicitation/create`; the answer is checked
+   * against `requestedSchema`). Needs a session whose agent declared `elicitation`, else it
+   * throws a `LoopbackError` (`no_session`, `capability_missing`). Rejects with the SDK's
+   * -32001 timeout error past `timeoutMs`, and when the call ends first.
+   */
+  readonly elicit: (params: ElicitRequestParams, options?: AskOptions) => Promise<ElicitResult>;
+  /** Ask the agent's model for a completion and wait (`sampling/createMessage`), as `elicit`. */
+  readonly sample: (
+    params: CreateMessageRequestParams,
+    options?: AskOptions,
+  ) => Promise<CreateMessageResult>;
+  /** Ask the agent for its roots and wait (`roots/list`), as `elicit`. */
+  readonly listRoots: (options?: AskOptions) => Promise<ListRootsResult>;
+}
+
+/** How long a tool waits for its agent's answer. */
+export interface AskOptions {
+  /** Default: the server's `askTimeoutMs` (60,000), on its scheduler. */
+  readonly timeoutMs?: number;
 }
 
 /** A tool the loopback server offers, registered with its JSON Schema. */
@@ -78,22 +120,43 @@ export interface LoopbackServerOptions {
   /** Every request and tool call is tracked here. */
   readonly tracker: Tracker;
   readonly tools: readonly LoopbackTool[];
+  /**
+   * Prompts to offer (`prompts/list`, `prompts/get`, completions of their arguments). Given
+   * (even empty), the server declares the prompts capability and `setPrompts` may change them.
+   */
+  readonly prompts?: readonly LoopbackPrompt[];
+  /**
+   * Resources to offer (`resources/list`, `resources/read`, subscriptions). Given (even empty),
+   * or with `resourceTemplates`, the server declares the resources capability.
+   */
+  readonly resources?: readonly LoopbackResource[];
+  /** Resource templates (`resources/templates/list`, reads by matching URI, completions). */
+  readonly resourceTemplates?: readonly LoopbackResourceTemplate[];
   readonly hooks?: LoopbackHooks;
   /** Default 0: a free port chosen by the system. */
   readonly port?: number;
   /** `127.0.0.1` (default), `localhost` (binds 127.0.0.1) or `::1`; anything else is refused. */
   readonly host?: string;
-  readonly limits?: Limits;
+  readonly limits?: Limits & SessionLimits;
   /** Default timeout of every tool call in ms. Default: none. */
   readonly toolTimeoutMs?: number;
+  /** How long a tool waits for its agent's answer to a question (`elicit`, …). Default 60,000. */
+  readonly askTimeoutMs?: number;
+  /**
+   * An agent session with no request and no open GET stream for this long ends; the agent's
+   * next request gets 404 and it initializes again, as the spec says. Default 600,000 (10
+   * minutes), on the server's scheduler.
+   */
+  readonly sessionIdleMs?: number;
   /** `json` (default): one JSON response per POST. `sse`: POST responses stream as SSE. */
   readonly responseMode?: 'json' | 'sse';
   /** Server name and version in the `initialize` result. Default `toolflight` and its version. */
   readonly serverInfo?: { readonly name: string; readonly version: string };
   readonly logger?: Logger;
   /**
-   * Runs every timer of the server: tool timeouts, the body deadline, and how long a
-   * cancellation that arrived before its call is kept. Pass a virtual scheduler in tests.
+   * Runs every timer of the server: tool timeouts, questions' deadlines, session idle
+   * timeouts, the body deadline, and how long a cancellation that arrived before its call is
+   * kept. Pass a virtual scheduler in tests.
    * Default RxJS `asyncScheduler`.
    */
   readonly scheduler?: SchedulerLike;
@@ -140,10 +203,34 @@ export interface LoopbackServer {
    * description, schemas or annotations) get `notifications/tools/list_changed`; others do not.
    */
   readonly setTools: (tools: readonly LoopbackTool[]) => void;
+  /** The prompts as registered, in order (empty when the server offers none). */
+  readonly prompts: () => readonly LoopbackPrompt[];
+  /**
+   * Replace the prompts; sessions whose visible prompts changed get
+   * `notifications/prompts/list_changed`. Throws `invalid_option` on a server created without
+   * the `prompts` option (it declared no prompts capability).
+   */
+  readonly setPrompts: (prompts: readonly LoopbackPrompt[]) => void;
+  /**
+   * Replace the resources and templates (templates stay as they are when left out); sessions
+   * whose visible ones changed get `notifications/resources/list_changed`. Throws
+   * `invalid_option` on a server created without `resources` or `resourceTemplates`.
+   */
+  readonly setResources: (
+    resources: readonly LoopbackResource[],
+    templates?: readonly LoopbackResourceTemplate[],
+  ) => void;
+  /**
+   * The resource at `uri` changed: every session subscribed to it (`resources/subscribe`) gets
+   * `notifications/resources/updated`. Returns how many sessions were told.
+   */
+  readonly resourceUpdated: (uri: string) => number;
+  /** How many agent sessions are open. */
+  readonly sessions: () => number;
   /** How many SSE (`GET`) streams are open. */
   readonly openStreams: () => number;
   /**
-   * Stop: end SSE streams, forget the credential key (no credential it minted works again),
+   * Stop: end sessions and SSE streams, forget the credential key (no credential it minted works again),
    * drop open connections (their calls get outcome `unknown` and an aborted signal). Resolves
    * once the port is free. Idempotent.
    */

@@ -27,8 +27,26 @@ import { PendingCalls } from './pendingCalls.js';
 import { LIST_CHANGED, SseStreams } from '../endpoint/sseStreams.js';
 import { ToolRegistry } from './toolRegistry.js';
 import { bodyLimitsOf, MCP_PATH } from '../endpoint/Endpoint.js';
+import { recordSafely } from '../endpoint/recordSafely.js';
+import { resolveSessionOptions } from '../endpoint/sessionLimits.js';
+import { SessionRegistry } from '../endpoint/sessionRegistry.js';
+import type { AskNote } from './agentAsks.js';
+import { ASK_TIMEOUT_MS } from './callAgent.js';
+import { claimOf, LoopbackSession } from './loopbackSession.js';
+import { loopbackMcpServer } from './mcpServer.js';
+import { PromptRegistry } from './promptRegistry.js';
+import { ResourceRegistry } from './resourceRegistry.js';
 
 const SERVER_INFO = { name: 'toolflight', version: '0.1.0' };
+
+const PROMPTS_CHANGED = {
+  jsonrpc: '2.0',
+  method: 'notifications/prompts/list_changed',
+} as const;
+const RESOURCES_CHANGED = {
+  jsonrpc: '2.0',
+  method: 'notifications/resources/list_changed',
+} as const;
 
 /** The address to bind for a `host` option; throws for anything but loopback. */
 function bindAddress(host: string | undefined): LoopbackAddress {
@@ -131,6 +149,12 @@ export async function createLoopbackServer(
   }
   const registry = new ToolRegistry();
   registry.set(options.tools);
+  const prompts = options.prompts === undefined ? undefined : new PromptRegistry();
+  prompts?.set(options.prompts!);
+  const offersResources =
+    options.resources !== undefined || options.resourceTemplates !== undefined;
+  const resources = offersResources ? new ResourceRegistry() : undefined;
+  resources?.set(options.resources ?? [], options.resourceTemplates ?? []);
   const hooks = beforeToolCallHooks(options.hooks?.beforeToolCall);
   const responseMode = options.responseMode ?? 'json';
   if (responseMode !== 'json' && responseMode !== 'sse') {
@@ -148,28 +172,89 @@ export async function createLoopbackServer(
     options.limits,
     (message) => new LoopbackError('invalid_option', message),
   );
-  const streams = new SseStreams<LoopbackRole>(
-    options.logger,
-    new StreamSlots(limits, 'the loopback server'),
-  );
+  const optionError = (message: string) => new LoopbackError('invalid_option', message);
+  const sessionOptions = resolveSessionOptions(options.limits, options.sessionIdleMs, optionError);
+  const slots = new StreamSlots(limits, 'the loopback server');
+  const streams = new SseStreams<LoopbackRole>(options.logger, slots);
   const scheduler = timerScheduler(options.scheduler);
   const pending = new PendingCalls(scheduler);
   const hosts = new Set<string>();
+  const sessions = new SessionRegistry<LoopbackSession>(
+    'the loopback server',
+    sessionOptions.maxSessions,
+    sessionOptions.maxSessionsPerCapture,
+  );
+  const note =
+    (capture: string): AskNote =>
+    (type, data) =>
+      recordSafely(options.logger, type, () => tracker.note(type, data, { capture }));
+  const jsonResponse = responseMode === 'json';
+  const sessionDeps = {
+    scheduler,
+    idleMs: sessionOptions.idleMs,
+    logger: options.logger,
+    jsonResponse,
+    note,
+    serve: (channel: LoopbackSession['channel'], session: LoopbackSession) =>
+      loopbackMcpServer(deps, channel, session),
+  };
   const deps: HttpDeps = {
     tracker,
     registry,
+    prompts,
+    resources,
     hooks,
     pending,
     toolTimeoutMs: positive(options.toolTimeoutMs, 'toolTimeoutMs'),
+    askTimeoutMs: positive(options.askTimeoutMs, 'askTimeoutMs') ?? ASK_TIMEOUT_MS,
     logger: options.logger,
     scheduler,
     serverInfo: options.serverInfo ?? SERVER_INFO,
-    jsonResponse: responseMode === 'json',
+    jsonResponse,
     credentials,
     untracked,
     hosts,
     streams,
-    ...bodyLimitsOf(options.limits, (message) => new LoopbackError('invalid_option', message)),
+    slots,
+    sessions,
+    endsSessions: true,
+    note,
+    openSession: (role, capture) =>
+      sessions.open(
+        claimOf(role, capture),
+        capture,
+        (id, ended) => new LoopbackSession(id, role, capture, sessionDeps, ended),
+      ),
+    ...bodyLimitsOf(options.limits, optionError),
+  };
+  // A cleared capture's sessions end: nothing they do could be tracked any more.
+  const cleared =
+    untracked === 'serve'
+      ? undefined
+      : tracker.events$.subscribe((event) => {
+          if (event.type !== 'capture.cleared' || event.capture === undefined) return;
+          const capture = event.capture;
+          void sessions.endWhere(
+            (session) => session.capture === capture,
+            'the capture was cleared',
+          );
+        });
+  /** Tell the sessions (and stateless streams) of every audience that changed. */
+  const announce = (
+    message: Parameters<LoopbackSession['toStream']>[0],
+    changed: { readonly owner: boolean; readonly nonOwner: boolean },
+  ): void => {
+    const heard = (role: LoopbackRole) => (role === 'owner' ? changed.owner : changed.nonOwner);
+    for (const session of sessions.where((live) => heard(live.role))) session.toStream(message);
+    streams.send(message, heard);
+  };
+  const open_ = (what: string): void => {
+    if (closing) {
+      throw new LoopbackError(
+        'server_closed',
+        `this loopback server is closed: set ${what} on the server that replaced it`,
+      );
+    }
   };
   // Responses not yet closed: `close` waits for them, so that their requests are finished (and
   // their calls decided) in the tracker by the time it resolves.
@@ -215,18 +300,45 @@ export async function createLoopbackServer(
     },
     tools: () => registry.tools,
     setTools(tools) {
-      if (closing) {
-        throw new LoopbackError(
-          'server_closed',
-          'this loopback server is closed: set tools on the server that replaced it',
+      open_('tools');
+      announce(LIST_CHANGED, registry.set(tools));
+    },
+    prompts: () => prompts?.prompts ?? [],
+    setPrompts(list) {
+      open_('prompts');
+      if (prompts === undefined) {
+        throw optionError(
+          'this loopback server offers no prompts: pass prompts (even []) to createLoopbackServer, so that it declares the prompts capability',
         );
       }
-      const changed = registry.set(tools);
-      streams.send(LIST_CHANGED, (role) => (role === 'owner' ? changed.owner : changed.nonOwner));
+      announce(PROMPTS_CHANGED, prompts.set(list));
     },
-    openStreams: () => streams.size,
+    setResources(list, templates) {
+      open_('resources');
+      if (resources === undefined) {
+        throw optionError(
+          'this loopback server offers no resources: pass resources (even []) to createLoopbackServer, so that it declares the resources capability',
+        );
+      }
+      announce(RESOURCES_CHANGED, resources.set(list, templates ?? resources.registered.templates));
+    },
+    resourceUpdated(uri) {
+      const told = sessions.where((session) => session.subscriptions.has(uri));
+      const updated = {
+        jsonrpc: '2.0' as const,
+        method: 'notifications/resources/updated',
+        params: { uri },
+      };
+      for (const session of told) session.toStream(updated);
+      return told.length;
+    },
+    sessions: () => sessions.size,
+    openStreams: () =>
+      streams.size + sessions.where(() => true).reduce((sum, s) => sum + s.stream.open, 0),
     close() {
       closing ??= (async () => {
+        cleared?.unsubscribe();
+        await sessions.closeAll('the loopback server is closing');
         credentials.forget();
         pending.clear();
         const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -1,20 +1,143 @@
 // @internal The path of one HTTP request through the loopback server: the checks that need no
-// body, admission to the tracker, the body, JSON-RPC shape, then the SDK.
+// body, admission to the tracker, the body, JSON-RPC shape, then its session: `initialize`
+// opens one, a request that names one (`Mcp-Session-Id`) is answered by that session's server,
+// and a request without one by a server of its own, as a stateless server answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { type LoopbackRole } from './LoopbackServer.js';
+import {
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+
+import type { StreamSlots } from '../../http/streamSlots.js';
+import { STREAM_RETRY_AFTER_S } from '../../http/streamSlots.js';
 import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
-import { readRpcBody } from '../endpoint/httpGate.js';
+import { readRpcBody, refuse } from '../endpoint/httpGate.js';
+import { replyError, replyUnavailable } from '../endpoint/httpReplies.js';
+import { plainAllowed, refuseThroughSdk } from '../endpoint/postChecks.js';
+import { PostReply } from '../endpoint/postReply.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
-import { connectRequestServer, type ServerDeps } from './requestServer.js';
-import { RequestScope } from './requestScope.js';
-import type { SseStreams } from '../endpoint/sseStreams.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
+import type { SessionRegistry } from '../endpoint/sessionRegistry.js';
+import type { SseStreams } from '../endpoint/sseStreams.js';
 import { streamAllowed, trackRequest, type TrackingDeps } from '../endpoint/trackRequest.js';
+import { AgentAsks, type AskNote } from './agentAsks.js';
+import type { LoopbackRole } from './LoopbackServer.js';
+import { claimOf, type LoopbackSession } from './loopbackSession.js';
+import { loopbackMcpServer, type ServerDeps } from './mcpServer.js';
+import { PostChannel } from './postChannel.js';
+import { RequestScope } from './requestScope.js';
 
 /** What the request path of one server needs. */
 export interface HttpDeps extends ServerDeps, BodyLimits, AgentGate<LoopbackRole>, TrackingDeps {
+  /** Streams opened without a session: `list_changed` for stateless agents. */
   readonly streams: SseStreams<LoopbackRole>;
+  readonly slots: StreamSlots;
+  readonly sessions: SessionRegistry<LoopbackSession>;
+  /** A new session of `role` and `capture`, or why not. */
+  readonly openSession: (
+    role: LoopbackRole,
+    capture: string,
+  ) => LoopbackSession | { readonly full: string };
+  readonly note: (capture: string) => AskNote;
+}
+
+const SESSION_HEADER = 'mcp-session-id';
+
+/** Whether the body is one `initialize` request (what opens a session). */
+function isInitialize(body: unknown): boolean {
+  const message: unknown = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
+  return isJSONRPCRequest(message) && message.method === 'initialize';
+}
+
+const hasInitialize = (messages: readonly JSONRPCMessage[]): boolean =>
+  messages.some((message) => isJSONRPCRequest(message) && message.method === 'initialize');
+
+/** The live session a request names, or the refusal answered (404 for an unknown one). */
+function namedSession(
+  deps: HttpDeps,
+  id: string,
+  role: LoopbackRole,
+  capture: string,
+  res: ServerResponse,
+): LoopbackSession | undefined {
+  const session = deps.sessions.find(id, claimOf(role, capture));
+  if (session === undefined) {
+    // Unknown, ended, or another credential's: the same answer, so an id alone tells nothing.
+    replyError(res, 404, -32001, 'Session not found: initialize a new session');
+    return undefined;
+  }
+  session.touch();
+  return session;
+}
+
+/**
+ * Cancel the calls each `notifications/cancelled` names, and return the other messages. The
+ * SDK server never sees a cancellation: it would drop the call's answer, and leave the call's
+ * POST without one for good; here the call ends `cancelled` and its POST gets that result
+ * (which the agent ignores). A call may be on another POST, or not have arrived yet: the
+ * cancellation is kept for it a while.
+ */
+function cancelNamed(
+  deps: HttpDeps,
+  scope: RequestScope,
+  messages: readonly JSONRPCMessage[],
+): JSONRPCMessage[] {
+  return messages.filter((message) => {
+    if (!isJSONRPCNotification(message) || message.method !== 'notifications/cancelled') {
+      return true;
+    }
+    const { requestId, reason } = (message.params ?? {}) as {
+      requestId?: RequestId;
+      reason?: unknown;
+    };
+    if (typeof requestId === 'string' || typeof requestId === 'number') {
+      const why = typeof reason === 'string' ? reason : 'cancelled by the client';
+      deps.pending.cancel(scope.cancelScope, requestId, why);
+    }
+    return false;
+  });
+}
+
+/** Answer a POST without a session on a server of its own, as a stateless server does. */
+async function answerAlone(
+  deps: HttpDeps,
+  scope: RequestScope,
+  messages: readonly JSONRPCMessage[],
+  res: ServerResponse,
+  extra: MessageExtraInfo,
+): Promise<void> {
+  const channel = new PostChannel<RequestScope>(undefined, new AgentAsks(deps.note(scope.capture)));
+  const server = loopbackMcpServer(deps, channel, undefined);
+  res.once('close', () => {
+    server.close().catch((error: unknown) => {
+      deps.logger?.warn(`could not close a request's MCP server: ${String(error)}`);
+    });
+  });
+  await channel.post(messages, scope, new PostReply(res, {}, !deps.jsonResponse), extra);
+}
+
+/** Serve a GET: a session's stream, or without a session the stateless `list_changed` stream. */
+async function serveStream(
+  deps: HttpDeps,
+  role: LoopbackRole,
+  capture: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (!streamAllowed(deps, capture, req, res)) return;
+  const credential = claimOf(role, capture);
+  const id = req.headers[SESSION_HEADER];
+  if (typeof id !== 'string') {
+    await deps.streams.serve(req, res, role, credential);
+    return;
+  }
+  const session = namedSession(deps, id, role, capture, res);
+  if (session === undefined) return;
+  await session.stream.serve(req, res, deps.slots, credential, () => session.hold());
 }
 
 /**
@@ -30,29 +153,63 @@ export async function handleHttpRequest(
   const claim = admitAgent(deps, req, res);
   if (claim === undefined) return;
   const { role, capture } = claim;
-  if (req.method === 'GET') {
-    if (streamAllowed(deps, capture, req, res))
-      await deps.streams.serve(req, res, role, `${role}:${capture}`);
+  const id = req.headers[SESSION_HEADER];
+  if (req.method === 'GET') return serveStream(deps, role, capture, req, res);
+  if (req.method === 'DELETE') {
+    if (typeof id !== 'string') {
+      refuse(
+        req,
+        res,
+        400,
+        'Bad Request: Mcp-Session-Id header is required: DELETE ends the session it names',
+      );
+      return;
+    }
+    const session = namedSession(deps, id, role, capture, res);
+    // The SDK transport checks the headers, ends the session (its `onclose`) and answers.
+    if (session !== undefined) await session.stream.transport.handleRequest(req, res);
     return;
   }
 
   // Admitted before the body is read; a dropped connection abandons the request's calls.
-  const tracked = trackRequest(deps, capture, req, res, () => scope.goneAway());
+  const tracked = trackRequest(deps, capture, req, res, () => scope?.goneAway());
   if (tracked === undefined) return;
-  const scope = new RequestScope(role, capture, tracked.request);
-  const { request } = tracked;
-
+  let scope: RequestScope | undefined;
   const parsed = await readRpcBody(req, res, deps);
   if (parsed === undefined) return;
+  const { request } = tracked;
   recordSafely(logger, 'a request', () =>
     tracker.requestClassified(request, { method: parsed.method }),
   );
-  if (scope.gone) return;
-  const connected = await connectRequestServer(deps, scope);
-  res.once('close', () => {
-    connected.server.close().catch((error: unknown) => {
-      logger?.warn(`could not close a request's MCP server: ${String(error)}`);
-    });
-  });
-  await connected.transport.handleRequest(req, res, parsed.body);
+  if (res.destroyed) return;
+
+  if (typeof id !== 'string' && isInitialize(parsed.body)) {
+    const opened = deps.openSession(role, capture);
+    if ('full' in opened) {
+      replyUnavailable(res, `Service Unavailable: ${opened.full}`, STREAM_RETRY_AFTER_S);
+      return;
+    }
+    scope = new RequestScope(role, capture, request, opened.id);
+    await opened.initialize(req, res, parsed.body, scope);
+    return;
+  }
+  const session = typeof id === 'string' ? namedSession(deps, id, role, capture, res) : undefined;
+  if (typeof id === 'string' && session === undefined) return;
+  const messages = Array.isArray(parsed.body) ? parsed.body : [parsed.body];
+  if (session !== undefined && hasInitialize(messages)) {
+    // The spec's answer (and the SDK's) to a second initialize in a session.
+    replyError(
+      res,
+      400,
+      -32600,
+      'Invalid Request: this session is initialized already: DELETE it and initialize without Mcp-Session-Id',
+    );
+    return;
+  }
+  if (!plainAllowed(req)) return refuseThroughSdk(req, res, parsed.body);
+  scope = new RequestScope(role, capture, request, session?.id);
+  const rest = cancelNamed(deps, scope, messages);
+  const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
+  if (session !== undefined) await session.post(rest, scope, res, extra);
+  else await answerAlone(deps, scope, rest, res, extra);
 }

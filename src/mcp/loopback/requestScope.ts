@@ -1,22 +1,28 @@
-// @internal What one authenticated HTTP request carries to the tool calls it contains.
+// @internal What one authenticated HTTP request carries to the requests it contains.
 import type { RequestHandle } from '../../tracker/handles.js';
 import type { LoopbackRole } from './LoopbackServer.js';
-import type { PendingCall } from './pendingCalls.js';
+import type { AbortKind, PendingCall } from './pendingCalls.js';
 
 /** One authenticated request: who sent it, which capture it joined, and its open calls. */
 export class RequestScope {
-  /** Cancellations must come from a credential of the same role and capture key. */
+  /**
+   * Who may cancel its calls: the same session, or without one the same role and capture key
+   * (a stateless agent's cancellation comes on a POST of its own).
+   */
   readonly cancelScope: string;
   readonly #calls = new Set<PendingCall>();
-  #gone = false;
+  readonly #gone = new AbortController();
 
   constructor(
     readonly role: LoopbackRole,
     readonly capture: string,
     /** Undefined when the server serves the request untracked (`untracked: 'serve'`). */
     readonly request: RequestHandle | undefined,
+    /** The agent session it came in; undefined for a request without `Mcp-Session-Id`. */
+    readonly session: string | undefined,
   ) {
-    this.cancelScope = `${role}\u0000${capture}`;
+    this.cancelScope =
+      session === undefined ? `${role}\u0000${capture}` : `session\u0000${session}`;
   }
 
   get owner(): boolean {
@@ -25,7 +31,12 @@ export class RequestScope {
 
   /** True once the connection dropped before the response was written. */
   get gone(): boolean {
-    return this.#gone;
+    return this.#gone.signal.aborted;
+  }
+
+  /** Aborted once the connection dropped before the response was written. */
+  get goneSignal(): AbortSignal {
+    return this.#gone.signal;
   }
 
   /** Register a call of this request; returns the function that unregisters it. */
@@ -36,10 +47,14 @@ export class RequestScope {
 
   /** The connection dropped: every undecided call gets outcome `unknown`. */
   goneAway(): void {
-    if (this.#gone) return;
-    this.#gone = true;
-    for (const call of [...this.#calls]) {
-      call.abort('unknown', 'the client went away before the result was delivered');
-    }
+    if (this.gone) return;
+    const reason = 'the client went away before the result was delivered';
+    this.#gone.abort(new Error(reason));
+    this.abortAll('unknown', reason);
+  }
+
+  /** Stop waiting for every undecided call of this request (its session ended, say). */
+  abortAll(kind: AbortKind, reason: string): void {
+    for (const call of [...this.#calls]) call.abort(kind, reason);
   }
 }

@@ -10,6 +10,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { ToolArgs, ToolCallOutcome } from '../../events/types.js';
 import type { Tracker } from '../../tracker/Tracker.js';
 import type { BeforeToolCallHook, ToolCallContext } from './LoopbackServer.js';
+import type { CallAgent, CallView } from './callAgent.js';
 import type { AbortKind, PendingCalls } from './pendingCalls.js';
 import type { RequestScope } from './requestScope.js';
 import type { ToolRegistry } from './toolRegistry.js';
@@ -47,6 +48,7 @@ export function runToolCall(
   scope: RequestScope,
   params: { readonly name: string; readonly arguments?: Record<string, unknown> },
   requestId: RequestId,
+  agentOf: (call: CallView) => CallAgent,
 ): Promise<CallToolResult> {
   const { tracker, logger } = deps;
   const safely = (what: string, command: () => unknown): void =>
@@ -57,6 +59,8 @@ export function runToolCall(
     ? undefined
     : tracker.toolCallStarted({ request: scope.request, toolName, args });
   const controller = new AbortController();
+  // Aborted once the outcome is decided, whatever it is: questions to the agent are withdrawn.
+  const over = new AbortController();
   let decided = false;
   let resolve!: (result: CallToolResult) => void;
   const response = new Promise<CallToolResult>((settle) => (resolve = settle));
@@ -64,6 +68,7 @@ export function runToolCall(
   function decide(outcome: ToolCallOutcome, result: CallToolResult, reason?: string): void {
     if (decided) return;
     decided = true;
+    over.abort(new Error(reason ?? `the call ended: ${outcome}`));
     timer?.unsubscribe();
     untrack();
     unregister();
@@ -100,9 +105,10 @@ export function runToolCall(
     signal: controller.signal,
     owner: scope.owner,
     capture: scope.capture,
-    session: undefined,
+    session: scope.session,
     call,
     yieldMessage: (message) => tracker.yielded(scope.request, message),
+    ...agentOf({ signal: over.signal, toolCall: call?.id, live: () => !decided }),
   };
 
   async function work(): Promise<void> {

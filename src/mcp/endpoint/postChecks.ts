@@ -1,0 +1,41 @@
+// @internal The header checks of a POST that an endpoint answers itself, without the SDK's
+// transport: when they fail, the SDK's transport answers, so that the refusal (406, 400) has
+// its standard form.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isJSONRPCRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * True when the POST may be answered without the SDK transport: the client accepts both JSON
+ * and SSE, as the spec asks, and names no protocol version the SDK does not know.
+ */
+export function plainAllowed(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  const version = req.headers['mcp-protocol-version'];
+  return (
+    accept.includes('application/json') &&
+    accept.includes('text/event-stream') &&
+    (version === undefined ||
+      (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)))
+  );
+}
+
+/** Answer a POST that `plainAllowed` refused through a throwaway SDK transport. */
+export async function refuseThroughSdk(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+): Promise<void> {
+  const refusal = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  refusal.onmessage = (message) => {
+    if (!isJSONRPCRequest(message)) return;
+    const error = { code: -32600, message: 'send Accept: application/json, text/event-stream' };
+    void refusal
+      .send({ jsonrpc: '2.0', id: message.id, error }, { relatedRequestId: message.id })
+      .catch(() => undefined);
+  };
+  await refusal.start();
+  res.once('close', () => void refusal.close().catch(() => undefined));
+  await refusal.handleRequest(req, res, body);
+}

@@ -1,0 +1,94 @@
+// @internal The agent sessions of one endpoint (the loopback server, the proxy): created by
+// `initialize`, found by `Mcp-Session-Id` together with who the credential admits (an id alone
+// admits nothing), capped in all and per credential.
+import { randomUUID } from 'node:crypto';
+
+/** What the registry needs of a session. */
+export interface RegisteredSession {
+  readonly id: string;
+  /** Who the session belongs to: the credential's capture (and role, where there are roles). */
+  readonly claim: string;
+  readonly ended: boolean;
+  readonly end: (reason: string) => Promise<void>;
+}
+
+/** Why a session could not be made. */
+export type SessionRefusal = { readonly full: string };
+
+/** Every live session of an endpoint. */
+export class SessionRegistry<S extends RegisteredSession> {
+  readonly #live = new Map<string, S>();
+  readonly #perClaim = new Map<string, number>();
+  #closed = false;
+
+  constructor(
+    /** `the proxy`, `the loopback server`: how refusals name the endpoint. */
+    private readonly endpoint: string,
+    private readonly max: number,
+    private readonly maxPerClaim: number,
+  ) {}
+
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /**
+   * A new session for `claim`, made by `make` with a fresh id and the function it must call
+   * once it ended; or why not (the endpoint is full or closing). `capture` names the claim in
+   * the refusal.
+   */
+  open(
+    claim: string,
+    capture: string,
+    make: (id: string, ended: () => void) => S,
+  ): S | SessionRefusal {
+    if (this.#closed) return { full: `${this.endpoint} is closing` };
+    if (this.#live.size >= this.max) {
+      return {
+        full: `${this.endpoint} holds its maximum of ${this.max} agent sessions: end unused ones (DELETE), or raise limits.maxSessions`,
+      };
+    }
+    // One agent that opens sessions without end must not take every other agent's.
+    const held = this.#perClaim.get(claim) ?? 0;
+    if (held >= this.maxPerClaim) {
+      return {
+        full: `capture ${JSON.stringify(capture)} already holds ${held} agent sessions, the most limits.maxSessionsPerCapture allows: end unused ones (DELETE) before opening another`,
+      };
+    }
+    const id = randomUUID();
+    let counted = true;
+    const session = make(id, () => {
+      if (!counted) return;
+      counted = false;
+      this.#live.delete(id);
+      const left = (this.#perClaim.get(claim) ?? 1) - 1;
+      if (left === 0) this.#perClaim.delete(claim);
+      else this.#perClaim.set(claim, left);
+    });
+    this.#live.set(id, session);
+    this.#perClaim.set(claim, held + 1);
+    return session;
+  }
+
+  /** The live session of that id, if it belongs to `claim`. */
+  find(id: string, claim: string): S | undefined {
+    const session = this.#live.get(id);
+    return session?.claim === claim && !session.ended ? session : undefined;
+  }
+
+  /** Every live session that `matches`. */
+  where(matches: (session: S) => boolean): S[] {
+    return [...this.#live.values()].filter(matches);
+  }
+
+  /** End every session that `matches`. */
+  async endWhere(matches: (session: S) => boolean, reason: string): Promise<void> {
+    await Promise.all(this.where(matches).map((session) => session.end(reason)));
+  }
+
+  /** End every session; no new one opens. */
+  async closeAll(reason: string): Promise<void> {
+    this.#closed = true;
+    await this.endWhere(() => true, reason);
+  }
+}
