@@ -5,6 +5,8 @@ export type LoopbackErrorCode =
   | 'non_loopback_host'
   | 'invalid_option'
   | 'invalid_tool'
+  | 'invalid_prompt'
+  | 'invalid_resource'
   | 'listen_failed'
   | 'server_closed'
   | 'tracker_mismatch';
