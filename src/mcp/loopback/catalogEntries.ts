@@ -27,10 +27,10 @@ export function audienceOf<Definition extends { readonly ownerOnly?: boolean }, 
   return { listed, fingerprint: JSON.stringify(sorted) };
 }
 
-/** The SDK schema of a listed entry (`PromptSchema`, `ResourceSchema`, ...), as far as we use it. */
-interface EntrySchema {
+/** An SDK zod schema (`PromptSchema`, `ReadResourceResultSchema`, ...), as far as we use it. */
+export interface SdkSchema<T = unknown> {
   safeParse(value: unknown):
-    | { readonly success: true }
+    | { readonly success: true; readonly data: T }
     | {
         readonly success: false;
         readonly error: {
@@ -39,17 +39,23 @@ interface EntrySchema {
       };
 }
 
-/**
- * Undefined when `entry` fits `schema`, else which field is wrong. Checked at `set` because the
- * SDK client parses a whole list at once: one bad title would make every entry unreadable.
- */
-export function entryProblem(schema: EntrySchema, entry: unknown): string | undefined {
-  const verdict = schema.safeParse(entry);
+/** Undefined when `value` fits `schema`, else the first wrong field and why (`title: ...`). */
+export function schemaProblem(schema: SdkSchema, value: unknown): string | undefined {
+  const verdict = schema.safeParse(value);
   if (verdict.success) return undefined;
   const issue = verdict.error.issues[0];
-  if (issue === undefined) return 'is not a valid MCP entry';
+  if (issue === undefined) return 'does not fit the MCP schema';
   const field = issue.path.map(String).join('.');
-  return `has an invalid ${field === '' ? 'entry' : field}: ${issue.message}`;
+  return field === '' ? issue.message : `${field}: ${issue.message}`;
+}
+
+/**
+ * Undefined when a listed entry fits `schema`, else which field is wrong. Checked at `set`
+ * because the SDK client parses a whole list at once: one bad title would hide every entry.
+ */
+export function entryProblem(schema: SdkSchema, entry: unknown): string | undefined {
+  const problem = schemaProblem(schema, entry);
+  return problem === undefined ? undefined : `has an invalid ${problem}`;
 }
 
 /** True for a string of at least one character (a name, a URI). */
