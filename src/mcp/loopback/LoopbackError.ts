@@ -10,6 +10,8 @@ export type LoopbackErrorCode =
   | 'invalid_tool'
   | 'no_session'
   | 'capability_missing'
+  | 'invalid_prompt'
+  | 'invalid_resource'
   | 'listen_failed'
   | 'server_closed'
   | 'tracker_mismatch';

@@ -1,0 +1,63 @@
+// @internal What the prompt and resource registries share: what each audience (owner,
+// non-owner) is listed, a fingerprint to tell whether that changed, and the check that a listed
+// entry is one an MCP client accepts.
+
+/** Why a prompt or resource does not resolve for a caller; both read the same to the agent. */
+export type CatalogMiss = 'unknown' | 'owner_only';
+
+/** What one audience is listed, and a fingerprint of it. */
+export interface Audience<Entry> {
+  readonly listed: readonly Entry[];
+  /** Compared across `set` calls to decide whether `list_changed` is due. */
+  readonly fingerprint: string;
+}
+
+/** The entries `owner` (or a non-owner) sees, described, in registration order. */
+export function audienceOf<Definition extends { readonly ownerOnly?: boolean }, Entry>(
+  definitions: readonly Definition[],
+  owner: boolean,
+  describe: (definition: Definition) => Entry,
+  key: (entry: Entry) => string,
+): Audience<Entry> {
+  const listed = definitions
+    .filter((definition) => owner || definition.ownerOnly !== true)
+    .map(describe);
+  // Sorted by key so that reordering alone is not a change: a client's list is a set to it.
+  const sorted = [...listed].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return { listed, fingerprint: JSON.stringify(sorted) };
+}
+
+/** An SDK zod schema (`PromptSchema`, `ReadResourceResultSchema`, ...), as far as we use it. */
+export interface SdkSchema<T = unknown> {
+  safeParse(value: unknown):
+    | { readonly success: true; readonly data: T }
+    | {
+        readonly success: false;
+        readonly error: {
+          readonly issues: readonly { readonly path: PropertyKey[]; readonly message: string }[];
+        };
+      };
+}
+
+/** Undefined when `value` fits `schema`, else the first wrong field and why (`title: ...`). */
+export function schemaProblem(schema: SdkSchema, value: unknown): string | undefined {
+  const verdict = schema.safeParse(value);
+  if (verdict.success) return undefined;
+  const issue = verdict.error.issues[0];
+  if (issue === undefined) return 'does not fit the MCP schema';
+  const field = issue.path.map(String).join('.');
+  return field === '' ? issue.message : `${field}: ${issue.message}`;
+}
+
+/**
+ * Undefined when a listed entry fits `schema`, else which field is wrong. Checked at `set`
+ * because the SDK client parses a whole list at once: one bad title would hide every entry.
+ */
+export function entryProblem(schema: SdkSchema, entry: unknown): string | undefined {
+  const problem = schemaProblem(schema, entry);
+  return problem === undefined ? undefined : `has an invalid ${problem}`;
+}
+
+/** True for a string of at least one character (a name, a URI). */
+export const nonEmptyString = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0;
