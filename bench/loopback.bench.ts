@@ -3,6 +3,7 @@
 // The servers run in a child process (this file, forked with a role), the SDK clients here: so
 // the server's CPU per call is measured on its own, apart from the client's (which costs more).
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once, setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -40,20 +41,32 @@ const echo: LoopbackTool = {
   run: (args) => ({ content: [{ type: 'text', text: String(args.text) }] }),
 };
 
-/** The child: the plain SDK server (stateless, JSON, a server per request) and the loopback. */
+/**
+ * The child: the plain SDK server, stateful as the loopback server is (a server and transport
+ * per session, JSON answers), and the loopback.
+ */
 async function serve(): Promise<void> {
-  const plain = createServer((req, res) => {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const open = async (): Promise<StreamableHTTPServerTransport> => {
     const server = new Server({ name: 'plain', version: '1' }, { capabilities: { tools: {} } });
     server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [echo] }));
     server.setRequestHandler(CallToolRequestSchema, (request) =>
       echo.run(request.params.arguments ?? {}, undefined as never),
     );
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: true,
+      onsessioninitialized: (id) => void sessions.set(id, transport),
     });
-    res.once('close', () => void server.close());
-    void server.connect(transport).then(() => transport.handleRequest(req, res));
+    await server.connect(transport);
+    return transport;
+  };
+  const plain = createServer((req, res) => {
+    const id = req.headers['mcp-session-id'];
+    const known = typeof id === 'string' ? sessions.get(id) : undefined;
+    void (known ? Promise.resolve(known) : open()).then((transport) =>
+      transport.handleRequest(req, res),
+    );
   });
   plain.listen(0, '127.0.0.1');
   await once(plain, 'listening');
@@ -127,7 +140,7 @@ async function concurrentRound(child: ChildProcess, client: Client) {
 const loopback: Bench = {
   name: 'loopback',
   description:
-    'tools/call through the tracked loopback server vs the same stateless SDK server without toolflight',
+    'tools/call through the tracked loopback server vs the same SDK server without toolflight, both with a session per client',
   async run(log) {
     const child = fork(fileURLToPath(import.meta.url), [], {
       env: { ...process.env, [ROLE]: 'server' },

@@ -128,15 +128,16 @@ export type LogGap = Loose<
 >;
 
 /**
- * The upstream asked an agent something (elicitation, sampling, roots) through the proxy: until
- * the matching `agent.answered`, the call it names waits on the agent, not on the upstream.
+ * An agent was asked something (elicitation, sampling, roots), by an upstream through the proxy
+ * or by a loopback server's tool: until the matching `agent.answered`, the call it names waits
+ * on the agent.
  */
 export type AgentAsked = Loose<
   'agent.asked',
   {
     /** The request's method: `elicitation/create`, `sampling/createMessage`, `roots/list`. */
     readonly method: string;
-    /** The id the agent got it under (unique per proxy session). */
+    /** The id the agent got it under (unique per session). */
     readonly relay: string;
     /** The tool call it came from, when it came on that call's answer stream. */
     readonly toolCall?: string;

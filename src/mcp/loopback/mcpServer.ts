@@ -4,6 +4,8 @@
 // subscriptions) kept on the session.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
@@ -56,6 +58,16 @@ function capabilitiesOf(deps: ServerDeps): ServerCapabilities {
   };
 }
 
+/**
+ * The validator the SDK checks an elicitation's answer with, made on the first answer: the SDK
+ * would build an Ajv instance with every server, one per session and one per session-less
+ * request, where most never elicit anything.
+ */
+function lazyValidator(): jsonSchemaValidator {
+  let ajv: AjvJsonSchemaValidator | undefined;
+  return { getValidator: (schema) => (ajv ??= new AjvJsonSchemaValidator()).getValidator(schema) };
+}
+
 /** Refuse what needs a session when the request came without one. */
 function sessionOf(session: LoopbackSession | undefined, method: string): LoopbackSession {
   if (session !== undefined) return session;
@@ -71,7 +83,10 @@ export function loopbackMcpServer(
   channel: PostChannel<RequestScope>,
   session: LoopbackSession | undefined,
 ): Server {
-  const server = new Server(deps.serverInfo, { capabilities: capabilitiesOf(deps) });
+  const server = new Server(deps.serverInfo, {
+    capabilities: capabilitiesOf(deps),
+    jsonSchemaValidator: lazyValidator(),
+  });
   const scopeOf = (extra: Extra): RequestScope => {
     const scope = channel.scopeOf(extra.requestId);
     if (scope === undefined) throw new McpError(ErrorCode.InternalError, 'request not routed');
