@@ -15,7 +15,6 @@ export type {
   BeforeToolCallHook,
   LoopbackCredentialOptions,
   LoopbackHooks,
-  LoopbackRequestContext,
   LoopbackRole,
   LoopbackServer,
   LoopbackServerOptions,
@@ -29,6 +28,7 @@ export type {
   LoopbackPrompt,
   LoopbackPromptArgument,
 } from './loopback/LoopbackPrompt.js';
+export type { LoopbackRequestContext } from './loopback/LoopbackRequestContext.js';
 export type { LoopbackResource, LoopbackResourceTemplate } from './loopback/LoopbackResource.js';
 export type { SessionLimits } from './endpoint/sessionLimits.js';
 export { createProxy } from './proxy/createProxy.js';

@@ -4,7 +4,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 
-import type { LoopbackRequestContext } from '../../src/mcp/loopback/LoopbackServer.js';
+import type { LoopbackRequestContext } from '../../src/mcp/index.js';
 import { agent, calls, catalog, contents, refusal, refused, seen, text } from './catalogSupport.js';
 
 describe('serveCatalog: prompts', () => {

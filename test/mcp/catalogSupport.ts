@@ -13,7 +13,7 @@ import type {
   LoopbackResource,
   LoopbackResourceTemplate,
 } from '../../src/mcp/loopback/LoopbackResource.js';
-import type { LoopbackRequestContext } from '../../src/mcp/loopback/LoopbackServer.js';
+import type { LoopbackRequestContext } from '../../src/mcp/index.js';
 import { PromptRegistry } from '../../src/mcp/loopback/promptRegistry.js';
 import { ResourceRegistry } from '../../src/mcp/loopback/resourceRegistry.js';
 import { onCleanup } from './support.js';

@@ -1,6 +1,6 @@
 import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 
-import type { LoopbackRequestContext } from './LoopbackServer.js';
+import type { LoopbackRequestContext } from './LoopbackRequestContext.js';
 
 /** What a completion callback knows: the arguments the agent filled in so far, and who asks. */
 export interface CompletionContext {

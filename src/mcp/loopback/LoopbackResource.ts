@@ -1,7 +1,7 @@
 import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
 
 import type { Completer } from './LoopbackPrompt.js';
-import type { LoopbackRequestContext } from './LoopbackServer.js';
+import type { LoopbackRequestContext } from './LoopbackRequestContext.js';
 
 /** A resource at one fixed URI (`resources/list`, `resources/read`). */
 export interface LoopbackResource {

@@ -16,20 +16,9 @@ import type { Tracker } from '../../tracker/Tracker.js';
 import type { Limits } from '../endpoint/Endpoint.js';
 import type { SessionLimits } from '../endpoint/sessionLimits.js';
 import type { LoopbackPrompt } from './LoopbackPrompt.js';
+import type { LoopbackRequestContext } from './LoopbackRequestContext.js';
 import type { LoopbackResource, LoopbackResourceTemplate } from './LoopbackResource.js';
 import type { ToolCallHandle } from '../../tracker/handles.js';
-
-/** What a host's handler (a tool, a prompt, a resource) knows about the request it serves. */
-export interface LoopbackRequestContext {
-  /** Aborted when the request timed out, was cancelled, or its client went away: stop then. */
-  readonly signal: AbortSignal;
-  /** True when the caller presented an owner credential. */
-  readonly owner: boolean;
-  /** The capture key the caller's credential is bound to. */
-  readonly capture: string;
-  /** The agent's session (`Mcp-Session-Id`); undefined for a request sent without one. */
-  readonly session: string | undefined;
-}
 
 /** What a tool (and a `beforeToolCall` hook) knows about the call it serves. */
 export interface ToolCallContext extends LoopbackRequestContext {

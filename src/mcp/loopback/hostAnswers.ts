@@ -10,7 +10,7 @@ import {
 
 import { messageOf } from '../../errors.js';
 import { schemaProblem, type SdkSchema } from './catalogEntries.js';
-import type { LoopbackRequestContext } from './LoopbackServer.js';
+import type { LoopbackRequestContext } from './LoopbackRequestContext.js';
 
 /** How a handler learns who asks, from the SDK's per-request `extra`. */
 export type ContextOf = (

@@ -21,7 +21,8 @@ import {
 
 import { callAgent } from './callAgent.js';
 import { serveCatalog } from './catalogHandlers.js';
-import type { LoopbackRequestContext, LoopbackServerOptions } from './LoopbackServer.js';
+import type { LoopbackRequestContext } from './LoopbackRequestContext.js';
+import type { LoopbackServerOptions } from './LoopbackServer.js';
 import type { LoopbackSession } from './loopbackSession.js';
 import type { PostChannel } from './postChannel.js';
 import type { PromptRegistry } from './promptRegistry.js';
