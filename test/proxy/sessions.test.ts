@@ -16,7 +16,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { hideTools, type ProxyOptions } from '../../src/mcp/index.js';
-import { startSessionUpstream } from '../fixtures/proxy/sessionUpstream.js';
+import { SAMPLING_TOOL, startSessionUpstream } from '../fixtures/proxy/sessionUpstream.js';
 import { agentTransport, INITIALIZE_BODY, onCleanup, rawSession, startProxy } from './support.js';
 
 async function sessionUpstream() {
@@ -428,6 +428,39 @@ describe('proxy: narrowing is enforced (issue 13)', () => {
       .events()
       .find((event) => event.type === 'toolCall.result' && event.data.outcome === 'blocked');
     expect(outcome).toBeDefined();
+  });
+
+  it('Seen: a tool the upstream lists only to an agent that can sample was callable by another agent, and hidden from the first, whichever listed last', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({
+      upstream: { url: upstream.url },
+      narrow: hideTools(['delete_*']),
+    });
+    const sampler = await agent(h.proxy, 'sampler', { capabilities: { sampling: {} } });
+    const plain = await agent(h.proxy, 'plain');
+    const listed = async (who: typeof plain) =>
+      (await who.client.listTools()).tools.map((tool) => tool.name);
+    expect(await listed(sampler)).toContain(SAMPLING_TOOL);
+    expect(await listed(plain)).not.toContain(SAMPLING_TOOL);
+    // The other agent listed last: the tool is still this agent's to call.
+    expect(await sampler.call(SAMPLING_TOOL)).toBe(`${SAMPLING_TOOL} ran`);
+    expect(await listed(sampler)).toContain(SAMPLING_TOOL);
+    // And this agent listed last: the other still reads it as an unknown tool, never sent.
+    const hidden = await plain.client.callTool({ name: SAMPLING_TOOL, arguments: {} });
+    expect(hidden).toEqual({
+      content: [{ type: 'text', text: `MCP error -32602: Tool ${SAMPLING_TOOL} not found` }],
+      isError: true,
+    });
+    expect(upstream.runs.get(SAMPLING_TOOL)).toBe(1);
+    const blocked = h
+      .events()
+      .filter((event) => event.type === 'toolCall.result' && event.data.outcome === 'blocked');
+    expect(blocked).toHaveLength(1);
+    // The names each agent sees never changed, so neither was told they did.
+    await sampler.fence();
+    await plain.fence();
+    expect(sampler.heard.listChanged).toEqual([]);
+    expect(plain.heard.listChanged).toEqual([]);
   });
 
   it('narrows per capture and sends list_changed to exactly the sessions whose names changed', async () => {

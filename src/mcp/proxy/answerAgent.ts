@@ -50,12 +50,8 @@ export async function initializeAnswer(
   return { jsonrpc: '2.0', id: request.id, result };
 }
 
-async function listAnswer(
-  deps: CallDeps,
-  session: AgentSession,
-  request: JSONRPCRequest,
-): Promise<JSONRPCMessage> {
-  const listing = await deps.catalog.refresh(session.capture, session.link);
+async function listAnswer(session: AgentSession, request: JSONRPCRequest): Promise<JSONRPCMessage> {
+  const listing = await session.tools.list();
   if (listing.kind === 'tools') {
     return { jsonrpc: '2.0', id: request.id, result: { tools: [...listing.tools] } };
   }
@@ -80,7 +76,7 @@ export async function answerAgent(
             'Invalid Request: this session is initialized already: DELETE it and initialize a new one',
           );
         case 'tools/list':
-          return await listAnswer(deps, session, message);
+          return await listAnswer(session, message);
         case 'tools/call':
           return await forwardCall(deps, session, message, handle, route);
         default:

@@ -220,7 +220,8 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
           renewal: link.renewal,
           onUp: () => undefined,
           onServerMessage: (message, upstream) => {
-            if (message.method === 'notifications/tools/list_changed') refreshQuietly();
+            // This session's own list changed: the upstream may list per client.
+            if (message.method === 'notifications/tools/list_changed') session.tools.relist();
             else session.fromUpstream(message, upstream);
           },
         }),
