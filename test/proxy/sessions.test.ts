@@ -120,6 +120,38 @@ describe('proxy: one session per agent (issue 13)', () => {
     expect(await after.json()).toMatchObject({ error: { code: -32001 } });
   });
 
+  it('Seen: a DELETE with an unsupported MCP-Protocol-Version ended the session; it gets the SDK’s 400 and the session stays', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const headers = await rawSession(h.proxy as never);
+    const unsupported = { ...headers, 'MCP-Protocol-Version': '1999-01-01' };
+    const refused = await fetch(h.proxy.url, { method: 'DELETE', headers: unsupported });
+    // What an SDK server answers the same DELETE in a session of its own.
+    const opened = await fetch(upstream.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: headers.Accept! },
+      body: INITIALIZE_BODY,
+    });
+    await opened.text();
+    const sdk = await fetch(upstream.url, {
+      method: 'DELETE',
+      headers: {
+        'Mcp-Session-Id': opened.headers.get('mcp-session-id')!,
+        'MCP-Protocol-Version': '1999-01-01',
+      },
+    });
+    expect(sdk.status).toBe(400);
+    expect(refused.status).toBe(sdk.status);
+    expect(await refused.json()).toEqual(await sdk.json());
+    expect(h.proxy.sessions()).toBe(1);
+    const list = await fetch(h.proxy.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(list.status).toBe(200);
+  });
+
   it('refuses a request without a session id (400), and one with the session id of another capture (404)', async () => {
     const upstream = await sessionUpstream();
     const h = await startProxy({ upstream: { url: upstream.url } });

@@ -15,7 +15,7 @@ import type { RequestHandle } from '../../tracker/handles.js';
 
 import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
 import { readRpcBody, refuse } from '../endpoint/httpGate.js';
-import { replyError, replyUnavailable } from '../endpoint/httpReplies.js';
+import { replyError, replyUnavailable, RpcCode } from '../endpoint/httpReplies.js';
 import { PostReply } from '../endpoint/postReply.js';
 import { FROM_FIRST_EVENT } from '../endpoint/recentEvents.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
@@ -39,6 +39,16 @@ export interface AgentDeps extends CallDeps, BodyLimits, AgentGate<AgentRole>, T
 
 const SESSION_HEADER = 'mcp-session-id';
 
+/** The SDK transport's refusal of an `MCP-Protocol-Version` it does not know, or undefined. */
+function unsupportedVersion(req: IncomingMessage): string | undefined {
+  const version = req.headers['mcp-protocol-version'];
+  if (version === undefined) return undefined;
+  if (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    return undefined;
+  }
+  return `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`;
+}
+
 /**
  * True when the request may be answered without the SDK transport: the client accepts both
  * JSON and SSE and names no protocol version we do not know. Anything else goes through the
@@ -46,12 +56,10 @@ const SESSION_HEADER = 'mcp-session-id';
  */
 function plainAllowed(req: IncomingMessage): boolean {
   const accept = req.headers.accept ?? '';
-  const version = req.headers['mcp-protocol-version'];
   return (
     accept.includes('application/json') &&
     accept.includes('text/event-stream') &&
-    (version === undefined ||
-      (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)))
+    unsupportedVersion(req) === undefined
   );
 }
 
@@ -188,6 +196,12 @@ export async function serveAgent(
   if (req.method === 'DELETE') {
     const session = sessionOf(deps, capture, req, res);
     if (session === undefined) return;
+    // The SDK transport's order: the session first, then the version; the session stays.
+    const unsupported = unsupportedVersion(req);
+    if (unsupported !== undefined) {
+      replyError(res, 400, RpcCode.server, unsupported);
+      return;
+    }
     await session.end('the agent ended the session');
     res.writeHead(200).end();
     return;
