@@ -152,6 +152,39 @@ describe('proxy: one session per agent (issue 13)', () => {
     expect(list.status).toBe(200);
   });
 
+  it('Seen: a call in flight when the agent DELETEd its session ended unknown and reached the unreachable seam; it is cancelled, and the upstream told', async () => {
+    const upstream = await sessionUpstream();
+    const seam: string[] = [];
+    const h = await startProxy({
+      upstream: { url: upstream.url },
+      onUnreachable: ({ toolName }) => {
+        seam.push(toolName);
+        return { content: [{ type: 'text', text: 'queued' }] };
+      },
+    });
+    const headers = await rawSession(h.proxy as never);
+    const started = upstream.hangStarted();
+    const cancelled = upstream.hangCancelled();
+    const call = fetch(h.proxy.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'hang', arguments: {} },
+      }),
+    });
+    await started;
+    const ended = await fetch(h.proxy.url, { method: 'DELETE', headers });
+    expect(ended.status).toBe(200);
+    expect(await cancelled).toBe('the agent ended the session');
+    expect(await (await call).json()).toMatchObject({ id: 7, error: { code: -32800 } });
+    expect(seam).toEqual([]);
+    const results = h.events().filter((event) => event.type === 'toolCall.result');
+    expect(results.map((event) => event.data.outcome)).toEqual(['cancelled']);
+  });
+
   it('refuses a request without a session id (400), and one with the session id of another capture (404)', async () => {
     const upstream = await sessionUpstream();
     const h = await startProxy({ upstream: { url: upstream.url } });

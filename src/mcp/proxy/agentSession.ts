@@ -232,8 +232,11 @@ export class AgentSession {
     this.deps.note(type, data, this.capture);
   }
 
-  /** End the session: its stream, its upstream session, its unanswered questions. Idempotent. */
-  end(reason = 'the agent session ended'): Promise<void> {
+  /**
+   * End the session: its stream, its upstream session, its unanswered questions. Idempotent.
+   * `cancelCalls` when the agent ended it: its calls in flight are cancelled, not unreachable.
+   */
+  end(reason = 'the agent session ended', { cancelCalls = false } = {}): Promise<void> {
     if (this.#ended) return Promise.resolve();
     this.#ended = true;
     this.#idle?.unsubscribe();
@@ -246,7 +249,7 @@ export class AgentSession {
     this.deps.ended(this);
     return Promise.all([
       this.transport.close().catch(() => undefined),
-      this.link.close(reason).catch(() => undefined),
+      (cancelCalls ? this.link.cancel(reason) : this.link.close(reason)).catch(() => undefined),
     ]).then(() => undefined);
   }
 }

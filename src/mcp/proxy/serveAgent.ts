@@ -202,7 +202,7 @@ export async function serveAgent(
       replyError(res, 400, RpcCode.server, unsupported);
       return;
     }
-    await session.end('the agent ended the session');
+    await session.end('the agent ended the session', { cancelCalls: true });
     res.writeHead(200).end();
     return;
   }

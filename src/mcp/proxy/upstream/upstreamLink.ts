@@ -85,6 +85,8 @@ export class UpstreamLink {
   /** Whether the current session answered a request the link forwarded (not its initialize). */
   #answered = false;
   #closed = false;
+  /** Why the agent's requests are cancelled, once it ended its session (see `cancel`). */
+  #cancelled: string | undefined;
   /** Ends the connection attempt under way at once (the proxy closes). */
   #stopConnecting: ((reason: Error) => void) | undefined;
   readonly #retry: RetrySchedule;
@@ -130,9 +132,14 @@ export class UpstreamLink {
     for (let round = 0; ; round++) {
       let session: UpstreamSession;
       try {
+        if (this.#cancelled !== undefined) throw new Error(this.#cancelled);
         // The live session without a turn of the microtask queue: this is every call's path.
         session = this.#session ?? (await this.ensure());
       } catch (error) {
+        // Never sent, and never to be: the agent ended the session it came in.
+        if (this.#cancelled !== undefined) {
+          return { kind: 'cancelled', reason: this.#cancelled, gone: false };
+        }
         return { kind: 'unreachable', reason: (error as Error).message, unknown: false };
       }
       const renewals = this.#renewal.finished;
@@ -187,6 +194,16 @@ export class UpstreamLink {
   /** Whether this link is an agent session's (its health is another link's). */
   get #shared(): boolean {
     return this.deps.health !== undefined;
+  }
+
+  /**
+   * The agent ended its session: what it sent and still waits settles `cancelled` (the upstream
+   * is told to stop each; nothing of it is unreachable or to be queued), then the link closes.
+   */
+  async cancel(reason: string): Promise<void> {
+    this.#cancelled ??= reason;
+    await this.#session?.cancelAll(reason);
+    await this.close(reason);
   }
 
   /**

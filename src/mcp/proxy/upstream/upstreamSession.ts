@@ -233,6 +233,27 @@ export class UpstreamSession {
     if (this.#ended === undefined) await this.transport.send(message);
   }
 
+  /**
+   * Cancel every request still waiting (the agent ended its session): each settles `cancelled`,
+   * and the upstream is told to stop each, under its own id.
+   */
+  async cancelAll(reason: string): Promise<void> {
+    if (this.#ended !== undefined) return;
+    const ids = [...this.#pending.keys()];
+    for (const id of ids) this.#pending.get(id)?.settle({ kind: 'cancelled', reason, gone: false });
+    await Promise.all(
+      ids.map((id) =>
+        this.transport
+          .send({
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: id, reason },
+          })
+          .catch(() => undefined),
+      ),
+    );
+  }
+
   /** The connection ended: every pending request is unreachable, with `reason`. */
   end(reason: string): void {
     this.#ended ??= reason;
