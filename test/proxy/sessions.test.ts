@@ -17,7 +17,14 @@ import { describe, expect, it } from 'vitest';
 
 import { hideTools, type ProxyOptions } from '../../src/mcp/index.js';
 import { SAMPLING_TOOL, startSessionUpstream } from '../fixtures/proxy/sessionUpstream.js';
-import { agentTransport, INITIALIZE_BODY, onCleanup, rawSession, startProxy } from './support.js';
+import {
+  agentTransport,
+  INITIALIZE_BODY,
+  onCleanup,
+  rawSession,
+  startProxy,
+  stdioUpstream,
+} from './support.js';
 
 async function sessionUpstream() {
   const upstream = await startSessionUpstream();
@@ -411,6 +418,65 @@ describe('proxy: a session’s failures stay in that session (issue 13)', () => 
     ).toEqual([]);
     expect(h.proxy.upstreamState()).toBe('up');
   });
+
+  it(
+    'Seen: one session’s stdio child exiting set the whole proxy’s upstream state to exited; it ends that session only',
+    { timeout: 30_000 },
+    async () => {
+      const warnings: string[] = [];
+      const h = await startProxy({
+        upstream: stdioUpstream(),
+        logger: { warn: (message) => void warnings.push(message) },
+      });
+      const connect = async () => {
+        const client = new Client({ name: 'stdio-agent', version: '1' });
+        const transport = agentTransport(h.proxy.url, h.proxy.credential({ capture: 'run-1' }));
+        await client.connect(transport);
+        onCleanup(() => client.close());
+        return { client, transport };
+      };
+      const counts = async (client: Client) =>
+        JSON.parse(
+          (
+            (await client.callTool({ name: 'count', arguments: {} })).content as { text: string }[]
+          )[0]!.text,
+        ) as Record<string, number>;
+      const a = await connect();
+      const b = await connect();
+      await a.client.callTool({ name: 'echo', arguments: { text: 'a' } });
+      await b.client.callTool({ name: 'echo', arguments: { text: 'b' } });
+      const states = h.notices.length;
+
+      const failure = await a.client
+        .callTool({ name: 'die', arguments: {} })
+        .catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: -32002, data: { outcome: 'unknown' } });
+      expect((failure as Error).message).toContain('exit code 7');
+      // The agent's next request finds no session: it initializes a new one.
+      const after = await fetch(h.proxy.url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          'Mcp-Session-Id': a.transport.sessionId!,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(after.status).toBe(404);
+      expect(h.proxy.sessions()).toBe(1);
+      expect(warnings.some((line) => line.includes('exit code 7'))).toBe(true);
+
+      // The proxy's state and the other session's child are as they were.
+      expect(h.proxy.upstreamState()).toBe('up');
+      expect(
+        h.notices.slice(states).filter((n) => n.type === 'upstream.changed' && !n.data.stderr),
+      ).toEqual([]);
+      expect(await counts(b.client)).toEqual({ echo: 1, count: 1 });
+      const again = await connect();
+      expect(await counts(again.client)).toEqual({ count: 1 });
+    },
+  );
 
   it('what the upstream sent before the agent’s first GET stream was kept and never delivered', async () => {
     const upstream = await sessionUpstream();

@@ -219,6 +219,12 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
           health: link,
           renewal: link.renewal,
           onUp: () => undefined,
+          onExited: (reason) => {
+            logger?.warn(
+              `an agent session's upstream process exited, so the session ended: ${reason}`,
+            );
+            void session.end(reason);
+          },
           onServerMessage: (message, upstream) => {
             // This session's own list changed: the upstream may list per client.
             if (message.method === 'notifications/tools/list_changed') session.tools.relist();

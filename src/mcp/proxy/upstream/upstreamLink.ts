@@ -63,6 +63,11 @@ export interface LinkDeps {
   readonly health?: UpstreamLink;
   /** Share the credential renewal of another link (requests refused together renew once). */
   readonly renewal?: CredentialRenewal;
+  /**
+   * An agent session's own child exited after its handshake (`reason`: the exit code and stderr
+   * tail, redacted): that agent session ends with it, and no other, nor the proxy's health.
+   */
+  readonly onExited?: (reason: string) => void;
 }
 
 /** The proxy's name and version, as a client upstream and as a server to agents. */
@@ -395,11 +400,12 @@ export class UpstreamLink {
     // initialize: back off rather than spawn on every call. An answer, not time up, is the proof:
     // it holds on virtual time, and a child that served a call restarts however short its life.
     if (this.#shared) {
-      // A session's own child: the next request of that session starts another; one that died
-      // before it answered anything is a failed start of the upstream, for everyone to wait out.
-      const health = this.deps.health!;
-      if (this.#answered) health.#set('exited', { reason });
-      else health.#down(reason);
+      // A session's own child that served: that session ends with it (what the upstream session
+      // held went with the process; the agent re-initializes onto a new one), and nothing else
+      // does. One that died before it answered anything is a failed start of the upstream, for
+      // everyone to wait out: the session's next request after the wait starts another.
+      if (this.#answered) this.deps.onExited?.(redact(reason));
+      else this.deps.health!.#down(reason);
       return;
     }
     if (this.#answered) this.#set('exited', { reason });
