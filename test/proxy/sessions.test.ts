@@ -5,6 +5,7 @@ import {
   CallToolResultSchema,
   CreateMessageRequestSchema,
   ElicitRequestSchema,
+  LATEST_PROTOCOL_VERSION,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
@@ -16,7 +17,11 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { hideTools, type ProxyOptions } from '../../src/mcp/index.js';
-import { SAMPLING_TOOL, startSessionUpstream } from '../fixtures/proxy/sessionUpstream.js';
+import {
+  OLD_PROTOCOL,
+  SAMPLING_TOOL,
+  startSessionUpstream,
+} from '../fixtures/proxy/sessionUpstream.js';
 import {
   agentTransport,
   INITIALIZE_BODY,
@@ -125,6 +130,34 @@ describe('proxy: one session per agent (issue 13)', () => {
     });
     expect(after.status).toBe(404);
     expect(await after.json()).toMatchObject({ error: { code: -32001 } });
+  });
+
+  it('Seen: an agent that asked an unsupported protocol version was answered the proxy’s own handshake’s; it gets its session’s', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    // The proxy's own session is up, on the latest version.
+    await h.proxy.refreshTools();
+    const initialize = (name: string) =>
+      fetch(h.proxy.url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: {
+            protocolVersion: '1999-01-01',
+            capabilities: {},
+            clientInfo: { name, version: '1' },
+          },
+        }),
+      }).then((response) => response.json() as Promise<{ result: { protocolVersion: string } }>);
+    expect((await initialize('old-protocol-agent')).result.protocolVersion).toBe(OLD_PROTOCOL);
+    expect((await initialize('new-agent')).result.protocolVersion).toBe(LATEST_PROTOCOL_VERSION);
   });
 
   it('Seen: a DELETE with an unsupported MCP-Protocol-Version ended the session; it gets the SDK’s 400 and the session stays', async () => {

@@ -20,24 +20,28 @@ import { messageOf } from '../../errors.js';
 /**
  * The agent's `initialize` answer: the upstream's own with `tools.listChanged` advertised. When
  * the proxy already knows the upstream's answer (its own session, or the one the outbox kept),
- * the agent gets it at once and its upstream session is opened behind it; otherwise the session
- * connects first. A usable answer of the proxy's own while the upstream is down.
+ * the agent gets it at once and its upstream session is opened behind it; otherwise (or when the
+ * agent asked a protocol version the proxy does not speak, which its own upstream session
+ * settles) the session connects first. A usable answer of the proxy's own while the upstream is
+ * down.
  */
 export async function initializeAnswer(
   deps: CallDeps,
   session: AgentSession,
   request: JSONRPCRequest,
 ): Promise<JSONRPCMessage> {
+  const asked = (request.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+  const supported = typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked);
   const known = deps.link.initialized ?? deps.catalog.keptInitialize;
-  if (known === undefined) await session.link.ensure().catch(() => undefined);
+  // A version the proxy does not speak gets the one the agent's own upstream session
+  // negotiated (the upstream may answer each client its own): wait for it to be known.
+  if (known === undefined || !supported) await session.link.ensure().catch(() => undefined);
   else void session.link.ensure().catch(() => undefined);
   const upstream: InitializeResult | undefined =
     session.link.initialized ?? deps.link.initialized ?? deps.catalog.keptInitialize;
-  const asked = (request.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-  const protocolVersion =
-    typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)
-      ? asked
-      : (upstream?.protocolVersion ?? LATEST_PROTOCOL_VERSION);
+  const protocolVersion = supported
+    ? asked
+    : (upstream?.protocolVersion ?? LATEST_PROTOCOL_VERSION);
   const result: InitializeResult = {
     ...upstream,
     protocolVersion,
