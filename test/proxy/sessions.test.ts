@@ -250,6 +250,32 @@ describe('proxy: one session per agent (issue 13)', () => {
     expect(h.proxy.sessions()).toBe(1);
   });
 
+  it('Seen: a DELETE named a cleared capture’s session and got 404 where GET and POST got 409; every method now answers for the capture first', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const headers = await rawSession(h.proxy as never);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    const each = () =>
+      Promise.all([
+        fetch(h.proxy.url, { headers: { ...headers, Accept: 'text/event-stream' } }),
+        fetch(h.proxy.url, { method: 'POST', headers, body }),
+        fetch(h.proxy.url, { method: 'DELETE', headers }),
+      ]);
+    h.tracker.clearCapture('run-1');
+    const refused = await each();
+    expect(refused.map((response) => response.status)).toEqual([409, 409, 409]);
+    const messages = await Promise.all(
+      refused.map(async (response) => (await response.json()) as { error: { message: string } }),
+    );
+    expect(new Set(messages.map((m) => m.error.message)).size).toBe(1);
+    expect(messages[0]!.error.message).toMatch(/^Conflict: capture "run-1" is not live/);
+    // Begun again, the capture is live: the old session id is unknown, and says so (404).
+    h.tracker.beginCapture('run-1');
+    const unknown = await each();
+    expect(unknown.map((response) => response.status)).toEqual([404, 404, 404]);
+    await Promise.all(unknown.map((response) => response.text()));
+  });
+
   it('ends a session idle for sessionIdleMs of its scheduler, not a tick before', async () => {
     const upstream = await sessionUpstream();
     const clock = new VirtualTimeScheduler();

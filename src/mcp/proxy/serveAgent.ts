@@ -193,7 +193,11 @@ export async function serveAgent(
   const claim = admitAgent(deps, req, res);
   if (claim === undefined) return;
   const { capture } = claim;
+  // Every method answers for the credential's capture before the session it names, as for auth:
+  // a capture that is not live gets its 409 (what the host must do), never a 404 that would send
+  // the agent to initialize again only to be refused the same way.
   if (req.method === 'DELETE') {
+    if (!streamAllowed(deps, capture, req, res)) return;
     const session = sessionOf(deps, capture, req, res);
     if (session === undefined) return;
     // The SDK transport's order: the session first, then the version; the session stays.
