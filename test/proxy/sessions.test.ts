@@ -276,6 +276,45 @@ describe('proxy: one session per agent (issue 13)', () => {
     await Promise.all(unknown.map((response) => response.text()));
   });
 
+  it('Seen: a malformed initialize got the SDK’s 400 “Server not initialized” after a session was opened for it with made-up defaults; it gets -32602 saying which param, and opens none', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    await h.proxy.refreshTools();
+    const opened = upstream.opened();
+    const valid = {
+      protocolVersion: '2025-06-18',
+      capabilities: {},
+      clientInfo: { name: 'raw-agent', version: '1' },
+    };
+    const malformed = [
+      [{ ...valid, clientInfo: undefined }, /\(clientInfo: /],
+      [{ ...valid, capabilities: 'all' }, /\(capabilities: /],
+      [{ ...valid, protocolVersion: 20250618 }, /\(protocolVersion: /],
+    ] as const;
+    for (const [params, names] of malformed) {
+      const response = await fetch(h.proxy.url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params }),
+      });
+      expect(response.headers.get('mcp-session-id')).toBeNull();
+      const answer = (await response.json()) as {
+        id: number;
+        error: { code: number; message: string };
+      };
+      expect(answer).toMatchObject({ id: 0, error: { code: -32602 } });
+      expect(answer.error.message).toMatch(/^Invalid params: initialize needs /);
+      // Which param is wrong, in the schema's words.
+      expect(answer.error.message).toMatch(names);
+    }
+    expect(h.proxy.sessions()).toBe(0);
+    expect(upstream.opened()).toBe(opened);
+  });
+
   it('ends a session idle for sessionIdleMs of its scheduler, not a tick before', async () => {
     const upstream = await sessionUpstream();
     const clock = new VirtualTimeScheduler();

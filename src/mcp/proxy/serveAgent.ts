@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
+  InitializeRequestParamsSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
   type InitializeRequestParams,
   type JSONRPCMessage,
@@ -72,23 +73,29 @@ function initializeOf(body: unknown): JSONRPCRequest | undefined {
     : undefined;
 }
 
-/** The hello an agent's own upstream session sends: what the agent declared, nothing more. */
-function helloOf(request: JSONRPCRequest): InitializeRequestParams {
-  const params = (request.params ?? {}) as Partial<InitializeRequestParams>;
-  const asked = params.protocolVersion;
+/**
+ * The hello an agent's own upstream session sends (what the agent declared, nothing more), or
+ * why its `initialize` params are malformed (the SDK's schema decides).
+ */
+function helloOf(request: JSONRPCRequest): InitializeRequestParams | { readonly invalid: string } {
+  const checked = InitializeRequestParamsSchema.safeParse(request.params);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const where =
+      issue === undefined ? '' : ` (${issue.path.join('.') || 'params'}: ${issue.message})`;
+    return {
+      invalid: `Invalid params: initialize needs a string protocolVersion, an object capabilities and a clientInfo with a string name and version${where}`,
+    };
+  }
+  // As the agent sent them, not as parsed: the schema drops keys it does not know, and what the
+  // agent declared travels upstream unchanged.
+  const params = request.params as unknown as InitializeRequestParams;
   return {
-    protocolVersion:
-      typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)
-        ? asked
-        : SUPPORTED_PROTOCOL_VERSIONS[0]!,
-    capabilities:
-      typeof params.capabilities === 'object' && params.capabilities !== null
-        ? params.capabilities
-        : {},
-    clientInfo:
-      typeof params.clientInfo === 'object' && params.clientInfo !== null
-        ? params.clientInfo
-        : { name: 'unknown-agent', version: '0' },
+    protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion)
+      ? params.protocolVersion
+      : SUPPORTED_PROTOCOL_VERSIONS[0]!,
+    capabilities: params.capabilities,
+    clientInfo: params.clientInfo,
   };
 }
 
@@ -128,7 +135,13 @@ async function openSession(
   res: ServerResponse,
   body: unknown,
 ): Promise<void> {
-  const opened = deps.sessions.open(capture, helloOf(request));
+  const hello = helloOf(request);
+  if ('invalid' in hello) {
+    // Answered like any request with bad params, and no session opens for it.
+    new PostReply(res).finish([rpcError(request.id, -32602, hello.invalid)]);
+    return;
+  }
+  const opened = deps.sessions.open(capture, hello);
   if ('full' in opened) {
     replyUnavailable(res, `Service Unavailable: ${opened.full}`, STREAM_RETRY_AFTER_S);
     return;
