@@ -59,18 +59,18 @@ describe('proxy: a stdio upstream in a crash loop', { timeout: 30_000 }, () => {
     expect(h.notices.some(upstreamIs('exited'))).toBe(false);
   });
 
-  it('restarts a child that served calls on the next call at once, without a backoff', async () => {
+  it('ends the session of a child that served calls, and starts the next session’s child at once, without a backoff', async () => {
     const clock = new VirtualTimeScheduler();
     const h = await startProxy({ upstream: stdioUpstream(), scheduler: clock });
     const agent = await h.connect();
     await agent.callTool({ name: 'echo', arguments: { text: 'served' } });
-    const exited = nextNotice(h.proxy, upstreamIs('exited'));
     await agent.callTool({ name: 'die', arguments: {} }).catch(() => undefined);
-    await exited;
-    // The clock never moves: a call that had to wait for a backoff would fail.
-    const counted = await agent.callTool({ name: 'count', arguments: {} });
+    expect(h.proxy.sessions()).toBe(0);
+    // The agent initializes again; the clock never moves: a start that waited for a backoff fails.
+    const again = await h.connect();
+    const counted = await again.callTool({ name: 'count', arguments: {} });
     expect(counted.content).toEqual([{ type: 'text', text: '{"count":1}' }]);
     expect(spawns(h.notices)).toBe(2);
-    expect(h.notices.some(upstreamIs('down'))).toBe(false);
+    expect(h.notices.some((n) => upstreamIs('down')(n) || upstreamIs('exited')(n))).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStore, createTracker } from '../../src/index.js';
 import { createProxy } from '../../src/mcp/index.js';
 import { startHeldUpstream, type HeldUpstream } from '../fixtures/proxy/heldUpstream.js';
+import { advance } from '../../src/testing/advance.js';
 import { nextEvent, resultOf, settled, VirtualClock } from '../mcp/support.js';
 import { nextNotice, onCleanup, startProxy, upstreamIs } from './support.js';
 
@@ -65,13 +66,56 @@ describe('proxy: request deadlines', () => {
     });
     await expect(settled(h)).resolves.toMatchObject({ inFlight: 0 });
 
-    // The answer that comes after all finds nobody waiting: nothing more is recorded, and the
-    // session serves the next call.
-    await upstream.answer(sent.id!, 'too late');
+    // No answer can come after all (its connection is let go of): nothing more is recorded, and
+    // the session serves the next call.
     const echoed = await agent.callTool({ name: 'echo', arguments: {} });
     expect(echoed.content).toEqual([{ type: 'text', text: 'echo ran' }]);
     expect(toolResults(h)).toHaveLength(2);
     expect(resultOf(h.events(), 'hold')).toMatchObject({ outcome: 'timed_out' });
+    expect(h.proxy.upstreamState()).toBe('up');
+  });
+
+  it('Seen: the upstream POST of a call that timed out, or that the agent cancelled, stayed open; it is aborted', async () => {
+    const upstream = await held();
+    const clock = new VirtualClock();
+    const h = await startProxy({
+      upstream: { url: upstream.url },
+      scheduler: clock,
+      requestTimeoutMs: 1000,
+    });
+    const agent = await h.connect();
+    let reached = upstream.next('tools/call');
+    const timedOut = failureOf(
+      agent.callTool({ name: 'hold', arguments: {} }, undefined, AGENT_PATIENCE),
+    );
+    const first = await reached;
+    // Asked while the call is held: resolves when the upstream sees its connection close.
+    const firstLetGo = upstream.released(first.id!);
+    advance(clock, 1000);
+    await expect(timedOut).resolves.toMatchObject({ code: -32001 });
+    await firstLetGo;
+
+    reached = upstream.next('tools/call');
+    const controller = new AbortController();
+    const cancelled = failureOf(
+      agent.callTool({ name: 'hold', arguments: {} }, undefined, {
+        ...AGENT_PATIENCE,
+        signal: controller.signal,
+      }),
+    );
+    const second = await reached;
+    const secondLetGo = upstream.released(second.id!);
+    const told = upstream.next('notifications/cancelled');
+    controller.abort('the agent changed its mind');
+    await cancelled;
+    await expect(told).resolves.toMatchObject({ params: { requestId: second.id } });
+    await secondLetGo;
+    expect(
+      toolResults(h).map((event) => (event as { data?: { outcome?: string } }).data?.outcome),
+    ).toEqual(['timed_out', 'cancelled']);
+    // Neither abort was taken for a lost connection: the session serves the next call.
+    const echoed = await agent.callTool({ name: 'echo', arguments: {} });
+    expect(echoed.content).toEqual([{ type: 'text', text: 'echo ran' }]);
     expect(h.proxy.upstreamState()).toBe('up');
   });
 

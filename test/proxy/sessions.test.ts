@@ -5,6 +5,7 @@ import {
   CallToolResultSchema,
   CreateMessageRequestSchema,
   ElicitRequestSchema,
+  LATEST_PROTOCOL_VERSION,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
@@ -16,8 +17,19 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { hideTools, type ProxyOptions } from '../../src/mcp/index.js';
-import { startSessionUpstream } from '../fixtures/proxy/sessionUpstream.js';
-import { agentTransport, INITIALIZE_BODY, onCleanup, rawSession, startProxy } from './support.js';
+import {
+  OLD_PROTOCOL,
+  SAMPLING_TOOL,
+  startSessionUpstream,
+} from '../fixtures/proxy/sessionUpstream.js';
+import {
+  agentTransport,
+  INITIALIZE_BODY,
+  onCleanup,
+  rawSession,
+  startProxy,
+  stdioUpstream,
+} from './support.js';
 
 async function sessionUpstream() {
   const upstream = await startSessionUpstream();
@@ -120,6 +132,99 @@ describe('proxy: one session per agent (issue 13)', () => {
     expect(await after.json()).toMatchObject({ error: { code: -32001 } });
   });
 
+  it('Seen: an agent that asked an unsupported protocol version was answered the proxy’s own handshake’s; it gets its session’s', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    // The proxy's own session is up, on the latest version.
+    await h.proxy.refreshTools();
+    const initialize = (name: string) =>
+      fetch(h.proxy.url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: {
+            protocolVersion: '1999-01-01',
+            capabilities: {},
+            clientInfo: { name, version: '1' },
+          },
+        }),
+      }).then((response) => response.json() as Promise<{ result: { protocolVersion: string } }>);
+    expect((await initialize('old-protocol-agent')).result.protocolVersion).toBe(OLD_PROTOCOL);
+    expect((await initialize('new-agent')).result.protocolVersion).toBe(LATEST_PROTOCOL_VERSION);
+  });
+
+  it('Seen: a DELETE with an unsupported MCP-Protocol-Version ended the session; it gets the SDK’s 400 and the session stays', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const headers = await rawSession(h.proxy as never);
+    const unsupported = { ...headers, 'MCP-Protocol-Version': '1999-01-01' };
+    const refused = await fetch(h.proxy.url, { method: 'DELETE', headers: unsupported });
+    // What an SDK server answers the same DELETE in a session of its own.
+    const opened = await fetch(upstream.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: headers.Accept! },
+      body: INITIALIZE_BODY,
+    });
+    await opened.text();
+    const sdk = await fetch(upstream.url, {
+      method: 'DELETE',
+      headers: {
+        'Mcp-Session-Id': opened.headers.get('mcp-session-id')!,
+        'MCP-Protocol-Version': '1999-01-01',
+      },
+    });
+    expect(sdk.status).toBe(400);
+    expect(refused.status).toBe(sdk.status);
+    expect(await refused.json()).toEqual(await sdk.json());
+    expect(h.proxy.sessions()).toBe(1);
+    const list = await fetch(h.proxy.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(list.status).toBe(200);
+  });
+
+  it('Seen: a call in flight when the agent DELETEd its session ended unknown and reached the unreachable seam; it is cancelled, and the upstream told', async () => {
+    const upstream = await sessionUpstream();
+    const seam: string[] = [];
+    const h = await startProxy({
+      upstream: { url: upstream.url },
+      onUnreachable: ({ toolName }) => {
+        seam.push(toolName);
+        return { content: [{ type: 'text', text: 'queued' }] };
+      },
+    });
+    const headers = await rawSession(h.proxy as never);
+    const started = upstream.hangStarted();
+    const cancelled = upstream.hangCancelled();
+    const call = fetch(h.proxy.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'hang', arguments: {} },
+      }),
+    });
+    await started;
+    const ended = await fetch(h.proxy.url, { method: 'DELETE', headers });
+    expect(ended.status).toBe(200);
+    expect(await cancelled).toBe('the agent ended the session');
+    expect(await (await call).json()).toMatchObject({ id: 7, error: { code: -32800 } });
+    expect(seam).toEqual([]);
+    const results = h.events().filter((event) => event.type === 'toolCall.result');
+    expect(results.map((event) => event.data.outcome)).toEqual(['cancelled']);
+  });
+
   it('refuses a request without a session id (400), and one with the session id of another capture (404)', async () => {
     const upstream = await sessionUpstream();
     const h = await startProxy({ upstream: { url: upstream.url } });
@@ -143,6 +248,71 @@ describe('proxy: one session per agent (issue 13)', () => {
     expect(again.status).toBe(400);
     expect(await again.json()).toMatchObject({ error: { code: -32600 } });
     expect(h.proxy.sessions()).toBe(1);
+  });
+
+  it('Seen: a DELETE named a cleared capture’s session and got 404 where GET and POST got 409; every method now answers for the capture first', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const headers = await rawSession(h.proxy as never);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    const each = () =>
+      Promise.all([
+        fetch(h.proxy.url, { headers: { ...headers, Accept: 'text/event-stream' } }),
+        fetch(h.proxy.url, { method: 'POST', headers, body }),
+        fetch(h.proxy.url, { method: 'DELETE', headers }),
+      ]);
+    h.tracker.clearCapture('run-1');
+    const refused = await each();
+    expect(refused.map((response) => response.status)).toEqual([409, 409, 409]);
+    const messages = await Promise.all(
+      refused.map(async (response) => (await response.json()) as { error: { message: string } }),
+    );
+    expect(new Set(messages.map((m) => m.error.message)).size).toBe(1);
+    expect(messages[0]!.error.message).toMatch(/^Conflict: capture "run-1" is not live/);
+    // Begun again, the capture is live: the old session id is unknown, and says so (404).
+    h.tracker.beginCapture('run-1');
+    const unknown = await each();
+    expect(unknown.map((response) => response.status)).toEqual([404, 404, 404]);
+    await Promise.all(unknown.map((response) => response.text()));
+  });
+
+  it('Seen: a malformed initialize got the SDK’s 400 “Server not initialized” after a session was opened for it with made-up defaults; it gets -32602 saying which param, and opens none', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    await h.proxy.refreshTools();
+    const opened = upstream.opened();
+    const valid = {
+      protocolVersion: '2025-06-18',
+      capabilities: {},
+      clientInfo: { name: 'raw-agent', version: '1' },
+    };
+    const malformed = [
+      [{ ...valid, clientInfo: undefined }, /\(clientInfo: /],
+      [{ ...valid, capabilities: 'all' }, /\(capabilities: /],
+      [{ ...valid, protocolVersion: 20250618 }, /\(protocolVersion: /],
+    ] as const;
+    for (const [params, names] of malformed) {
+      const response = await fetch(h.proxy.url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params }),
+      });
+      expect(response.headers.get('mcp-session-id')).toBeNull();
+      const answer = (await response.json()) as {
+        id: number;
+        error: { code: number; message: string };
+      };
+      expect(answer).toMatchObject({ id: 0, error: { code: -32602 } });
+      expect(answer.error.message).toMatch(/^Invalid params: initialize needs /);
+      // Which param is wrong, in the schema's words.
+      expect(answer.error.message).toMatch(names);
+    }
+    expect(h.proxy.sessions()).toBe(0);
+    expect(upstream.opened()).toBe(opened);
   });
 
   it('ends a session idle for sessionIdleMs of its scheduler, not a tick before', async () => {
@@ -347,6 +517,65 @@ describe('proxy: a session’s failures stay in that session (issue 13)', () => 
     expect(h.proxy.upstreamState()).toBe('up');
   });
 
+  it(
+    'Seen: one session’s stdio child exiting set the whole proxy’s upstream state to exited; it ends that session only',
+    { timeout: 30_000 },
+    async () => {
+      const warnings: string[] = [];
+      const h = await startProxy({
+        upstream: stdioUpstream(),
+        logger: { warn: (message) => void warnings.push(message) },
+      });
+      const connect = async () => {
+        const client = new Client({ name: 'stdio-agent', version: '1' });
+        const transport = agentTransport(h.proxy.url, h.proxy.credential({ capture: 'run-1' }));
+        await client.connect(transport);
+        onCleanup(() => client.close());
+        return { client, transport };
+      };
+      const counts = async (client: Client) =>
+        JSON.parse(
+          (
+            (await client.callTool({ name: 'count', arguments: {} })).content as { text: string }[]
+          )[0]!.text,
+        ) as Record<string, number>;
+      const a = await connect();
+      const b = await connect();
+      await a.client.callTool({ name: 'echo', arguments: { text: 'a' } });
+      await b.client.callTool({ name: 'echo', arguments: { text: 'b' } });
+      const states = h.notices.length;
+
+      const failure = await a.client
+        .callTool({ name: 'die', arguments: {} })
+        .catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: -32002, data: { outcome: 'unknown' } });
+      expect((failure as Error).message).toContain('exit code 7');
+      // The agent's next request finds no session: it initializes a new one.
+      const after = await fetch(h.proxy.url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          'Mcp-Session-Id': a.transport.sessionId!,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(after.status).toBe(404);
+      expect(h.proxy.sessions()).toBe(1);
+      expect(warnings.some((line) => line.includes('exit code 7'))).toBe(true);
+
+      // The proxy's state and the other session's child are as they were.
+      expect(h.proxy.upstreamState()).toBe('up');
+      expect(
+        h.notices.slice(states).filter((n) => n.type === 'upstream.changed' && !n.data.stderr),
+      ).toEqual([]);
+      expect(await counts(b.client)).toEqual({ echo: 1, count: 1 });
+      const again = await connect();
+      expect(await counts(again.client)).toEqual({ count: 1 });
+    },
+  );
+
   it('what the upstream sent before the agent’s first GET stream was kept and never delivered', async () => {
     const upstream = await sessionUpstream();
     const h = await startProxy({ upstream: { url: upstream.url } });
@@ -428,6 +657,39 @@ describe('proxy: narrowing is enforced (issue 13)', () => {
       .events()
       .find((event) => event.type === 'toolCall.result' && event.data.outcome === 'blocked');
     expect(outcome).toBeDefined();
+  });
+
+  it('Seen: a tool the upstream lists only to an agent that can sample was callable by another agent, and hidden from the first, whichever listed last', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({
+      upstream: { url: upstream.url },
+      narrow: hideTools(['delete_*']),
+    });
+    const sampler = await agent(h.proxy, 'sampler', { capabilities: { sampling: {} } });
+    const plain = await agent(h.proxy, 'plain');
+    const listed = async (who: typeof plain) =>
+      (await who.client.listTools()).tools.map((tool) => tool.name);
+    expect(await listed(sampler)).toContain(SAMPLING_TOOL);
+    expect(await listed(plain)).not.toContain(SAMPLING_TOOL);
+    // The other agent listed last: the tool is still this agent's to call.
+    expect(await sampler.call(SAMPLING_TOOL)).toBe(`${SAMPLING_TOOL} ran`);
+    expect(await listed(sampler)).toContain(SAMPLING_TOOL);
+    // And this agent listed last: the other still reads it as an unknown tool, never sent.
+    const hidden = await plain.client.callTool({ name: SAMPLING_TOOL, arguments: {} });
+    expect(hidden).toEqual({
+      content: [{ type: 'text', text: `MCP error -32602: Tool ${SAMPLING_TOOL} not found` }],
+      isError: true,
+    });
+    expect(upstream.runs.get(SAMPLING_TOOL)).toBe(1);
+    const blocked = h
+      .events()
+      .filter((event) => event.type === 'toolCall.result' && event.data.outcome === 'blocked');
+    expect(blocked).toHaveLength(1);
+    // The names each agent sees never changed, so neither was told they did.
+    await sampler.fence();
+    await plain.fence();
+    expect(sampler.heard.listChanged).toEqual([]);
+    expect(plain.heard.listChanged).toEqual([]);
   });
 
   it('narrows per capture and sends list_changed to exactly the sessions whose names changed', async () => {

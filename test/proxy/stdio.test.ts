@@ -50,11 +50,10 @@ describe('proxy: a stdio upstream process', { timeout: 30_000 }, () => {
     await expect(line).resolves.toMatchObject({ data: { server: 'fixture-stdio' } });
   });
 
-  it('fails every pending call at once with the exit code and the stderr tail when the child exits, then restarts it', async () => {
+  it('fails every pending call at once with the exit code and the stderr tail when the child exits, and ends the session: the next one gets a fresh child', async () => {
     const h = await startProxy({ upstream: stdioUpstream() });
     const agent = await h.connect();
     await agent.callTool({ name: 'echo', arguments: { text: 'warm' } });
-    const exited = nextNotice(h.proxy, upstreamIs('exited'));
     const hanging = agent
       .callTool({ name: 'hang', arguments: {} })
       .catch((error: unknown) => error);
@@ -65,14 +64,16 @@ describe('proxy: a stdio upstream process', { timeout: 30_000 }, () => {
       expect((failure as Error).message).toContain('exit code 7');
       expect((failure as Error).message).toContain('fixture: last words');
     }
-    const notice = await exited;
-    expect(notice.type === 'upstream.changed' && notice.data.reason).toContain('exit code 7');
     const outcomes = h
       .events()
       .flatMap((event) => (event.type === 'toolCall.result' ? [event.data.outcome] : []));
     expect(outcomes).toEqual(['completed', 'unknown', 'unknown']);
-    // A fresh child: its run counter starts again.
-    const counted = await agent.callTool({ name: 'count', arguments: {} });
+    // What the child held went with it: the agent's session ended, and the proxy is still up.
+    expect(h.proxy.sessions()).toBe(0);
+    expect(h.proxy.upstreamState()).toBe('up');
+    // A fresh child for the agent's new session: its run counter starts again.
+    const again = await h.connect();
+    const counted = await again.callTool({ name: 'count', arguments: {} });
     expect(counted.content).toEqual([{ type: 'text', text: '{"count":1}' }]);
   });
 

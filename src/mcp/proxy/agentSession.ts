@@ -16,6 +16,7 @@ import type { Logger } from '../../logger.js';
 import { RecentEvents } from '../endpoint/recentEvents.js';
 import { LIST_CHANGED } from '../endpoint/sseStreams.js';
 import { rpcError } from './rpcAnswers.js';
+import { SessionTools } from './sessionTools.js';
 import type { ToolCatalog } from './toolCatalog.js';
 import type { UpstreamLink } from './upstream/upstreamLink.js';
 import type { UpstreamSession } from './upstream/upstreamSession.js';
@@ -62,9 +63,9 @@ export class AgentSession {
   readonly transport: StreamableHTTPServerTransport;
   readonly link: UpstreamLink;
   readonly capabilities: ClientCapabilities;
+  /** The tools this session's own upstream session listed, and what the agent sees of them. */
+  readonly tools: SessionTools;
   readonly #relays = new Map<string, Relay>();
-  readonly #listChanges: Subscription;
-  #listKey: string | undefined;
   #nextRelay = 1;
   #holds = 0;
   #idle: Subscription | undefined;
@@ -86,16 +87,10 @@ export class AgentSession {
     });
     this.transport.onclose = () => void this.end();
     this.link = deps.link(hello, this);
-    // list_changed goes to exactly the sessions whose visible names changed. A session opened
-    // before any list was known has seen no names yet: the first list changes nothing for it.
-    this.#listKey = deps.catalog.listed ? deps.catalog.visibleKey(capture) : undefined;
-    this.#listChanges = deps.catalog.changed$.subscribe(() => {
-      if (!deps.catalog.listed) return;
-      const key = deps.catalog.visibleKey(capture);
-      const before = this.#listKey;
-      this.#listKey = key;
-      if (before !== undefined && key !== before) this.toStream(LIST_CHANGED);
-    });
+    // list_changed goes to exactly the sessions whose visible names changed.
+    this.tools = new SessionTools(deps.catalog, capture, this.link, () =>
+      this.toStream(LIST_CHANGED),
+    );
     this.touch();
   }
 
@@ -237,12 +232,15 @@ export class AgentSession {
     this.deps.note(type, data, this.capture);
   }
 
-  /** End the session: its stream, its upstream session, its unanswered questions. Idempotent. */
-  end(reason = 'the agent session ended'): Promise<void> {
+  /**
+   * End the session: its stream, its upstream session, its unanswered questions. Idempotent.
+   * `cancelCalls` when the agent ended it: its calls in flight are cancelled, not unreachable.
+   */
+  end(reason = 'the agent session ended', { cancelCalls = false } = {}): Promise<void> {
     if (this.#ended) return Promise.resolve();
     this.#ended = true;
     this.#idle?.unsubscribe();
-    this.#listChanges.unsubscribe();
+    this.tools.close();
     for (const [id, relay] of this.#relays) {
       this.#note('agent.answered', id, relay.method, relay.toolCall, reason);
       void relay.upstream.reply(rpcError(relay.upstreamId, -32000, reason)).catch(() => undefined);
@@ -251,7 +249,7 @@ export class AgentSession {
     this.deps.ended(this);
     return Promise.all([
       this.transport.close().catch(() => undefined),
-      this.link.close(reason).catch(() => undefined),
+      (cancelCalls ? this.link.cancel(reason) : this.link.close(reason)).catch(() => undefined),
     ]).then(() => undefined);
   }
 }

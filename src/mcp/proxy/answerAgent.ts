@@ -20,24 +20,28 @@ import { messageOf } from '../../errors.js';
 /**
  * The agent's `initialize` answer: the upstream's own with `tools.listChanged` advertised. When
  * the proxy already knows the upstream's answer (its own session, or the one the outbox kept),
- * the agent gets it at once and its upstream session is opened behind it; otherwise the session
- * connects first. A usable answer of the proxy's own while the upstream is down.
+ * the agent gets it at once and its upstream session is opened behind it; otherwise (or when the
+ * agent asked a protocol version the proxy does not speak, which its own upstream session
+ * settles) the session connects first. A usable answer of the proxy's own while the upstream is
+ * down.
  */
 export async function initializeAnswer(
   deps: CallDeps,
   session: AgentSession,
   request: JSONRPCRequest,
 ): Promise<JSONRPCMessage> {
+  const asked = (request.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+  const supported = typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked);
   const known = deps.link.initialized ?? deps.catalog.keptInitialize;
-  if (known === undefined) await session.link.ensure().catch(() => undefined);
+  // A version the proxy does not speak gets the one the agent's own upstream session
+  // negotiated (the upstream may answer each client its own): wait for it to be known.
+  if (known === undefined || !supported) await session.link.ensure().catch(() => undefined);
   else void session.link.ensure().catch(() => undefined);
   const upstream: InitializeResult | undefined =
     session.link.initialized ?? deps.link.initialized ?? deps.catalog.keptInitialize;
-  const asked = (request.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-  const protocolVersion =
-    typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)
-      ? asked
-      : (upstream?.protocolVersion ?? LATEST_PROTOCOL_VERSION);
+  const protocolVersion = supported
+    ? asked
+    : (upstream?.protocolVersion ?? LATEST_PROTOCOL_VERSION);
   const result: InitializeResult = {
     ...upstream,
     protocolVersion,
@@ -50,12 +54,8 @@ export async function initializeAnswer(
   return { jsonrpc: '2.0', id: request.id, result };
 }
 
-async function listAnswer(
-  deps: CallDeps,
-  session: AgentSession,
-  request: JSONRPCRequest,
-): Promise<JSONRPCMessage> {
-  const listing = await deps.catalog.refresh(session.capture, session.link);
+async function listAnswer(session: AgentSession, request: JSONRPCRequest): Promise<JSONRPCMessage> {
+  const listing = await session.tools.list();
   if (listing.kind === 'tools') {
     return { jsonrpc: '2.0', id: request.id, result: { tools: [...listing.tools] } };
   }
@@ -80,7 +80,7 @@ export async function answerAgent(
             'Invalid Request: this session is initialized already: DELETE it and initialize a new one',
           );
         case 'tools/list':
-          return await listAnswer(deps, session, message);
+          return await listAnswer(session, message);
         case 'tools/call':
           return await forwardCall(deps, session, message, handle, route);
         default:

@@ -219,8 +219,15 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
           health: link,
           renewal: link.renewal,
           onUp: () => undefined,
+          onExited: (reason) => {
+            logger?.warn(
+              `an agent session's upstream process exited, so the session ended: ${reason}`,
+            );
+            void session.end(reason);
+          },
           onServerMessage: (message, upstream) => {
-            if (message.method === 'notifications/tools/list_changed') refreshQuietly();
+            // This session's own list changed: the upstream may list per client.
+            if (message.method === 'notifications/tools/list_changed') session.tools.relist();
             else session.fromUpstream(message, upstream);
           },
         }),

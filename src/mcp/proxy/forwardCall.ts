@@ -20,6 +20,7 @@ import {
 } from '../endpoint/callShape.js';
 import type { ProxyOptions } from './Proxy.js';
 import { answerOf, rpcError, UNREACHABLE } from './rpcAnswers.js';
+import type { SessionTools } from './sessionTools.js';
 import type { ToolCatalog } from './toolCatalog.js';
 import type { UpstreamLink } from './upstream/upstreamLink.js';
 import type { AgentRoute } from './upstream/upstreamSession.js';
@@ -51,10 +52,11 @@ function callResult(result: unknown): CallToolResult | undefined {
   return checked.success ? checked.data : undefined;
 }
 
-/** The agent session a call comes from: its own link upstream, and its capture. */
+/** The agent session a call comes from: its own link upstream, its capture, its own tools. */
 export interface CallSession {
   readonly link: UpstreamLink;
   readonly capture: string;
+  readonly tools: SessionTools;
 }
 
 /** What an SDK `McpServer` answers for a tool it does not have. */
@@ -65,17 +67,15 @@ const hiddenToolResult = (name: string): CallToolResult => ({
 
 /**
  * Whether the agent's session may call `name`: every tool when nothing narrows; with a narrower,
- * only a tool it lets through from an upstream list (listed first when none was yet: a call
- * never reaches a tool the agent could not have seen).
+ * only a tool it lets through from the list the session's own upstream session gave (another
+ * agent's list may hold tools the upstream lists to that agent only).
  */
 async function visibleTo(
   catalog: ToolCatalog<unknown>,
   session: CallSession,
   name: string,
 ): Promise<boolean> {
-  if (!catalog.narrows) return true;
-  if (!catalog.listed) await catalog.refresh(session.capture, session.link).catch(() => undefined);
-  return catalog.visible(session.capture).some((tool) => tool.name === name);
+  return !catalog.narrows || (await session.tools.shows(name));
 }
 
 /** An `McpError`'s own message, without the "MCP error <code>: " the SDK puts before it. */
@@ -141,7 +141,7 @@ export async function forwardCall(
       return message;
     }
     if (outcome.kind === 'unreachable') {
-      const tool = deps.catalog.upstreamTool(toolName);
+      const tool = session.tools.upstreamTool(toolName);
       let queued: CallToolResult | undefined;
       try {
         queued = await deps.onUnreachable?.({

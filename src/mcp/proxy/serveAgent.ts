@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
+  InitializeRequestParamsSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
   type InitializeRequestParams,
   type JSONRPCMessage,
@@ -15,7 +16,7 @@ import type { RequestHandle } from '../../tracker/handles.js';
 
 import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
 import { readRpcBody, refuse } from '../endpoint/httpGate.js';
-import { replyError, replyUnavailable } from '../endpoint/httpReplies.js';
+import { replyError, replyUnavailable, RpcCode } from '../endpoint/httpReplies.js';
 import { PostReply } from '../endpoint/postReply.js';
 import { FROM_FIRST_EVENT } from '../endpoint/recentEvents.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
@@ -39,6 +40,16 @@ export interface AgentDeps extends CallDeps, BodyLimits, AgentGate<AgentRole>, T
 
 const SESSION_HEADER = 'mcp-session-id';
 
+/** The SDK transport's refusal of an `MCP-Protocol-Version` it does not know, or undefined. */
+function unsupportedVersion(req: IncomingMessage): string | undefined {
+  const version = req.headers['mcp-protocol-version'];
+  if (version === undefined) return undefined;
+  if (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    return undefined;
+  }
+  return `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`;
+}
+
 /**
  * True when the request may be answered without the SDK transport: the client accepts both
  * JSON and SSE and names no protocol version we do not know. Anything else goes through the
@@ -46,12 +57,10 @@ const SESSION_HEADER = 'mcp-session-id';
  */
 function plainAllowed(req: IncomingMessage): boolean {
   const accept = req.headers.accept ?? '';
-  const version = req.headers['mcp-protocol-version'];
   return (
     accept.includes('application/json') &&
     accept.includes('text/event-stream') &&
-    (version === undefined ||
-      (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)))
+    unsupportedVersion(req) === undefined
   );
 }
 
@@ -64,23 +73,29 @@ function initializeOf(body: unknown): JSONRPCRequest | undefined {
     : undefined;
 }
 
-/** The hello an agent's own upstream session sends: what the agent declared, nothing more. */
-function helloOf(request: JSONRPCRequest): InitializeRequestParams {
-  const params = (request.params ?? {}) as Partial<InitializeRequestParams>;
-  const asked = params.protocolVersion;
+/**
+ * The hello an agent's own upstream session sends (what the agent declared, nothing more), or
+ * why its `initialize` params are malformed (the SDK's schema decides).
+ */
+function helloOf(request: JSONRPCRequest): InitializeRequestParams | { readonly invalid: string } {
+  const checked = InitializeRequestParamsSchema.safeParse(request.params);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const where =
+      issue === undefined ? '' : ` (${issue.path.join('.') || 'params'}: ${issue.message})`;
+    return {
+      invalid: `Invalid params: initialize needs a string protocolVersion, an object capabilities and a clientInfo with a string name and version${where}`,
+    };
+  }
+  // As the agent sent them, not as parsed: the schema drops keys it does not know, and what the
+  // agent declared travels upstream unchanged.
+  const params = request.params as unknown as InitializeRequestParams;
   return {
-    protocolVersion:
-      typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)
-        ? asked
-        : SUPPORTED_PROTOCOL_VERSIONS[0]!,
-    capabilities:
-      typeof params.capabilities === 'object' && params.capabilities !== null
-        ? params.capabilities
-        : {},
-    clientInfo:
-      typeof params.clientInfo === 'object' && params.clientInfo !== null
-        ? params.clientInfo
-        : { name: 'unknown-agent', version: '0' },
+    protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion)
+      ? params.protocolVersion
+      : SUPPORTED_PROTOCOL_VERSIONS[0]!,
+    capabilities: params.capabilities,
+    clientInfo: params.clientInfo,
   };
 }
 
@@ -120,7 +135,13 @@ async function openSession(
   res: ServerResponse,
   body: unknown,
 ): Promise<void> {
-  const opened = deps.sessions.open(capture, helloOf(request));
+  const hello = helloOf(request);
+  if ('invalid' in hello) {
+    // Answered like any request with bad params, and no session opens for it.
+    new PostReply(res).finish([rpcError(request.id, -32602, hello.invalid)]);
+    return;
+  }
+  const opened = deps.sessions.open(capture, hello);
   if ('full' in opened) {
     replyUnavailable(res, `Service Unavailable: ${opened.full}`, STREAM_RETRY_AFTER_S);
     return;
@@ -185,10 +206,20 @@ export async function serveAgent(
   const claim = admitAgent(deps, req, res);
   if (claim === undefined) return;
   const { capture } = claim;
+  // Every method answers for the credential's capture before the session it names, as for auth:
+  // a capture that is not live gets its 409 (what the host must do), never a 404 that would send
+  // the agent to initialize again only to be refused the same way.
   if (req.method === 'DELETE') {
+    if (!streamAllowed(deps, capture, req, res)) return;
     const session = sessionOf(deps, capture, req, res);
     if (session === undefined) return;
-    await session.end('the agent ended the session');
+    // The SDK transport's order: the session first, then the version; the session stays.
+    const unsupported = unsupportedVersion(req);
+    if (unsupported !== undefined) {
+      replyError(res, 400, RpcCode.server, unsupported);
+      return;
+    }
+    await session.end('the agent ended the session', { cancelCalls: true });
     res.writeHead(200).end();
     return;
   }

@@ -1,7 +1,17 @@
-// @internal The last good upstream tool list, the context, and what agents see: the visible
-// set is derived from both, and `list_changed` is a derived observable of its sorted names.
+// @internal The proxy-wide last good upstream tool list, the proxy's own session's (the baseline
+// of a session that has not listed yet), the context, and how a list is narrowed for a capture.
+// What one agent sees comes from its own session's list (`SessionTools`): an upstream may list
+// by client. The proxy-wide `list_changed` is a derived observable of its sorted names.
 import { ListToolsResultSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { BehaviorSubject, distinctUntilChanged, map, share, skip, type Observable } from 'rxjs';
+import {
+  BehaviorSubject,
+  distinctUntilChanged,
+  map,
+  share,
+  skip,
+  Subject,
+  type Observable,
+} from 'rxjs';
 
 import { fingerprintOf, narrowTools, visibleKey } from './narrowTools.js';
 import type { KeptCatalog, KeptInitialize } from './outbox/keptCatalog.js';
@@ -10,8 +20,17 @@ import type { UpstreamLink } from './upstream/upstreamLink.js';
 import type { Forwarded } from './upstream/upstreamSession.js';
 
 interface CatalogState<C> {
-  /** The last successful upstream list (or the kept one); undefined until there is one. */
+  /**
+   * The last successful upstream list, through any session (or the kept one); undefined until
+   * there is one.
+   */
   readonly upstream: readonly Tool[] | undefined;
+  /**
+   * The last list of the proxy's own session, which introduces itself with no capabilities (or
+   * the kept one): what an agent session that has no list of its own yet goes by. Unlike
+   * `upstream`, another agent's list (the upstream may list by client) never lands here.
+   */
+  readonly baseline: readonly Tool[] | undefined;
   readonly context: C;
   /** Contexts set for one capture, which its agents' sessions see instead of `context`. */
   readonly contexts: ReadonlyMap<string, C>;
@@ -21,6 +40,16 @@ interface CatalogState<C> {
 export type Listing =
   | { readonly kind: 'tools'; readonly tools: readonly Tool[]; readonly cached: boolean }
   | { readonly kind: 'failed'; readonly outcome: Forwarded };
+
+/** What listing every page through one link gave: the upstream's tools, or why not. */
+export type Fetched =
+  | { readonly kind: 'tools'; readonly tools: readonly Tool[] }
+  | {
+      readonly kind: 'failed';
+      readonly outcome: Forwarded;
+      /** The upstream is away or hangs (a last good list may serve), not refusing the list. */
+      readonly away: boolean;
+    };
 
 const MAX_PAGES = 100;
 
@@ -35,6 +64,12 @@ export class ToolCatalog<C> {
   #keptInitialize: KeptInitialize | undefined;
   /** Whether `upstream` is the kept copy, not yet confirmed by the upstream in this process. */
   #fromKept = false;
+  readonly #relist = new Subject<void>();
+  /**
+   * Emits when the proxy's own link listed something other than it did before (after an outage,
+   * on its `list_changed`, on `refreshTools`): each session's own list may be stale too.
+   */
+  readonly relist$: Observable<void> = this.#relist.asObservable();
 
   constructor(
     private readonly link: UpstreamLink,
@@ -45,6 +80,7 @@ export class ToolCatalog<C> {
   ) {
     this.#state = new BehaviorSubject<CatalogState<C>>({
       upstream: undefined,
+      baseline: undefined,
       context,
       contexts: new Map(),
     });
@@ -72,7 +108,7 @@ export class ToolCatalog<C> {
       type: 'catalog.listed',
       data: { server: this.link.server, tools, fingerprint: fingerprintOf(tools), kept: true },
     });
-    this.#state.next({ ...this.#state.value, upstream: tools });
+    this.#state.next({ ...this.#state.value, upstream: tools, baseline: tools });
   }
 
   /** The kept `initialize` result's parts, if the outbox had one. */
@@ -98,14 +134,19 @@ export class ToolCatalog<C> {
     return this.#state.value.upstream !== undefined;
   }
 
-  /** The sorted visible names of `capture`, as one string: equal exactly when the sets are. */
-  visibleKey(capture: string): string {
-    return visibleKey(this.visible(capture));
-  }
-
   /** The upstream tool of this name in the last good list. */
   upstreamTool(name: string): Tool | undefined {
     return this.#state.value.upstream?.find((tool) => tool.name === name);
+  }
+
+  /** The proxy's own session's last good list (or the kept one), if any: see `baseline`. */
+  get baseline(): readonly Tool[] | undefined {
+    return this.#state.value.baseline;
+  }
+
+  /** What the agents of `capture` see of `tools` (a session's own list): narrowed, never widened. */
+  narrowed(tools: readonly Tool[] | undefined, capture: string): readonly Tool[] {
+    return this.#visible({ ...this.#state.value, upstream: tools }, capture);
   }
 
   /** Set the proxy's context, or with `capture` the context of that capture's sessions only. */
@@ -121,10 +162,28 @@ export class ToolCatalog<C> {
   }
 
   /**
-   * List every page from the upstream (through `link`, default the proxy's own); on failure,
-   * the last good list (if any) is served, as `capture`'s agents see it.
+   * List every page through the proxy's own link; on failure, the last good list (if any) is
+   * served, as `capture`'s agents see it.
    */
-  async refresh(capture?: string, link: UpstreamLink = this.link): Promise<Listing> {
+  async refresh(capture?: string): Promise<Listing> {
+    const fetched = await this.fetch(this.link);
+    if (fetched.kind === 'failed') {
+      // An upstream that hangs is as good as away: the last good list still serves.
+      if (this.listed && fetched.away) {
+        return { kind: 'tools', tools: this.visible(capture), cached: true };
+      }
+      return { kind: 'failed', outcome: fetched.outcome };
+    }
+    const previous = this.#state.value.baseline;
+    this.#accept(fetched.tools, true);
+    if (previous !== undefined && fingerprintOf(previous) !== fingerprintOf(fetched.tools)) {
+      this.#relist.next();
+    }
+    return { kind: 'tools', tools: this.visible(capture), cached: false };
+  }
+
+  /** List every page through `link` (a session's own, or the proxy's); accepts nothing. */
+  async fetch(link: UpstreamLink): Promise<Fetched> {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -139,28 +198,31 @@ export class ToolCatalog<C> {
           ? ListToolsResultSchema.safeParse(outcome.message.result)
           : undefined;
       if (!parsed?.success) {
-        const cached = this.#state.value.upstream;
-        // An upstream that hangs is as good as away: the last good list still serves.
         const away = outcome.kind === 'unreachable' || outcome.kind === 'timed_out';
-        if (cached !== undefined && away) {
-          return { kind: 'tools', tools: this.visible(capture), cached: true };
-        }
-        return { kind: 'failed', outcome };
+        return { kind: 'failed', outcome, away };
       }
       tools.push(...parsed.data.tools);
       cursor = parsed.data.nextCursor;
       if (cursor === undefined) break;
     }
-    this.#accept(tools);
-    return { kind: 'tools', tools: this.visible(capture), cached: false };
+    return { kind: 'tools', tools };
   }
 
   /** Stop deriving (the proxy closed). */
   complete(): void {
+    this.#relist.complete();
     this.#state.complete();
   }
 
-  #accept(tools: readonly Tool[]): void {
+  /**
+   * A good list from the upstream through an agent's session: the proxy-wide last good list
+   * (the outbox keeps it, `catalog.listed` notes it, `visibleTools` shows it).
+   */
+  offer(tools: readonly Tool[]): void {
+    this.#accept(tools, false);
+  }
+
+  #accept(tools: readonly Tool[], baseline: boolean): void {
     const fingerprint = fingerprintOf(tools);
     const previous = this.#state.value.upstream;
     // The upstream's own list is noted even when it equals the kept one: the log then shows
@@ -172,7 +234,8 @@ export class ToolCatalog<C> {
       });
     }
     this.#fromKept = false;
-    this.#state.next({ ...this.#state.value, upstream: tools });
+    const state = this.#state.value;
+    this.#state.next({ ...state, upstream: tools, baseline: baseline ? tools : state.baseline });
   }
 
   #visible(state: CatalogState<C>, capture?: string): readonly Tool[] {

@@ -33,9 +33,10 @@ export interface StdioUpstream {
 export type ProxyUpstream = HttpUpstream | StdioUpstream;
 
 /**
- * Whether the upstream answers, as the proxy sees it. `exited`: a stdio child that served
- * requests ended, and the next request starts another; one that ended before answering any is
- * a failed start, shown as `down` with the wait before the next.
+ * Whether the upstream answers, as the proxy sees it. `exited`: the proxy's own stdio child (the
+ * catalog's, the outbox's) ended after it served requests, and the next request starts another;
+ * one that ended before answering any is a failed start, shown as `down` with the wait before
+ * the next. An agent session's own child that ends after it served ends that session only.
  */
 export type UpstreamState = 'connecting' | 'up' | 'down' | 'exited' | 'closed';
 

@@ -113,6 +113,12 @@ function readText(response: IncomingMessage): Promise<string> {
  */
 export type RelatedExtra = MessageExtraInfo & { readonly relatedRequestId?: RequestId };
 
+/** The POST of one request while it is being sent and answered (see `abort`). */
+interface InFlight {
+  req: ClientRequest | undefined;
+  aborted: boolean;
+}
+
 /** A Streamable HTTP session with one upstream, as an SDK `Transport`. */
 export class HttpTransport implements Transport {
   onclose?: () => void;
@@ -137,6 +143,8 @@ export class HttpTransport implements Transport {
    */
   #streamServed = false;
   #closed = false;
+  /** The POST of each single request being sent or answered, by the request's id. */
+  readonly #inFlight = new Map<RequestId, InFlight>();
 
   constructor(upstream: HttpUpstream) {
     this.#upstream = upstream;
@@ -169,6 +177,33 @@ export class HttpTransport implements Transport {
    */
   async send(message: JSONRPCMessage | JSONRPCMessage[]): Promise<void> {
     if (this.#closed) throw new HttpTransportError('unreachable', 'the transport is closed');
+    const id = Array.isArray(message) ? undefined : requestIdOf(message);
+    if (id === undefined) return this.#sendPost(message, undefined);
+    const flight: InFlight = { req: undefined, aborted: false };
+    this.#inFlight.set(id, flight);
+    try {
+      return await this.#sendPost(message, flight);
+    } finally {
+      if (this.#inFlight.get(id) === flight) this.#inFlight.delete(id);
+    }
+  }
+
+  /**
+   * Nobody waits for the answer to request `id` any more (it timed out, or was cancelled): its
+   * POST is aborted, or never sent if it has not gone yet, so that an upstream that goes on
+   * working holds no connection of ours; its `send` rejects. Nothing for an id not in flight.
+   */
+  abort(id: RequestId): void {
+    const flight = this.#inFlight.get(id);
+    if (flight === undefined) return;
+    flight.aborted = true;
+    flight.req?.destroy();
+  }
+
+  async #sendPost(
+    message: JSONRPCMessage | JSONRPCMessage[],
+    flight: InFlight | undefined,
+  ): Promise<void> {
     const heldSession = this.sessionId !== undefined;
     const streamAtSend = this.#openStreamNumber;
     const body = serializeOrRefuse(message, JSON.stringify);
@@ -187,7 +222,10 @@ export class HttpTransport implements Transport {
       );
     }
     const token = tokenIn(headers);
-    const response = await this.#post(body, headers);
+    if (flight?.aborted) {
+      throw new HttpTransportError('unreachable', 'the request was abandoned before it was sent');
+    }
+    const response = await this.#post(body, headers, flight);
     const status = response.statusCode ?? 0;
     const session = headerOf(response, 'mcp-session-id');
     if (session !== undefined && session !== '') this.sessionId = session;
@@ -311,11 +349,16 @@ export class HttpTransport implements Transport {
     });
   }
 
-  #post(body: string, headers: OutgoingHttpHeaders): Promise<IncomingMessage> {
+  #post(
+    body: string,
+    headers: OutgoingHttpHeaders,
+    flight: InFlight | undefined,
+  ): Promise<IncomingMessage> {
     headers['content-type'] = 'application/json';
     headers['content-length'] = Buffer.byteLength(body);
     return new Promise((resolve, reject) => {
       const req = this.#send('POST', headers, body, resolve);
+      if (flight !== undefined) flight.req = req;
       req.once('error', (error) => reject(connectionError(error, true)));
     });
   }

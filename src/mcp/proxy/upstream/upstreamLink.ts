@@ -63,6 +63,11 @@ export interface LinkDeps {
   readonly health?: UpstreamLink;
   /** Share the credential renewal of another link (requests refused together renew once). */
   readonly renewal?: CredentialRenewal;
+  /**
+   * An agent session's own child exited after its handshake (`reason`: the exit code and stderr
+   * tail, redacted): that agent session ends with it, and no other, nor the proxy's health.
+   */
+  readonly onExited?: (reason: string) => void;
 }
 
 /** The proxy's name and version, as a client upstream and as a server to agents. */
@@ -85,6 +90,8 @@ export class UpstreamLink {
   /** Whether the current session answered a request the link forwarded (not its initialize). */
   #answered = false;
   #closed = false;
+  /** Why the agent's requests are cancelled, once it ended its session (see `cancel`). */
+  #cancelled: string | undefined;
   /** Ends the connection attempt under way at once (the proxy closes). */
   #stopConnecting: ((reason: Error) => void) | undefined;
   readonly #retry: RetrySchedule;
@@ -130,9 +137,14 @@ export class UpstreamLink {
     for (let round = 0; ; round++) {
       let session: UpstreamSession;
       try {
+        if (this.#cancelled !== undefined) throw new Error(this.#cancelled);
         // The live session without a turn of the microtask queue: this is every call's path.
         session = this.#session ?? (await this.ensure());
       } catch (error) {
+        // Never sent, and never to be: the agent ended the session it came in.
+        if (this.#cancelled !== undefined) {
+          return { kind: 'cancelled', reason: this.#cancelled, gone: false };
+        }
         return { kind: 'unreachable', reason: (error as Error).message, unknown: false };
       }
       const renewals = this.#renewal.finished;
@@ -187,6 +199,16 @@ export class UpstreamLink {
   /** Whether this link is an agent session's (its health is another link's). */
   get #shared(): boolean {
     return this.deps.health !== undefined;
+  }
+
+  /**
+   * The agent ended its session: what it sent and still waits settles `cancelled` (the upstream
+   * is told to stop each; nothing of it is unreachable or to be queued), then the link closes.
+   */
+  async cancel(reason: string): Promise<void> {
+    this.#cancelled ??= reason;
+    await this.#session?.cancelAll(reason);
+    await this.close(reason);
   }
 
   /**
@@ -378,11 +400,12 @@ export class UpstreamLink {
     // initialize: back off rather than spawn on every call. An answer, not time up, is the proof:
     // it holds on virtual time, and a child that served a call restarts however short its life.
     if (this.#shared) {
-      // A session's own child: the next request of that session starts another; one that died
-      // before it answered anything is a failed start of the upstream, for everyone to wait out.
-      const health = this.deps.health!;
-      if (this.#answered) health.#set('exited', { reason });
-      else health.#down(reason);
+      // A session's own child that served: that session ends with it (what the upstream session
+      // held went with the process; the agent re-initializes onto a new one), and nothing else
+      // does. One that died before it answered anything is a failed start of the upstream, for
+      // everyone to wait out: the session's next request after the wait starts another.
+      if (this.#answered) this.deps.onExited?.(redact(reason));
+      else this.deps.health!.#down(reason);
       return;
     }
     if (this.#answered) this.#set('exited', { reason });

@@ -130,6 +130,9 @@ function failed(error: unknown): Forwarded {
   return { kind: 'unreachable', reason, unknown: !/not running/.test(reason) };
 }
 
+/** A transport that can stop waiting for one request's answer (the HTTP one: see `abort`). */
+type AbortingTransport = Transport & { abort?: (id: RequestId) => void };
+
 /** One connection: forward requests, route what comes back. */
 export class UpstreamSession {
   /** Notifications and requests that are not answers to a pending request. */
@@ -141,7 +144,7 @@ export class UpstreamSession {
   #ended: string | undefined;
 
   constructor(
-    readonly transport: Transport,
+    readonly transport: AbortingTransport,
     private readonly deadlines: SessionDeadlines,
   ) {
     transport.onmessage = (message, extra?: RelatedExtra) =>
@@ -224,6 +227,10 @@ export class UpstreamSession {
         reason: typeof reason === 'string' ? reason : 'cancelled by the agent',
         gone,
       });
+      // Told first, then its answer's connection let go of (an upstream may go on regardless).
+      const sent = this.transport.send(outgoing);
+      this.transport.abort?.(match[0]);
+      return sent;
     }
     await this.transport.send(outgoing);
   }
@@ -231,6 +238,27 @@ export class UpstreamSession {
   /** Answer a request the upstream sent (the proxy's own ping reply, or a refusal). */
   async reply(message: JSONRPCMessage): Promise<void> {
     if (this.#ended === undefined) await this.transport.send(message);
+  }
+
+  /**
+   * Cancel every request still waiting (the agent ended its session): each settles `cancelled`,
+   * and the upstream is told to stop each, under its own id.
+   */
+  async cancelAll(reason: string): Promise<void> {
+    if (this.#ended !== undefined) return;
+    const ids = [...this.#pending.keys()];
+    for (const id of ids) this.#pending.get(id)?.settle({ kind: 'cancelled', reason, gone: false });
+    await Promise.all(
+      ids.map((id) => {
+        const sent = this.transport.send({
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: id, reason },
+        });
+        this.transport.abort?.(id);
+        return sent.catch(() => undefined);
+      }),
+    );
   }
 
   /** The connection ended: every pending request is unreachable, with `reason`. */
@@ -282,6 +310,8 @@ export class UpstreamSession {
     // On a timer: nothing may throw out of here, a transport that throws at once included.
     try {
       this.transport.send(cancel).catch(() => undefined);
+      // And the answer's connection let go of: an upstream that goes on holds none of ours.
+      this.transport.abort?.(id);
     } catch {
       // The connection is gone; its own failure is reported where it is noticed.
     }

@@ -1,0 +1,131 @@
+// @internal One agent session's tools: the last list its own upstream session gave (an upstream
+// may list by the client's capabilities or clientInfo, so another agent's list says nothing of
+// this one's), what the agent sees of it, and when the agent is told that changed.
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Subscription } from 'rxjs';
+
+import { visibleKey } from './narrowTools.js';
+import type { Listing, ToolCatalog } from './toolCatalog.js';
+import type { UpstreamLink } from './upstream/upstreamLink.js';
+
+/** The tools of one agent session. */
+export class SessionTools {
+  /** The last good list of the session's own upstream session; undefined before its first. */
+  #own: readonly Tool[] | undefined;
+  /** The visible names the agent last saw (or was told of); undefined while none were known. */
+  #key: string | undefined;
+  #relisting = false;
+  #again = false;
+  #closed = false;
+  readonly #subscription: Subscription;
+
+  constructor(
+    private readonly catalog: ToolCatalog<unknown>,
+    private readonly capture: string,
+    private readonly link: UpstreamLink,
+    /** The visible names changed: tell the agent (`notifications/tools/list_changed`). */
+    private readonly changed: () => void,
+  ) {
+    // A session opened before any list was known has seen no names yet: the first list changes
+    // nothing for it.
+    this.#key = catalog.baseline !== undefined ? visibleKey(this.visible()) : undefined;
+    // A context changed, or (before the session's own first list) the proxy's own list did.
+    this.#subscription = catalog.changed$.subscribe(() => this.#compare());
+    this.#subscription.add(
+      catalog.relist$.subscribe(() => {
+        if (this.#own !== undefined) this.relist();
+      }),
+    );
+  }
+
+  /**
+   * What the agent sees now: its session's own list narrowed, else (before one) the proxy's own
+   * session's; never another agent's.
+   */
+  visible(): readonly Tool[] {
+    return this.catalog.narrowed(this.#own ?? this.catalog.baseline, this.capture);
+  }
+
+  /**
+   * The upstream's definition of `name` (the outbox's rules read it), as this session was given
+   * it, else the proxy-wide last good list's: a call reaches this only once it may be made.
+   */
+  upstreamTool(name: string): Tool | undefined {
+    return this.#own?.find((tool) => tool.name === name) ?? this.catalog.upstreamTool(name);
+  }
+
+  /**
+   * The agent's `tools/list`, through the session's own upstream session; while the upstream
+   * is away, the last good list serves (the session's own, else the proxy's).
+   */
+  async list(): Promise<Listing> {
+    const fetched = await this.catalog.fetch(this.link);
+    if (fetched.kind === 'tools') {
+      // The agent gets these names in the answer: nothing to tell it besides.
+      this.#take(fetched.tools, false);
+      return { kind: 'tools', tools: this.visible(), cached: false };
+    }
+    const cached = (this.#own ?? this.catalog.baseline) !== undefined;
+    if (cached && fetched.away) return { kind: 'tools', tools: this.visible(), cached: true };
+    return { kind: 'failed', outcome: fetched.outcome };
+  }
+
+  /**
+   * Whether the agent may call `name`: it is in what this session sees (listed first when the
+   * session has no list of its own: a call never reaches a tool the agent could not have seen).
+   */
+  async shows(name: string): Promise<boolean> {
+    if (this.#own === undefined) await this.list().catch(() => undefined);
+    return this.visible().some((tool) => tool.name === name);
+  }
+
+  /**
+   * List again in the background (the upstream said its list changed): the agent is told when
+   * its visible names changed. Coalesced: one listing at a time, and at most one more after it.
+   */
+  relist(): void {
+    if (this.#closed) return;
+    if (this.#relisting) {
+      this.#again = true;
+      return;
+    }
+    this.#relisting = true;
+    this.catalog
+      .fetch(this.link)
+      .then(
+        (fetched) => {
+          if (fetched.kind === 'tools' && !this.#closed) this.#take(fetched.tools, true);
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        this.#relisting = false;
+        if (!this.#again) return;
+        this.#again = false;
+        this.relist();
+      })
+      .catch(() => undefined);
+  }
+
+  /** The session ended. */
+  close(): void {
+    this.#closed = true;
+    this.#subscription.unsubscribe();
+  }
+
+  #take(tools: readonly Tool[], tell: boolean): void {
+    // Before the proxy-wide list changes: its change must find this session's own list in place.
+    this.#own = tools;
+    if (tell) this.#compare();
+    else this.#key = visibleKey(this.visible());
+    this.catalog.offer(tools);
+  }
+
+  #compare(): void {
+    if (this.#own === undefined && this.catalog.baseline === undefined) return;
+    const key = visibleKey(this.visible());
+    const before = this.#key;
+    this.#key = key;
+    if (before !== undefined && key !== before) this.changed();
+  }
+}
