@@ -22,6 +22,7 @@ import {
   SAMPLING_TOOL,
   startSessionUpstream,
 } from '../fixtures/proxy/sessionUpstream.js';
+import { readEvents } from '../mcp/support.js';
 import {
   agentTransport,
   INITIALIZE_BODY,
@@ -725,28 +726,6 @@ describe('proxy: narrowing is enforced (issue 13)', () => {
     expect(upstream.runs.get('delete_all')).toBe(1);
   });
 });
-
-/** Read SSE events from a GET stream until `count` arrived; resolves with their ids and data. */
-async function readEvents(response: Response, count: number) {
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const events: { id?: string; data: string }[] = [];
-  let buffered = '';
-  while (events.length < count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffered += value;
-    let end: number;
-    while ((end = buffered.indexOf('\n\n')) >= 0) {
-      const block = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      const id = /^id: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
-      if (data !== '') events.push({ id, data });
-    }
-  }
-  await reader.cancel();
-  return events;
-}
 
 describe('proxy: a session’s GET stream resumes (issue 13)', () => {
   it('replays what was sent while the agent was away to a GET with Last-Event-ID', async () => {

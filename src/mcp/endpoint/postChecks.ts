@@ -6,18 +6,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isJSONRPCRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 
+/** The SDK transport's refusal of an `MCP-Protocol-Version` it does not know, or undefined. */
+export function unsupportedVersion(req: IncomingMessage): string | undefined {
+  const version = req.headers['mcp-protocol-version'];
+  if (version === undefined) return undefined;
+  if (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    return undefined;
+  }
+  return `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`;
+}
+
 /**
  * True when the POST may be answered without the SDK transport: the client accepts both JSON
  * and SSE, as the spec asks, and names no protocol version the SDK does not know.
  */
 export function plainAllowed(req: IncomingMessage): boolean {
   const accept = req.headers.accept ?? '';
-  const version = req.headers['mcp-protocol-version'];
   return (
     accept.includes('application/json') &&
     accept.includes('text/event-stream') &&
-    (version === undefined ||
-      (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)))
+    unsupportedVersion(req) === undefined
   );
 }
 

@@ -156,6 +156,8 @@ export async function handleHttpRequest(
   const id = req.headers[SESSION_HEADER];
   if (req.method === 'GET') return serveStream(deps, role, capture, req, res);
   if (req.method === 'DELETE') {
+    // As every method: the credential's capture answers first (409 when it is not live).
+    if (!streamAllowed(deps, capture, req, res)) return;
     if (typeof id !== 'string') {
       refuse(
         req,

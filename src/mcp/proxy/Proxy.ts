@@ -9,6 +9,7 @@ import type {
   UpstreamNotice,
   UpstreamState,
 } from './upstream/Upstream.js';
+import type { SessionLimits } from '../endpoint/sessionLimits.js';
 import type { Limits } from '../endpoint/Endpoint.js';
 import type { Logger } from '../../logger.js';
 
@@ -37,19 +38,7 @@ export type ProxyNotice =
   | { readonly type: 'context.changed'; readonly data: Readonly<Record<string, unknown>> };
 
 /** The proxy's limits: the endpoint's, and how many agent sessions it keeps. */
-export interface ProxyLimits extends Limits {
-  /**
-   * Agent sessions open at once (each holds an upstream session, or a child process); an
-   * `initialize` past it gets 503 with `Retry-After`. Default 1,024.
-   */
-  readonly maxSessions?: number;
-  /**
-   * Agent sessions of one capture (one credential) open at once, so that one agent that opens
-   * sessions without end cannot take every other agent's: 503 past it. Default 64 (or
-   * `maxSessions` when that is lower).
-   */
-  readonly maxSessionsPerCapture?: number;
-}
+export interface ProxyLimits extends Limits, SessionLimits {}
 
 /** Options of `createProxy`. */
 export interface ProxyOptions<C = undefined> {

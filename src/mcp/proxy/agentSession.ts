@@ -1,7 +1,6 @@
 // @internal One agent's session on the proxy: its `Mcp-Session-Id`, its own upstream session
 // (or child process), its GET stream with replay, and the questions the upstream asked it. Every
 // message the upstream sends on this session's upstream session goes to this agent only.
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type {
   ClientCapabilities,
   InitializeRequestParams,
@@ -10,10 +9,12 @@ import type {
   JSONRPCRequest,
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 
 import type { Logger } from '../../logger.js';
-import { RecentEvents } from '../endpoint/recentEvents.js';
+import { IdleClock } from '../endpoint/idleClock.js';
+import type { RegisteredSession } from '../endpoint/sessionRegistry.js';
+import { SessionStream } from '../endpoint/sessionStream.js';
 import { LIST_CHANGED } from '../endpoint/sseStreams.js';
 import { rpcError } from './rpcAnswers.js';
 import { SessionTools } from './sessionTools.js';
@@ -48,7 +49,7 @@ export interface SessionDeps {
   /** The session's own link to the upstream, introducing itself with the agent's hello. */
   readonly link: (hello: InitializeRequestParams, session: AgentSession) => UpstreamLink;
   /** The session ended (DELETE, idle, the proxy closing): forget it. */
-  readonly ended: (session: AgentSession) => void;
+  readonly ended: () => void;
   /** Note in the log that the upstream asked the agent, and that it answered. */
   readonly note: (
     type: 'agent.asked' | 'agent.answered',
@@ -58,20 +59,17 @@ export interface SessionDeps {
 }
 
 /** One agent session. */
-export class AgentSession {
-  /** The SDK transport that answers `initialize`, the GET stream, replays and `DELETE`. */
-  readonly transport: StreamableHTTPServerTransport;
+export class AgentSession implements RegisteredSession {
+  /** The SDK transport that answers `initialize`, and the GET stream with its replays. */
+  readonly stream: SessionStream;
   readonly link: UpstreamLink;
   readonly capabilities: ClientCapabilities;
   /** The tools this session's own upstream session listed, and what the agent sees of them. */
   readonly tools: SessionTools;
   readonly #relays = new Map<string, Relay>();
   #nextRelay = 1;
-  #holds = 0;
-  #idle: Subscription | undefined;
+  readonly #idle: IdleClock;
   #ended = false;
-  #streamed = false;
-  readonly #events = new RecentEvents();
 
   constructor(
     readonly id: string,
@@ -80,67 +78,40 @@ export class AgentSession {
     private readonly deps: SessionDeps,
   ) {
     this.capabilities = hello.capabilities;
-    this.transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => id,
-      enableJsonResponse: true,
-      eventStore: this.#events,
+    this.stream = new SessionStream(id, deps.logger, {
+      jsonResponse: true,
+      onclose: () => void this.end(),
     });
-    this.transport.onclose = () => void this.end();
     this.link = deps.link(hello, this);
     // list_changed goes to exactly the sessions whose visible names changed.
     this.tools = new SessionTools(deps.catalog, capture, this.link, () =>
       this.toStream(LIST_CHANGED),
     );
-    this.touch();
+    this.#idle = new IdleClock(deps.scheduler, deps.idleMs, () => void this.end());
+  }
+
+  /** Who the session belongs to: the capture of the credential that opened it. */
+  get claim(): string {
+    return this.capture;
   }
 
   get ended(): boolean {
     return this.#ended;
   }
 
-  /**
-   * Whether the GET stream opening now is the session's first and something was sent on it
-   * before (kept for it, and to be replayed from the start). Asked once per stream.
-   */
-  firstStreamMissed(): boolean {
-    const first = !this.#streamed;
-    this.#streamed = true;
-    return first && this.#events.size > 0;
-  }
-
-  /**
-   * The agent did something: the idle timeout starts over. An open GET stream or POST is an
-   * agent that is still there: no timeout runs until the last one is released (`hold`).
-   */
+  /** The agent did something: the idle timeout starts over. */
   touch(): void {
-    this.#idle?.unsubscribe();
-    this.#idle = undefined;
-    if (this.#ended || this.#holds > 0) return;
-    this.#idle = this.deps.scheduler.schedule(() => void this.end(), this.deps.idleMs);
+    this.#idle.touch();
   }
 
-  /**
-   * Something of the agent's is open on this session (its GET stream, a POST being answered):
-   * no idle timeout runs until every one is released. Call the result to release it.
-   */
+  /** Not idle while the result is held (its GET stream, a POST being answered). */
   hold(): () => void {
-    this.#holds += 1;
-    this.touch();
-    let open = true;
-    return () => {
-      if (!open) return;
-      open = false;
-      this.#holds -= 1;
-      this.touch();
-    };
+    return this.#idle.hold();
   }
 
   /** Send on the session's GET stream (kept for replay while none is open). */
   toStream(message: JSONRPCMessage): void {
-    if (this.#ended) return;
-    this.transport.send(message).catch((error: unknown) => {
-      this.deps.logger?.warn(`could not send to agent session: ${String(error)}`);
-    });
+    if (!this.#ended) this.stream.send(message);
   }
 
   /**
@@ -239,16 +210,16 @@ export class AgentSession {
   end(reason = 'the agent session ended', { cancelCalls = false } = {}): Promise<void> {
     if (this.#ended) return Promise.resolve();
     this.#ended = true;
-    this.#idle?.unsubscribe();
+    this.#idle.stop();
     this.tools.close();
     for (const [id, relay] of this.#relays) {
       this.#note('agent.answered', id, relay.method, relay.toolCall, reason);
       void relay.upstream.reply(rpcError(relay.upstreamId, -32000, reason)).catch(() => undefined);
     }
     this.#relays.clear();
-    this.deps.ended(this);
+    this.deps.ended();
     return Promise.all([
-      this.transport.close().catch(() => undefined),
+      this.stream.close(),
       (cancelCalls ? this.link.cancel(reason) : this.link.close(reason)).catch(() => undefined),
     ]).then(() => undefined);
   }

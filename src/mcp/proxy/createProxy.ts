@@ -10,18 +10,14 @@ import { allowedHosts } from '../../http/loopbackHosts.js';
 import { replyError } from '../endpoint/httpReplies.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
 import { guardConnections } from '../../http/connectionGuard.js';
-import { resolveConnectionLimits, shownValue } from '../../http/connectionLimits.js';
+import { resolveConnectionLimits } from '../../http/connectionLimits.js';
 import { StreamSlots } from '../../http/streamSlots.js';
 import type { Proxy, ProxyNotice, ProxyOptions } from './Proxy.js';
 import { ProxyError } from './ProxyError.js';
 import { serveAgent, type AgentDeps } from './serveAgent.js';
 import { ToolCatalog } from './toolCatalog.js';
-import {
-  AgentSessions,
-  MAX_SESSIONS,
-  MAX_SESSIONS_PER_CAPTURE,
-  SESSION_IDLE_MS,
-} from './agentSessions.js';
+import { AgentSessions } from './agentSessions.js';
+import { resolveSessionOptions } from '../endpoint/sessionLimits.js';
 import { rpcError } from './rpcAnswers.js';
 import { isHttpUpstream } from './upstream/upstreamTransport.js';
 import { UpstreamLink } from './upstream/upstreamLink.js';
@@ -61,53 +57,6 @@ function checkOptions(options: ProxyOptions<unknown>): void {
       'auth is no longer an option: give each agent proxy.credential({ capture }), which admits that capture only',
     );
   }
-}
-
-const positiveInteger = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value > 0;
-
-function sessionIdleMs(value: unknown): number {
-  if (value === undefined) return SESSION_IDLE_MS;
-  if (!positiveInteger(value)) {
-    throw new ProxyError(
-      'invalid_option',
-      `sessionIdleMs must be a positive integer of milliseconds, got ${shownValue(value)}`,
-    );
-  }
-  return value;
-}
-
-function sessionCap(
-  limits: ProxyOptions<unknown>['limits'],
-  name: 'maxSessions' | 'maxSessionsPerCapture',
-  fallback: number,
-): number {
-  const value = limits?.[name];
-  if (value === undefined) return fallback;
-  if (!positiveInteger(value)) {
-    throw new ProxyError(
-      'invalid_option',
-      `limits.${name} must be a positive integer, got ${shownValue(value)}`,
-    );
-  }
-  return value;
-}
-
-/** The session caps, checked: the per-capture one defaults to the lower of 64 and the total. */
-function sessionCaps(limits: ProxyOptions<unknown>['limits']): [number, number] {
-  const total = sessionCap(limits, 'maxSessions', MAX_SESSIONS);
-  const perCapture = sessionCap(
-    limits,
-    'maxSessionsPerCapture',
-    Math.min(MAX_SESSIONS_PER_CAPTURE, total),
-  );
-  if (perCapture > total) {
-    throw new ProxyError(
-      'invalid_option',
-      `limits.maxSessionsPerCapture (${perCapture}) is above limits.maxSessions (${total}): lower it, or raise maxSessions`,
-    );
-  }
-  return [total, perCapture];
 }
 
 /**
@@ -196,11 +145,16 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
   );
   late.catalog = catalog;
   if (outbox) catalog.restore(outbox.kept);
+  const sessionOptions = resolveSessionOptions(
+    options.limits,
+    options.sessionIdleMs,
+    (message) => new ProxyError('invalid_option', message),
+  );
   const sessions = new AgentSessions(
     {
       catalog: catalog as unknown as ToolCatalog<unknown>,
       scheduler,
-      idleMs: sessionIdleMs(options.sessionIdleMs),
+      idleMs: sessionOptions.idleMs,
       logger,
       note: (type, data, capture) =>
         recordSafely(logger, type, () => tracker.note(type, data, { capture })),
@@ -232,7 +186,8 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
           },
         }),
     },
-    ...sessionCaps(options.limits),
+    sessionOptions.maxSessions,
+    sessionOptions.maxSessionsPerCapture,
   );
   // A cleared capture's sessions would only be refused (409) from now on, yet an open GET stream
   // keeps a session and its upstream session alive: end them with the capture.

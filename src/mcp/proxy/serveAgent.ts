@@ -3,7 +3,6 @@
 // request names it (`Mcp-Session-Id`) and is answered through that session's upstream session.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   InitializeRequestParamsSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -17,8 +16,8 @@ import type { RequestHandle } from '../../tracker/handles.js';
 import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
 import { readRpcBody, refuse } from '../endpoint/httpGate.js';
 import { replyError, replyUnavailable, RpcCode } from '../endpoint/httpReplies.js';
+import { plainAllowed, refuseThroughSdk, unsupportedVersion } from '../endpoint/postChecks.js';
 import { PostReply } from '../endpoint/postReply.js';
-import { FROM_FIRST_EVENT } from '../endpoint/recentEvents.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
 import { streamAllowed, trackRequest, type TrackingDeps } from '../endpoint/trackRequest.js';
@@ -39,30 +38,6 @@ export interface AgentDeps extends CallDeps, BodyLimits, AgentGate<AgentRole>, T
 }
 
 const SESSION_HEADER = 'mcp-session-id';
-
-/** The SDK transport's refusal of an `MCP-Protocol-Version` it does not know, or undefined. */
-function unsupportedVersion(req: IncomingMessage): string | undefined {
-  const version = req.headers['mcp-protocol-version'];
-  if (version === undefined) return undefined;
-  if (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-    return undefined;
-  }
-  return `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`;
-}
-
-/**
- * True when the request may be answered without the SDK transport: the client accepts both
- * JSON and SSE and names no protocol version we do not know. Anything else goes through the
- * SDK transport, which gives the refusals (406, 400) their standard form.
- */
-function plainAllowed(req: IncomingMessage): boolean {
-  const accept = req.headers.accept ?? '';
-  return (
-    accept.includes('application/json') &&
-    accept.includes('text/event-stream') &&
-    unsupportedVersion(req) === undefined
-  );
-}
 
 /** The `initialize` request of a body that opens a session, or undefined. */
 function initializeOf(body: unknown): JSONRPCRequest | undefined {
@@ -147,7 +122,7 @@ async function openSession(
     return;
   }
   const session = opened;
-  const { transport } = session;
+  const { transport } = session.stream;
   transport.onmessage = (message) => {
     // Only the opening initialize arrives here: every later POST of the session is answered
     // on the fast path, or refused by the transport before it reads a message.
@@ -227,24 +202,7 @@ export async function serveAgent(
     if (!streamAllowed(deps, capture, req, res)) return;
     const session = sessionOf(deps, capture, req, res);
     if (session === undefined) return;
-    const slot = deps.slots.acquire(capture);
-    if (!slot.ok) {
-      replyUnavailable(res, slot.message, STREAM_RETRY_AFTER_S);
-      return;
-    }
-    const closed = session.hold();
-    // Messages sent before this session's first stream opened were kept for it: replay them.
-    if (session.firstStreamMissed() && req.headers['last-event-id'] === undefined) {
-      req.headers['last-event-id'] = FROM_FIRST_EVENT;
-    }
-    res.once('close', () => {
-      slot.release();
-      closed();
-    });
-    // A body nobody reads stops the socket reading, and then a client that went away is never
-    // noticed: its stream (and slot) would stay open for good.
-    req.resume();
-    await session.transport.handleRequest(req, res);
+    await session.stream.serve(req, res, deps.slots, capture, () => session.hold());
     return;
   }
 
@@ -292,13 +250,5 @@ export async function serveAgent(
   });
   if (plainAllowed(req)) return answerMessages(deps, session, res, messages, request);
   // Headers the fast path does not take: the SDK's transport answers with its standard refusal.
-  const refusal = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-  refusal.onmessage = (message) => {
-    if (!isRequest(message)) return;
-    const answer = rpcError(message.id, -32600, 'send Accept: application/json, text/event-stream');
-    void refusal.send(answer, { relatedRequestId: message.id }).catch(() => undefined);
-  };
-  await refusal.start();
-  res.once('close', () => void refusal.close().catch(() => undefined));
-  await refusal.handleRequest(req, res, parsed.body);
+  await refuseThroughSdk(req, res, parsed.body);
 }
