@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isJSONRPCRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 
+import { replyError } from './httpReplies.js';
+
 /** The SDK transport's refusal of an `MCP-Protocol-Version` it does not know, or undefined. */
 export function unsupportedVersion(req: IncomingMessage): string | undefined {
   const version = req.headers['mcp-protocol-version'];
@@ -46,4 +48,14 @@ export async function refuseThroughSdk(
   await refusal.start();
   res.once('close', () => void refusal.close().catch(() => undefined));
   await refusal.handleRequest(req, res, body);
+}
+
+/** The spec's answer (and the SDK's) to a second `initialize` in a session: 400, -32600. */
+export function refuseSecondInitialize(res: ServerResponse): void {
+  replyError(
+    res,
+    400,
+    -32600,
+    'Invalid Request: this session is initialized already: DELETE it and initialize without Mcp-Session-Id',
+  );
 }

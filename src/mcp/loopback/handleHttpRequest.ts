@@ -17,7 +17,7 @@ import { STREAM_RETRY_AFTER_S } from '../../http/streamSlots.js';
 import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
 import { readRpcBody, refuse } from '../endpoint/httpGate.js';
 import { replyError, replyUnavailable } from '../endpoint/httpReplies.js';
-import { plainAllowed, refuseThroughSdk } from '../endpoint/postChecks.js';
+import { plainAllowed, refuseSecondInitialize, refuseThroughSdk } from '../endpoint/postChecks.js';
 import { PostReply } from '../endpoint/postReply.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
@@ -199,13 +199,7 @@ export async function handleHttpRequest(
   if (typeof id === 'string' && session === undefined) return;
   const messages = Array.isArray(parsed.body) ? parsed.body : [parsed.body];
   if (session !== undefined && hasInitialize(messages)) {
-    // The spec's answer (and the SDK's) to a second initialize in a session.
-    replyError(
-      res,
-      400,
-      -32600,
-      'Invalid Request: this session is initialized already: DELETE it and initialize without Mcp-Session-Id',
-    );
+    refuseSecondInitialize(res);
     return;
   }
   if (!plainAllowed(req)) return refuseThroughSdk(req, res, parsed.body);

@@ -16,7 +16,12 @@ import type { RequestHandle } from '../../tracker/handles.js';
 import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
 import { readRpcBody, refuse } from '../endpoint/httpGate.js';
 import { replyError, replyUnavailable, RpcCode } from '../endpoint/httpReplies.js';
-import { plainAllowed, refuseThroughSdk, unsupportedVersion } from '../endpoint/postChecks.js';
+import {
+  plainAllowed,
+  refuseSecondInitialize,
+  refuseThroughSdk,
+  unsupportedVersion,
+} from '../endpoint/postChecks.js';
 import { PostReply } from '../endpoint/postReply.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
@@ -223,13 +228,7 @@ export async function serveAgent(
   const session = sessionOf(deps, capture, req, res);
   if (session === undefined) return;
   if (opening !== undefined) {
-    // The spec's answer (and the SDK's) to a second initialize in a session.
-    replyError(
-      res,
-      400,
-      -32600,
-      'Invalid Request: this session is initialized already: DELETE it and initialize without Mcp-Session-Id',
-    );
+    refuseSecondInitialize(res);
     return;
   }
   const messages = Array.isArray(parsed.body) ? parsed.body : [parsed.body];
