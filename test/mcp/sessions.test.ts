@@ -496,3 +496,144 @@ describe('prompts and resources a host registers', () => {
     expect(capabilities?.resources).toBeUndefined();
   });
 });
+
+describe('loopback sessions under odd and hostile use (review findings)', () => {
+  it('Seen: in responseMode sse a session GET replayed the initialize answer instead of what was sent for it', async () => {
+    const h = await startHarness({ responseMode: 'sse' });
+    const { headers } = await rawSession(h);
+    h.server.setTools([{ ...echoTool, description: 'changed' }]);
+    const stream = await fetch(h.server.url, {
+      headers: { ...headers, Accept: 'text/event-stream' },
+    });
+    const [first] = await readEvents(stream, 1);
+    expect(JSON.parse(first!.data)).toEqual({
+      jsonrpc: '2.0',
+      method: 'notifications/tools/list_changed',
+    });
+  });
+
+  it('Seen: a refused first GET used up the replay of what was kept for the session', async () => {
+    const h = await startHarness();
+    const { headers } = await rawSession(h);
+    h.server.setTools([{ ...echoTool, description: 'changed' }]);
+    const refused = await raw(h.server, {
+      method: 'GET',
+      headers: { ...headers, Accept: 'application/json' },
+    });
+    expect(refused.status).toBe(406);
+    const stream = await fetch(h.server.url, {
+      headers: { ...headers, Accept: 'text/event-stream' },
+    });
+    const [first] = await readEvents(stream, 1);
+    expect(JSON.parse(first!.data)).toMatchObject({ method: 'notifications/tools/list_changed' });
+  });
+
+  it('Seen: a request id used twice while open left a POST without an answer; the second gets -32600', async () => {
+    const gate = gateTool();
+    const h = await startHarness({ tools: [gate, echoTool] });
+    const { headers } = await rawSession(h);
+    const batch = await raw(h.server, {
+      headers,
+      body: `[${toolsCall('echo', {}, 5)},${toolsCall('echo', {}, 5)}]`,
+    });
+    const answers = batch.json as { id: number; result?: unknown; error?: { code: number } }[];
+    expect(answers.map((answer) => answer.error?.code ?? 'result').sort()).toEqual([
+      -32600,
+      'result',
+    ]);
+    const held = raw(h.server, { headers, body: toolsCall('gate', {}, 9) });
+    await gate.started();
+    const again = await raw(h.server, { headers, body: toolsCall('echo', {}, 9) });
+    expect(again.json).toMatchObject({ id: 9, error: { code: -32600 } });
+    gate.release('done');
+    expect((await held).json).toMatchObject({ id: 9, result: { content: [{ text: 'done' }] } });
+    await settled(h);
+  });
+
+  it('Seen: a malformed initialize opened a session and got the SDK 400; it gets -32602 and opens none', async () => {
+    const h = await startHarness();
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: 'all' },
+    });
+    const answer = await raw(h.server, { body });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ id: 0, error: { code: -32602 } });
+    expect(answer.headers['mcp-session-id']).toBeUndefined();
+    expect(h.server.sessions()).toBe(0);
+  });
+
+  it('Seen: timeouts past what a timer can wait fired at once; they are refused', async () => {
+    for (const options of [
+      { toolTimeoutMs: 2 ** 31 },
+      { askTimeoutMs: 2 ** 31 },
+      { sessionIdleMs: 2 ** 31 },
+      { askTimeoutMs: Infinity },
+    ]) {
+      await expect(startHarness(options)).rejects.toMatchObject({ code: 'invalid_option' });
+    }
+  });
+
+  it('Seen: a cancelled prompts/get kept running and its POST waited; it is answered -32800 and its signal aborted', async () => {
+    let signal: AbortSignal | undefined;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const slow: LoopbackPrompt = {
+      name: 'slow',
+      get: (_args, context) => {
+        signal = context.signal;
+        started();
+        return new Promise((resolve) =>
+          context.signal.addEventListener('abort', () => resolve({ messages: [] })),
+        );
+      },
+    };
+    const h = await startHarness({ prompts: [slow] });
+    const { headers } = await rawSession(h);
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'prompts/get',
+      params: { name: 'slow' },
+    });
+    const asked = raw(h.server, { headers, body });
+    await running;
+    const cancel = JSON.stringify({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 3, reason: 'not needed' },
+    });
+    expect((await raw(h.server, { headers, body: cancel })).status).toBe(202);
+    expect((await asked).json).toMatchObject({ id: 3, error: { code: -32800 } });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('counts sessions per capture, whatever the role of the credential', async () => {
+    const h = await startHarness({ limits: { maxSessionsPerCapture: 2 } });
+    await rawSession(h, 'owner');
+    await rawSession(h, 'non-owner');
+    const headers = rpcHeaders(h.server, { Authorization: bearer(h.server, 'run-1', 'non-owner') });
+    expect((await raw(h.server, { headers, body: INITIALIZE_BODY })).status).toBe(503);
+  });
+
+  it('bounds subscriptions, and tells no session of a resource it can no longer see', async () => {
+    const open: LoopbackResource = {
+      uri: 'file:///open',
+      name: 'open',
+      read: () => ({ contents: [{ uri: 'file:///open', text: 'x' }] }),
+    };
+    const h = await startHarness({ resources: [open] });
+    const client = await agent(h, { role: 'non-owner' });
+    await expect(
+      client.subscribeResource({ uri: `file:///${'x'.repeat(9_000)}` }),
+    ).rejects.toMatchObject({
+      code: -32602,
+    });
+    await client.subscribeResource({ uri: open.uri });
+    expect(h.server.resourceUpdated(open.uri)).toBe(1);
+    h.server.setResources([{ ...open, ownerOnly: true }]);
+    expect(h.server.resourceUpdated(open.uri)).toBe(0);
+  });
+});

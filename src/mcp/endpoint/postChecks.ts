@@ -4,7 +4,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isJSONRPCRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import {
+  InitializeRequestParamsSchema,
+  isJSONRPCRequest,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 
 import { replyError } from './httpReplies.js';
 
@@ -58,4 +63,23 @@ export function refuseSecondInitialize(res: ServerResponse): void {
     -32600,
     'Invalid Request: this session is initialized already: DELETE it and initialize without Mcp-Session-Id',
   );
+}
+
+/** The `initialize` request of a body that opens a session (one, not in a batch), or undefined. */
+export function initializeOf(body: unknown): JSONRPCRequest | undefined {
+  const message: unknown = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
+  return isJSONRPCRequest(message) && message.method === 'initialize' ? message : undefined;
+}
+
+/**
+ * Why an `initialize` request's params are malformed (the SDK's schema decides), as the -32602
+ * message to answer it with; undefined when they are fine.
+ */
+export function initializeProblem(request: JSONRPCRequest): string | undefined {
+  const checked = InitializeRequestParamsSchema.safeParse(request.params);
+  if (checked.success) return undefined;
+  const issue = checked.error.issues[0];
+  const where =
+    issue === undefined ? '' : ` (${issue.path.join('.') || 'params'}: ${issue.message})`;
+  return `Invalid params: initialize needs a string protocolVersion, an object capabilities and a clientInfo with a string name and version${where}`;
 }

@@ -9,10 +9,17 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 export const RECENT_EVENTS = 256;
 
 /**
- * The cursor that replays from the first kept event: a session's first GET stream takes what
- * was sent before it opened (a question the upstream asked on `initialized`, say).
+ * The cursor that replays from the first kept event of the GET stream: a session's first GET
+ * stream takes what was sent for it before it opened (a question the upstream asked on
+ * `initialized`, say).
  */
 export const FROM_FIRST_EVENT = '0';
+
+/**
+ * The SDK transport's name for a session's GET stream in its event store. Events of POST
+ * streams (an answer sent as SSE) are kept too, under their own stream ids, for their POSTs.
+ */
+export const GET_STREAM = '_GET_stream';
 
 interface Kept {
   readonly id: string;
@@ -30,6 +37,11 @@ export class RecentEvents implements EventStore {
   /** How many events are kept now. */
   get size(): number {
     return this.#kept.length;
+  }
+
+  /** Whether a message for the GET stream is kept (one a first stream should replay). */
+  get streamKept(): boolean {
+    return this.#kept.some((kept) => kept.stream === GET_STREAM && 'jsonrpc' in kept.message);
   }
 
   storeEvent(stream: string, message: JSONRPCMessage): Promise<string> {
@@ -63,10 +75,14 @@ export class RecentEvents implements EventStore {
    * client cannot see, but a live stream, where refusing it would end the stream for good.
    */
   #cursor(id: string): { readonly stream: string; readonly after: number } | undefined {
+    if (id === FROM_FIRST_EVENT) {
+      const first = this.#kept.findIndex((kept) => kept.stream === GET_STREAM);
+      return first < 0 ? undefined : { stream: GET_STREAM, after: first };
+    }
     const at = this.#kept.findIndex((kept) => kept.id === id);
     if (at >= 0) return { stream: this.#kept[at]!.stream, after: at + 1 };
     const first = this.#kept[0];
-    const known = id === FROM_FIRST_EVENT || Number(id) < Number(first?.id);
+    const known = Number(id) < Number(first?.id);
     return first !== undefined && known ? { stream: first.stream, after: 0 } : undefined;
   }
 }

@@ -1,5 +1,6 @@
 // @internal The session options an endpoint (the loopback server, the proxy) takes, checked
 // with the endpoint's own error, and their defaults.
+import { shownValue, timerMs } from '../../http/connectionLimits.js';
 
 /** Caps on agent sessions, beside the connection and body limits. */
 export interface SessionLimits {
@@ -33,8 +34,6 @@ export interface ResolvedSessionOptions {
 const positiveInteger = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value > 0;
 
-const shown = (value: unknown): string => JSON.stringify(value) ?? typeof value;
-
 /**
  * Check the session caps and the idle timeout; `error` makes the endpoint's own error. The
  * per-capture cap defaults to the lower of 64 and the total.
@@ -48,7 +47,7 @@ export function resolveSessionOptions(
     const value = limits?.[name];
     if (value === undefined) return fallback;
     if (!positiveInteger(value)) {
-      throw error(`limits.${name} must be a positive integer, got ${shown(value)}`);
+      throw error(`limits.${name} must be a positive integer, got ${shownValue(value)}`);
     }
     return value;
   };
@@ -62,8 +61,6 @@ export function resolveSessionOptions(
       `limits.maxSessionsPerCapture (${maxSessionsPerCapture}) is above limits.maxSessions (${maxSessions}): lower it, or raise maxSessions`,
     );
   }
-  if (idleMs !== undefined && !positiveInteger(idleMs)) {
-    throw error(`sessionIdleMs must be a positive integer of milliseconds, got ${shown(idleMs)}`);
-  }
-  return { maxSessions, maxSessionsPerCapture, idleMs: idleMs ?? SESSION_IDLE_MS };
+  const idle = timerMs(idleMs, 'sessionIdleMs', error) ?? SESSION_IDLE_MS;
+  return { maxSessions, maxSessionsPerCapture, idleMs: idle };
 }

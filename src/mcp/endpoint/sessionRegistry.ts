@@ -18,14 +18,14 @@ export type SessionRefusal = { readonly full: string };
 /** Every live session of an endpoint. */
 export class SessionRegistry<S extends RegisteredSession> {
   readonly #live = new Map<string, S>();
-  readonly #perClaim = new Map<string, number>();
+  readonly #perCapture = new Map<string, number>();
   #closed = false;
 
   constructor(
     /** `the proxy`, `the loopback server`: how refusals name the endpoint. */
     private readonly endpoint: string,
     private readonly max: number,
-    private readonly maxPerClaim: number,
+    private readonly maxPerCapture: number,
   ) {}
 
   get size(): number {
@@ -34,8 +34,8 @@ export class SessionRegistry<S extends RegisteredSession> {
 
   /**
    * A new session for `claim`, made by `make` with a fresh id and the function it must call
-   * once it ended; or why not (the endpoint is full or closing). `capture` names the claim in
-   * the refusal.
+   * once it ended; or why not (the endpoint is full or closing). Sessions are capped per
+   * `capture`, whatever their claim's role.
    */
   open(
     claim: string,
@@ -48,9 +48,10 @@ export class SessionRegistry<S extends RegisteredSession> {
         full: `${this.endpoint} holds its maximum of ${this.max} agent sessions: end unused ones (DELETE), or raise limits.maxSessions`,
       };
     }
-    // One agent that opens sessions without end must not take every other agent's.
-    const held = this.#perClaim.get(claim) ?? 0;
-    if (held >= this.maxPerClaim) {
+    // One agent that opens sessions without end must not take every other agent's: counted
+    // by capture, whatever the role of the credential.
+    const held = this.#perCapture.get(capture) ?? 0;
+    if (held >= this.maxPerCapture) {
       return {
         full: `capture ${JSON.stringify(capture)} already holds ${held} agent sessions, the most limits.maxSessionsPerCapture allows: end unused ones (DELETE) before opening another`,
       };
@@ -61,12 +62,12 @@ export class SessionRegistry<S extends RegisteredSession> {
       if (!counted) return;
       counted = false;
       this.#live.delete(id);
-      const left = (this.#perClaim.get(claim) ?? 1) - 1;
-      if (left === 0) this.#perClaim.delete(claim);
-      else this.#perClaim.set(claim, left);
+      const left = (this.#perCapture.get(capture) ?? 1) - 1;
+      if (left === 0) this.#perCapture.delete(capture);
+      else this.#perCapture.set(capture, left);
     });
     this.#live.set(id, session);
-    this.#perClaim.set(claim, held + 1);
+    this.#perCapture.set(capture, held + 1);
     return session;
   }
 

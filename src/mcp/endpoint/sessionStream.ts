@@ -63,8 +63,7 @@ export class SessionStream {
     this.#open += 1;
     // Messages sent before the session's first stream opened were kept for it: replay them.
     const first = !this.#streamed;
-    this.#streamed = true;
-    if (first && this.#events.size > 0 && req.headers['last-event-id'] === undefined) {
+    if (first && this.#events.streamKept && req.headers['last-event-id'] === undefined) {
       req.headers['last-event-id'] = FROM_FIRST_EVENT;
     }
     res.once('close', () => {
@@ -76,6 +75,8 @@ export class SessionStream {
     // noticed: its stream (and slot) would stay open for good.
     req.resume();
     await this.transport.handleRequest(req, res);
+    // Only a stream the SDK opened had the replay: after a refused GET, the next one still gets it.
+    if (first && res.statusCode === 200) this.#streamed = true;
   }
 
   /** End the transport: its streams close. */

@@ -17,6 +17,7 @@ import {
 import type { SchedulerLike } from 'rxjs';
 
 import type { AgentAsks } from './agentAsks.js';
+import { timerMs } from '../../http/connectionLimits.js';
 import { LoopbackError } from './LoopbackError.js';
 import type { ToolCallContext } from './LoopbackServer.js';
 
@@ -104,12 +105,7 @@ export function callAgent(
         `the agent did not declare the ${needs} capability in initialize: it cannot answer ${method}`,
       );
     }
-    if (!(typeof timeoutMs === 'number' && timeoutMs > 0)) {
-      throw new LoopbackError(
-        'invalid_option',
-        `timeoutMs must be a positive number, got ${String(timeoutMs)}`,
-      );
-    }
+    timerMs(timeoutMs, 'timeoutMs', (message) => new LoopbackError('invalid_option', message));
     signal.throwIfAborted();
     const asked = new AbortController();
     const stop = (): void => asked.abort(signal.reason);

@@ -61,3 +61,9 @@ export function entryProblem(schema: SdkSchema, entry: unknown): string | undefi
 /** True for a string of at least one character (a name, a URI). */
 export const nonEmptyString = (value: unknown): value is string =>
   typeof value === 'string' && value.length > 0;
+
+/**
+ * True for an array. A plain boolean check: `Array.isArray` would narrow a readonly array to
+ * `any[]`.
+ */
+export const isList = (value: unknown): boolean => Array.isArray(value);

@@ -17,19 +17,26 @@ import { STREAM_RETRY_AFTER_S } from '../../http/streamSlots.js';
 import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
 import { readRpcBody, refuse } from '../endpoint/httpGate.js';
 import { replyError, replyUnavailable } from '../endpoint/httpReplies.js';
-import { plainAllowed, refuseSecondInitialize, refuseThroughSdk } from '../endpoint/postChecks.js';
+import {
+  initializeOf,
+  initializeProblem,
+  plainAllowed,
+  refuseSecondInitialize,
+  refuseThroughSdk,
+} from '../endpoint/postChecks.js';
 import { PostReply } from '../endpoint/postReply.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
+import { rpcError } from '../endpoint/rpcShape.js';
 import type { SessionRegistry } from '../endpoint/sessionRegistry.js';
 import type { SseStreams } from '../endpoint/sseStreams.js';
 import { streamAllowed, trackRequest, type TrackingDeps } from '../endpoint/trackRequest.js';
 import { AgentAsks, type AskNote } from './agentAsks.js';
 import type { LoopbackRole } from './LoopbackServer.js';
-import { claimOf, type LoopbackSession } from './loopbackSession.js';
+import type { LoopbackSession } from './loopbackSession.js';
 import { loopbackMcpServer, type ServerDeps } from './mcpServer.js';
 import { PostChannel } from './postChannel.js';
-import { RequestScope } from './requestScope.js';
+import { claimOf, RequestScope } from './requestScope.js';
 
 /** What the request path of one server needs. */
 export interface HttpDeps extends ServerDeps, BodyLimits, AgentGate<LoopbackRole>, TrackingDeps {
@@ -46,12 +53,6 @@ export interface HttpDeps extends ServerDeps, BodyLimits, AgentGate<LoopbackRole
 }
 
 const SESSION_HEADER = 'mcp-session-id';
-
-/** Whether the body is one `initialize` request (what opens a session). */
-function isInitialize(body: unknown): boolean {
-  const message: unknown = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
-  return isJSONRPCRequest(message) && message.method === 'initialize';
-}
 
 const hasInitialize = (messages: readonly JSONRPCMessage[]): boolean =>
   messages.some((message) => isJSONRPCRequest(message) && message.method === 'initialize');
@@ -75,16 +76,18 @@ function namedSession(
 }
 
 /**
- * Cancel the calls each `notifications/cancelled` names, and return the other messages. The
- * SDK server never sees a cancellation: it would drop the call's answer, and leave the call's
- * POST without one for good; here the call ends `cancelled` and its POST gets that result
- * (which the agent ignores). A call may be on another POST, or not have arrived yet: the
- * cancellation is kept for it a while.
+ * Cancel what each `notifications/cancelled` names, and return the other messages. The SDK
+ * server never sees a cancellation of a tool call: it would drop the call's answer, and leave
+ * the call's POST without one for good; here the call ends `cancelled` and its POST gets that
+ * result (which the agent ignores). A call may be on another POST, or not have arrived yet: the
+ * cancellation is kept for it a while. Any other request of the session still open (a
+ * `prompts/get`, say) is answered -32800 and its handler's signal aborted.
  */
 function cancelNamed(
   deps: HttpDeps,
   scope: RequestScope,
   messages: readonly JSONRPCMessage[],
+  session: LoopbackSession | undefined,
 ): JSONRPCMessage[] {
   return messages.filter((message) => {
     if (!isJSONRPCNotification(message) || message.method !== 'notifications/cancelled') {
@@ -96,7 +99,11 @@ function cancelNamed(
     };
     if (typeof requestId === 'string' || typeof requestId === 'number') {
       const why = typeof reason === 'string' ? reason : 'cancelled by the client';
-      deps.pending.cancel(scope.cancelScope, requestId, why);
+      if (deps.pending.has(scope.cancelScope, requestId)) {
+        deps.pending.cancel(scope.cancelScope, requestId, why);
+      } else if (session?.channel.cancel(requestId, why, message) !== true) {
+        deps.pending.cancel(scope.cancelScope, requestId, why);
+      }
     }
     return false;
   });
@@ -174,9 +181,9 @@ export async function handleHttpRequest(
   }
 
   // Admitted before the body is read; a dropped connection abandons the request's calls.
+  let scope: RequestScope | undefined;
   const tracked = trackRequest(deps, capture, req, res, () => scope?.goneAway());
   if (tracked === undefined) return;
-  let scope: RequestScope | undefined;
   const parsed = await readRpcBody(req, res, deps);
   if (parsed === undefined) return;
   const { request } = tracked;
@@ -185,7 +192,14 @@ export async function handleHttpRequest(
   );
   if (res.destroyed) return;
 
-  if (typeof id !== 'string' && isInitialize(parsed.body)) {
+  const opening = typeof id === 'string' ? undefined : initializeOf(parsed.body);
+  if (opening !== undefined) {
+    const invalid = initializeProblem(opening);
+    if (invalid !== undefined) {
+      // Answered like any request with bad params, and no session opens for it.
+      new PostReply(res).finish([rpcError(opening.id, -32602, invalid)]);
+      return;
+    }
     const opened = deps.openSession(role, capture);
     if ('full' in opened) {
       replyUnavailable(res, `Service Unavailable: ${opened.full}`, STREAM_RETRY_AFTER_S);
@@ -204,7 +218,7 @@ export async function handleHttpRequest(
   }
   if (!plainAllowed(req)) return refuseThroughSdk(req, res, parsed.body);
   scope = new RequestScope(role, capture, request, session?.id);
-  const rest = cancelNamed(deps, scope, messages);
+  const rest = cancelNamed(deps, scope, messages, session);
   const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
   if (session !== undefined) await session.post(rest, scope, res, extra);
   else await answerAlone(deps, scope, rest, res, extra);

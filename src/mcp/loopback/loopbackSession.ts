@@ -20,7 +20,7 @@ import { AgentAsks, type AskNote } from './agentAsks.js';
 import type { LoopbackRole } from './LoopbackServer.js';
 import type { AbortKind } from './pendingCalls.js';
 import { PostChannel } from './postChannel.js';
-import type { RequestScope } from './requestScope.js';
+import { claimOf, type RequestScope } from './requestScope.js';
 
 /** What a session needs from its server. */
 export interface LoopbackSessionDeps {
@@ -33,9 +33,6 @@ export interface LoopbackSessionDeps {
   /** Note a question to the agent, or its answer, under `capture`. */
   readonly note: (capture: string) => AskNote;
 }
-
-/** Who a session belongs to: one role of one capture. */
-export const claimOf = (role: LoopbackRole, capture: string): string => `${role}\u0000${capture}`;
 
 /** One agent session. */
 export class LoopbackSession implements RegisteredSession {
@@ -116,6 +113,8 @@ export class LoopbackSession implements RegisteredSession {
     transport.onerror = (error) => this.deps.logger?.warn(`session transport: ${error.message}`);
     await transport.start();
     await transport.handleRequest(req, res, body);
+    // Only the opening initialize comes this way; the request's scope need not outlive it.
+    transport.onmessage = undefined;
     // A refused initialize (a bad protocol version header, say) opened nothing the agent knows.
     if (res.statusCode >= 400) await this.end('initialize was refused', 'unknown');
   }

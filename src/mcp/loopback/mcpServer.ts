@@ -48,14 +48,21 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
  */
 const ToolsCallEnvelope = CallToolRequestSchema.pick({ method: true }).loose();
 
-/** What the server declares: prompts and resources only when the host offers them. */
+/** Resources one session may subscribe to at once. */
+export const MAX_SUBSCRIPTIONS = 1024;
+/** The longest URI a session may subscribe to. */
+const MAX_SUBSCRIBED_URI_BYTES = 8 * 1024;
+
+/**
+ * What the server declares of its own: list_changed for what it announces, subscriptions. The
+ * catalog's handlers (`serveCatalog`) declare prompts, resources and completions when offered.
+ */
 function capabilitiesOf(deps: ServerDeps): ServerCapabilities {
   return {
     tools: { listChanged: true },
     logging: {},
     ...(deps.prompts ? { prompts: { listChanged: true } } : {}),
     ...(deps.resources ? { resources: { subscribe: true, listChanged: true } } : {}),
-    ...(deps.prompts || deps.resources ? { completions: {} } : {}),
   };
 }
 
@@ -134,10 +141,23 @@ export function loopbackMcpServer(
     server.setRequestHandler(SubscribeRequestSchema, (request, extra) => {
       const subscriber = sessionOf(session, 'resources/subscribe');
       const { uri } = request.params;
-      if (typeof resources.resolve(uri, scopeOf(extra).owner) === 'string') {
+      if (Buffer.byteLength(uri) > MAX_SUBSCRIBED_URI_BYTES) {
+        throw new McpError(
+          ErrorCode.InvalidParams,
+          `Invalid params: a subscribed URI may have at most ${MAX_SUBSCRIBED_URI_BYTES} bytes`,
+        );
+      }
+      if (!resources.has(uri, scopeOf(extra).owner)) {
         throw new McpError(-32002, 'Resource not found', { uri });
       }
-      subscriber.subscriptions.add(uri);
+      const { subscriptions } = subscriber;
+      if (!subscriptions.has(uri) && subscriptions.size >= MAX_SUBSCRIPTIONS) {
+        throw new McpError(
+          ErrorCode.InvalidParams,
+          `Invalid params: this session holds ${MAX_SUBSCRIPTIONS} subscriptions, the most it may: unsubscribe from one first`,
+        );
+      }
+      subscriptions.add(uri);
       return {};
     });
     server.setRequestHandler(UnsubscribeRequestSchema, (request) => {

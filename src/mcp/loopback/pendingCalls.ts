@@ -45,6 +45,11 @@ export class PendingCalls {
     };
   }
 
+  /** Whether a call of `scope` with that id is waiting for its outcome. */
+  has(scope: string, id: RequestId): boolean {
+    return this.#byKey.has(keyOf(scope, id));
+  }
+
   /** The reason of a cancellation that arrived before this call, if one did (and forget it). */
   takeEarlyCancel(scope: string, id: RequestId): string | undefined {
     const key = keyOf(scope, id);

@@ -18,6 +18,7 @@ import {
 
 import type { AgentAsks } from './agentAsks.js';
 import type { PostReply } from '../endpoint/postReply.js';
+import { rpcError } from '../endpoint/rpcShape.js';
 
 const isResponse = (message: JSONRPCMessage) =>
   isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
@@ -72,10 +73,22 @@ export class PostChannel<S> implements Transport {
     return Promise.resolve();
   }
 
-  /** Hand one message to the server; a request's answer and related messages go to `route`. */
+  /**
+   * Hand one message to the server; a request's answer and related messages go to `route`. A
+   * request whose id is still open on this channel is answered -32600 here and never reaches
+   * the server: two open requests with one id could not have their answers told apart.
+   */
   deliver(message: JSONRPCMessage, route: Route<S>, extra?: MessageExtraInfo): void {
-    if (this.#closed) return;
-    if (isJSONRPCRequest(message)) this.#routes.set(message.id, route);
+    if (isJSONRPCRequest(message)) {
+      if (this.#closed || this.#routes.has(message.id)) {
+        const why = this.#closed
+          ? 'Connection closed: the session ended'
+          : `Invalid Request: id ${JSON.stringify(message.id)} is used by a request not answered yet`;
+        route.answer(rpcError(message.id, this.#closed ? -32000 : -32600, why));
+        return;
+      }
+      this.#routes.set(message.id, route);
+    } else if (this.#closed) return;
     else if (isResponse(message)) this.asks.incoming(message);
     this.onmessage?.(message, extra);
   }
@@ -91,18 +104,19 @@ export class PostChannel<S> implements Transport {
     reply: PostReply,
     extra?: MessageExtraInfo,
   ): Promise<void> {
-    const requests = messages.filter(isJSONRPCRequest).map((message) => message.id);
+    const requests = messages.filter(isJSONRPCRequest).length;
     return new Promise((resolve) => {
       const answers: JSONRPCMessage[] = [];
       const done = (): void => {
-        for (const id of requests) this.#routes.delete(id);
+        // Only this POST's own routes: an id may be open on another POST by now.
+        for (const [id, open] of this.#routes) if (open === route) this.#routes.delete(id);
         resolve();
       };
       const route: Route<S> = {
         scope,
         answer: (message) => {
           answers.push(message);
-          if (answers.length < requests.length) return;
+          if (answers.length < requests) return;
           reply.finish(answers);
           done();
         },
@@ -111,11 +125,25 @@ export class PostChannel<S> implements Transport {
       };
       reply.onClose(done);
       for (const message of messages) this.deliver(message, route, extra);
-      if (requests.length === 0) {
+      if (requests === 0) {
         reply.finish([]);
         done();
       }
     });
+  }
+
+  /**
+   * The agent cancelled the open request `id` (not a tool call: those end through their own
+   * outcome): answer its POST -32800, and let the server abort its handler. False when no
+   * request of that id is open.
+   */
+  cancel(id: RequestId, reason: string, notification: JSONRPCMessage): boolean {
+    const route = this.#routes.get(id);
+    if (route === undefined) return false;
+    this.#routes.delete(id);
+    route.answer(rpcError(id, -32800, `Request cancelled: ${reason}`));
+    this.onmessage?.(notification);
+    return true;
   }
 
   /**
@@ -127,13 +155,8 @@ export class PostChannel<S> implements Transport {
     this.#closed = true;
     const open = [...this.#routes];
     this.#routes.clear();
-    for (const [id, route] of open) {
-      route.answer({
-        jsonrpc: '2.0',
-        id,
-        error: { code: -32000, message: `Connection closed: ${reason}` },
-      });
-    }
+    for (const [id, route] of open)
+      route.answer(rpcError(id, -32000, `Connection closed: ${reason}`));
     this.onclose?.();
     return Promise.resolve();
   }

@@ -3,19 +3,18 @@
 import { PromptSchema, type Prompt, type PromptArgument } from '@modelcontextprotocol/sdk/types.js';
 
 import {
-  audienceOf,
-  entryProblem,
-  nonEmptyString,
   type Audience,
+  audienceOf,
   type CatalogMiss,
+  entryProblem,
+  isList,
+  nonEmptyString,
 } from './catalogEntries.js';
 import { LoopbackError } from './LoopbackError.js';
 import type { LoopbackPrompt, LoopbackPromptArgument } from './LoopbackPrompt.js';
 
 /** The longest prompt name accepted, as for tool names. */
 const MAX_NAME_LENGTH = 128;
-
-const isList = (value: unknown): boolean => Array.isArray(value);
 
 /** The MCP entry of an argument: only the fields it has, `complete` left out. */
 function describeArgument(argument: LoopbackPromptArgument): PromptArgument {

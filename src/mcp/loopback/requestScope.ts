@@ -3,6 +3,9 @@ import type { RequestHandle } from '../../tracker/handles.js';
 import type { LoopbackRole } from './LoopbackServer.js';
 import type { AbortKind, PendingCall } from './pendingCalls.js';
 
+/** Who a credential is: one role of one capture (what a session belongs to). */
+export const claimOf = (role: LoopbackRole, capture: string): string => `${role}\u0000${capture}`;
+
 /** One authenticated request: who sent it, which capture it joined, and its open calls. */
 export class RequestScope {
   /**
@@ -21,8 +24,7 @@ export class RequestScope {
     /** The agent session it came in; undefined for a request without `Mcp-Session-Id`. */
     readonly session: string | undefined,
   ) {
-    this.cancelScope =
-      session === undefined ? `${role}\u0000${capture}` : `session\u0000${session}`;
+    this.cancelScope = session === undefined ? claimOf(role, capture) : `session\u0000${session}`;
   }
 
   get owner(): boolean {

@@ -11,11 +11,12 @@ import {
 
 import { messageOf } from '../../errors.js';
 import {
-  audienceOf,
-  entryProblem,
-  nonEmptyString,
   type Audience,
+  audienceOf,
   type CatalogMiss,
+  entryProblem,
+  isList,
+  nonEmptyString,
 } from './catalogEntries.js';
 import { LoopbackError } from './LoopbackError.js';
 import type { LoopbackResource, LoopbackResourceTemplate } from './LoopbackResource.js';
@@ -41,7 +42,6 @@ interface Lists {
   readonly templates: Audience<ResourceTemplate>;
 }
 
-const isList = (value: unknown): boolean => Array.isArray(value);
 const visible = (definition: { readonly ownerOnly?: boolean }, owner: boolean): boolean =>
   owner || definition.ownerOnly !== true;
 

@@ -5,6 +5,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 
 import { LoopbackError } from './LoopbackError.js';
+import { isList } from './catalogEntries.js';
 import type { LoopbackTool } from './LoopbackServer.js';
 
 /** A registered tool with its compiled argument check. */
@@ -22,8 +23,6 @@ interface Audience {
   /** Compared across `set` calls to decide whether `list_changed` is due. */
   readonly fingerprint: string;
 }
-
-const isList = (value: unknown): boolean => Array.isArray(value);
 
 /** The MCP `Tool` entry of a definition: only the fields it has. */
 function describe(tool: LoopbackTool): Tool {
@@ -60,8 +59,12 @@ function checkDefinition(tool: LoopbackTool, index: number, seen: Set<string>): 
   }
   if (typeof tool.run !== 'function') throw invalid(index, name, 'needs a run function');
   const timeout = tool.timeoutMs;
-  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
-    throw invalid(index, name, `has timeoutMs ${String(timeout)}: pass a positive number of ms`);
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout < 2 ** 31)) {
+    throw invalid(
+      index,
+      name,
+      `has timeoutMs ${String(timeout)}: pass a whole number of ms from 1 to ${2 ** 31 - 1}`,
+    );
   }
 }
 

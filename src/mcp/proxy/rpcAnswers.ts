@@ -2,13 +2,13 @@
 // which kind a message is.
 import {
   ErrorCode,
-  type JSONRPCErrorResponse,
   type JSONRPCMessage,
   type JSONRPCNotification,
   type JSONRPCRequest,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 
+import { rpcError } from '../endpoint/rpcShape.js';
 import { rpcErrorIn } from './upstream/httpTransportError.js';
 import type { Forwarded } from './upstream/upstreamSession.js';
 
@@ -26,17 +26,7 @@ export const isRequest = (message: JSONRPCMessage): message is JSONRPCRequest =>
 export const isNotification = (message: JSONRPCMessage): message is JSONRPCNotification =>
   'method' in message && !('id' in message);
 
-/** A JSON-RPC error response. */
-export const rpcError = (
-  id: RequestId,
-  code: number,
-  message: string,
-  data?: unknown,
-): JSONRPCErrorResponse => ({
-  jsonrpc: '2.0',
-  id,
-  error: data === undefined ? { code, message } : { code, message, data },
-});
+export { rpcError };
 
 /** What the agent gets for an upstream outcome: the answer itself, or an error that says why. */
 export function answerOf(id: RequestId, outcome: Forwarded): JSONRPCMessage {

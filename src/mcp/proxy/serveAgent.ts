@@ -4,7 +4,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import {
-  InitializeRequestParamsSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
   type InitializeRequestParams,
   type JSONRPCMessage,
@@ -17,6 +16,8 @@ import { admitAgent, type AgentGate } from '../endpoint/admitAgent.js';
 import { readRpcBody, refuse } from '../endpoint/httpGate.js';
 import { replyError, replyUnavailable, RpcCode } from '../endpoint/httpReplies.js';
 import {
+  initializeOf,
+  initializeProblem,
   plainAllowed,
   refuseSecondInitialize,
   refuseThroughSdk,
@@ -44,29 +45,13 @@ export interface AgentDeps extends CallDeps, BodyLimits, AgentGate<AgentRole>, T
 
 const SESSION_HEADER = 'mcp-session-id';
 
-/** The `initialize` request of a body that opens a session, or undefined. */
-function initializeOf(body: unknown): JSONRPCRequest | undefined {
-  const message: unknown = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
-  const request = message as JSONRPCRequest | undefined;
-  return request !== undefined && isRequest(request) && request.method === 'initialize'
-    ? request
-    : undefined;
-}
-
 /**
  * The hello an agent's own upstream session sends (what the agent declared, nothing more), or
  * why its `initialize` params are malformed (the SDK's schema decides).
  */
 function helloOf(request: JSONRPCRequest): InitializeRequestParams | { readonly invalid: string } {
-  const checked = InitializeRequestParamsSchema.safeParse(request.params);
-  if (!checked.success) {
-    const issue = checked.error.issues[0];
-    const where =
-      issue === undefined ? '' : ` (${issue.path.join('.') || 'params'}: ${issue.message})`;
-    return {
-      invalid: `Invalid params: initialize needs a string protocolVersion, an object capabilities and a clientInfo with a string name and version${where}`,
-    };
-  }
+  const invalid = initializeProblem(request);
+  if (invalid !== undefined) return { invalid };
   // As the agent sent them, not as parsed: the schema drops keys it does not know, and what the
   // agent declared travels upstream unchanged.
   const params = request.params as unknown as InitializeRequestParams;
