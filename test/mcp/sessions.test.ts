@@ -610,6 +610,16 @@ describe('loopback sessions under odd and hostile use (review findings)', () => 
     expect(signal?.aborted).toBe(true);
   });
 
+  it('refuses session caps that are not positive whole numbers, or a per-capture cap above the total', async () => {
+    for (const limits of [
+      { maxSessions: 0 },
+      { maxSessionsPerCapture: 1.5 },
+      { maxSessions: 4, maxSessionsPerCapture: 8 },
+    ]) {
+      await expect(startHarness({ limits })).rejects.toThrow(/limits\.maxSessions/);
+    }
+  });
+
   it('counts sessions per capture, whatever the role of the credential', async () => {
     const h = await startHarness({ limits: { maxSessionsPerCapture: 2 } });
     await rawSession(h, 'owner');
