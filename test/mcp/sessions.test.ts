@@ -199,6 +199,23 @@ describe('loopback sessions', () => {
     expect(h.server.sessions()).toBe(1);
   });
 
+  it('keeps a session with a call in progress, however long it runs, and ends it once idle after', async () => {
+    const clock = new VirtualClock();
+    const gate = gateTool();
+    const h = await startHarness({ tools: [gate], scheduler: clock, sessionIdleMs: 1_000 });
+    const { headers } = await rawSession(h);
+    const call = raw(h.server, { headers, body: toolsCall('gate') });
+    await gate.started();
+    clock.advance(5_000);
+    expect(h.server.sessions()).toBe(1);
+    gate.release();
+    expect((await call).status).toBe(200);
+    clock.advance(999);
+    expect(h.server.sessions()).toBe(1);
+    clock.advance(1);
+    expect(h.server.sessions()).toBe(0);
+  });
+
   it('refuses an initialize past limits.maxSessionsPerCapture with 503', async () => {
     const h = await startHarness({ limits: { maxSessionsPerCapture: 2 } });
     await rawSession(h);
