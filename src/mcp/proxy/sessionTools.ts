@@ -6,7 +6,7 @@ import type { Subscription } from 'rxjs';
 
 import { visibleKey } from './narrowTools.js';
 import type { Listing, ToolCatalog } from './toolCatalog.js';
-import type { UpstreamLink } from './upstream/upstreamLink.js';
+import type { SessionLink } from './upstream/upstreamLink.js';
 
 /** The tools of one agent session. */
 export class SessionTools {
@@ -22,7 +22,7 @@ export class SessionTools {
   constructor(
     private readonly catalog: ToolCatalog<unknown>,
     private readonly capture: string,
-    private readonly link: UpstreamLink,
+    private readonly link: SessionLink,
     /** The visible names changed: tell the agent (`notifications/tools/list_changed`). */
     private readonly changed: () => void,
   ) {

@@ -18,7 +18,7 @@ import {
 import { fingerprintOf, narrowTools, visibleKey } from './narrowTools.js';
 import type { KeptCatalog, KeptInitialize } from './outbox/keptCatalog.js';
 import type { Narrower, ProxyNotice } from './Proxy.js';
-import type { UpstreamLink } from './upstream/upstreamLink.js';
+import type { SessionLink, UpstreamLink } from './upstream/upstreamLink.js';
 import type { Forwarded } from './upstream/upstreamSession.js';
 
 interface CatalogState<C> {
@@ -181,7 +181,7 @@ export class ToolCatalog<C> {
   }
 
   /** List every page through `link` (a session's own, or the proxy's); accepts nothing. */
-  async fetch(link: UpstreamLink): Promise<Fetched> {
+  async fetch(link: Pick<SessionLink, 'forward'>): Promise<Fetched> {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
