@@ -2,9 +2,14 @@
 // `Authorization: Bearer …` into the agent's error and the event log. Whatever the upstream (or
 // a child's stderr) says is redacted of the credentials the proxy holds before it reaches an
 // agent, a log line or an event.
+import {
+  CallToolResultSchema,
+  LoggingMessageNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
+import { MessageSecrets } from '../../src/mcp/proxy/upstream/redact.js';
 import { startScriptedUpstream } from '../fixtures/proxy/scriptedUpstream.js';
 import { nextNotice, onCleanup, startProxy, stdioUpstream, upstreamIs } from './support.js';
 
@@ -62,6 +67,52 @@ describe('proxy: an upstream that echoes what it was sent', () => {
     expect(seen(warnings, h.notices)).not.toContain(TOKEN);
   });
 
+  it('Seen: an isError result and a log notification that echoed the request’s headers reached the agent and the log with the proxy’s token; it is masked, and the agent’s own data is not', async () => {
+    const upstream = await echoingUpstream();
+    let token = TOKEN;
+    const h = await startProxy({
+      upstream: { url: upstream.url, getToken: () => token },
+      scheduler: new VirtualTimeScheduler(),
+    });
+    const agent = await h.connect();
+    const logs: unknown[] = [];
+    agent.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
+    // The agent's own text looks like a credential: it is the agent's, and comes back as sent.
+    const own = 'Bearer agents-own-4f2a9e71c3';
+    const results = [];
+    for (const name of ['echo_request_result', 'echo_request_log']) {
+      const result = CallToolResultSchema.parse(
+        await agent.callTool({ name, arguments: { note: own } }),
+      );
+      expect(result.isError).toBe(true);
+      results.push(result);
+    }
+    // A rotated token: the one before it is still the proxy's, and the upstream quotes it later.
+    token = 'Rot4e8d1b6a92c07f35';
+    const rotated = CallToolResultSchema.parse(
+      await agent.callTool({ name: 'echo_request_result', arguments: { note: own } }),
+    );
+    expect(rotated.structuredContent).toEqual(
+      expect.objectContaining({ token: '••••••', first: '••••••' }),
+    );
+    results.push(rotated);
+    expect(logs).toHaveLength(1);
+    const received = seen(results, logs);
+    expect(received).not.toContain(TOKEN);
+    expect(received).not.toContain(token);
+    // The echo is real: the header was there, its value masked; the agent's text untouched.
+    expect(received).toContain('authorization: Bearer ••••••');
+    expect(received).toContain(own);
+    expect(results[0]).toMatchObject({ structuredContent: { token: '••••••' } });
+    expect(seen(h.events(), h.notices)).not.toContain(TOKEN);
+    expect(seen(h.events(), h.notices)).not.toContain(token);
+    const recorded = h
+      .events()
+      .flatMap((event) => (event.type === 'toolCall.result' ? [event.data] : []));
+    expect(recorded).toHaveLength(3);
+    expect(seen(recorded)).toContain('authorization: Bearer ••••••');
+  });
+
   it('masks them in the notice, the log and the logger when it refuses initialize with the echo', async () => {
     const upstream = await echoingUpstream();
     upstream.refuseInitialize = true;
@@ -91,6 +142,49 @@ describe('proxy: an upstream that echoes what it was sent', () => {
   });
 });
 
+describe('proxy: the proxy’s own secrets in what the upstream says otherwise', () => {
+  const secret = 'ab/cd"ef\\gh';
+  const message = {
+    jsonrpc: '2.0',
+    id: 1,
+    result: { content: [{ type: 'text', text: `x ${secret} y` }], [secret]: ['Bearer mine'] },
+  };
+
+  it('finds a secret in JSON text however it is escaped, and says nothing of text without one', () => {
+    const secrets = new MessageSecrets([secret]);
+    const json = JSON.stringify(message);
+    expect(secrets.maybeIn(json)).toBe(true);
+    expect(secrets.maybeIn(json.replaceAll('/', '\\/'))).toBe(true);
+    expect(secrets.maybeIn(JSON.stringify({ text: 'Bearer mine' }))).toBe(false);
+    // A `\u` escape could spell one out: maybe.
+    expect(secrets.maybeIn('{"text":"\\u0061b/cd"}')).toBe(true);
+    // Too short to be a secret, and none at all.
+    expect(new MessageSecrets(['ab']).maybeIn(json)).toBe(false);
+    expect(new MessageSecrets().maybeIn('{"text":"\\u0061"}')).toBe(false);
+  });
+
+  it('masks it in keys and values alike, leaves everything else (and a message without it) as it is', () => {
+    const secrets = new MessageSecrets([secret]);
+    expect(secrets.outOf(message)).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      result: { content: [{ type: 'text', text: 'x •••••• y' }], '••••••': ['Bearer mine'] },
+    });
+    const clean = { jsonrpc: '2.0', id: 1, result: { text: 'Bearer mine' } };
+    expect(secrets.outOf(clean)).toBe(clean);
+  });
+
+  it('keeps the most recent secrets only, when told how many', () => {
+    const tokens = new MessageSecrets([], 2);
+    for (const token of ['first-token', 'second-token', 'third-token']) tokens.add(token);
+    expect(tokens.outOf(['first-token', 'second-token', 'third-token'])).toEqual([
+      'first-token',
+      '••••••',
+      '••••••',
+    ]);
+  });
+});
+
 // The fixture child compiles TypeScript as it starts: allow for a loaded machine.
 describe('proxy: a stdio child that writes a secret to stderr', { timeout: 30_000 }, () => {
   it('masks the secret it was given in its stderr notices and its exit report', async () => {
@@ -111,5 +205,26 @@ describe('proxy: a stdio child that writes a secret to stderr', { timeout: 30_00
     );
     expect(stderr).toContain('fixture: Authorization: Bearer ••••••');
     expect(seen(String(failure), h.events(), h.notices, warnings)).not.toContain(TOKEN);
+  });
+
+  it('Seen: its isError result and log line quoting the secret it was given reached the agent and the log; it is masked, and the agent’s own data is not', async () => {
+    const h = await startProxy({
+      upstream: { ...stdioUpstream(), env: { FIXTURE_TOKEN: TOKEN } },
+    });
+    const agent = await h.connect();
+    // The stdio transport has no answer streams: the log line comes on the GET stream.
+    const logged = new Promise<unknown>((resolve) =>
+      agent.setNotificationHandler(LoggingMessageNotificationSchema, (n) => resolve(n.params)),
+    );
+    const own = 'Bearer agents-own-4f2a9e71c3';
+    const result = CallToolResultSchema.parse(
+      await agent.callTool({ name: 'leak_env', arguments: { note: own } }),
+    );
+    expect(result).toMatchObject({
+      isError: true,
+      content: [{ text: `refused with •••••• for ${JSON.stringify({ note: own })}` }],
+    });
+    expect(await logged).toEqual({ level: 'error', data: { using: '••••••' } });
+    expect(seen(h.events(), h.notices)).not.toContain(TOKEN);
   });
 });

@@ -727,6 +727,37 @@ describe('proxy: narrowing is enforced (issue 13)', () => {
   });
 });
 
+describe('proxy: the proxy-wide catalog is the proxy’s own session’s', () => {
+  it('Seen: the proxy-wide catalog flipped to whichever agent listed last (catalog.listed, visibleTools, listChanged$)', async () => {
+    const upstream = await sessionUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    // The proxy's own session (no capabilities) is not offered the sampling tool.
+    const own = (await h.proxy.refreshTools()).map((tool) => tool.name);
+    expect(own).not.toContain(SAMPLING_TOOL);
+    const changes: (readonly string[])[] = [];
+    h.proxy.listChanged$.subscribe((names) => changes.push(names));
+    const listedEvents = () => h.events().filter((event) => event.type === 'catalog.listed');
+    const before = listedEvents();
+    expect(before.length).toBeGreaterThan(0);
+
+    const sampler = await agent(h.proxy, 'sampler', { capabilities: { sampling: {} } });
+    const plain = await agent(h.proxy, 'plain');
+    const names = async (who: typeof plain) =>
+      (await who.client.listTools()).tools.map((tool) => tool.name);
+    expect(await names(sampler)).toContain(SAMPLING_TOOL);
+    expect(h.proxy.visibleTools().map((tool) => tool.name)).toEqual(own);
+    expect(await names(plain)).not.toContain(SAMPLING_TOOL);
+    expect(await names(sampler)).toContain(SAMPLING_TOOL);
+
+    expect(h.proxy.visibleTools().map((tool) => tool.name)).toEqual(own);
+    expect(listedEvents()).toEqual(before);
+    expect(h.notices.filter((notice) => notice.type === 'catalog.listed')).toHaveLength(
+      before.length,
+    );
+    expect(changes).toEqual([]);
+  });
+});
+
 describe('proxy: a session’s GET stream resumes (issue 13)', () => {
   it('replays what was sent while the agent was away to a GET with Last-Event-ID', async () => {
     const upstream = await sessionUpstream();

@@ -31,6 +31,8 @@ describe('proxy: a stdio upstream process', { timeout: 30_000 }, () => {
       'die',
       'count',
       'env',
+      'leak_env',
+      'pid',
     ]);
     const echoed = await agent.callTool({ name: 'echo', arguments: { text: 'over stdio' } });
     expect(echoed).toEqual({

@@ -137,8 +137,9 @@ export interface Proxy<C = undefined> {
   /** The upstream's state now. */
   readonly upstreamState: () => UpstreamState;
   /**
-   * The tools agents see now (narrowed from the last good upstream list): those of one
-   * capture's agents with `{ capture }`.
+   * The tools agents see now, narrowed from the proxy's own session's last good upstream list
+   * (the one `catalog.listed` notes): those of one capture's agents with `{ capture }`. An agent
+   * session sees its own session's list, which the upstream may give by client.
    */
   readonly visibleTools: (scope?: { readonly capture: string }) => readonly Tool[];
   /**

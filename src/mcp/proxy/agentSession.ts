@@ -19,7 +19,7 @@ import { LIST_CHANGED } from '../endpoint/sseStreams.js';
 import { rpcError } from './rpcAnswers.js';
 import { SessionTools } from './sessionTools.js';
 import type { ToolCatalog } from './toolCatalog.js';
-import type { UpstreamLink } from './upstream/upstreamLink.js';
+import type { SessionLink } from './upstream/upstreamLink.js';
 import type { UpstreamSession } from './upstream/upstreamSession.js';
 
 /** Which client capability a request from the upstream needs the agent to have declared. */
@@ -46,8 +46,11 @@ export interface SessionDeps {
   readonly scheduler: SchedulerLike;
   readonly idleMs: number;
   readonly logger: Logger | undefined;
-  /** The session's own link to the upstream, introducing itself with the agent's hello. */
-  readonly link: (hello: InitializeRequestParams, session: AgentSession) => UpstreamLink;
+  /**
+   * The session's own link to the upstream, introducing itself with the agent's hello (or its
+   * share of the proxy's, for a shared stdio child).
+   */
+  readonly link: (hello: InitializeRequestParams, session: AgentSession) => SessionLink;
   /** The session ended (DELETE, idle, the proxy closing): forget it. */
   readonly ended: () => void;
   /** Note in the log that the upstream asked the agent, and that it answered. */
@@ -62,7 +65,7 @@ export interface SessionDeps {
 export class AgentSession implements RegisteredSession {
   /** The SDK transport that answers `initialize`, and the GET stream with its replays. */
   readonly stream: SessionStream;
-  readonly link: UpstreamLink;
+  readonly link: SessionLink;
   readonly capabilities: ClientCapabilities;
   /** The tools this session's own upstream session listed, and what the agent sees of them. */
   readonly tools: SessionTools;

@@ -21,6 +21,7 @@ import { resolveSessionOptions } from '../endpoint/sessionLimits.js';
 import { rpcError } from './rpcAnswers.js';
 import { isHttpUpstream } from './upstream/upstreamTransport.js';
 import { UpstreamLink } from './upstream/upstreamLink.js';
+import { SharedLink } from './upstream/sharedLink.js';
 import { resolveDeadlines } from './upstream/upstreamDeadlines.js';
 import { bodyLimitsOf, MCP_PATH } from '../endpoint/Endpoint.js';
 
@@ -38,6 +39,18 @@ function checkOptions(options: ProxyOptions<unknown>): void {
   }
   if (http && !URL.canParse(upstream.url as string)) {
     throw new ProxyError('invalid_option', `upstream.url is not a URL: ${String(upstream.url)}`);
+  }
+  if (upstream.shared !== undefined && typeof upstream.shared !== 'boolean') {
+    throw new ProxyError(
+      'invalid_option',
+      `upstream.shared must be true or false, got ${JSON.stringify(upstream.shared)}`,
+    );
+  }
+  if (http && upstream.shared === true) {
+    throw new ProxyError(
+      'invalid_option',
+      'upstream.shared is for a stdio upstream ({ command, shared: true }): an HTTP upstream gives each agent session an HTTP session of its own, which costs no process; drop shared',
+    );
   }
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -96,6 +109,8 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       ?.refresh()
       .catch((error: unknown) => logger?.warn(`tools/list: ${String(error)}`));
   const random = options.random ?? Math.random;
+  // A stdio server declared stateless: every agent session sends over the proxy's own child.
+  const shared = !isHttpUpstream(options.upstream) && options.upstream.shared === true;
   // The proxy's own link: the catalog's listing, the outbox's deliveries, and the health that
   // every agent session's link shares (one backoff, one set of notices for the upstream).
   const link = new UpstreamLink({
@@ -108,13 +123,17 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     logger,
     onUp: refreshQuietly,
     onServerMessage: (message, session) => {
-      // Nobody is behind this session: the proxy answers its questions itself (it declared no
-      // capability), and the only news it acts on is a changed tool list.
+      // Nobody is behind this session (a shared child's are every agent's, so no one agent's):
+      // the proxy answers its questions itself (it declared no capability), and the only news
+      // it acts on is a changed tool list. Progress reached its agent by token before this.
       if ('id' in message) {
+        const refusal = shared
+          ? `a shared upstream process (upstream.shared) cannot ask an agent: ${message.method} cannot reach one`
+          : `the proxy's own session takes no ${message.method}`;
         const answer =
           message.method === 'ping'
             ? { jsonrpc: '2.0' as const, id: message.id, result: {} }
-            : rpcError(message.id, -32601, `the proxy's own session takes no ${message.method}`);
+            : rpcError(message.id, -32601, refusal);
         void session.reply(answer).catch(() => undefined);
       } else if (message.method === 'notifications/tools/list_changed') refreshQuietly();
     },
@@ -159,32 +178,35 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       note: (type, data, capture) =>
         recordSafely(logger, type, () => tracker.note(type, data, { capture })),
       // Each agent session has its own upstream session (or child), introduced with the
-      // agent's own hello, sharing the proxy link's health and credential renewal.
+      // agent's own hello, sharing the proxy link's health and credential renewal; with a
+      // shared child, its share of the proxy's own link.
       link: (hello, session) =>
-        new UpstreamLink({
-          upstream: options.upstream,
-          scheduler,
-          random,
-          backoff: options.backoff,
-          notice,
-          logger,
-          hello,
-          deadlines,
-          health: link,
-          renewal: link.renewal,
-          onUp: () => undefined,
-          onExited: (reason) => {
-            logger?.warn(
-              `an agent session's upstream process exited, so the session ended: ${reason}`,
-            );
-            void session.end(reason);
-          },
-          onServerMessage: (message, upstream) => {
-            // This session's own list changed: the upstream may list per client.
-            if (message.method === 'notifications/tools/list_changed') session.tools.relist();
-            else session.fromUpstream(message, upstream);
-          },
-        }),
+        shared
+          ? new SharedLink(link, session.id)
+          : new UpstreamLink({
+              upstream: options.upstream,
+              scheduler,
+              random,
+              backoff: options.backoff,
+              notice,
+              logger,
+              hello,
+              deadlines,
+              health: link,
+              renewal: link.renewal,
+              onUp: () => undefined,
+              onExited: (reason) => {
+                logger?.warn(
+                  `an agent session's upstream process exited, so the session ended: ${reason}`,
+                );
+                void session.end(reason);
+              },
+              onServerMessage: (message, upstream) => {
+                // This session's own list changed: the upstream may list per client.
+                if (message.method === 'notifications/tools/list_changed') session.tools.relist();
+                else session.fromUpstream(message, upstream);
+              },
+            }),
     },
     sessionOptions.maxSessions,
     sessionOptions.maxSessionsPerCapture,

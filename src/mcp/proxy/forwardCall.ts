@@ -22,7 +22,7 @@ import type { ProxyOptions } from './Proxy.js';
 import { answerOf, rpcError, UNREACHABLE } from './rpcAnswers.js';
 import type { SessionTools } from './sessionTools.js';
 import type { ToolCatalog } from './toolCatalog.js';
-import type { UpstreamLink } from './upstream/upstreamLink.js';
+import type { SessionLink, UpstreamLink } from './upstream/upstreamLink.js';
 import type { AgentRoute } from './upstream/upstreamSession.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
 import type { Logger } from '../../logger.js';
@@ -54,7 +54,7 @@ function callResult(result: unknown): CallToolResult | undefined {
 
 /** The agent session a call comes from: its own link upstream, its capture, its own tools. */
 export interface CallSession {
-  readonly link: UpstreamLink;
+  readonly link: SessionLink;
   readonly capture: string;
   readonly tools: SessionTools;
 }

@@ -6,7 +6,7 @@ import type { Subscription } from 'rxjs';
 
 import { visibleKey } from './narrowTools.js';
 import type { Listing, ToolCatalog } from './toolCatalog.js';
-import type { UpstreamLink } from './upstream/upstreamLink.js';
+import type { SessionLink } from './upstream/upstreamLink.js';
 
 /** The tools of one agent session. */
 export class SessionTools {
@@ -22,13 +22,13 @@ export class SessionTools {
   constructor(
     private readonly catalog: ToolCatalog<unknown>,
     private readonly capture: string,
-    private readonly link: UpstreamLink,
+    private readonly link: SessionLink,
     /** The visible names changed: tell the agent (`notifications/tools/list_changed`). */
     private readonly changed: () => void,
   ) {
     // A session opened before any list was known has seen no names yet: the first list changes
     // nothing for it.
-    this.#key = catalog.baseline !== undefined ? visibleKey(this.visible()) : undefined;
+    this.#key = catalog.tools !== undefined ? visibleKey(this.visible()) : undefined;
     // A context changed, or (before the session's own first list) the proxy's own list did.
     this.#subscription = catalog.changed$.subscribe(() => this.#compare());
     this.#subscription.add(
@@ -43,7 +43,7 @@ export class SessionTools {
    * session's; never another agent's.
    */
   visible(): readonly Tool[] {
-    return this.catalog.narrowed(this.#own ?? this.catalog.baseline, this.capture);
+    return this.catalog.narrowed(this.#own ?? this.catalog.tools, this.capture);
   }
 
   /**
@@ -65,7 +65,7 @@ export class SessionTools {
       this.#take(fetched.tools, false);
       return { kind: 'tools', tools: this.visible(), cached: false };
     }
-    const cached = (this.#own ?? this.catalog.baseline) !== undefined;
+    const cached = (this.#own ?? this.catalog.tools) !== undefined;
     if (cached && fetched.away) return { kind: 'tools', tools: this.visible(), cached: true };
     return { kind: 'failed', outcome: fetched.outcome };
   }
@@ -114,15 +114,14 @@ export class SessionTools {
   }
 
   #take(tools: readonly Tool[], tell: boolean): void {
-    // Before the proxy-wide list changes: its change must find this session's own list in place.
+    // This session's only: the proxy-wide list is the proxy's own session's.
     this.#own = tools;
     if (tell) this.#compare();
     else this.#key = visibleKey(this.visible());
-    this.catalog.offer(tools);
   }
 
   #compare(): void {
-    if (this.#own === undefined && this.catalog.baseline === undefined) return;
+    if (this.#own === undefined && this.catalog.tools === undefined) return;
     const key = visibleKey(this.visible());
     const before = this.#key;
     this.#key = key;

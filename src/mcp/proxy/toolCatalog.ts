@@ -1,7 +1,9 @@
-// @internal The proxy-wide last good upstream tool list, the proxy's own session's (the baseline
-// of a session that has not listed yet), the context, and how a list is narrowed for a capture.
-// What one agent sees comes from its own session's list (`SessionTools`): an upstream may list
-// by client. The proxy-wide `list_changed` is a derived observable of its sorted names.
+// @internal The proxy-wide last good upstream tool list, the proxy's own session's only (its
+// connect, its list_changed, `refreshTools`; what a session that has not listed yet goes by),
+// the context, and how a list is narrowed for a capture. What one agent sees comes from its own
+// session's list (`SessionTools`): an upstream may list by client, so an agent's list never
+// lands here (it would flip `catalog.listed`, the outbox's kept catalog and `visibleTools`
+// between agents). The proxy-wide `list_changed` is a derived observable of its sorted names.
 import { ListToolsResultSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import {
   BehaviorSubject,
@@ -16,21 +18,15 @@ import {
 import { fingerprintOf, narrowTools, visibleKey } from './narrowTools.js';
 import type { KeptCatalog, KeptInitialize } from './outbox/keptCatalog.js';
 import type { Narrower, ProxyNotice } from './Proxy.js';
-import type { UpstreamLink } from './upstream/upstreamLink.js';
+import type { SessionLink, UpstreamLink } from './upstream/upstreamLink.js';
 import type { Forwarded } from './upstream/upstreamSession.js';
 
 interface CatalogState<C> {
   /**
-   * The last successful upstream list, through any session (or the kept one); undefined until
-   * there is one.
+   * The last good list of the proxy's own session, which introduces itself with no capabilities
+   * (or the kept one); undefined until there is one. No agent's list lands here.
    */
   readonly upstream: readonly Tool[] | undefined;
-  /**
-   * The last list of the proxy's own session, which introduces itself with no capabilities (or
-   * the kept one): what an agent session that has no list of its own yet goes by. Unlike
-   * `upstream`, another agent's list (the upstream may list by client) never lands here.
-   */
-  readonly baseline: readonly Tool[] | undefined;
   readonly context: C;
   /** Contexts set for one capture, which its agents' sessions see instead of `context`. */
   readonly contexts: ReadonlyMap<string, C>;
@@ -80,7 +76,6 @@ export class ToolCatalog<C> {
   ) {
     this.#state = new BehaviorSubject<CatalogState<C>>({
       upstream: undefined,
-      baseline: undefined,
       context,
       contexts: new Map(),
     });
@@ -108,7 +103,7 @@ export class ToolCatalog<C> {
       type: 'catalog.listed',
       data: { server: this.link.server, tools, fingerprint: fingerprintOf(tools), kept: true },
     });
-    this.#state.next({ ...this.#state.value, upstream: tools, baseline: tools });
+    this.#state.next({ ...this.#state.value, upstream: tools });
   }
 
   /** The kept `initialize` result's parts, if the outbox had one. */
@@ -134,14 +129,17 @@ export class ToolCatalog<C> {
     return this.#state.value.upstream !== undefined;
   }
 
-  /** The upstream tool of this name in the last good list. */
+  /** The upstream tool of this name in the proxy's own session's last good list. */
   upstreamTool(name: string): Tool | undefined {
     return this.#state.value.upstream?.find((tool) => tool.name === name);
   }
 
-  /** The proxy's own session's last good list (or the kept one), if any: see `baseline`. */
-  get baseline(): readonly Tool[] | undefined {
-    return this.#state.value.baseline;
+  /**
+   * The proxy's own session's last good list (or the kept one), if any: what a session that has
+   * not listed yet goes by.
+   */
+  get tools(): readonly Tool[] | undefined {
+    return this.#state.value.upstream;
   }
 
   /** What the agents of `capture` see of `tools` (a session's own list): narrowed, never widened. */
@@ -174,8 +172,8 @@ export class ToolCatalog<C> {
       }
       return { kind: 'failed', outcome: fetched.outcome };
     }
-    const previous = this.#state.value.baseline;
-    this.#accept(fetched.tools, true);
+    const previous = this.#state.value.upstream;
+    this.#accept(fetched.tools);
     if (previous !== undefined && fingerprintOf(previous) !== fingerprintOf(fetched.tools)) {
       this.#relist.next();
     }
@@ -183,7 +181,7 @@ export class ToolCatalog<C> {
   }
 
   /** List every page through `link` (a session's own, or the proxy's); accepts nothing. */
-  async fetch(link: UpstreamLink): Promise<Fetched> {
+  async fetch(link: Pick<SessionLink, 'forward'>): Promise<Fetched> {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -214,15 +212,8 @@ export class ToolCatalog<C> {
     this.#state.complete();
   }
 
-  /**
-   * A good list from the upstream through an agent's session: the proxy-wide last good list
-   * (the outbox keeps it, `catalog.listed` notes it, `visibleTools` shows it).
-   */
-  offer(tools: readonly Tool[]): void {
-    this.#accept(tools, false);
-  }
-
-  #accept(tools: readonly Tool[], baseline: boolean): void {
+  /** The proxy's own session listed: `catalog.listed` notes it, the outbox keeps it. */
+  #accept(tools: readonly Tool[]): void {
     const fingerprint = fingerprintOf(tools);
     const previous = this.#state.value.upstream;
     // The upstream's own list is noted even when it equals the kept one: the log then shows
@@ -234,8 +225,7 @@ export class ToolCatalog<C> {
       });
     }
     this.#fromKept = false;
-    const state = this.#state.value;
-    this.#state.next({ ...state, upstream: tools, baseline: baseline ? tools : state.baseline });
+    this.#state.next({ ...this.#state.value, upstream: tools });
   }
 
   #visible(state: CatalogState<C>, capture?: string): readonly Tool[] {

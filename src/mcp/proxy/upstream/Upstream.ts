@@ -27,6 +27,28 @@ export interface StdioUpstream {
   readonly cwd?: string;
   /** A name for events; default the command. */
   readonly name?: string;
+  /**
+   * Share one child among every agent session, for a server known to be stateless. Default
+   * false: each agent session gets a child of its own, started with it (introduced with the
+   * agent's own `clientInfo` and capabilities) and ended with it.
+   *
+   * Shared, every session sends over the proxy's own child, so what is lost is what a child per
+   * agent gave: the agent's `clientInfo` and capabilities are not sent upstream (the child knows
+   * the proxy's, with no capabilities); requests from the child to an agent (sampling,
+   * elicitation, roots) cannot be routed to one and are answered `-32601`; notifications not
+   * tied to an agent's request are dropped, and over stdio only a progress token ties one
+   * (progress still reaches the agent whose request it is), so log lines and resource updates
+   * are dropped; what one agent sets on the server
+   * (`resources/subscribe`, `logging/setLevel`) is set for all. Kept: calls, tracking, narrowing
+   * (enforced at `tools/call`), deadlines, the outbox, cancellation (an agent's cancel, or its
+   * `DELETE`, stops its own requests only). A session ending never ends the child; a child that
+   * exits is started again by the next request, and no session ends with it. Only for stdio:
+   * `createProxy` refuses it for an HTTP upstream, whose sessions cost no process.
+   *
+   * @example
+   * createProxy({ tracker, upstream: { command: 'node', args: ['calc-server.js'], shared: true } });
+   */
+  readonly shared?: boolean;
 }
 
 /** Where the proxy forwards to. */

@@ -10,7 +10,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { SchedulerLike } from 'rxjs';
 
 import { isSecretKey } from '../../../events/maskSecrets.js';
-import { redact } from './redact.js';
+import { MessageSecrets, redact } from './redact.js';
 import { StderrLines } from './stderrLines.js';
 import type { StdioUpstream } from './Upstream.js';
 import { serializeOrRefuse } from './unsendable.js';
@@ -55,6 +55,8 @@ export class ChildTransport implements Transport {
   readonly #buffer = new ReadBuffer();
   readonly #stderr: string[] = [];
   readonly #stderrLines: StderrLines;
+  /** The values of the secret variables the child was given: masked in what it says. */
+  readonly #secrets: MessageSecrets;
   #child: ChildProcessWithoutNullStreams | undefined;
 
   /** `scheduler` times the stderr budget's window. */
@@ -63,6 +65,7 @@ export class ChildTransport implements Transport {
     const secrets = Object.entries(params.env ?? {}).flatMap(([key, value]) =>
       isSecretKey(key) ? [value] : [],
     );
+    this.#secrets = new MessageSecrets(secrets);
     this.#stderrLines = new StderrLines(scheduler, {
       line: (line) => {
         this.#stderr.push(redact(line, secrets));
@@ -106,7 +109,9 @@ export class ChildTransport implements Transport {
             continue;
           }
           if (message === null) break;
-          this.onmessage?.(message);
+          // A tool's result or a log line may quote the secret the child was given: masked,
+          // and nothing else of the agent's data touched. No walk at all for a child without one.
+          this.onmessage?.(this.#secrets.outOf(message));
         }
       });
       child.stderr.setEncoding('utf8');

@@ -28,7 +28,7 @@ import {
 
 import { bufferedBody } from '../../endpoint/readBody.js';
 import { messageOf } from '../../../errors.js';
-import { redact, redactError } from './redact.js';
+import { MessageSecrets, redact, redactError } from './redact.js';
 import type { HttpUpstream } from './Upstream.js';
 import { serializeOrRefuse } from './unsendable.js';
 
@@ -48,6 +48,9 @@ const answerIdOf = (message: JSONRPCMessage): unknown =>
   'method' in message ? undefined : (message as { id?: unknown }).id;
 
 const BEARER_PREFIX = 'Bearer '.length;
+
+/** How many of the tokens it sent a transport keeps to take out of what the upstream says. */
+const TOKENS_KEPT = 4;
 
 /** The token a request carries (what the upstream may echo back), if any. */
 const tokenIn = (headers: OutgoingHttpHeaders): string | undefined =>
@@ -145,6 +148,11 @@ export class HttpTransport implements Transport {
   #closed = false;
   /** The POST of each single request being sent or answered, by the request's id. */
   readonly #inFlight = new Map<RequestId, InFlight>();
+  /**
+   * The last tokens this transport sent (a rotated one may still be echoed): masked in every
+   * message the upstream sends, results and notifications too, and nothing else in them.
+   */
+  readonly #tokens = new MessageSecrets([], TOKENS_KEPT);
 
   constructor(upstream: HttpUpstream) {
     this.#upstream = upstream;
@@ -173,7 +181,8 @@ export class HttpTransport implements Transport {
    * resolves once the answer was read, rejects with an `HttpTransportError` (or an
    * `UnsendableMessage`, before anything is sent). A request whose answer body ends without its
    * response fails with outcome unknown. What the upstream says in a refusal or an error
-   * answer is redacted (`redact`): an upstream may echo the token it was sent.
+   * answer is redacted (`redact`): an upstream may echo the token it was sent; in any other
+   * message (a result, a notification) the tokens this transport sent are masked, and only they.
    */
   async send(message: JSONRPCMessage | JSONRPCMessage[]): Promise<void> {
     if (this.#closed) throw new HttpTransportError('unreachable', 'the transport is closed');
@@ -344,9 +353,17 @@ export class HttpTransport implements Transport {
     if (getToken === undefined) return headers;
     // Read on every request: a rotated token is used at once. Never kept, never logged.
     return Promise.resolve(getToken()).then((token) => {
-      if (token !== undefined && token !== '') headers.authorization = `Bearer ${token}`;
+      if (token !== undefined && token !== '') {
+        headers.authorization = `Bearer ${token}`;
+        this.#tokens.add(token);
+      }
       return headers;
     });
+  }
+
+  /** A message parsed from `json`, with the tokens this transport sent masked in it. */
+  #clean(value: unknown, json: string): unknown {
+    return this.#tokens.maybeIn(json) ? this.#tokens.outOf(value) : value;
   }
 
   #post(
@@ -396,6 +413,7 @@ export class HttpTransport implements Transport {
         true,
       );
     }
+    value = this.#clean(value, text);
     for (const entry of Array.isArray(value) ? (value as unknown[]) : [value])
       this.#deliver(entry, waiting, token, extra);
   }
@@ -443,7 +461,7 @@ export class HttpTransport implements Transport {
             return;
           }
           onEvent?.();
-          this.#deliver(value, waiting, token, extra);
+          this.#deliver(this.#clean(value, event.data), waiting, token, extra);
         },
       });
       response.setEncoding('utf8');

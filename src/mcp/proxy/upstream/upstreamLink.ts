@@ -70,6 +70,15 @@ export interface LinkDeps {
   readonly onExited?: (reason: string) => void;
 }
 
+/**
+ * What an agent session uses of its link upstream: its own `UpstreamLink`, or with a shared
+ * stdio child (`upstream.shared`) a `SharedLink` over the proxy's.
+ */
+export type SessionLink = Pick<
+  UpstreamLink,
+  'forward' | 'notify' | 'ensure' | 'cancel' | 'close' | 'initialized' | 'session'
+>;
+
 /** The proxy's name and version, as a client upstream and as a server to agents. */
 export const PROXY_INFO = { name: 'toolflight-proxy', version: '0.1.0' };
 
