@@ -26,8 +26,8 @@ import {
   parseStatelyUrl,
   reachedStately,
   STATELY_URL_HINT,
-  untilInterrupted,
 } from './inspect.js';
+import { untilInterrupted } from './untilInterrupted.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 

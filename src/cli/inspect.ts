@@ -9,30 +9,11 @@ import {
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
+import { untilInterrupted } from './untilInterrupted.js';
 import { loopbackAddress } from '../http/loopbackHosts.js';
 
 const USAGE =
   'usage: toolflight inspect [FILE] [--follow] [--port N] [--host 127.0.0.1|localhost|::1] [--stately ws://HOST:PORT]';
-
-/**
- * Resolves with the signal's name on the first Ctrl-C (SIGINT) or SIGTERM, so that the command
- * can close cleanly; resolves with '' (and stops listening) when `cancel` aborts first.
- */
-export function untilInterrupted(cancel?: AbortSignal): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      cancel?.removeEventListener('abort', cancelled);
-      resolve(signal);
-    };
-    const cancelled = () => stop('');
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (cancel?.aborted) cancelled();
-    else cancel?.addEventListener('abort', cancelled, { once: true });
-  });
-}
 
 /** Parse `--port`; undefined when absent, NaN when not a port. */
 export function parsePort(value: string | undefined): number | undefined {

@@ -12,6 +12,7 @@ import { captureKeyProblem } from '../mcp/endpoint/captureCredentials.js';
 import { timerMs } from '../http/connectionLimits.js';
 import { createJsonlStore } from '../store/index.js';
 import type { CliIo, Command } from './io.js';
+import { untilInterrupted } from './untilInterrupted.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { storeWarning } from './storeWarning.js';
 
@@ -276,11 +277,16 @@ function listenFailure(error: ProxyError): string {
   return typeof code === 'string' ? code : messageOf(cause ?? error);
 }
 
-/** `toolflight proxy`: runs until SIGINT or SIGTERM, then closes cleanly. */
-export const proxy: Command = (args, io) => {
-  const stop = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  return runProxy(args, io, stop);
+/**
+ * `toolflight proxy`: runs until SIGINT or SIGTERM, then closes cleanly. It stops listening
+ * for them when it returns for any other reason (bad flags, say): a listener left behind per
+ * run would pile up in a host that runs the command more than once.
+ */
+export const proxy: Command = async (args, io) => {
+  const done = new AbortController();
+  try {
+    return await runProxy(args, io, untilInterrupted(done.signal));
+  } finally {
+    done.abort();
+  }
 };
