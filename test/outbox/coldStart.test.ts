@@ -14,7 +14,7 @@ import type { ToolflightEvent } from '../../src/index.js';
 import { advance } from '../../src/testing/advance.js';
 import { openOutbox } from '../../src/mcp/index.js';
 import { keptRowOf } from '../../src/mcp/proxy/outbox/keptCatalog.js';
-import { nextNotice, startProxy, upstreamIs } from '../proxy/support.js';
+import { nextNotice, startProxy, stdioUpstream, upstreamIs } from '../proxy/support.js';
 import {
   call,
   eventsSeen,
@@ -196,5 +196,20 @@ describe('a proxy that starts while the upstream is down', { timeout: 60_000 }, 
     expect(warnings.filter((w) => w.includes('odd_write'))).toEqual([
       "the inputSchema of odd_write does not compile (can't resolve reference #/definitions/missing from id #): its calls are queued unchecked",
     ]);
+  });
+
+  it("Seen: with a stdio upstream nothing was kept for a cold start once agents' lists no longer fed the catalog: the proxy's own child starts with the first agent session", async () => {
+    const path = join(await tempDir(), 'outbox.db');
+    const h = await startProxy({ upstream: stdioUpstream(), outbox: { path, backoff: FAST } });
+    const listed = eventsSeen(h, isListed);
+    const agent = await h.connect();
+    await agent.listTools();
+    const [event] = await listed;
+    expect(keptOf(event)).toBeUndefined();
+    expect(h.proxy.visibleTools().map((tool) => tool.name)).toContain('echo');
+    await h.proxy.close();
+    const outbox = openOutbox(path);
+    onCleanup(async () => outbox.close());
+    expect(outbox.keptCatalog().map((row) => row.part).sort()).toEqual(['initialize', 'tools']);
   });
 });

@@ -180,33 +180,37 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       // Each agent session has its own upstream session (or child), introduced with the
       // agent's own hello, sharing the proxy link's health and credential renewal; with a
       // shared child, its share of the proxy's own link.
-      link: (hello, session) =>
-        shared
-          ? new SharedLink(link, session.id)
-          : new UpstreamLink({
-              upstream: options.upstream,
-              scheduler,
-              random,
-              backoff: options.backoff,
-              notice,
-              logger,
-              hello,
-              deadlines,
-              health: link,
-              renewal: link.renewal,
-              onUp: () => undefined,
-              onExited: (reason) => {
-                logger?.warn(
-                  `an agent session's upstream process exited, so the session ended: ${reason}`,
-                );
-                void session.end(reason);
-              },
-              onServerMessage: (message, upstream) => {
-                // This session's own list changed: the upstream may list per client.
-                if (message.method === 'notifications/tools/list_changed') session.tools.relist();
-                else session.fromUpstream(message, upstream);
-              },
-            }),
+      link: (hello, session) => {
+        if (shared) return new SharedLink(link, session.id);
+        // With an outbox, a stdio proxy's own child starts with the first agent session (an
+        // HTTP proxy's own session starts with the proxy): the catalog the outbox keeps for a
+        // cold start comes from it, never from an agent's list. A no-op once it is up.
+        if (outbox && !isHttpUpstream(options.upstream)) void link.ensure().catch(() => undefined);
+        return new UpstreamLink({
+          upstream: options.upstream,
+          scheduler,
+          random,
+          backoff: options.backoff,
+          notice,
+          logger,
+          hello,
+          deadlines,
+          health: link,
+          renewal: link.renewal,
+          onUp: () => undefined,
+          onExited: (reason) => {
+            logger?.warn(
+              `an agent session's upstream process exited, so the session ended: ${reason}`,
+            );
+            void session.end(reason);
+          },
+          onServerMessage: (message, upstream) => {
+            // This session's own list changed: the upstream may list per client.
+            if (message.method === 'notifications/tools/list_changed') session.tools.relist();
+            else session.fromUpstream(message, upstream);
+          },
+        });
+      },
     },
     sessionOptions.maxSessions,
     sessionOptions.maxSessionsPerCapture,
