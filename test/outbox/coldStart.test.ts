@@ -209,7 +209,7 @@ describe('a proxy that starts while the upstream is down', { timeout: 60_000 }, 
     expect(h.proxy.visibleTools().map((tool) => tool.name)).toContain('echo');
     await h.proxy.close();
     const outbox = openOutbox(path);
-    onCleanup(async () => outbox.close());
+    onCleanup(() => Promise.resolve(outbox.close()));
     expect(outbox.keptCatalog().map((row) => row.part).sort()).toEqual(['initialize', 'tools']);
   });
 });
