@@ -210,6 +210,11 @@ describe('a proxy that starts while the upstream is down', { timeout: 60_000 }, 
     await h.proxy.close();
     const outbox = openOutbox(path);
     onCleanup(() => Promise.resolve(outbox.close()));
-    expect(outbox.keptCatalog().map((row) => row.part).sort()).toEqual(['initialize', 'tools']);
+    expect(
+      outbox
+        .keptCatalog()
+        .map((row) => row.part)
+        .sort(),
+    ).toEqual(['initialize', 'tools']);
   });
 });

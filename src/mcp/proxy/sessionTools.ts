@@ -18,6 +18,9 @@ export class SessionTools {
   #again = false;
   #closed = false;
   readonly #subscription: Subscription;
+  /** Listings started, and the latest one whose list was taken. */
+  #fetched = 0;
+  #taken = 0;
 
   constructor(
     private readonly catalog: ToolCatalog<unknown>,
@@ -59,10 +62,11 @@ export class SessionTools {
    * is away, the last good list serves (the session's own, else the proxy's).
    */
   async list(): Promise<Listing> {
+    const generation = ++this.#fetched;
     const fetched = await this.catalog.fetch(this.link);
     if (fetched.kind === 'tools') {
       // The agent gets these names in the answer: nothing to tell it besides.
-      this.#take(fetched.tools, false);
+      this.#take(fetched.tools, false, generation);
       return { kind: 'tools', tools: this.visible(), cached: false };
     }
     const cached = (this.#own ?? this.catalog.tools) !== undefined;
@@ -90,11 +94,14 @@ export class SessionTools {
       return;
     }
     this.#relisting = true;
+    const generation = ++this.#fetched;
     this.catalog
       .fetch(this.link)
       .then(
         (fetched) => {
-          if (fetched.kind === 'tools' && !this.#closed) this.#take(fetched.tools, true);
+          if (fetched.kind === 'tools' && !this.#closed) {
+            this.#take(fetched.tools, true, generation);
+          }
         },
         () => undefined,
       )
@@ -113,7 +120,10 @@ export class SessionTools {
     this.#subscription.unsubscribe();
   }
 
-  #take(tools: readonly Tool[], tell: boolean): void {
+  #take(tools: readonly Tool[], tell: boolean, generation: number): void {
+    // A listing that answered after a later one is older news: the later list stands.
+    if (generation < this.#taken) return;
+    this.#taken = generation;
     // This session's only: the proxy-wide list is the proxy's own session's.
     this.#own = tools;
     if (tell) this.#compare();

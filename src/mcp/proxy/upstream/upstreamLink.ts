@@ -160,7 +160,14 @@ export class UpstreamLink {
       let outcome = await session.forward(request, route);
       if (credentialRefused(outcome)) {
         outcome = await this.#renewal.resend(outcome, renewals, () =>
-          session.forward(request, route),
+          // The agent may have ended its session while the credential was renewed: not sent.
+          this.#cancelled === undefined
+            ? session.forward(request, route)
+            : Promise.resolve<Forwarded>({
+                kind: 'cancelled',
+                reason: this.#cancelled,
+                gone: false,
+              }),
         );
       }
       if (outcome.kind === 'answer' && this.#session === session) {
@@ -306,7 +313,7 @@ export class UpstreamLink {
       this.#initialized = result;
       this.#session = session;
       this.#answered = false;
-      if (this.deps.health) this.deps.health.#sessionUp(result);
+      if (this.deps.health) this.deps.health.#sessionUp();
       else {
         this.#set('up');
         this.deps.onUp();
@@ -318,6 +325,11 @@ export class UpstreamLink {
       session.end(reason);
       await transport.close().catch(() => undefined);
       const health = this.deps.health ?? this;
+      // Stopped from here (the agent ended its session, the proxy is closing): a fact about this
+      // link, not about the upstream, whose health every other session shares.
+      if (this.#closed || this.#cancelled !== undefined) {
+        throw new Error(`the connection was stopped (${reason})`, { cause: error });
+      }
       // An agent's hello the upstream turned down (its clientInfo, its capabilities) fails that
       // agent's session, not every other agent's: the upstream itself is up.
       if (this.#shared && judged && !credentialStands) {
@@ -390,8 +402,12 @@ export class UpstreamLink {
    * ends (a refused credential the token source has fixed since, say). No `onUp`: the agent
    * lists through its own session, and a stdio upstream would start a child of the proxy's own.
    */
-  #sessionUp(result: InitializeResult): void {
-    this.#initialized ??= result;
+  /**
+   * An agent session's link came up: the upstream is up. Its handshake stays that session's
+   * own (it answered the agent's hello): the proxy's, what the outbox keeps, comes from the
+   * proxy's own session only.
+   */
+  #sessionUp(): void {
     if (this.#state === 'up') return;
     this.#retry.cancel();
     this.#retry.succeeded();
