@@ -16,7 +16,7 @@ import { IdleClock } from '../endpoint/idleClock.js';
 import type { RegisteredSession } from '../endpoint/sessionRegistry.js';
 import { SessionStream } from '../endpoint/sessionStream.js';
 import { LIST_CHANGED } from '../endpoint/sseStreams.js';
-import { rpcError } from './rpcAnswers.js';
+import { rpcError } from '../endpoint/rpcShape.js';
 import { SessionTools } from './sessionTools.js';
 import type { ToolCatalog } from './toolCatalog.js';
 import type { SessionLink } from './upstream/upstreamLink.js';

@@ -12,7 +12,8 @@ import {
 import type { RequestHandle } from '../../tracker/handles.js';
 import type { AgentSession } from './agentSession.js';
 import { forwardCall, type CallDeps } from './forwardCall.js';
-import { answerOf, isNotification, isRequest, rpcError } from './rpcAnswers.js';
+import { rpcError } from '../endpoint/rpcShape.js';
+import { answerOf, isNotification, isRequest } from './rpcAnswers.js';
 import { PROXY_INFO } from './upstream/upstreamLink.js';
 import type { AgentRoute } from './upstream/upstreamSession.js';
 import { messageOf } from '../../errors.js';

@@ -18,7 +18,7 @@ import { serveAgent, type AgentDeps } from './serveAgent.js';
 import { ToolCatalog } from './toolCatalog.js';
 import { AgentSessions } from './agentSessions.js';
 import { resolveSessionOptions } from '../endpoint/sessionLimits.js';
-import { rpcError } from './rpcAnswers.js';
+import { rpcError } from '../endpoint/rpcShape.js';
 import { isHttpUpstream } from './upstream/upstreamTransport.js';
 import { UpstreamLink } from './upstream/upstreamLink.js';
 import { SharedLink } from './upstream/sharedLink.js';

@@ -19,7 +19,8 @@ import {
   type PlainCallParams,
 } from '../endpoint/callShape.js';
 import type { ProxyOptions } from './Proxy.js';
-import { answerOf, rpcError, UNREACHABLE } from './rpcAnswers.js';
+import { rpcError } from '../endpoint/rpcShape.js';
+import { answerOf, UNREACHABLE } from './rpcAnswers.js';
 import type { SessionTools } from './sessionTools.js';
 import type { ToolCatalog } from './toolCatalog.js';
 import type { SessionLink, UpstreamLink } from './upstream/upstreamLink.js';

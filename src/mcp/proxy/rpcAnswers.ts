@@ -26,8 +26,6 @@ export const isRequest = (message: JSONRPCMessage): message is JSONRPCRequest =>
 export const isNotification = (message: JSONRPCMessage): message is JSONRPCNotification =>
   'method' in message && !('id' in message);
 
-export { rpcError };
-
 /** What the agent gets for an upstream outcome: the answer itself, or an error that says why. */
 export function answerOf(id: RequestId, outcome: Forwarded): JSONRPCMessage {
   switch (outcome.kind) {

@@ -32,7 +32,8 @@ import type { AgentSession } from './agentSession.js';
 import type { AgentSessions } from './agentSessions.js';
 import { answerAgent, initializeAnswer } from './answerAgent.js';
 import type { CallDeps } from './forwardCall.js';
-import { isRequest, rpcError } from './rpcAnswers.js';
+import { rpcError } from '../endpoint/rpcShape.js';
+import { isRequest } from './rpcAnswers.js';
 
 /** The one role of the proxy's credentials: agents are not told apart by ownership here. */
 export type AgentRole = 'agent';
