@@ -1,9 +1,19 @@
-// @internal What the prompt and resource registries share: what each audience (owner,
+// @internal What the tool, prompt and resource registries share: what each audience (owner,
 // non-owner) is listed, a fingerprint to tell whether that changed, and the check that a listed
 // entry is one an MCP client accepts.
 
-/** Why a prompt or resource does not resolve for a caller; both read the same to the agent. */
+/** Why a tool, prompt or resource does not resolve for a caller; both read the same to the agent. */
 export type CatalogMiss = 'unknown' | 'owner_only';
+
+/** Which audiences see a different list after a `set`. */
+export interface AudiencesChanged {
+  readonly owner: boolean;
+  readonly nonOwner: boolean;
+}
+
+/** Whether a caller (`owner` or not) may see `definition`. */
+export const visibleTo = (definition: { readonly ownerOnly?: boolean }, owner: boolean): boolean =>
+  owner || definition.ownerOnly !== true;
 
 /** What one audience is listed, and a fingerprint of it. */
 export interface Audience<Entry> {
@@ -13,18 +23,48 @@ export interface Audience<Entry> {
 }
 
 /** The entries `owner` (or a non-owner) sees, described, in registration order. */
-export function audienceOf<Definition extends { readonly ownerOnly?: boolean }, Entry>(
+function audienceOf<Definition extends { readonly ownerOnly?: boolean }, Entry>(
   definitions: readonly Definition[],
   owner: boolean,
   describe: (definition: Definition) => Entry,
   key: (entry: Entry) => string,
 ): Audience<Entry> {
-  const listed = definitions
-    .filter((definition) => owner || definition.ownerOnly !== true)
-    .map(describe);
+  const listed = definitions.filter((definition) => visibleTo(definition, owner)).map(describe);
   // Sorted by key so that reordering alone is not a change: a client's list is a set to it.
   const sorted = [...listed].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   return { listed, fingerprint: JSON.stringify(sorted) };
+}
+
+/** One kind of entry as the owner and a non-owner are listed it, replaced together. */
+export class Listed<Definition extends { readonly ownerOnly?: boolean }, Entry> {
+  #owner: Audience<Entry>;
+  #nonOwner: Audience<Entry>;
+
+  constructor(
+    private readonly describe: (definition: Definition) => Entry,
+    private readonly key: (entry: Entry) => string,
+  ) {
+    this.#owner = audienceOf([], true, describe, key);
+    this.#nonOwner = audienceOf([], false, describe, key);
+  }
+
+  /** List `definitions` from now on; returns which audiences now see a different list. */
+  replace(definitions: readonly Definition[]): AudiencesChanged {
+    const owner = audienceOf(definitions, true, this.describe, this.key);
+    const nonOwner = audienceOf(definitions, false, this.describe, this.key);
+    const changed = {
+      owner: owner.fingerprint !== this.#owner.fingerprint,
+      nonOwner: nonOwner.fingerprint !== this.#nonOwner.fingerprint,
+    };
+    this.#owner = owner;
+    this.#nonOwner = nonOwner;
+    return changed;
+  }
+
+  /** What a caller is listed. */
+  list(owner: boolean): readonly Entry[] {
+    return (owner ? this.#owner : this.#nonOwner).listed;
+  }
 }
 
 /** An SDK zod schema (`PromptSchema`, `ReadResourceResultSchema`, ...), as far as we use it. */

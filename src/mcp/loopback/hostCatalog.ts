@@ -4,6 +4,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 import type { SessionRegistry } from '../endpoint/sessionRegistry.js';
+import type { AudiencesChanged } from './catalogEntries.js';
 import { LIST_CHANGED, type SseStreams } from '../endpoint/sseStreams.js';
 import { LoopbackError } from './LoopbackError.js';
 import type { LoopbackPrompt } from './LoopbackPrompt.js';
@@ -22,12 +23,6 @@ const RESOURCES_CHANGED = {
   jsonrpc: '2.0',
   method: 'notifications/resources/list_changed',
 } as const satisfies JSONRPCMessage;
-
-/** Which audiences see a different list after a change. */
-interface Changed {
-  readonly owner: boolean;
-  readonly nonOwner: boolean;
-}
 
 const isOwner = (session: LoopbackSession): boolean => session.role === 'owner';
 
@@ -108,7 +103,7 @@ export class HostCatalog {
   }
 
   /** Tell the sessions (and session-less streams) of every audience that changed. */
-  #announce(message: JSONRPCMessage, changed: Changed): void {
+  #announce(message: JSONRPCMessage, changed: AudiencesChanged): void {
     const heard = (role: LoopbackRole) => (role === 'owner' ? changed.owner : changed.nonOwner);
     for (const session of this.sessions.where((live) => heard(live.role))) {
       session.toStream(message);

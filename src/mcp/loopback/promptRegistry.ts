@@ -3,12 +3,13 @@
 import { PromptSchema, type Prompt, type PromptArgument } from '@modelcontextprotocol/sdk/types.js';
 
 import {
-  type Audience,
-  audienceOf,
   type CatalogMiss,
   entryProblem,
   isList,
   nonEmptyString,
+  Listed,
+  visibleTo,
+  type AudiencesChanged,
 } from './catalogEntries.js';
 import { LoopbackError } from './LoopbackError.js';
 import type { LoopbackPrompt, LoopbackPromptArgument } from './LoopbackPrompt.js';
@@ -34,9 +35,6 @@ function describe(prompt: LoopbackPrompt): Prompt {
   if (prompt.arguments !== undefined) entry.arguments = prompt.arguments.map(describeArgument);
   return entry;
 }
-
-const audience = (prompts: readonly LoopbackPrompt[], owner: boolean): Audience<Prompt> =>
-  audienceOf(prompts, owner, describe, (entry) => entry.name);
 
 function invalid(index: number, name: unknown, problem: string): LoopbackError {
   const which = nonEmptyString(name) ? `prompt "${name}"` : `prompt #${index}`;
@@ -86,28 +84,19 @@ function checkDefinition(prompt: LoopbackPrompt, index: number, seen: Set<string
 export class PromptRegistry {
   #prompts: readonly LoopbackPrompt[] = [];
   #byName = new Map<string, LoopbackPrompt>();
-  #owner: Audience<Prompt> = audience([], true);
-  #nonOwner: Audience<Prompt> = audience([], false);
+  readonly #listed = new Listed<LoopbackPrompt, Prompt>(describe, (entry) => entry.name);
 
   /** Replace the prompts; returns which audiences now see a different list. */
-  set(prompts: readonly LoopbackPrompt[]): { owner: boolean; nonOwner: boolean } {
+  set(prompts: readonly LoopbackPrompt[]): AudiencesChanged {
     // A plain boolean check: `Array.isArray` would narrow a readonly array to `any[]`.
     if (!isList(prompts)) {
       throw new LoopbackError('invalid_prompt', 'prompts must be an array of prompt definitions');
     }
     const seen = new Set<string>();
     prompts.forEach((prompt, index) => checkDefinition(prompt, index, seen));
-    const owner = audience(prompts, true);
-    const nonOwner = audience(prompts, false);
-    const changed = {
-      owner: owner.fingerprint !== this.#owner.fingerprint,
-      nonOwner: nonOwner.fingerprint !== this.#nonOwner.fingerprint,
-    };
     this.#prompts = [...prompts];
     this.#byName = new Map(prompts.map((prompt) => [prompt.name, prompt]));
-    this.#owner = owner;
-    this.#nonOwner = nonOwner;
-    return changed;
+    return this.#listed.replace(prompts);
   }
 
   /** The prompts as registered, in order. */
@@ -117,13 +106,13 @@ export class PromptRegistry {
 
   /** What `prompts/list` answers to a caller. */
   list(owner: boolean): readonly Prompt[] {
-    return (owner ? this.#owner : this.#nonOwner).listed;
+    return this.#listed.list(owner);
   }
 
   /** The prompt a caller may get by this name, or why not. */
   lookup(name: string, owner: boolean): LoopbackPrompt | CatalogMiss {
     const prompt = this.#byName.get(name);
     if (!prompt) return 'unknown';
-    return prompt.ownerOnly === true && !owner ? 'owner_only' : prompt;
+    return visibleTo(prompt, owner) ? prompt : 'owner_only';
   }
 }

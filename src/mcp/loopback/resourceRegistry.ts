@@ -11,12 +11,13 @@ import {
 
 import { messageOf } from '../../errors.js';
 import {
-  type Audience,
-  audienceOf,
   type CatalogMiss,
   entryProblem,
   isList,
   nonEmptyString,
+  Listed,
+  visibleTo,
+  type AudiencesChanged,
 } from './catalogEntries.js';
 import { LoopbackError } from './LoopbackError.js';
 import type { LoopbackResource, LoopbackResourceTemplate } from './LoopbackResource.js';
@@ -35,15 +36,6 @@ interface CompiledTemplate {
   readonly definition: LoopbackResourceTemplate;
   readonly matcher: UriTemplate;
 }
-
-/** One audience's two lists; a change to either is one `resources/list_changed`. */
-interface Lists {
-  readonly resources: Audience<Resource>;
-  readonly templates: Audience<ResourceTemplate>;
-}
-
-const visible = (definition: { readonly ownerOnly?: boolean }, owner: boolean): boolean =>
-  owner || definition.ownerOnly !== true;
 
 /** Copy the optional fields a resource and a template share, only those given. */
 function describeCommon<Entry extends Resource | ResourceTemplate>(
@@ -65,18 +57,6 @@ function describeResource(resource: LoopbackResource): Resource {
 
 const describeTemplate = (template: LoopbackResourceTemplate): ResourceTemplate =>
   describeCommon({ uriTemplate: template.uriTemplate, name: template.name }, template);
-
-const listsOf = (
-  resources: readonly LoopbackResource[],
-  templates: readonly LoopbackResourceTemplate[],
-  owner: boolean,
-): Lists => ({
-  resources: audienceOf(resources, owner, describeResource, (entry) => entry.uri),
-  templates: audienceOf(templates, owner, describeTemplate, (entry) => entry.uriTemplate),
-});
-
-const fingerprint = (lists: Lists): string =>
-  `${lists.resources.fingerprint}\n${lists.templates.fingerprint}`;
 
 function invalid(kind: string, index: number, id: unknown, problem: string): LoopbackError {
   const which = nonEmptyString(id) ? `${kind} "${id}"` : `${kind} #${index}`;
@@ -153,14 +133,20 @@ export class ResourceRegistry {
   #templates: readonly CompiledTemplate[] = [];
   #byUri = new Map<string, LoopbackResource>();
   #byTemplate = new Map<string, LoopbackResourceTemplate>();
-  #owner: Lists = listsOf([], [], true);
-  #nonOwner: Lists = listsOf([], [], false);
+  readonly #listedResources = new Listed<LoopbackResource, Resource>(
+    describeResource,
+    (entry) => entry.uri,
+  );
+  readonly #listedTemplates = new Listed<LoopbackResourceTemplate, ResourceTemplate>(
+    describeTemplate,
+    (entry) => entry.uriTemplate,
+  );
 
   /** Replace resources and templates; returns which audiences now see a different list. */
   set(
     resources: readonly LoopbackResource[],
     templates: readonly LoopbackResourceTemplate[],
-  ): { owner: boolean; nonOwner: boolean } {
+  ): AudiencesChanged {
     // Plain boolean checks: `Array.isArray` would narrow a readonly array to `any[]`.
     if (!isList(resources)) {
       throw new LoopbackError('invalid_resource', 'resources must be an array of resources');
@@ -172,18 +158,17 @@ export class ResourceRegistry {
     resources.forEach((resource, index) => checkResource(resource, index, uris));
     const sources = new Set<string>();
     const compiled = templates.map((template, index) => compileTemplate(template, index, sources));
-    const owner = listsOf(resources, templates, true);
-    const nonOwner = listsOf(resources, templates, false);
+    const fixed = this.#listedResources.replace(resources);
+    const matched = this.#listedTemplates.replace(templates);
+    // A change to either list is one `resources/list_changed`.
     const changed = {
-      owner: fingerprint(owner) !== fingerprint(this.#owner),
-      nonOwner: fingerprint(nonOwner) !== fingerprint(this.#nonOwner),
+      owner: fixed.owner || matched.owner,
+      nonOwner: fixed.nonOwner || matched.nonOwner,
     };
     this.#resources = [...resources];
     this.#templates = compiled;
     this.#byUri = new Map(resources.map((resource) => [resource.uri, resource]));
     this.#byTemplate = new Map(templates.map((template) => [template.uriTemplate, template]));
-    this.#owner = owner;
-    this.#nonOwner = nonOwner;
     return changed;
   }
 
@@ -197,26 +182,26 @@ export class ResourceRegistry {
 
   /** What `resources/list` answers to a caller. */
   list(owner: boolean): readonly Resource[] {
-    return (owner ? this.#owner : this.#nonOwner).resources.listed;
+    return this.#listedResources.list(owner);
   }
 
   /** What `resources/templates/list` answers to a caller. */
   templates(owner: boolean): readonly ResourceTemplate[] {
-    return (owner ? this.#owner : this.#nonOwner).templates.listed;
+    return this.#listedTemplates.list(owner);
   }
 
   /** The fixed resource at exactly this URI, or why not (templates are not consulted). */
   lookup(uri: string, owner: boolean): LoopbackResource | CatalogMiss {
     const resource = this.#byUri.get(uri);
     if (!resource) return 'unknown';
-    return visible(resource, owner) ? resource : 'owner_only';
+    return visibleTo(resource, owner) ? resource : 'owner_only';
   }
 
   /** The template registered as exactly this URI template, or why not. */
   lookupTemplate(uriTemplate: string, owner: boolean): LoopbackResourceTemplate | CatalogMiss {
     const template = this.#byTemplate.get(uriTemplate);
     if (!template) return 'unknown';
-    return visible(template, owner) ? template : 'owner_only';
+    return visibleTo(template, owner) ? template : 'owner_only';
   }
 
   /**
@@ -237,9 +222,9 @@ export class ResourceRegistry {
 
   #first(uri: string, owner: boolean): ResolvedResource | undefined {
     const resource = this.#byUri.get(uri);
-    if (resource && visible(resource, owner)) return { resource };
+    if (resource && visibleTo(resource, owner)) return { resource };
     for (const { definition, matcher } of this.#templates) {
-      if (!visible(definition, owner)) continue;
+      if (!visibleTo(definition, owner)) continue;
       const variables = matchOf(matcher, uri);
       if (variables) return { template: definition, variables };
     }

@@ -5,7 +5,13 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 
 import { LoopbackError } from './LoopbackError.js';
-import { isList } from './catalogEntries.js';
+import {
+  isList,
+  Listed,
+  visibleTo,
+  type AudiencesChanged,
+  type CatalogMiss,
+} from './catalogEntries.js';
 import type { LoopbackTool } from './LoopbackServer.js';
 
 /** A registered tool with its compiled argument check. */
@@ -13,15 +19,6 @@ export interface RegisteredTool {
   readonly definition: LoopbackTool;
   /** Undefined when the arguments fit the schema, else what is wrong. */
   readonly checkArgs: (args: unknown) => string | undefined;
-}
-
-/** Why a tool name does not resolve for a caller. */
-export type ToolMiss = 'unknown' | 'owner_only';
-
-interface Audience {
-  readonly listed: readonly Tool[];
-  /** Compared across `set` calls to decide whether `list_changed` is due. */
-  readonly fingerprint: string;
 }
 
 /** The MCP `Tool` entry of a definition: only the fields it has. */
@@ -32,12 +29,6 @@ function describe(tool: LoopbackTool): Tool {
   if (tool.outputSchema !== undefined) entry.outputSchema = tool.outputSchema;
   if (tool.annotations !== undefined) entry.annotations = tool.annotations;
   return entry;
-}
-
-function audience(tools: readonly LoopbackTool[], owner: boolean): Audience {
-  const listed = tools.filter((tool) => owner || tool.ownerOnly !== true).map(describe);
-  const sorted = [...listed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { listed, fingerprint: JSON.stringify(sorted) };
 }
 
 function invalid(index: number, name: unknown, problem: string): LoopbackError {
@@ -72,11 +63,10 @@ function checkDefinition(tool: LoopbackTool, index: number, seen: Set<string>): 
 export class ToolRegistry {
   #tools: readonly LoopbackTool[] = [];
   #byName = new Map<string, RegisteredTool>();
-  #owner: Audience = audience([], true);
-  #nonOwner: Audience = audience([], false);
+  readonly #listed = new Listed<LoopbackTool, Tool>(describe, (entry) => entry.name);
 
   /** Replace the tools; returns which audiences now see a different list. */
-  set(tools: readonly LoopbackTool[]): { owner: boolean; nonOwner: boolean } {
+  set(tools: readonly LoopbackTool[]): AudiencesChanged {
     // A plain boolean check: `Array.isArray` would narrow a readonly array to `any[]`.
     if (!isList(tools)) {
       throw new LoopbackError('invalid_tool', 'tools must be an array of tool definitions');
@@ -104,17 +94,9 @@ export class ToolRegistry {
       };
       byName.set(tool.name, { definition: tool, checkArgs });
     }
-    const owner = audience(tools, true);
-    const nonOwner = audience(tools, false);
-    const changed = {
-      owner: owner.fingerprint !== this.#owner.fingerprint,
-      nonOwner: nonOwner.fingerprint !== this.#nonOwner.fingerprint,
-    };
     this.#tools = [...tools];
     this.#byName = byName;
-    this.#owner = owner;
-    this.#nonOwner = nonOwner;
-    return changed;
+    return this.#listed.replace(tools);
   }
 
   get tools(): readonly LoopbackTool[] {
@@ -123,13 +105,13 @@ export class ToolRegistry {
 
   /** What `tools/list` answers to a caller. */
   list(owner: boolean): readonly Tool[] {
-    return (owner ? this.#owner : this.#nonOwner).listed;
+    return this.#listed.list(owner);
   }
 
   /** The tool a caller may call by this name, or why not. */
-  lookup(name: string, owner: boolean): RegisteredTool | ToolMiss {
+  lookup(name: string, owner: boolean): RegisteredTool | CatalogMiss {
     const tool = this.#byName.get(name);
     if (!tool) return 'unknown';
-    return tool.definition.ownerOnly === true && !owner ? 'owner_only' : tool;
+    return visibleTo(tool.definition, owner) ? tool : 'owner_only';
   }
 }
