@@ -1,4 +1,18 @@
 /** One figure a benchmark reports, printed as JSON with `--json`. */
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+
+/** The `initialize` a bench's raw agent sends to open its session. */
+export const INITIALIZE_REQUEST = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: {
+    protocolVersion: LATEST_PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: 'bench-agent', version: '1' },
+  },
+} as const;
+
 export interface Metric {
   readonly metric: string;
   readonly value: number;

@@ -20,7 +20,7 @@ import {
 
 import { createTracker } from '../dist/src/index.js';
 import { createProxy } from '../dist/src/mcp/index.js';
-import { fmt, median, percentile, rotate, type Bench } from './harness.js';
+import { fmt, INITIALIZE_REQUEST, median, percentile, rotate, type Bench } from './harness.js';
 
 const ROLE = 'TOOLFLIGHT_PROXY_BENCH_ROLE';
 const SEQUENTIAL = 2000;
@@ -146,19 +146,7 @@ async function inSession(agent: AgentTarget): Promise<AgentTarget> {
     await answer.text();
     return answer;
   };
-  const opened = await post(
-    {
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: LATEST_PROTOCOL_VERSION,
-        capabilities: {},
-        clientInfo: { name: 'bench-agent', version: '1' },
-      },
-    },
-    agent.headers,
-  );
+  const opened = await post(INITIALIZE_REQUEST, agent.headers);
   const session = opened.headers.get('mcp-session-id');
   if (session === null) return agent;
   const headers = { ...agent.headers, 'mcp-session-id': session };

@@ -24,7 +24,7 @@ import {
 
 import { createTracker } from '../dist/src/index.js';
 import { createProxy } from '../dist/src/mcp/index.js';
-import { collect, fmt, median, type Bench } from './harness.js';
+import { collect, fmt, INITIALIZE_REQUEST, median, type Bench } from './harness.js';
 
 const ROLE = 'TOOLFLIGHT_SESSIONS_BENCH_ROLE';
 const SESSIONS = 1000;
@@ -124,16 +124,7 @@ const ask = async (proc: ChildProcess): Promise<{ heap: number; sessions: number
   return (await answer)[0] as { heap: number; sessions: number };
 };
 
-const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: {
-    protocolVersion: LATEST_PROTOCOL_VERSION,
-    capabilities: {},
-    clientInfo: { name: 'bench-agent', version: '1' },
-  },
-});
+const INITIALIZE = JSON.stringify(INITIALIZE_REQUEST);
 
 /** Open a session with a raw `initialize` (+ `initialized`); resolves with ms it took. */
 async function openSession(url: string, authorization?: string): Promise<number> {
