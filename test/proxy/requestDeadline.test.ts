@@ -21,6 +21,23 @@ async function held(options?: { hold?: readonly string[] }): Promise<HeldUpstrea
   return upstream;
 }
 
+/**
+ * A proxy with `requestTimeoutMs` 1,000 on a virtual clock in front of a held upstream, and an
+ * SDK agent connected through it.
+ */
+async function heldProxy(extra: { maxRequestTotalMs?: number } = {}) {
+  const upstream = await held();
+  const clock = new VirtualClock();
+  const h = await startProxy({
+    upstream: { url: upstream.url },
+    scheduler: clock,
+    requestTimeoutMs: 1000,
+    ...extra,
+  });
+  const agent = await h.connect();
+  return { upstream, clock, h, agent };
+}
+
 const failureOf = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(
     () => undefined,
@@ -32,14 +49,7 @@ const toolResults = (h: { events: () => { type: string }[] }) =>
 
 describe('proxy: request deadlines', () => {
   it("a hung upstream held the agent's call and the capture's inFlight forever: it times out with -32001, cancels upstream, and records timed_out", async () => {
-    const upstream = await held();
-    const clock = new VirtualClock();
-    const h = await startProxy({
-      upstream: { url: upstream.url },
-      scheduler: clock,
-      requestTimeoutMs: 1000,
-    });
-    const agent = await h.connect();
+    const { upstream, clock, h, agent } = await heldProxy();
     const reached = upstream.next('tools/call');
     const call = failureOf(
       agent.callTool({ name: 'hold', arguments: {} }, undefined, AGENT_PATIENCE),
@@ -76,14 +86,7 @@ describe('proxy: request deadlines', () => {
   });
 
   it('Seen: the upstream POST of a call that timed out, or that the agent cancelled, stayed open; it is aborted', async () => {
-    const upstream = await held();
-    const clock = new VirtualClock();
-    const h = await startProxy({
-      upstream: { url: upstream.url },
-      scheduler: clock,
-      requestTimeoutMs: 1000,
-    });
-    const agent = await h.connect();
+    const { upstream, clock, h, agent } = await heldProxy();
     let reached = upstream.next('tools/call');
     const timedOut = failureOf(
       agent.callTool({ name: 'hold', arguments: {} }, undefined, AGENT_PATIENCE),
@@ -120,15 +123,7 @@ describe('proxy: request deadlines', () => {
   });
 
   it('starts the wait again on each progress notification, and ends it at maxRequestTotalMs however much progress comes', async () => {
-    const upstream = await held();
-    const clock = new VirtualClock();
-    const h = await startProxy({
-      upstream: { url: upstream.url },
-      scheduler: clock,
-      requestTimeoutMs: 1000,
-      maxRequestTotalMs: 2500,
-    });
-    const agent = await h.connect();
+    const { upstream, clock, h, agent } = await heldProxy({ maxRequestTotalMs: 2500 });
     const waiting: { resolve: (progress: number) => void }[] = [];
     const progressed = () => new Promise<number>((resolve) => waiting.push({ resolve }));
     const reached = upstream.next('tools/call');
@@ -171,14 +166,7 @@ describe('proxy: request deadlines', () => {
   });
 
   it('serves the last good tool list when a tools/list times out, and cancels it upstream', async () => {
-    const upstream = await held();
-    const clock = new VirtualClock();
-    const h = await startProxy({
-      upstream: { url: upstream.url },
-      scheduler: clock,
-      requestTimeoutMs: 1000,
-    });
-    const agent = await h.connect();
+    const { upstream, clock, agent } = await heldProxy();
     const listed = (await agent.listTools()).tools;
     expect(listed.map((tool) => tool.name)).toEqual(['hold', 'echo']);
     upstream.holding.add('tools/list');
