@@ -104,12 +104,13 @@ export class PostChannel<S> implements Transport {
     reply: PostReply,
     extra?: MessageExtraInfo,
   ): Promise<void> {
-    const requests = messages.filter(isJSONRPCRequest).length;
+    const ids = messages.filter(isJSONRPCRequest).map((message) => message.id);
+    const requests = ids.length;
     return new Promise((resolve) => {
       const answers: JSONRPCMessage[] = [];
       const done = (): void => {
         // Only this POST's own routes: an id may be open on another POST by now.
-        for (const [id, open] of this.#routes) if (open === route) this.#routes.delete(id);
+        for (const id of ids) if (this.#routes.get(id) === route) this.#routes.delete(id);
         resolve();
       };
       const route: Route<S> = {
