@@ -15,6 +15,8 @@ export {
   type LogGap,
   type AgentAsked,
   type AgentAnswered,
+  type ConfiguredServer,
+  type GatewayConfigured,
   type NoteEvent,
   type ObserverFailed,
   type OutboxDelivered,

@@ -77,8 +77,10 @@ const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
       tools: ['array', true],
       fingerprint: ['string', true],
       kept: ['boolean', false],
+      config: ['string', false],
     },
   },
+  'gateway.configured': { scope: 'loose', data: { servers: ['array', true] } },
   'context.changed': { scope: 'loose', data: {} },
   'upstream.changed': {
     scope: 'loose',

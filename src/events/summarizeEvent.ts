@@ -44,6 +44,8 @@ export function summarizeEvent(event: ToolflightEvent): string {
       return `${event.data.method} waits on the agent${event.data.toolCall === undefined ? '' : ` (call ${event.data.toolCall})`}`;
     case 'agent.answered':
       return `${event.data.method} answered${event.data.error === undefined ? '' : `: ${clip(event.data.error)}`}`;
+    case 'gateway.configured':
+      return `${event.data.servers.length} server(s): ${event.data.servers.map((s) => s.name).join(', ')}`;
     case 'log.gap':
       return `seq ${event.seq} to ${event.data.through} not recorded: ${clip(event.data.reason)}`;
     default:

@@ -95,6 +95,11 @@ export type CatalogListed = Loose<
     readonly fingerprint: string;
     /** True when the list is the copy an outbox kept from an earlier run, not a fresh one. */
     readonly kept?: boolean;
+    /**
+     * A gateway's fingerprint of the server's configuration when it listed: the inventory calls
+     * a catalog stale once the configuration's fingerprint differs.
+     */
+    readonly config?: string;
   }
 >;
 export type ContextChanged = Loose<'context.changed', Readonly<Record<string, unknown>>>;
@@ -156,6 +161,21 @@ export type AgentAnswered = Loose<
   }
 >;
 
+/** One server of a gateway's configuration, as `gateway.configured` notes it. */
+export interface ConfiguredServer {
+  /** The server's name: the key of its `mcpServers` entry. */
+  readonly name: string;
+  /** The fingerprint of its configuration (never its secrets: the entry before expansion). */
+  readonly config: string;
+  readonly transport: 'stdio' | 'http';
+}
+
+/** A gateway started with these servers (the inventory's list of what is configured). */
+export type GatewayConfigured = Loose<
+  'gateway.configured',
+  { readonly servers: readonly ConfiguredServer[] }
+>;
+
 /** The events that belong to no machine: facts a host or an MCP part notes in the log. */
 export type NoteEvent =
   | CatalogListed
@@ -165,7 +185,8 @@ export type NoteEvent =
   | OutboxDelivered
   | OutboxRejected
   | AgentAsked
-  | AgentAnswered;
+  | AgentAnswered
+  | GatewayConfigured;
 type OutboxData = { readonly key: string; readonly tool: string; readonly reason?: string };
 export type OutboxEnqueued = Loose<'outbox.enqueued', OutboxData>;
 export type OutboxDelivered = Loose<'outbox.delivered', OutboxData>;
@@ -192,6 +213,7 @@ export type ToolflightEvent =
   | OutboxRejected
   | AgentAsked
   | AgentAnswered
+  | GatewayConfigured
   | LogGap;
 
 /** The `type` of any toolflight event. */

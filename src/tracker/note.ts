@@ -15,6 +15,7 @@ const NOTE_TYPES: ReadonlySet<string> = new Set<NoteEvent['type']>([
   'outbox.rejected',
   'agent.asked',
   'agent.answered',
+  'gateway.configured',
 ]);
 
 /**
