@@ -32,6 +32,8 @@ export type ProxyNotice =
         readonly fingerprint: string;
         /** The list the outbox kept from an earlier run, served until the upstream lists. */
         readonly kept?: true;
+        /** A gateway's fingerprint of the server's configuration (see `GatewayServer.config`). */
+        readonly config?: string;
       };
     }
   | UpstreamNotice

@@ -7,7 +7,6 @@ import type {
   JSONRPCMessage,
   JSONRPCNotification,
   JSONRPCRequest,
-  RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { SchedulerLike } from 'rxjs';
 
@@ -16,29 +15,12 @@ import { IdleClock } from '../endpoint/idleClock.js';
 import type { RegisteredSession } from '../endpoint/sessionRegistry.js';
 import { SessionStream } from '../endpoint/sessionStream.js';
 import { LIST_CHANGED } from '../endpoint/sseStreams.js';
-import { rpcError } from '../endpoint/rpcShape.js';
+import { AgentQuestions } from './agentQuestions.js';
+import type { Deliver } from '../endpoint/serveSessions.js';
 import { SessionTools } from './sessionTools.js';
 import type { ToolCatalog } from './toolCatalog.js';
 import type { SessionLink } from './upstream/upstreamLink.js';
 import type { UpstreamSession } from './upstream/upstreamSession.js';
-
-/** Which client capability a request from the upstream needs the agent to have declared. */
-const NEEDS: Readonly<Record<string, keyof ClientCapabilities>> = {
-  'sampling/createMessage': 'sampling',
-  'elicitation/create': 'elicitation',
-  'roots/list': 'roots',
-};
-
-/** A question from the upstream, waiting for the agent's answer. */
-interface Relay {
-  readonly upstreamId: RequestId;
-  readonly upstream: UpstreamSession;
-  readonly method: string;
-  readonly toolCall: string | undefined;
-}
-
-/** Where a message for the agent goes: a POST's reply stream, else the session's GET stream. */
-export type Deliver = (message: JSONRPCMessage) => void;
 
 /** What a session needs from its proxy. */
 export interface SessionDeps {
@@ -69,8 +51,7 @@ export class AgentSession implements RegisteredSession {
   readonly capabilities: ClientCapabilities;
   /** The tools this session's own upstream session listed, and what the agent sees of them. */
   readonly tools: SessionTools;
-  readonly #relays = new Map<string, Relay>();
-  #nextRelay = 1;
+  readonly #questions: AgentQuestions;
   readonly #idle: IdleClock;
   #ended = false;
 
@@ -81,6 +62,9 @@ export class AgentSession implements RegisteredSession {
     private readonly deps: SessionDeps,
   ) {
     this.capabilities = hello.capabilities;
+    this.#questions = new AgentQuestions(hello.capabilities, (type, data) =>
+      deps.note(type, data, capture),
+    );
     this.stream = new SessionStream(id, deps.logger, {
       jsonResponse: true,
       onclose: () => void this.end(),
@@ -128,51 +112,7 @@ export class AgentSession implements RegisteredSession {
     deliver: Deliver = (m) => this.toStream(m),
     toolCall?: string,
   ): void {
-    if (!('id' in message)) {
-      deliver(this.#cancelledRelay(message, upstream) ?? message);
-      return;
-    }
-    const reply = (answer: JSONRPCMessage): void =>
-      void upstream.reply(answer).catch(() => undefined);
-    if (message.method === 'ping') {
-      reply({ jsonrpc: '2.0', id: message.id, result: {} });
-      return;
-    }
-    const needs = NEEDS[message.method];
-    if (needs !== undefined && this.capabilities[needs] === undefined) {
-      // The upstream learned the agent's capabilities unwidened; one that asks anyway is told no.
-      reply(
-        rpcError(
-          message.id,
-          -32601,
-          `the agent did not declare the ${needs} capability: ${message.method} cannot reach it`,
-        ),
-      );
-      return;
-    }
-    const id = `toolflight-relay-${this.#nextRelay++}`;
-    this.#relays.set(id, { upstreamId: message.id, upstream, method: message.method, toolCall });
-    this.#note('agent.asked', id, message.method, toolCall);
-    deliver({ ...message, id });
-  }
-
-  /**
-   * The upstream's `notifications/cancelled` for a question it asked: the agent knows that
-   * question under the proxy's id, and owes no answer any more. Undefined for anything else.
-   */
-  #cancelledRelay(
-    message: JSONRPCNotification,
-    upstream: UpstreamSession,
-  ): JSONRPCNotification | undefined {
-    if (message.method !== 'notifications/cancelled') return undefined;
-    const upstreamId = (message.params as { requestId?: unknown } | undefined)?.requestId;
-    for (const [id, relay] of this.#relays) {
-      if (relay.upstream !== upstream || relay.upstreamId !== upstreamId) continue;
-      this.#relays.delete(id);
-      this.#note('agent.answered', id, relay.method, relay.toolCall, 'cancelled by the upstream');
-      return { ...message, params: { ...message.params, requestId: id } };
-    }
-    return undefined;
+    this.#questions.fromUpstream(message, upstream, deliver, toolCall);
   }
 
   /**
@@ -180,30 +120,7 @@ export class AgentSession implements RegisteredSession {
    * back under the upstream's id and return true.
    */
   answered(message: JSONRPCMessage): boolean {
-    if ('method' in message || typeof message.id !== 'string') return false;
-    const relay = this.#relays.get(message.id);
-    if (relay === undefined) return false;
-    this.#relays.delete(message.id);
-    const error = 'error' in message ? message.error.message : undefined;
-    this.#note('agent.answered', message.id, relay.method, relay.toolCall, error);
-    void relay.upstream.reply({ ...message, id: relay.upstreamId }).catch(() => undefined);
-    return true;
-  }
-
-  #note(
-    type: 'agent.asked' | 'agent.answered',
-    relay: string,
-    method: string,
-    toolCall: string | undefined,
-    error?: string,
-  ): void {
-    const data = {
-      method,
-      relay,
-      ...(toolCall === undefined ? {} : { toolCall }),
-      ...(error === undefined ? {} : { error }),
-    };
-    this.deps.note(type, data, this.capture);
+    return this.#questions.answered(message);
   }
 
   /**
@@ -215,11 +132,7 @@ export class AgentSession implements RegisteredSession {
     this.#ended = true;
     this.#idle.stop();
     this.tools.close();
-    for (const [id, relay] of this.#relays) {
-      this.#note('agent.answered', id, relay.method, relay.toolCall, reason);
-      void relay.upstream.reply(rpcError(relay.upstreamId, -32000, reason)).catch(() => undefined);
-    }
-    this.#relays.clear();
+    this.#questions.withdraw(reason);
     this.deps.ended();
     return Promise.all([
       this.stream.close(),

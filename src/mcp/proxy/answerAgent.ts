@@ -11,7 +11,7 @@ import {
 
 import type { RequestHandle } from '../../tracker/handles.js';
 import type { AgentSession } from './agentSession.js';
-import { forwardCall, type CallDeps } from './forwardCall.js';
+import { forwardCall, proxyCallSession, type CallDeps } from './forwardCall.js';
 import { rpcError } from '../endpoint/rpcShape.js';
 import { answerOf, isNotification, isRequest } from './rpcAnswers.js';
 import { PROXY_INFO } from './upstream/upstreamLink.js';
@@ -83,7 +83,7 @@ export async function answerAgent(
         case 'tools/list':
           return await listAnswer(session, message);
         case 'tools/call':
-          return await forwardCall(deps, session, message, handle, route);
+          return await forwardCall(deps, proxyCallSession(deps, session), message, handle, route);
         default:
           return answerOf(message.id, await session.link.forward(message, route));
       }

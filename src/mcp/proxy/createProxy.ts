@@ -1,27 +1,20 @@
-import { once } from 'node:events';
-import { createServer, type ServerResponse } from 'node:http';
-
 import { asyncScheduler, Subject } from 'rxjs';
 
 import { captureKeyProblem, CaptureCredentials } from '../endpoint/captureCredentials.js';
 import { untrackedPolicy } from '../endpoint/trackRequest.js';
-import { startOutbox } from './outbox/startOutbox.js';
 import { allowedHosts } from '../../http/loopbackHosts.js';
-import { replyError } from '../endpoint/httpReplies.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
-import { guardConnections } from '../../http/connectionGuard.js';
+import { listenLoopback } from '../endpoint/listenLoopback.js';
 import { resolveConnectionLimits } from '../../http/connectionLimits.js';
 import { StreamSlots } from '../../http/streamSlots.js';
 import type { Proxy, ProxyNotice, ProxyOptions } from './Proxy.js';
 import { ProxyError } from './ProxyError.js';
-import { serveAgent, type AgentDeps } from './serveAgent.js';
-import { ToolCatalog } from './toolCatalog.js';
+import { proxySessions, serveAgent, type AgentDeps } from './serveAgent.js';
+import type { ToolCatalog } from './toolCatalog.js';
+import { UpstreamUnit } from './upstreamUnit.js';
 import { AgentSessions } from './agentSessions.js';
 import { resolveSessionOptions } from '../endpoint/sessionLimits.js';
-import { rpcError } from '../endpoint/rpcShape.js';
 import { isHttpUpstream } from './upstream/upstreamTransport.js';
-import { UpstreamLink } from './upstream/upstreamLink.js';
-import { SharedLink } from './upstream/sharedLink.js';
 import { resolveDeadlines } from './upstream/upstreamDeadlines.js';
 import { bodyLimitsOf, MCP_PATH } from '../endpoint/Endpoint.js';
 
@@ -102,68 +95,24 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     (message) => new ProxyError('invalid_option', message),
   );
   const slots = new StreamSlots(limits, 'the proxy');
-  // The link and the catalog need each other: the link asks for a fresh list when it comes up.
-  const late: { catalog?: ToolCatalog<C> } = {};
-  const refreshQuietly = (): void =>
-    void late.catalog
-      ?.refresh()
-      .catch((error: unknown) => logger?.warn(`tools/list: ${String(error)}`));
-  const random = options.random ?? Math.random;
-  // A stdio server declared stateless: every agent session sends over the proxy's own child.
-  const shared = !isHttpUpstream(options.upstream) && options.upstream.shared === true;
-  // The proxy's own link: the catalog's listing, the outbox's deliveries, and the health that
-  // every agent session's link shares (one backoff, one set of notices for the upstream).
-  const link = new UpstreamLink({
-    upstream: options.upstream,
-    scheduler,
-    random,
-    backoff: options.backoff,
-    deadlines,
-    notice,
-    logger,
-    onUp: refreshQuietly,
-    onServerMessage: (message, session) => {
-      // Nobody is behind this session (a shared child's are every agent's, so no one agent's):
-      // the proxy answers its questions itself (it declared no capability), and the only news
-      // it acts on is a changed tool list. Progress reached its agent by token before this.
-      if ('id' in message) {
-        const refusal = shared
-          ? `a shared upstream process (upstream.shared) cannot ask an agent: ${message.method} cannot reach one`
-          : `the proxy's own session takes no ${message.method}`;
-        const answer =
-          message.method === 'ping'
-            ? { jsonrpc: '2.0' as const, id: message.id, result: {} }
-            : rpcError(message.id, -32601, refusal);
-        void session.reply(answer).catch(() => undefined);
-      } else if (message.method === 'notifications/tools/list_changed') refreshQuietly();
-    },
-  });
-  const outbox =
-    options.outbox &&
-    startOutbox(options.outbox, {
+  const unit = new UpstreamUnit<C>(
+    {
+      upstream: options.upstream,
       tracker,
       logger,
       scheduler,
       random: options.random ?? Math.random,
-      // The link renews a refused credential and sends again, as for every request it forwards.
-      forward: (request) => link.forward(request),
-      isUp: () => link.state === 'up',
-      server: link.server,
-    });
-  const outboxWakes = notices.subscribe((value) => {
-    if (value.type === 'upstream.changed' && value.data.state === 'up') {
-      // The handshake just answered: kept, for a proxy that starts while the upstream is down.
-      outbox?.keep({ initialize: link.initialized });
-      outbox?.upstreamUp();
-    } else if (value.type === 'catalog.listed' && value.data.kept !== true) {
-      outbox?.keep({ tools: value.data.tools });
-    }
-  });
-  const catalog = new ToolCatalog<C>(link, options.narrow, options.context as C, notice, (error) =>
-    logger?.warn(`the narrow function threw, so no tool is visible: ${String(error)}`),
+      backoff: options.backoff,
+      deadlines,
+      narrow: options.narrow,
+      context: options.context as C,
+      outbox: options.outbox,
+      onUnreachable: options.onUnreachable,
+      notice,
+    },
+    notices,
   );
-  late.catalog = catalog;
-  if (outbox) catalog.restore(outbox.kept);
+  const { link, catalog } = unit;
   const sessionOptions = resolveSessionOptions(
     options.limits,
     options.sessionIdleMs,
@@ -177,40 +126,23 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       logger,
       note: (type, data, capture) =>
         recordSafely(logger, type, () => tracker.note(type, data, { capture })),
-      // Each agent session has its own upstream session (or child), introduced with the
-      // agent's own hello, sharing the proxy link's health and credential renewal; with a
-      // shared child, its share of the proxy's own link.
-      link: (hello, session) => {
-        if (shared) return new SharedLink(link, session.id);
-        // With an outbox, a stdio proxy's own child starts with the first agent session (an
-        // HTTP proxy's own session starts with the proxy): the catalog the outbox keeps for a
-        // cold start comes from it, never from an agent's list. A no-op once it is up.
-        if (outbox && !isHttpUpstream(options.upstream)) void link.ensure().catch(() => undefined);
-        return new UpstreamLink({
-          upstream: options.upstream,
-          scheduler,
-          random,
-          backoff: options.backoff,
-          notice,
-          logger,
-          hello,
-          deadlines,
-          health: link,
-          renewal: link.renewal,
-          onUp: () => undefined,
-          onExited: (reason) => {
+      // Each agent session has its own upstream session (or child): its messages are its
+      // agent's, and when its own child exits after serving, that session ends (no other).
+      link: (hello, session) =>
+        unit.sessionLink(hello, {
+          id: session.id,
+          exited: (reason) => {
             logger?.warn(
               `an agent session's upstream process exited, so the session ended: ${reason}`,
             );
             void session.end(reason);
           },
-          onServerMessage: (message, upstream) => {
+          fromUpstream: (message, upstream) => {
             // This session's own list changed: the upstream may list per client.
             if (message.method === 'notifications/tools/list_changed') session.tools.relist();
             else session.fromUpstream(message, upstream);
           },
-        });
-      },
+        }),
     },
     sessionOptions.maxSessions,
     sessionOptions.maxSessionsPerCapture,
@@ -234,7 +166,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     tracker,
     link,
     catalog: catalog as unknown as ToolCatalog<unknown>,
-    onUnreachable: outbox?.onUnreachable ?? options.onUnreachable,
+    onUnreachable: unit.onUnreachable,
     logger,
     credentials,
     untracked,
@@ -245,38 +177,21 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     ...body,
     scheduler,
   };
-  const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    open.add(res);
-    res.once('close', () => open.delete(res));
-    serveAgent(deps, req, res).catch((error: unknown) => {
-      logger?.warn(`proxy request failed: ${String(error)}`);
-      if (!res.headersSent) replyError(res, 500, -32603, 'Internal error', { close: true });
-      else res.destroy();
-    });
-  });
-  guardConnections(server, limits, {
-    server: 'the proxy',
-    logger,
-    bodyTimeoutMs: deps.bodyTimeoutMs,
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', (error) => {
-      outboxWakes.unsubscribe();
-      cleared?.unsubscribe();
-      void outbox?.stop();
-      reject(
-        new ProxyError(
-          'listen_failed',
-          `cannot listen on 127.0.0.1:${options.port ?? 0} (${error.message}): free the port or pass port 0`,
-          { cause: error },
-        ),
-      );
-    });
-    server.listen({ port: options.port ?? 0, host: '127.0.0.1', exclusive: true }, () => {
-      const bound = server.address();
-      resolve(typeof bound === 'object' && bound ? bound.port : 0);
-    });
+  const served = proxySessions(deps);
+  const { port, stopAccepting, dropConnections } = await listenLoopback(
+    {
+      name: 'the proxy',
+      port: options.port ?? 0,
+      limits,
+      bodyTimeoutMs: deps.bodyTimeoutMs,
+      logger,
+      listenFailed: (message, cause) => new ProxyError('listen_failed', message, { cause }),
+    },
+    (req, res) => serveAgent(served, req, res),
+  ).catch((error: unknown) => {
+    cleared?.unsubscribe();
+    void unit.stopOutbox();
+    throw error;
   });
   for (const allowed of allowedHosts('127.0.0.1', port)) hosts.add(allowed);
   // An HTTP upstream is cheap to reach: connect now, so the first agent sees a warm catalog.
@@ -328,22 +243,19 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       const listing = await current.refresh();
       return listing.kind === 'tools' ? listing.tools : current.visible();
     },
-    outbox: outbox?.view,
+    outbox: unit.outbox?.view,
     openStreams: () => slots.stats().open,
     close() {
       closing ??= (async () => {
         credentials.forget();
-        outboxWakes.unsubscribe();
         cleared?.unsubscribe();
         // Before the link closes: a delivery in flight then ends as unreachable and stays pending.
-        const outboxStopped = outbox?.stop();
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        const outboxStopped = unit.stopOutbox();
+        const stopped = stopAccepting();
         await sessions.closeAll('the proxy closed');
-        await link.close();
+        await unit.close();
         await outboxStopped;
-        const dropped = [...open].map((res) => once(res, 'close'));
-        server.closeAllConnections();
-        await Promise.all([stopped, ...dropped]);
+        await Promise.all([stopped, dropConnections()]);
         current.complete();
         notices.complete();
       })();

@@ -53,11 +53,27 @@ function callResult(result: unknown): CallToolResult | undefined {
   return checked.success ? checked.data : undefined;
 }
 
-/** The agent session a call comes from: its own link upstream, its capture, its own tools. */
+/** Where one tool of an agent's call goes, or why the agent may not call it. */
+export type CallRoute =
+  | {
+      /** The upstream's own name of the tool (the gateway's agents call it by another). */
+      readonly upstreamName: string;
+      readonly link: SessionLink;
+      /** The upstream's definition of the tool, for the outbox's rules. */
+      readonly tools: Pick<SessionTools, 'upstreamTool'>;
+      /** The outbox seam of that upstream (see `ProxyOptions.onUnreachable`). */
+      readonly onUnreachable: ProxyOptions<unknown>['onUnreachable'];
+    }
+  | {
+      /** The tool is hidden from the agent or listed by nobody: the call is blocked for this. */
+      readonly refused: string;
+    };
+
+/** The agent session a call comes from: its capture, and where each of its tools goes. */
 export interface CallSession {
-  readonly link: SessionLink;
   readonly capture: string;
-  readonly tools: SessionTools;
+  /** Where the agent's tool `name` goes (listing first, if the session has not listed). */
+  readonly resolve: (name: string) => Promise<CallRoute>;
 }
 
 /** What an SDK `McpServer` answers for a tool it does not have. */
@@ -67,16 +83,26 @@ const hiddenToolResult = (name: string): CallToolResult => ({
 });
 
 /**
- * Whether the agent's session may call `name`: every tool when nothing narrows; with a narrower,
- * only a tool it lets through from the list the session's own upstream session gave (another
- * agent's list may hold tools the upstream lists to that agent only).
+ * A proxy session's route: its own upstream session; with a narrower, only a tool it lets
+ * through from the list the session's own upstream session gave (another agent's list may hold
+ * tools the upstream lists to that agent only).
  */
-async function visibleTo(
-  catalog: ToolCatalog<unknown>,
-  session: CallSession,
-  name: string,
-): Promise<boolean> {
-  return !catalog.narrows || (await session.tools.shows(name));
+export function proxyCallSession(
+  deps: CallDeps,
+  session: { readonly capture: string; readonly link: SessionLink; readonly tools: SessionTools },
+): CallSession {
+  return {
+    capture: session.capture,
+    resolve: async (name) =>
+      !deps.catalog.narrows || (await session.tools.shows(name))
+        ? {
+            upstreamName: name,
+            link: session.link,
+            tools: session.tools,
+            onUnreachable: deps.onUnreachable,
+          }
+        : { refused: 'the tool is hidden from this agent (narrowing)' },
+  };
 }
 
 /** An `McpError`'s own message, without the "MCP error <code>: " the SDK puts before it. */
@@ -90,7 +116,7 @@ const seamMessage = (error: McpError): string => {
  * upstream cannot take gets the outbox seam's result, or -32002 with the reason.
  */
 export async function forwardCall(
-  deps: CallDeps,
+  deps: Pick<CallDeps, 'tracker' | 'logger'>,
   session: CallSession,
   request: JSONRPCRequest,
   handle: RequestHandle | undefined,
@@ -115,20 +141,27 @@ export async function forwardCall(
       tracker.toolCallResult(call, { outcome, isError, result, reason }),
     );
   try {
-    if (!(await visibleTo(deps.catalog, session, toolName))) {
+    const target = await session.resolve(toolName);
+    if ('refused' in target) {
       // The answer an SDK server gives for a tool it does not have: a hidden tool and a missing
       // one read the same, and the upstream never hears of the call.
       const result = hiddenToolResult(toolName);
-      record('blocked', true, result, 'the tool is hidden from this agent (narrowing)');
+      record('blocked', true, result, target.refused);
       return { jsonrpc: '2.0', id: request.id, result };
     }
+    const { upstreamName } = target;
+    // A gateway's agent calls the tool by its gateway name; the upstream knows its own.
+    const upstreamRequest =
+      upstreamName === toolName
+        ? request
+        : { ...request, params: { ...request.params, name: upstreamName } };
     safely('a prepared tool call', () => tracker.toolCallPrepared(call, { args }));
     // What the upstream asks the agent during the call is noted as this call's.
     const related = route.onRelated;
     const callId = call?.id;
     const callRoute: AgentRoute =
       related === undefined ? route : { ...route, onRelated: (m) => related(m, callId) };
-    const outcome = await session.link.forward(request, callRoute);
+    const outcome = await target.link.forward(upstreamRequest, callRoute);
     if (outcome.kind === 'answer') {
       const message = outcome.message;
       if ('error' in message) {
@@ -142,11 +175,11 @@ export async function forwardCall(
       return message;
     }
     if (outcome.kind === 'unreachable') {
-      const tool = session.tools.upstreamTool(toolName);
+      const tool = target.tools.upstreamTool(upstreamName);
       let queued: CallToolResult | undefined;
       try {
-        queued = await deps.onUnreachable?.({
-          toolName,
+        queued = await target.onUnreachable?.({
+          toolName: upstreamName,
           args,
           tool,
           reason: outcome.reason,

@@ -49,6 +49,11 @@ export class SessionTools {
     return this.catalog.narrowed(this.#own ?? this.catalog.tools, this.capture);
   }
 
+  /** Whether the session's own upstream session gave a list yet. */
+  get listed(): boolean {
+    return this.#own !== undefined;
+  }
+
   /**
    * The upstream's definition of `name` (the outbox's rules read it), as this session was given
    * it, else the proxy-wide last good list's: a call reaches this only once it may be made.

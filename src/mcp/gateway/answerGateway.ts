@@ -1,0 +1,238 @@
+// @internal What the gateway does with each message an agent sends in its session: answer
+// `initialize` and `ping` itself, merge the servers' lists under the gateway's names, route a
+// call, a prompt, a resource or a completion to the server it belongs to (by name or URI), and
+// pass the agent's answers and cancellations back to the server they are for.
+import {
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type InitializeResult,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+
+import { messageOf } from '../../errors.js';
+import type { RequestHandle } from '../../tracker/handles.js';
+import type { Deliver } from '../endpoint/serveSessions.js';
+import { rpcError } from '../endpoint/rpcShape.js';
+import { forwardCall, type CallDeps, type CallSession } from '../proxy/forwardCall.js';
+import { answerOf, isNotification, isRequest } from '../proxy/rpcAnswers.js';
+import type { AgentRoute } from '../proxy/upstream/upstreamSession.js';
+import type { GatewaySession, ServerPart } from './gatewaySession.js';
+import { GatewayLists } from './gatewayLists.js';
+
+/** The gateway's name and version, as a server to agents. */
+export const GATEWAY_INFO = { name: 'toolflight-gateway', version: '0.1.0' };
+
+/** What answering needs from the gateway. */
+export type AnswerDeps = Pick<CallDeps, 'tracker' | 'logger'>;
+
+/**
+ * The agent's `initialize` answer: the gateway's own (it starts no server for it), with every
+ * capability a server behind it may have; what a server lacks, the gateway answers empty.
+ */
+export function gatewayInitialize(request: JSONRPCRequest): JSONRPCMessage {
+  const asked = (request.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+  const protocolVersion =
+    typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)
+      ? asked
+      : LATEST_PROTOCOL_VERSION;
+  const result: InitializeResult = {
+    protocolVersion,
+    serverInfo: GATEWAY_INFO,
+    capabilities: {
+      tools: { listChanged: true },
+      prompts: { listChanged: true },
+      resources: { subscribe: true, listChanged: true },
+      completions: {},
+      logging: {},
+    },
+  };
+  return { jsonrpc: '2.0', id: request.id, result };
+}
+
+/** The route of a request sent through `part`: related messages on the agent's reply stream. */
+function routeThrough(
+  session: GatewaySession,
+  part: () => ServerPart | undefined,
+  deliver: Deliver,
+): Required<AgentRoute> {
+  return {
+    scope: session.id,
+    onNotification: deliver,
+    onRelated: (message, toolCall) => {
+      const upstream = part()?.link.session;
+      if (upstream !== undefined) session.relay(message, upstream, deliver, toolCall);
+    },
+  };
+}
+
+/** Send `request` through `part` and answer with what its server said. */
+async function forwardTo(
+  session: GatewaySession,
+  part: ServerPart,
+  request: JSONRPCRequest,
+  deliver: Deliver,
+): Promise<JSONRPCMessage> {
+  const untrack = session.track(request.id, part);
+  try {
+    const outcome = await part.link.forward(
+      request,
+      routeThrough(session, () => part, deliver),
+    );
+    return answerOf(request.id, outcome);
+  } finally {
+    untrack();
+  }
+}
+
+/** A `tools/call`: tracked as on the proxy, under the gateway name the agent called. */
+async function callTool(
+  deps: AnswerDeps,
+  session: GatewaySession,
+  request: JSONRPCRequest,
+  handle: RequestHandle | undefined,
+  deliver: Deliver,
+): Promise<JSONRPCMessage> {
+  let chosen: ServerPart | undefined;
+  let untrack: (() => void) | undefined;
+  const call: CallSession = {
+    capture: session.capture,
+    resolve: async (name) => {
+      const target = await session.tools.resolve(name);
+      if ('refused' in target) return target;
+      const part = session.part(target.server);
+      chosen = part;
+      untrack = session.track(request.id, part);
+      return {
+        upstreamName: target.upstreamName,
+        link: part.link,
+        tools: part.tools,
+        onUnreachable: part.server.unit.onUnreachable,
+      };
+    },
+  };
+  try {
+    return await forwardCall(
+      deps,
+      call,
+      request,
+      handle,
+      routeThrough(session, () => chosen, deliver),
+    );
+  } finally {
+    untrack?.();
+  }
+}
+
+/** A request routed by what it names: the answer, or the SDK's own answer for an unknown one. */
+async function routed(
+  session: GatewaySession,
+  lists: GatewayLists,
+  request: JSONRPCRequest,
+  deliver: Deliver,
+): Promise<JSONRPCMessage> {
+  const target = await lists.route(request);
+  if ('error' in target) return rpcError(request.id, -32602, target.error);
+  return forwardTo(session, session.part(target.server), target.request, deliver);
+}
+
+/** Answer one request. */
+async function answerRequest(
+  deps: AnswerDeps,
+  session: GatewaySession,
+  request: JSONRPCRequest,
+  handle: RequestHandle | undefined,
+  deliver: Deliver,
+): Promise<JSONRPCMessage> {
+  const lists = session.lists;
+  switch (request.method) {
+    case 'initialize':
+      return rpcError(
+        request.id,
+        -32600,
+        'Invalid Request: this session is initialized already: DELETE it and initialize a new one',
+      );
+    case 'ping':
+      return { jsonrpc: '2.0', id: request.id, result: {} };
+    case 'tools/list':
+      return { jsonrpc: '2.0', id: request.id, result: { tools: [...(await session.tools.list())] } };
+    case 'tools/call':
+      return callTool(deps, session, request, handle, deliver);
+    case 'prompts/list':
+      return { jsonrpc: '2.0', id: request.id, result: { prompts: await lists.prompts() } };
+    case 'resources/list':
+      return { jsonrpc: '2.0', id: request.id, result: { resources: await lists.resources() } };
+    case 'resources/templates/list':
+      return {
+        jsonrpc: '2.0',
+        id: request.id,
+        result: { resourceTemplates: await lists.templates() },
+      };
+    case 'prompts/get':
+    case 'resources/read':
+    case 'resources/subscribe':
+    case 'resources/unsubscribe':
+    case 'completion/complete':
+      return routed(session, lists, request, deliver);
+    case 'logging/setLevel':
+      await Promise.all(
+        session
+          .parts()
+          .filter((part) => part.link.initialized?.capabilities.logging !== undefined)
+          .map((part) => forwardTo(session, part, request, deliver)),
+      );
+      return { jsonrpc: '2.0', id: request.id, result: {} };
+    default:
+      return rpcError(request.id, -32601, `Method not found: ${request.method}`);
+  }
+}
+
+/** Answer one message; undefined for notifications and responses (nothing to send back). */
+export async function answerGateway(
+  deps: AnswerDeps,
+  session: GatewaySession,
+  message: JSONRPCMessage,
+  handle: RequestHandle | undefined,
+  deliver: Deliver,
+): Promise<JSONRPCMessage | undefined> {
+  if (isRequest(message)) {
+    try {
+      return await answerRequest(deps, session, message, handle, deliver);
+    } catch (error) {
+      return rpcError(message.id, -32603, `Internal error: ${messageOf(error)}`);
+    }
+  }
+  if (!isNotification(message)) {
+    // A response: the agent's answer to a question a server asked it.
+    if (!session.answered(message)) {
+      deps.logger?.warn('an agent answered a request nobody asked it (or asked it twice)');
+    }
+    return undefined;
+  }
+  const notify = (part: ServerPart): Promise<void> =>
+    part.link.notify(message, session.id).catch((error: unknown) => {
+      deps.logger?.warn(`could not forward ${message.method}: ${String(error)}`);
+    });
+  if (message.method === 'notifications/cancelled') {
+    const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+    const part = requestId === undefined ? undefined : session.working(requestId);
+    if (part !== undefined) await notify(part);
+  } else if (message.method === 'notifications/roots/list_changed') {
+    // Every server this agent uses may have asked for its roots.
+    await Promise.all(session.parts().map(notify));
+  }
+  // `initialized` was the gateway's own to take; anything else names no server.
+  return undefined;
+}
+
+/** The agent went away before the answer to `requestId`: the server working on it stops. */
+export function abandonGateway(session: GatewaySession, requestId: RequestId, reason: string): void {
+  const part = session.working(requestId);
+  const cancel = {
+    jsonrpc: '2.0' as const,
+    method: 'notifications/cancelled' as const,
+    params: { requestId, reason },
+  };
+  part?.link.notify(cancel, session.id, true).catch(() => undefined);
+}

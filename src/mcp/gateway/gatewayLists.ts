@@ -1,0 +1,225 @@
+// @internal One gateway session's prompts, resources and resource templates: each server's
+// lists (paged through, each server within the list wait) merged, prompts under the gateway's
+// names, resources under their own URIs with the server named in `_meta`; and which server a
+// `prompts/get`, a `resources/*` or a `completion/complete` belongs to.
+import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import type { SchedulerLike } from 'rxjs';
+
+import type { GatewayUpstream } from './gatewayUpstream.js';
+import type { ServerPart } from './gatewaySession.js';
+import { nameCatalog, type NamedCatalog } from './namedCatalog.js';
+
+/** The `_meta` key that names the server a resource or template came from. */
+export const SERVER_META = 'dev.toolflight/server';
+
+const MAX_PAGES = 100;
+
+type Item = { readonly name: string } & Record<string, unknown>;
+type Resource = { readonly uri: string } & Record<string, unknown>;
+type Template = { readonly uriTemplate: string } & Record<string, unknown>;
+
+/** What the lists need from the session and the gateway. */
+export interface ListsDeps {
+  readonly servers: readonly GatewayUpstream[];
+  readonly part: (server: string) => ServerPart;
+  readonly scheduler: SchedulerLike;
+  readonly listWaitMs: number;
+}
+
+/** `promise`'s value, or undefined once `ms` of `scheduler` passed first. */
+export function withinMs<T>(
+  scheduler: SchedulerLike,
+  ms: number,
+  promise: Promise<T>,
+): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve) => {
+    const timer = scheduler.schedule(() => resolve(undefined), ms);
+    promise.then(
+      (value) => {
+        timer.unsubscribe();
+        resolve(value);
+      },
+      () => {
+        timer.unsubscribe();
+        resolve(undefined);
+      },
+    );
+  });
+}
+
+/** Every page of a list method through `part`, or undefined when it failed. */
+async function pages<T>(part: ServerPart, method: string, key: string): Promise<T[] | undefined> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const outcome = await part.link.forward({
+      jsonrpc: '2.0',
+      id: `toolflight-${method}-${page}`,
+      method,
+      ...(cursor === undefined ? {} : { params: { cursor } }),
+    });
+    if (outcome.kind !== 'answer' || !('result' in outcome.message)) return undefined;
+    const result = outcome.message.result as Record<string, unknown>;
+    const got = result[key];
+    if (!Array.isArray(got)) return undefined;
+    items.push(...(got as T[]));
+    cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+    if (cursor === undefined) break;
+  }
+  return items;
+}
+
+/** Where a routed request goes, rewritten for its server, or the SDK's words for a miss. */
+export type Routed =
+  | { readonly server: string; readonly request: JSONRPCRequest }
+  | { readonly error: string };
+
+/** The prompts, resources and templates of one gateway session. */
+export class GatewayLists {
+  #prompts: NamedCatalog<Item> | undefined;
+  /** The server of each URI listed, the first server in configuration order for a repeat. */
+  #uris: ReadonlyMap<string, string> | undefined;
+  #templates: readonly (readonly [server: string, template: Template])[] | undefined;
+
+  constructor(private readonly deps: ListsDeps) {}
+
+  /** Every server's prompts, under the gateway's names. */
+  async prompts(): Promise<readonly Item[]> {
+    const lists = await this.#each<Item>('prompts', 'prompts/list', 'prompts');
+    this.#prompts = nameCatalog(lists, []);
+    return this.#prompts.items;
+  }
+
+  /** Every server's resources, by their own URIs, each naming its server in `_meta`. */
+  async resources(): Promise<readonly Resource[]> {
+    const lists = await this.#each<Resource>('resources', 'resources/list', 'resources');
+    const uris = new Map<string, string>();
+    const all: Resource[] = [];
+    for (const [server, list] of lists) {
+      for (const resource of list ?? []) {
+        if (uris.has(resource.uri)) continue;
+        uris.set(resource.uri, server);
+        all.push(withServer(resource, server));
+      }
+    }
+    this.#uris = uris;
+    return all;
+  }
+
+  /** Every server's resource templates, each naming its server in `_meta`. */
+  async templates(): Promise<readonly Template[]> {
+    const lists = await this.#each<Template>(
+      'resources',
+      'resources/templates/list',
+      'resourceTemplates',
+    );
+    const templates: (readonly [string, Template])[] = [];
+    for (const [server, list] of lists) {
+      for (const template of list ?? []) templates.push([server, template]);
+    }
+    this.#templates = templates;
+    return templates.map(([server, template]) => withServer(template, server));
+  }
+
+  /** The server a request names (by prompt name, URI or template), listing first if need be. */
+  async route(request: JSONRPCRequest): Promise<Routed> {
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    if (request.method === 'prompts/get') return this.#prompt(request, params, 'name');
+    if (request.method === 'completion/complete') {
+      const ref = (params.ref ?? {}) as Record<string, unknown>;
+      if (ref.type === 'ref/prompt') {
+        const found = await this.#promptServer(ref.name);
+        if (found === undefined) return { error: `Prompt ${String(ref.name)} not found` };
+        const rewritten = { ...params, ref: { ...ref, name: found.upstreamName } };
+        return { server: found.server, request: { ...request, params: rewritten } };
+      }
+      const server = await this.#templateServer(ref.uri);
+      if (server === undefined) return { error: `Resource template ${String(ref.uri)} not found` };
+      return { server, request };
+    }
+    const server = await this.#uriServer(params.uri);
+    if (server === undefined) return { error: `Resource ${String(params.uri)} not found` };
+    return { server, request };
+  }
+
+  async #prompt(
+    request: JSONRPCRequest,
+    params: Record<string, unknown>,
+    key: 'name',
+  ): Promise<Routed> {
+    const found = await this.#promptServer(params[key]);
+    if (found === undefined) return { error: `Prompt ${String(params[key])} not found` };
+    return {
+      server: found.server,
+      request: { ...request, params: { ...params, [key]: found.upstreamName } },
+    };
+  }
+
+  async #promptServer(
+    name: unknown,
+  ): Promise<{ readonly server: string; readonly upstreamName: string } | undefined> {
+    if (typeof name !== 'string') return undefined;
+    if (!this.#prompts?.byName.has(name)) await this.prompts();
+    return this.#prompts?.byName.get(name);
+  }
+
+  async #uriServer(uri: unknown): Promise<string | undefined> {
+    if (typeof uri !== 'string') return undefined;
+    if (!this.#uris?.has(uri)) await this.resources();
+    const listed = this.#uris?.get(uri);
+    if (listed !== undefined) return listed;
+    // Not listed: the first template (in configuration order) that matches it.
+    if (this.#templates === undefined) await this.templates();
+    for (const [server, template] of this.#templates ?? []) {
+      if (matches(template.uriTemplate, uri)) return server;
+    }
+    return undefined;
+  }
+
+  async #templateServer(uri: unknown): Promise<string | undefined> {
+    if (typeof uri !== 'string') return undefined;
+    if (!this.#templates?.some(([, t]) => t.uriTemplate === uri)) await this.templates();
+    return this.#templates?.find(([, t]) => t.uriTemplate === uri)?.[0];
+  }
+
+  /**
+   * Each server's list of `method` (only servers whose handshake declares `capability`), each
+   * within the list wait: a server that has not answered by then is left out of this answer.
+   */
+  async #each<T>(
+    capability: 'prompts' | 'resources',
+    method: string,
+    key: string,
+  ): Promise<(readonly [string, T[] | undefined])[]> {
+    const { servers, scheduler, listWaitMs } = this.deps;
+    return Promise.all(
+      servers.map(async (server) => {
+        const part = this.deps.part(server.name);
+        const list = withinMs(
+          scheduler,
+          listWaitMs,
+          part.link.ensure().then(() => {
+            if (part.link.initialized?.capabilities[capability] === undefined) return undefined;
+            return pages<T>(part, method, key);
+          }),
+        );
+        return [server.name, await list] as const;
+      }),
+    );
+  }
+}
+
+function withServer<T extends Record<string, unknown>>(item: T, server: string): T {
+  const meta = (item._meta ?? {}) as Record<string, unknown>;
+  return { ...item, _meta: { ...meta, [SERVER_META]: server } };
+}
+
+function matches(template: string, uri: string): boolean {
+  try {
+    return new UriTemplate(template).match(uri) !== null;
+  } catch {
+    // A template the SDK cannot read matches nothing.
+    return false;
+  }
+}

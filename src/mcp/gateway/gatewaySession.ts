@@ -1,0 +1,236 @@
+// @internal One agent's session on the gateway: its `Mcp-Session-Id`, its GET stream with
+// replay, and one part per server it used: that server's own upstream session (or child) for
+// this agent, opened on first use and introduced with the agent's own hello. What a server sends
+// on its part goes to this agent only; a server's child that exits ends that part, not the session.
+import type {
+  ClientCapabilities,
+  InitializeRequestParams,
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
+
+import type { Logger } from '../../logger.js';
+import { IdleClock } from '../endpoint/idleClock.js';
+import type { Deliver, ServedSession } from '../endpoint/serveSessions.js';
+import { SessionStream } from '../endpoint/sessionStream.js';
+import { LIST_CHANGED } from '../endpoint/sseStreams.js';
+import { AgentQuestions, type NoteQuestion } from '../proxy/agentQuestions.js';
+import { SessionTools } from '../proxy/sessionTools.js';
+import type { ToolCatalog } from '../proxy/toolCatalog.js';
+import type { SessionLink } from '../proxy/upstream/upstreamLink.js';
+import type { UpstreamSession } from '../proxy/upstream/upstreamSession.js';
+import type { GatewayUpstream } from './gatewayUpstream.js';
+import { GatewayLists } from './gatewayLists.js';
+import { GatewayTools, type ToolsDeps } from './gatewayTools.js';
+
+/** One server's part of an agent session. */
+export interface ServerPart {
+  readonly server: GatewayUpstream;
+  readonly link: SessionLink;
+  readonly tools: SessionTools;
+}
+
+/** What a session needs from its gateway. */
+export interface GatewaySessionDeps extends ToolsDeps {
+  readonly idleMs: number;
+  readonly scheduler: SchedulerLike;
+  readonly logger: Logger | undefined;
+  /** The session ended (DELETE, idle, the gateway closing): forget it. */
+  readonly ended: () => void;
+  readonly note: (
+    type: Parameters<NoteQuestion>[0],
+    data: Parameters<NoteQuestion>[1],
+    capture: string,
+  ) => void;
+}
+
+/** One agent session of a gateway. */
+export class GatewaySession implements ServedSession {
+  readonly stream: SessionStream;
+  readonly capabilities: ClientCapabilities;
+  readonly tools: GatewayTools;
+  readonly lists: GatewayLists;
+  readonly #parts = new Map<string, ServerPart>();
+  /** The agent's requests a server works on now, by the agent's id: its cancels go there. */
+  readonly #working = new Map<RequestId, ServerPart>();
+  readonly #questions: AgentQuestions;
+  readonly #idle: IdleClock;
+  readonly #watch: Subscription;
+  #ended = false;
+
+  constructor(
+    readonly id: string,
+    readonly capture: string,
+    readonly hello: InitializeRequestParams,
+    private readonly deps: GatewaySessionDeps,
+  ) {
+    this.capabilities = hello.capabilities;
+    this.#questions = new AgentQuestions(hello.capabilities, (type, data) =>
+      deps.note(type, data, capture),
+    );
+    this.stream = new SessionStream(id, deps.logger, {
+      jsonResponse: true,
+      onclose: () => void this.end('the agent session ended'),
+    });
+    this.tools = new GatewayTools(
+      deps,
+      {
+        capture,
+        partOf: (server) => this.#parts.get(server),
+        part: (server) => this.part(server),
+      },
+      () => this.toStream(LIST_CHANGED),
+    );
+    this.lists = new GatewayLists({ ...deps, part: (server) => this.part(server) });
+    // A context changed, or a server's last good list did (what a part without a list of its
+    // own goes by): the names this agent sees may have changed.
+    this.#watch = deps.contexts.changed$.subscribe(() => this.tools.compare());
+    for (const server of deps.servers) {
+      this.#watch.add(server.unit.catalog.changed$.subscribe(() => this.tools.compare()));
+    }
+    this.#idle = new IdleClock(deps.scheduler, deps.idleMs, () => void this.end('idle'));
+  }
+
+  /** Who the session belongs to: the capture of the credential that opened it. */
+  get claim(): string {
+    return this.capture;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  touch(): void {
+    this.#idle.touch();
+  }
+
+  hold(): () => void {
+    return this.#idle.hold();
+  }
+
+  toStream(message: JSONRPCMessage): void {
+    if (!this.#ended) this.stream.send(message);
+  }
+
+  /** `part` works on the agent's request `id` until the returned function is called. */
+  track(id: RequestId, part: ServerPart): () => void {
+    this.#working.set(id, part);
+    return () => {
+      if (this.#working.get(id) === part) this.#working.delete(id);
+    };
+  }
+
+  /** The part working on the agent's request `id`, if any. */
+  working(id: RequestId): ServerPart | undefined {
+    return this.#working.get(id);
+  }
+
+  /** The parts opened so far. */
+  parts(): readonly ServerPart[] {
+    return [...this.#parts.values()];
+  }
+
+  /** The session's part of `server` if it has one. */
+  partOf(server: string): ServerPart | undefined {
+    return this.#parts.get(server);
+  }
+
+  /** The session's part of `server`, opened on first use (the server starts if it must). */
+  part(name: string): ServerPart {
+    const open = this.#parts.get(name);
+    if (open !== undefined) return open;
+    const server = this.deps.servers.find((s) => s.name === name);
+    if (server === undefined) throw new Error(`no server named ${name}`);
+    server.use();
+    const holder: { part?: ServerPart } = {};
+    const link = server.unit.sessionLink(this.hello, {
+      id: this.id,
+      exited: (reason) => {
+        // Only this server's part ends: the agent's next use of it starts a new child.
+        this.deps.logger?.warn(
+          `server ${name}: an agent session's process exited, so its part of the session ended: ${reason}`,
+        );
+        if (holder.part !== undefined) void this.#endPart(holder.part, reason);
+      },
+      fromUpstream: (message, upstream) => {
+        if (holder.part !== undefined) this.#fromServer(holder.part, message, upstream);
+      },
+    });
+    const tools = new SessionTools(
+      server.unit.catalog as unknown as ToolCatalog<unknown>,
+      this.capture,
+      link,
+      () => this.tools.compare(),
+    );
+    const part = { server, link, tools };
+    holder.part = part;
+    this.#parts.set(name, part);
+    return part;
+  }
+
+  /**
+   * A message a server sent about one of the agent's requests: a question gets an id of the
+   * session's own; `deliver` puts it on that request's reply stream.
+   */
+  relay(
+    message: JSONRPCNotification | JSONRPCRequest,
+    upstream: UpstreamSession,
+    deliver: Deliver,
+    toolCall?: string,
+  ): void {
+    this.#questions.fromUpstream(message, upstream, deliver, toolCall);
+  }
+
+  /** The agent answered a server's question: back to it under its own id. */
+  answered(message: JSONRPCMessage): boolean {
+    return this.#questions.answered(message);
+  }
+
+  end(reason: string, { cancelCalls = false } = {}): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    this.#ended = true;
+    this.#idle.stop();
+    this.#watch.unsubscribe();
+    this.tools.close();
+    this.#questions.withdraw(reason);
+    this.deps.ended();
+    const parts = [...this.#parts.values()];
+    this.#parts.clear();
+    return Promise.all([
+      this.stream.close(),
+      ...parts.map((part) => {
+        part.tools.close();
+        return (cancelCalls ? part.link.cancel(reason) : part.link.close(reason)).catch(
+          () => undefined,
+        );
+      }),
+    ]).then(() => undefined);
+  }
+
+  /** What a server sends unasked: list changes are acted on, the rest reaches the agent. */
+  #fromServer(
+    part: ServerPart,
+    message: JSONRPCNotification | JSONRPCRequest,
+    upstream: UpstreamSession,
+  ): void {
+    if (message.method === 'notifications/tools/list_changed') {
+      part.tools.relist();
+      return;
+    }
+    this.#questions.fromUpstream(message, upstream, (m) => this.toStream(m));
+  }
+
+  /** A server's part ended under the session (its child exited): forget it, withdraw its asks. */
+  async #endPart(part: ServerPart, reason: string): Promise<void> {
+    if (this.#parts.get(part.server.name) !== part) return;
+    this.#parts.delete(part.server.name);
+    part.tools.close();
+    const upstream = part.link.session;
+    if (upstream !== undefined) this.#questions.withdraw(reason, upstream);
+    await part.link.close(reason).catch(() => undefined);
+    this.tools.compare();
+  }
+}
