@@ -84,6 +84,12 @@ export {
   type OutboxSnapshot,
   type OutboxState,
 } from './projections/outbox.js';
+export {
+  assignNames,
+  NAME_SEPARATOR,
+  safeNamePart,
+  type ListedName,
+} from './projections/toolNames.js';
 export { DEFAULT_IDLE_OPTIONS, type IdleOptions } from './projections/idle.js';
 export {
   createMemoryStore,
