@@ -24,16 +24,31 @@ const baseOf = ({ server, name }: ListedName) =>
 const part = fc.oneof(
   {
     weight: 5,
-    arbitrary: fc.string({ unit: fc.constantFrom('a', 'b', '_', '-', '/', 'é', '😀') }),
+    arbitrary: fc.string({ unit: fc.constantFrom('a', '_', '-', '2', '/', 'é', '😀') }),
   },
-  { weight: 1, arbitrary: fc.constantFrom('', '__', 'a__b', 'b__c', 'a-2', 'x'.repeat(140)) },
+  // Names that equal another pair's suffixed name, or its base through the separator.
+  { weight: 2, arbitrary: fc.constantFrom('', 'a_', 'a/', 'a_-2', 'a_-3', '__', 'a__b', 'b__c') },
   {
     weight: 1,
     arbitrary: fc.string({ unit: fc.constantFrom('a', 'b'), minLength: 120, maxLength: 130 }),
   },
 );
 const pair = fc.record({ server: part, name: part });
-const pairs = fc.array(pair, { maxLength: 12 });
+/**
+ * Pairs that fight over one base (`n/` and `n_`) and one that is named like the loser's suffix
+ * (`n_-2`): the cases where a careless rule gives one name twice or moves a name that had no
+ * rival.
+ */
+const rivalsOf = ({ server, name }: ListedName): ListedName[] => [
+  { server, name: `${name}/` },
+  { server, name: `${name}_` },
+  { server, name: `${safeNamePart(name)}_-2` },
+];
+const pairs = fc
+  .array(pair, { maxLength: 10 })
+  .chain((listed) =>
+    fc.subarray(listed).map((crowded) => [...listed, ...crowded.flatMap(rivalsOf)]),
+  );
 // Reserved names that hit bases and suffixes, not only random text.
 const reservedFrom = (listed: readonly ListedName[]) =>
   fc.subarray([...listed.map(baseOf), ...listed.map((entry) => `${baseOf(entry)}-2`)]);
