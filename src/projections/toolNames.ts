@@ -31,9 +31,6 @@ export function safeNamePart(text: string): string {
   return text === '' ? '_' : text.replace(UNSAFE, '_');
 }
 
-/** Code-unit order (not `localeCompare`): the same on every machine and in every locale. */
-const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 interface Entry {
   readonly server: string;
   readonly name: string;
@@ -86,8 +83,9 @@ export function assignNames(
     names.set(server, ofServer);
   }
   const entries: Entry[] = [];
-  for (const server of [...names.keys()].sort(byCodeUnit)) {
-    for (const name of [...names.get(server)!].sort(byCodeUnit)) {
+  // The default sort is code-unit order (not `localeCompare`): the same in every locale.
+  for (const server of [...names.keys()].sort()) {
+    for (const name of [...names.get(server)!].sort()) {
       const base = `${safeNamePart(server)}${NAME_SEPARATOR}${safeNamePart(name)}`;
       entries.push({
         server,
