@@ -90,6 +90,18 @@ export {
   safeNamePart,
   type ListedName,
 } from './projections/toolNames.js';
+export {
+  emptyInventory,
+  foldInventory,
+  inventoryOf,
+  type Inventory,
+  type InventoryNotice,
+  type InventoryOptions,
+  type InventoryServer,
+  type InventoryState,
+  type InventoryTool,
+  type InventoryToolDefinition,
+} from './projections/inventory.js';
 export { DEFAULT_IDLE_OPTIONS, type IdleOptions } from './projections/idle.js';
 export {
   createMemoryStore,
