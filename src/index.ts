@@ -84,6 +84,24 @@ export {
   type OutboxSnapshot,
   type OutboxState,
 } from './projections/outbox.js';
+export {
+  assignNames,
+  NAME_SEPARATOR,
+  safeNamePart,
+  type ListedName,
+} from './projections/toolNames.js';
+export {
+  emptyInventory,
+  foldInventory,
+  inventoryOf,
+  type Inventory,
+  type InventoryNotice,
+  type InventoryOptions,
+  type InventoryServer,
+  type InventoryState,
+  type InventoryTool,
+  type InventoryToolDefinition,
+} from './projections/inventory.js';
 export { DEFAULT_IDLE_OPTIONS, type IdleOptions } from './projections/idle.js';
 export {
   createMemoryStore,
