@@ -59,3 +59,11 @@ export type {
   Retried,
   UnreachableCall,
 } from './proxy/outbox/Outbox.js';
+export { createGateway } from './gateway/createGateway.js';
+export { GatewayError, type GatewayErrorCode } from './gateway/GatewayError.js';
+export type {
+  Gateway,
+  GatewayOptions,
+  GatewayServer,
+  GatewayServerState,
+} from './gateway/Gateway.js';

@@ -92,7 +92,10 @@ export interface Gateway<C = undefined> {
    * configured server with its tools under their gateway names, after narrowing, or a notice.
    * Never connects, lists or starts anything.
    */
-  readonly inventory: (scope?: { readonly capture?: string; readonly session?: string }) => Inventory;
+  readonly inventory: (scope?: {
+    readonly capture?: string;
+    readonly session?: string;
+  }) => Inventory;
   /**
    * The tools agents of `capture` (or of the gateway's own context) see now, from every server's
    * last good list, by their gateway names.

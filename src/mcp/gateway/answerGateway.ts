@@ -19,7 +19,7 @@ import { forwardCall, type CallDeps, type CallSession } from '../proxy/forwardCa
 import { answerOf, isNotification, isRequest } from '../proxy/rpcAnswers.js';
 import type { AgentRoute } from '../proxy/upstream/upstreamSession.js';
 import type { GatewaySession, ServerPart } from './gatewaySession.js';
-import { GatewayLists } from './gatewayLists.js';
+import type { GatewayLists } from './gatewayLists.js';
 
 /** The gateway's name and version, as a server to agents. */
 export const GATEWAY_INFO = { name: 'toolflight-gateway', version: '0.1.0' };
@@ -156,7 +156,11 @@ async function answerRequest(
     case 'ping':
       return { jsonrpc: '2.0', id: request.id, result: {} };
     case 'tools/list':
-      return { jsonrpc: '2.0', id: request.id, result: { tools: [...(await session.tools.list())] } };
+      return {
+        jsonrpc: '2.0',
+        id: request.id,
+        result: { tools: [...(await session.tools.list())] },
+      };
     case 'tools/call':
       return callTool(deps, session, request, handle, deliver);
     case 'prompts/list':
@@ -227,7 +231,11 @@ export async function answerGateway(
 }
 
 /** The agent went away before the answer to `requestId`: the server working on it stops. */
-export function abandonGateway(session: GatewaySession, requestId: RequestId, reason: string): void {
+export function abandonGateway(
+  session: GatewaySession,
+  requestId: RequestId,
+  reason: string,
+): void {
   const part = session.working(requestId);
   const cancel = {
     jsonrpc: '2.0' as const,

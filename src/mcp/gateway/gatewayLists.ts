@@ -72,8 +72,7 @@ async function pages<T>(part: ServerPart, method: string, key: string): Promise<
 
 /** Where a routed request goes, rewritten for its server, or the SDK's words for a miss. */
 export type Routed =
-  | { readonly server: string; readonly request: JSONRPCRequest }
-  | { readonly error: string };
+  { readonly server: string; readonly request: JSONRPCRequest } | { readonly error: string };
 
 /** The prompts, resources and templates of one gateway session. */
 export class GatewayLists {

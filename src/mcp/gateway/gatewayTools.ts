@@ -121,8 +121,7 @@ export class GatewayTools {
   async resolve(
     name: string,
   ): Promise<
-    | { readonly server: string; readonly upstreamName: string }
-    | { readonly refused: string }
+    { readonly server: string; readonly upstreamName: string } | { readonly refused: string }
   > {
     let view = this.view();
     if (!view.named.byName.has(name) && this.deps.servers.some((s) => !this.#listedBy(s.name))) {
@@ -130,7 +129,8 @@ export class GatewayTools {
       view = this.view();
     }
     const entry = view.named.byName.get(name);
-    if (entry === undefined) return { refused: 'no server of the gateway lists a tool of this name' };
+    if (entry === undefined)
+      return { refused: 'no server of the gateway lists a tool of this name' };
     if (!view.visibleNames.has(name)) {
       return { refused: 'the tool is hidden from this agent (narrowing)' };
     }
