@@ -98,7 +98,7 @@ export async function startGateway<C = undefined>(
 
 /** An SDK client connected to the gateway as an agent of `capture`; closed after the test. */
 export async function connectAgent(
-  gateway: Gateway<unknown> | Gateway<undefined>,
+  gateway: Pick<Gateway<never>, 'url' | 'credential'>,
   capture = 'run-1',
   name = 'agent',
 ): Promise<Client> {
