@@ -124,8 +124,10 @@ export async function createGateway<C = undefined>(
     recordSafely(logger, value.type, () => tracker.note(value.type, value.data));
     notices.next(value);
   };
-  // The inventory folds the log from here on: everything it shows, the gateway noted.
+  // The inventory folds the whole log, what came before this gateway too (a restart over the
+  // same store knows the catalogs listed before it, and which are stale now), then every event.
   let inventory = emptyInventory();
+  for (const event of tracker.store.read()) inventory = foldInventory(inventory, event);
   const folding = tracker.events$.subscribe((event) => {
     inventory = foldInventory(inventory, event);
   });
