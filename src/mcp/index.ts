@@ -67,3 +67,18 @@ export type {
   GatewayServer,
   GatewayServerState,
 } from './gateway/Gateway.js';
+export { agentEntry, type AgentEntry, type AgentEntryOptions } from './gateway/agentEntry.js';
+export { gatewayServers } from './gateway/gatewayServers.js';
+export {
+  configFingerprint,
+  configuredServers,
+  parseMcpServers,
+  type McpServersSource,
+} from './gateway/mcpServersConfig.js';
+export type {
+  McpHttpServerEntry,
+  McpServerEntry,
+  McpServersConfig,
+  McpStdioServerEntry,
+} from './gateway/McpServerEntry.js';
+export { resolveUpstream } from './gateway/resolveUpstream.js';

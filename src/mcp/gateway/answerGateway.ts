@@ -18,7 +18,8 @@ import { rpcError } from '../endpoint/rpcShape.js';
 import { forwardCall, type CallDeps, type CallSession } from '../proxy/forwardCall.js';
 import { answerOf, isNotification, isRequest } from '../proxy/rpcAnswers.js';
 import type { AgentRoute } from '../proxy/upstream/upstreamSession.js';
-import type { GatewaySession, ServerPart } from './gatewaySession.js';
+import type { GatewaySession } from './gatewaySession.js';
+import type { ServerPart } from './ServerPart.js';
 import type { GatewayLists } from './gatewayLists.js';
 
 /** The gateway's name and version, as a server to agents. */

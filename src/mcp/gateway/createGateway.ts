@@ -23,9 +23,9 @@ import { GatewayContexts } from './gatewayContexts.js';
 import { GatewayError } from './GatewayError.js';
 import { GatewaySession } from './gatewaySession.js';
 import { GatewayUpstream, upstreamFingerprint } from './gatewayUpstream.js';
+import { MAX_SERVERS } from './mcpServersConfig.js';
 import { nameCatalog } from './namedCatalog.js';
 
-const MAX_SERVERS = 100;
 const LIST_WAIT_MS = 5_000;
 
 const invalid = (message: string): GatewayError => new GatewayError('invalid_option', message);

@@ -7,7 +7,7 @@ import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { SchedulerLike } from 'rxjs';
 
 import type { GatewayUpstream } from './gatewayUpstream.js';
-import type { ServerPart } from './gatewaySession.js';
+import type { ServerPart } from './ServerPart.js';
 import { nameCatalog, type NamedCatalog } from './namedCatalog.js';
 
 /** The `_meta` key that names the server a resource or template came from. */

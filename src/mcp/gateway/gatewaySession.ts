@@ -20,18 +20,10 @@ import { LIST_CHANGED } from '../endpoint/sseStreams.js';
 import { AgentQuestions, type NoteQuestion } from '../proxy/agentQuestions.js';
 import { SessionTools } from '../proxy/sessionTools.js';
 import type { ToolCatalog } from '../proxy/toolCatalog.js';
-import type { SessionLink } from '../proxy/upstream/upstreamLink.js';
 import type { UpstreamSession } from '../proxy/upstream/upstreamSession.js';
-import type { GatewayUpstream } from './gatewayUpstream.js';
 import { GatewayLists } from './gatewayLists.js';
+import type { ServerPart } from './ServerPart.js';
 import { GatewayTools, type ToolsDeps } from './gatewayTools.js';
-
-/** One server's part of an agent session. */
-export interface ServerPart {
-  readonly server: GatewayUpstream;
-  readonly link: SessionLink;
-  readonly tools: SessionTools;
-}
 
 /** What a session needs from its gateway. */
 export interface GatewaySessionDeps extends ToolsDeps {

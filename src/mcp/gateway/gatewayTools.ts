@@ -8,7 +8,7 @@ import { visibleKey } from '../proxy/narrowTools.js';
 import type { GatewayContexts } from './gatewayContexts.js';
 import type { GatewayUpstream } from './gatewayUpstream.js';
 import { nameCatalog, type NamedCatalog } from './namedCatalog.js';
-import type { ServerPart } from './gatewaySession.js';
+import type { ServerPart } from './ServerPart.js';
 
 /** What a session's tools need from the gateway. */
 export interface ToolsDeps {

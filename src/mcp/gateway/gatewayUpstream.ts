@@ -8,22 +8,15 @@ import type { ProxyUpstream } from '../proxy/upstream/Upstream.js';
 import { isHttpUpstream } from '../proxy/upstream/upstreamTransport.js';
 import { UpstreamUnit, type UnitOptions } from '../proxy/upstreamUnit.js';
 import type { GatewayServer } from './Gateway.js';
-
-/** The JSON of a value with its object keys sorted (functions and undefined left out). */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined && typeof v !== 'function')
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+import { canonicalJson } from './mcpServersConfig.js';
 
 /** A fingerprint of an upstream given in code: its fields, without functions (a token getter). */
 export const upstreamFingerprint = (upstream: ProxyUpstream): string =>
-  createHash('sha256').update(canonical(upstream)).digest('hex').slice(0, 16);
+  createHash('sha256')
+    // Through JSON first: functions (a token getter) and undefined fields drop out.
+    .update(canonicalJson(JSON.parse(JSON.stringify(upstream))))
+    .digest('hex')
+    .slice(0, 16);
 
 /** One server behind the gateway. */
 export class GatewayUpstream {

@@ -8,6 +8,20 @@ export interface HttpUpstream {
   /** A name for events; default the URL's host. */
   readonly name?: string;
   /**
+   * Headers sent on every request to the upstream (each POST, the session's GET stream, its
+   * `DELETE`): an API key, a tenant. An `Authorization` given here is sent unless `getToken`
+   * gives a token. Their values are treated as the token is: never logged, and masked in
+   * whatever the upstream says back before an agent, a log line or an event sees it. The
+   * headers the proxy sets itself or that belong to one connection hop (`host`,
+   * `content-length`, `content-type`, `accept`, `accept-encoding`, `mcp-session-id`,
+   * `mcp-protocol-version`, `last-event-id`, `connection`, `keep-alive`, `transfer-encoding`,
+   * `te`, `trailer`, `upgrade`, `expect`…) are refused by `createProxy`.
+   *
+   * @example
+   * createProxy({ tracker, upstream: { url, headers: { 'X-Api-Key': process.env.API_KEY! } } });
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
    * Called when the upstream refuses the credential (HTTP 401/403) for any request the proxy
    * sends (its initialize, an agent's request, an outbox delivery); `getToken` is read again
    * after it and the request is sent once more at once. Requests refused together share one

@@ -47,16 +47,83 @@ const isInitialized = (message: JSONRPCMessage): boolean =>
 const answerIdOf = (message: JSONRPCMessage): unknown =>
   'method' in message ? undefined : (message as { id?: unknown }).id;
 
-const BEARER_PREFIX = 'Bearer '.length;
+const BEARER = 'Bearer ';
 
 /** How many of the tokens it sent a transport keeps to take out of what the upstream says. */
 const TOKENS_KEPT = 4;
 
 /** The token a request carries (what the upstream may echo back), if any. */
 const tokenIn = (headers: OutgoingHttpHeaders): string | undefined =>
-  typeof headers.authorization === 'string'
-    ? headers.authorization.slice(BEARER_PREFIX)
+  typeof headers.authorization === 'string' && headers.authorization.startsWith(BEARER)
+    ? headers.authorization.slice(BEARER.length)
     : undefined;
+
+/**
+ * Headers the transport sets itself (the protocol's, the body's), or that belong to one hop of
+ * a connection: an upstream's configured `headers` may not set them. `accept-encoding` and
+ * `expect` too: the transport reads plain bodies and sends without waiting for a 100.
+ */
+const RESERVED_HEADERS = new Set([
+  'accept',
+  'accept-encoding',
+  'connection',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'expect',
+  'host',
+  'http2-settings',
+  'keep-alive',
+  'last-event-id',
+  'mcp-protocol-version',
+  'mcp-session-id',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** An HTTP field name (RFC 9110 `token`). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** What Node refuses in a header value (it would throw on every request). */
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * What is wrong with sending header `name` with `value` on every request to an upstream, or
+ * undefined. Never quotes the value: a configured header usually carries a credential.
+ */
+export function upstreamHeaderProblem(name: string, value: unknown): string | undefined {
+  if (!HEADER_NAME.test(name)) {
+    return "is not an HTTP header name (letters, digits and !#$%&'*+.^_`|~- only)";
+  }
+  const lower = name.toLowerCase();
+  if (RESERVED_HEADERS.has(lower)) {
+    return lower.startsWith('mcp-') || lower === 'last-event-id'
+      ? 'is a header of the MCP protocol, which the proxy sets itself: drop it'
+      : 'is a header the proxy sets itself, or one of a single connection hop: drop it';
+  }
+  if (typeof value !== 'string') return `must be a string, got ${describeType(value)}`;
+  if (BAD_HEADER_VALUE.test(value)) {
+    return 'holds a line break or another control character, which no header value may: fix the value';
+  }
+  return undefined;
+}
+
+const describeType = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+
+/**
+ * The values of configured headers an upstream may echo back: each whole, and the credentials
+ * of an `Authorization` without their scheme (an upstream may quote the token alone).
+ */
+function headerSecrets(headers: Readonly<Record<string, string>>): string[] {
+  return Object.entries(headers).flatMap(([name, value]) => {
+    if (!/^(?:proxy-)?authorization$/i.test(name)) return [value];
+    const credentials = /^\S+\s+(\S.*)$/.exec(value)?.[1];
+    return credentials === undefined ? [value] : [value, credentials];
+  });
+}
 
 /** One response header, read from the raw list (the `headers` object is built on first use). */
 function headerOf(response: IncomingMessage, name: string): string | undefined {
@@ -148,14 +215,27 @@ export class HttpTransport implements Transport {
   #closed = false;
   /** The POST of each single request being sent or answered, by the request's id. */
   readonly #inFlight = new Map<RequestId, InFlight>();
+  /** The upstream's configured headers, by lower-case name; undefined when there are none. */
+  readonly #fixed: OutgoingHttpHeaders | undefined;
+  /** Their values (see `headerSecrets`): redacted wherever the token is. */
+  readonly #headerSecrets: readonly string[];
   /**
-   * The last tokens this transport sent (a rotated one may still be echoed): masked in every
-   * message the upstream sends, results and notifications too, and nothing else in them.
+   * The last tokens this transport sent (a rotated one may still be echoed), and the values of
+   * its configured headers: masked in every message the upstream sends, results and
+   * notifications too, and nothing else in them.
    */
-  readonly #tokens = new MessageSecrets([], TOKENS_KEPT);
+  readonly #tokens: MessageSecrets;
 
   constructor(upstream: HttpUpstream) {
     this.#upstream = upstream;
+    const configured = upstream.headers ?? {};
+    const names = Object.keys(configured);
+    this.#fixed =
+      names.length === 0
+        ? undefined
+        : Object.fromEntries(names.map((name) => [name.toLowerCase(), configured[name]]));
+    this.#headerSecrets = headerSecrets(configured);
+    this.#tokens = new MessageSecrets(this.#headerSecrets, TOKENS_KEPT);
     const url = new URL(upstream.url);
     const secure = url.protocol === 'https:';
     this.#target = {
@@ -181,8 +261,9 @@ export class HttpTransport implements Transport {
    * resolves once the answer was read, rejects with an `HttpTransportError` (or an
    * `UnsendableMessage`, before anything is sent). A request whose answer body ends without its
    * response fails with outcome unknown. What the upstream says in a refusal or an error
-   * answer is redacted (`redact`): an upstream may echo the token it was sent; in any other
-   * message (a result, a notification) the tokens this transport sent are masked, and only they.
+   * answer is redacted (`redact`): an upstream may echo the token and the configured headers it
+   * was sent; in any other message (a result, a notification) the tokens this transport sent
+   * and the configured header values are masked, and only they.
    */
   async send(message: JSONRPCMessage | JSONRPCMessage[]): Promise<void> {
     if (this.#closed) throw new HttpTransportError('unreachable', 'the transport is closed');
@@ -230,7 +311,7 @@ export class HttpTransport implements Transport {
         { cause: error },
       );
     }
-    const token = tokenIn(headers);
+    const sent = this.#sentSecrets(headers);
     if (flight?.aborted) {
       throw new HttpTransportError('unreachable', 'the request was abandoned before it was sent');
     }
@@ -246,7 +327,7 @@ export class HttpTransport implements Transport {
       return;
     }
     if (status < 200 || status > 299) {
-      const text = redact(await readText(response).catch(() => ''), [token]);
+      const text = redact(await readText(response).catch(() => ''), sent);
       if (status === 404 && heldSession) {
         throw new HttpTransportError('session_gone', 'the upstream no longer knows the session');
       }
@@ -268,9 +349,9 @@ export class HttpTransport implements Transport {
     const extra = related === undefined ? undefined : { relatedRequestId: related };
     const type = (headerOf(response, 'content-type') ?? '').toLowerCase();
     if (type.startsWith('text/event-stream')) {
-      await this.#readStream(response, waiting, token, extra);
+      await this.#readStream(response, waiting, sent, extra);
     } else if (type.startsWith('application/json')) {
-      this.#deliverJson(await readText(response), waiting, token, extra);
+      this.#deliverJson(await readText(response), waiting, sent, extra);
     } else {
       response.resume();
       if (waiting.size === 0) return;
@@ -310,7 +391,7 @@ export class HttpTransport implements Transport {
       this.#openStreamNumber = ++this.#streamsOpened;
       this.#streamServed = false;
       const served = (): void => void (this.#streamServed = true);
-      this.#readStream(response, new Set(), tokenIn(headers), undefined, served).then(
+      this.#readStream(response, new Set(), this.#sentSecrets(headers), undefined, served).then(
         () =>
           this.#streamServed
             ? this.#streamError('ended', 'the upstream ended the session stream')
@@ -343,9 +424,13 @@ export class HttpTransport implements Transport {
     this.onclose?.();
   }
 
-  /** The headers of one request; the token is read on every request when there is a source. */
+  /**
+   * The headers of one request: the configured ones, then the protocol's; the token is read on
+   * every request when there is a source, and its `Authorization` wins over a configured one.
+   */
   #headers(accept: string): OutgoingHttpHeaders | Promise<OutgoingHttpHeaders> {
-    const headers: OutgoingHttpHeaders = { accept };
+    const headers: OutgoingHttpHeaders =
+      this.#fixed === undefined ? { accept } : { ...this.#fixed, accept };
     if (this.sessionId !== undefined) headers['mcp-session-id'] = this.sessionId;
     if (this.#protocolVersion !== undefined)
       headers['mcp-protocol-version'] = this.#protocolVersion;
@@ -359,6 +444,12 @@ export class HttpTransport implements Transport {
       }
       return headers;
     });
+  }
+
+  /** What a request with `headers` sent that the upstream may echo: its token, the configured values. */
+  #sentSecrets(headers: OutgoingHttpHeaders): readonly (string | undefined)[] {
+    const token = tokenIn(headers);
+    return this.#headerSecrets.length === 0 ? [token] : [token, ...this.#headerSecrets];
   }
 
   /** A message parsed from `json`, with the tokens this transport sent masked in it. */
@@ -395,11 +486,11 @@ export class HttpTransport implements Transport {
     return req;
   }
 
-  /** Deliver an `application/json` answer: one message or a batch (`token`: see `#deliver`). */
+  /** Deliver an `application/json` answer: one message or a batch (`sent`: see `#deliver`). */
   #deliverJson(
     text: string,
     waiting: Set<unknown>,
-    token: string | undefined,
+    sent: readonly (string | undefined)[],
     extra?: RelatedExtra,
   ): void {
     let value: unknown;
@@ -409,23 +500,23 @@ export class HttpTransport implements Transport {
       throw new HttpTransportError(
         'bad_answer',
         // Redacted before the cut: a token cut in half would not be found.
-        `the upstream's answer is not JSON: ${redact(text.slice(0, 1024), [token]).slice(0, 200)}`,
+        `the upstream's answer is not JSON: ${redact(text.slice(0, 1024), sent).slice(0, 200)}`,
         true,
       );
     }
     value = this.#clean(value, text);
     for (const entry of Array.isArray(value) ? (value as unknown[]) : [value])
-      this.#deliver(entry, waiting, token, extra);
+      this.#deliver(entry, waiting, sent, extra);
   }
 
   /**
    * Hand on one message (with `extra`, the request whose answer carried it); an error answer
-   * redacted of `token`, the one its request carried.
+   * redacted of `sent`, what its request carried (its token, the configured header values).
    */
   #deliver(
     value: unknown,
     waiting: Set<unknown>,
-    token: string | undefined,
+    sent: readonly (string | undefined)[],
     extra?: RelatedExtra,
   ): void {
     if (!isRpcMessage(value)) {
@@ -434,7 +525,7 @@ export class HttpTransport implements Transport {
     }
     waiting.delete(answerIdOf(value));
     if ('error' in value) {
-      const error = redactError(value.error, [token]);
+      const error = redactError(value.error, sent);
       this.onmessage?.(error === value.error ? value : { ...value, error }, extra);
     } else this.onmessage?.(value, extra);
   }
@@ -443,7 +534,7 @@ export class HttpTransport implements Transport {
   #readStream(
     response: IncomingMessage,
     waiting: Set<unknown>,
-    token: string | undefined,
+    sent: readonly (string | undefined)[],
     extra?: RelatedExtra,
     onEvent?: () => void,
   ): Promise<void> {
@@ -461,7 +552,7 @@ export class HttpTransport implements Transport {
             return;
           }
           onEvent?.();
-          this.#deliver(this.#clean(value, event.data), waiting, token, extra);
+          this.#deliver(this.#clean(value, event.data), waiting, sent, extra);
         },
       });
       response.setEncoding('utf8');

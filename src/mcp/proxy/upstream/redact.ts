@@ -76,27 +76,38 @@ function withoutIn(value: unknown, secrets: readonly string[]): unknown {
 
 /**
  * The proxy's own secrets (the upstream tokens a session sent, a child's secret environment
- * values) to take out of every message the upstream sends: results, notifications, requests.
- * Those are the agent's data, so nothing else in them changes, not even what looks like a
- * credential. The ways each secret can stand in JSON text are worked out once, when it is added:
- * the check runs on every answer.
+ * values, the values of an HTTP upstream's configured headers) to take out of every message the
+ * upstream sends: results, notifications, requests. Those are the agent's data, so nothing else
+ * in them changes, not even what looks like a credential. The ways each secret can stand in JSON
+ * text are worked out once, when it is added: the check runs on every answer.
  */
 export class MessageSecrets {
-  #values: string[] = [];
-  #forms: string[] = [];
+  /** Given at construction: always masked (configured values, which never rotate). */
+  readonly #pinned: string[];
+  /** Added since, the most recent `keep` of them. */
+  #added: string[] = [];
+  #values: string[];
+  #forms: string[];
 
-  /** `keep`: how many are kept, the most recently added (a rotated token may still be quoted). */
+  /**
+   * `pinned`: masked for as long as this lives; `keep`: how many of the secrets `add`ed later
+   * are kept, the most recently added (a rotated token may still be quoted).
+   */
   constructor(
-    values: readonly string[] = [],
+    pinned: readonly string[] = [],
     private readonly keep = Number.POSITIVE_INFINITY,
   ) {
-    for (const value of values) this.add(value);
+    this.#pinned = [...new Set(pinned.filter((value) => value.length >= MIN_SECRET_LENGTH))];
+    this.#values = this.#pinned;
+    this.#forms = this.#values.flatMap(jsonForms);
   }
 
   /** Mask `secret` too from now on (a secret shorter than 4 characters is none). */
   add(secret: string): void {
-    if (secret.length < MIN_SECRET_LENGTH || this.#values.at(-1) === secret) return;
-    this.#values = [...this.#values.filter((value) => value !== secret), secret].slice(-this.keep);
+    if (secret.length < MIN_SECRET_LENGTH || this.#added.at(-1) === secret) return;
+    if (this.#pinned.includes(secret)) return;
+    this.#added = [...this.#added.filter((value) => value !== secret), secret].slice(-this.keep);
+    this.#values = [...this.#pinned, ...this.#added];
     this.#forms = this.#values.flatMap(jsonForms);
   }
 
