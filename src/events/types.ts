@@ -168,6 +168,8 @@ export interface ConfiguredServer {
   /** The fingerprint of its configuration (never its secrets: the entry before expansion). */
   readonly config: string;
   readonly transport: 'stdio' | 'http';
+  /** What its tools' names start with, where it is not `name` (`''`: the tools' own names). */
+  readonly prefix?: string;
 }
 
 /** A gateway started with these servers (the inventory's list of what is configured). */

@@ -280,7 +280,11 @@ export function inventoryOf(state: InventoryState, options: InventoryOptions = {
     for (const tool of state.servers.get(server)?.list?.tools ?? [])
       listedNames.push({ server, name: tool.name });
   }
-  const names = assignNames(listedNames, options.reserved);
+  const prefixes = new Map<string, string>();
+  for (const server of configuration ?? []) {
+    if (typeof server.prefix === 'string') prefixes.set(server.name, server.prefix);
+  }
+  const names = assignNames(listedNames, options.reserved, prefixes);
 
   const servers = [...rows].map(([server, config]): InventoryServer => {
     const record = state.servers.get(server) ?? NEW_SERVER;

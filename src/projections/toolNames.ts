@@ -50,10 +50,11 @@ const withSuffix = (base: string, n: number): string => {
  *
  * 1. Each distinct (server, name) pair counts once; they are taken in code-unit order of the
  *    server, then of the name, never in listing order.
- * 2. Its **base** is `safeNamePart(server) + '__' + safeNamePart(name)`, cut to its first 128
- *    characters.
+ * 2. Its **base** is `safeNamePart(prefix) + '__' + safeNamePart(name)`, cut to its first 128
+ *    characters, where the prefix is the server's name unless `prefixes` gives it another; with
+ *    the prefix `''` the base is `safeNamePart(name)` alone.
  * 3. A base that is not in `reserved` goes to one of the pairs that share it: the first whose
- *    joined, unsanitized form (`server + '__' + name`) equals the base, else the first of all.
+ *    joined, unsanitized form (`prefix + '__' + name`) equals the base, else the first of all.
  * 4. Every other pair, in the order of rule 1, gets its base cut to leave room for a suffix, and
  *    the suffix `-2`, `-3`, …: the first one not reserved, not a base given out by rule 3 and
  *    not given to an earlier pair.
@@ -75,6 +76,11 @@ const withSuffix = (base: string, n: number): string => {
 export function assignNames(
   listed: Iterable<ListedName>,
   reserved: Iterable<string> = [],
+  /**
+   * What goes before `__` for a server, where it is not the server's own name; `''` puts
+   * nothing before the tool's name (a gateway that replaces a single proxy keeps its names).
+   */
+  prefixes: ReadonlyMap<string, string> = new Map(),
 ): ReadonlyMap<string, ReadonlyMap<string, string>> {
   const names = new Map<string, Set<string>>();
   for (const { server, name } of listed) {
@@ -86,12 +92,14 @@ export function assignNames(
   // The default sort is code-unit order (not `localeCompare`): the same in every locale.
   for (const server of [...names.keys()].sort()) {
     for (const name of [...names.get(server)!].sort()) {
-      const base = `${safeNamePart(server)}${NAME_SEPARATOR}${safeNamePart(name)}`;
+      const prefix = prefixes.get(server) ?? server;
+      const joined = (part: string, tool: string) =>
+        prefix === '' ? tool : `${part}${NAME_SEPARATOR}${tool}`;
       entries.push({
         server,
         name,
-        base: base.slice(0, TOOL_NAME_MAX),
-        plain: `${server}${NAME_SEPARATOR}${name}`,
+        base: joined(safeNamePart(prefix), safeNamePart(name)).slice(0, TOOL_NAME_MAX),
+        plain: joined(prefix, name),
       });
     }
   }

@@ -1,7 +1,8 @@
 // The MCP org's conformance suite (@modelcontextprotocol/conformance, server mode, every
-// scenario) judges four targets on real sockets: the conformance upstream directly (the
-// reference), that upstream behind the proxy over HTTP and over stdio, and the loopback server
-// with the same scenario tools, prompts and resources registered through its API. Each target must end every scenario as the upstream
+// scenario) judges five targets on real sockets: the conformance upstream directly (the
+// reference), that upstream behind the proxy over HTTP and over stdio, behind a gateway beside
+// another server (its names kept: `prefix: ''`), and the loopback server with the same scenario
+// tools, prompts and resources registered through its API. Each target must end every scenario as the upstream
 // did, or as expected-failures.json says for that target and why. A listed scenario that starts
 // to pass fails the test too, so that the list shrinks as the gaps close.
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTracker, type Tracker } from '../../src/index.js';
-import { createLoopbackServer, createProxy } from '../../src/mcp/index.js';
+import { createGateway, createLoopbackServer, createProxy } from '../../src/mcp/index.js';
+import { named } from '../gateway/support.js';
 import { until } from '../mcp/support.js';
 import { startForwarder } from './forwarder.js';
 import { LOOPBACK_CATALOG } from './loopbackTarget.js';
@@ -18,7 +20,7 @@ import { ensureRunner } from './installRunner.js';
 import { runSuite, type ScenarioResult, type ScenarioStatus, type SuiteRun } from './runSuite.js';
 import { startConformanceUpstream } from './upstream.js';
 
-const TARGETS = ['upstream', 'proxy-http', 'proxy-stdio', 'loopback'] as const;
+const TARGETS = ['upstream', 'proxy-http', 'proxy-stdio', 'gateway', 'loopback'] as const;
 type Target = (typeof TARGETS)[number];
 
 interface Expected {
@@ -61,14 +63,27 @@ beforeAll(async () => {
   const behind = async (endpoint: { url: string }, credential: string) =>
     closing(await startForwarder(endpoint.url, credential)).url;
   // A capture per endpoint, begun before its credential is handed out.
-  for (const capture of ['proxy-http', 'proxy-stdio', 'loopback']) tracker.beginCapture(capture);
+  for (const capture of ['proxy-http', 'proxy-stdio', 'gateway', 'loopback']) {
+    tracker.beginCapture(capture);
+  }
   const proxyHttp = closing(await createProxy({ tracker, upstream: { url: upstream.url } }));
   const proxyStdio = closing(await createProxy({ tracker, upstream: stdioUpstream }));
+  const gateway = closing(
+    await createGateway({
+      tracker,
+      servers: {
+        conformance: { upstream: { url: upstream.url }, prefix: '' },
+        // Another server's tools beside the suite's, under their own prefix.
+        other: named('other', 'test_simple_text'),
+      },
+    }),
+  );
   const loopback = closing(await createLoopbackServer({ tracker, ...LOOPBACK_CATALOG }));
   const urls: Record<Target, string> = {
     upstream: upstream.url,
     'proxy-http': await behind(proxyHttp, proxyHttp.credential({ capture: 'proxy-http' })),
     'proxy-stdio': await behind(proxyStdio, proxyStdio.credential({ capture: 'proxy-stdio' })),
+    gateway: await behind(gateway, gateway.credential({ capture: 'gateway' })),
     loopback: await behind(loopback, loopback.credential({ capture: 'loopback', owner: false })),
   };
   // One runner process per target, side by side; each runs its scenarios one after another.
@@ -149,12 +164,16 @@ describe('the MCP conformance suite (server mode, --suite all)', () => {
     expect(mismatches('proxy-stdio'), table()).toEqual([]);
   });
 
+  it('the gateway ends every scenario as the server behind it does directly', () => {
+    expect(mismatches('gateway'), table()).toEqual([]);
+  });
+
   it('the loopback server passes every scenario its API can serve', () => {
     expect(mismatches('loopback'), table()).toEqual([]);
   });
 
   it('tracked the tool calls of the suite, and every request to its end', async () => {
-    for (const capture of ['proxy-http', 'proxy-stdio', 'loopback']) {
+    for (const capture of ['proxy-http', 'proxy-stdio', 'gateway', 'loopback']) {
       expect(calls.get(capture), capture).toBeGreaterThan(0);
       const snapshot = await until(tracker, capture, (s) => s?.inFlight === 0);
       expect(snapshot?.inFlight, capture).toBe(0);

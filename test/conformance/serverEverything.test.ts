@@ -1,10 +1,7 @@
 // @modelcontextprotocol/server-everything, the MCP org's reference server, as a real upstream of
 // the proxy, started as it ships (`mcp-server-everything stdio` / `streamableHttp`): an SDK
 // client gets through the proxy the same answers as straight from the server.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
-import type { Readable } from 'node:stream';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -15,35 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTracker } from '../../src/index.js';
 import { createProxy, type ProxyUpstream } from '../../src/mcp/index.js';
 import { agentTransport } from '../proxy/support.js';
-import { freePort } from '../support/freePort.js';
+import { EVERYTHING_BIN, startHttpEverything } from '../support/serverEverything.js';
 
-const BIN = createRequire(import.meta.url).resolve(
-  '@modelcontextprotocol/server-everything/dist/index.js',
-);
-
-/** `mcp-server-everything streamableHttp` on a free port, once it says it listens. */
-async function startHttpEverything(): Promise<{
-  url: string;
-  child: ChildProcessByStdio<null, Readable, Readable>;
-}> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'streamableHttp'], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.resume();
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes(`listening on port ${port}`)) resolve();
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`server-everything exited with ${code} before listening:\n${stderr}`)),
-    );
-  });
-  return { url: `http://127.0.0.1:${port}/mcp`, child };
-}
+const BIN = EVERYTHING_BIN;
 
 /** A client connected straight to the server and one connected through a proxy before it. */
 function clientsOf(mode: 'stdio' | 'streamableHttp') {

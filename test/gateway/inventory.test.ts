@@ -73,7 +73,7 @@ describe('gateway.inventory', { timeout: 60_000 }, () => {
     const listed = (await agent.listTools()).tools.map((t) => t.name).sort();
     // The servers' own sessions list too, as they come up: wait for both catalogs in the log.
     await expect
-      .poll(() => gateway.inventory().servers.map((s) => s.notice ?? s.state))
+      .poll(() => gateway.inventory().servers.map((s) => s.notice ?? s.state), { timeout: 30_000 })
       .toEqual(['up', 'up']);
     const all = gateway.inventory({ capture: 'run-1' });
     expect(all.tools.map((t) => t.name).sort()).toEqual(listed);
@@ -98,7 +98,7 @@ describe('gateway.inventory', { timeout: 60_000 }, () => {
     const agent = await connectAgent(first);
     await agent.listTools();
     await expect
-      .poll(() => first.inventory().servers.map((s) => s.notice ?? s.state))
+      .poll(() => first.inventory().servers.map((s) => s.notice ?? s.state), { timeout: 30_000 })
       .toEqual(['up', 'up']);
     await agent.close();
     await first.close();

@@ -1,10 +1,11 @@
 // Real servers from the registry behind one gateway: server-everything, server-memory and
 // server-filesystem over stdio, and fixtures whose names collide, each agent seeing every
 // server's tools under `<server>__<tool>`, its calls routed to the server that listed it.
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 
@@ -18,6 +19,7 @@ import {
   named,
   startGateway,
 } from './support.js';
+import { startHttpEverything } from '../support/serverEverything.js';
 
 const names = (tools: readonly Tool[]): string[] => tools.map((tool) => tool.name).sort();
 
@@ -134,3 +136,39 @@ describe('a gateway in front of real registry servers', { timeout: 60_000 }, () 
     ]);
   });
 });
+
+describe(
+  'a gateway in front of server-everything over Streamable HTTP',
+  { timeout: 60_000 },
+  () => {
+    it('serves its tools, prompts and resources beside a stdio server, each agent in its own upstream session', async () => {
+      const server = await startHttpEverything();
+      onTestFinished(async () => {
+        const exited = once(server.child, 'exit');
+        server.child.kill();
+        await exited;
+      });
+      const { gateway } = await startGateway({
+        servers: { web: { url: server.url }, memory: memory() },
+      });
+      const first = await connectAgent(gateway, 'run-1', 'first');
+      const second = await connectAgent(gateway, 'run-1', 'second');
+      const listed = names((await first.listTools()).tools);
+      expect(listed).toContain('web__echo');
+      expect(listed).toContain('memory__read_graph');
+      expect(await callText(second, 'web__echo', { message: 'over http' })).toEqual({
+        text: 'Echo: over http',
+        isError: false,
+      });
+      const prompts = (await first.listPrompts()).prompts.map((p) => p.name);
+      expect(prompts).toContain('web__simple-prompt');
+      const prompt = await first.getPrompt({ name: 'web__simple-prompt' });
+      expect(prompt.messages.length).toBeGreaterThan(0);
+      const resources = (await first.listResources()).resources;
+      const resource = resources[0]!;
+      expect(resource._meta).toMatchObject({ 'dev.toolflight/server': 'web' });
+      const read = await first.readResource({ uri: resource.uri });
+      expect(read.contents[0]?.uri).toBe(resource.uri);
+    });
+  },
+);

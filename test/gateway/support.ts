@@ -23,6 +23,7 @@ import {
   type StdioUpstream,
 } from '../../src/mcp/index.js';
 import { agentTransport } from '../proxy/support.js';
+import { EVERYTHING_BIN } from '../support/serverEverything.js';
 
 const resolve = createRequire(import.meta.url).resolve;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,7 +31,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** `@modelcontextprotocol/server-everything` over stdio, as it ships. */
 export const everything = (): StdioUpstream => ({
   command: process.execPath,
-  args: [resolve('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'],
+  args: [EVERYTHING_BIN, 'stdio'],
 });
 
 /** `@modelcontextprotocol/server-memory` over stdio, its graph in a file of a temp folder. */

@@ -22,6 +22,12 @@ export interface GatewayServer {
    * from the upstream's fields (functions left out). `gatewayServers` sets it from the entry.
    */
   readonly config?: string;
+  /**
+   * What this server's tools' and prompts' names start with, before `__`: default the server's
+   * name. `''` keeps the server's own names (collisions with other servers still get suffixes):
+   * for a gateway that takes the place of a proxy whose agents know the names already.
+   */
+  readonly prefix?: string;
 }
 
 /** Options of `createGateway`. */

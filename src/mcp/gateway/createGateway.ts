@@ -68,15 +68,19 @@ function checkServers(servers: unknown): readonly (readonly [string, GatewayServ
     if (name === '' || name.length > 64) {
       throw invalid(`server names must be 1 to 64 characters, got ${JSON.stringify(name)}`);
     }
-    const part = safeNamePart(name);
-    const other = safe.get(part);
+    const server = serverOf(name, value);
+    if (server.prefix !== undefined && typeof server.prefix !== 'string') {
+      throw invalid(`servers.${name}.prefix must be a string ('' for the tools' own names)`);
+    }
+    const part = safeNamePart(server.prefix ?? name);
+    const other = server.prefix === '' ? undefined : safe.get(part);
     if (other !== undefined) {
       throw invalid(
         `servers ${JSON.stringify(other)} and ${JSON.stringify(name)} would both name their tools ${part}__…: rename one`,
       );
     }
-    safe.set(part, name);
-    return [name, serverOf(name, value)] as const;
+    if (server.prefix !== '') safe.set(part, name);
+    return [name, server] as const;
   });
 }
 
@@ -150,9 +154,18 @@ export async function createGateway<C = undefined>(
         notices,
       ),
   );
+  const prefixes = new Map<string, string>();
+  for (const server of servers) {
+    if (server.prefix !== undefined) prefixes.set(server.name, server.prefix);
+  }
   recordSafely(logger, 'gateway.configured', () =>
     tracker.note('gateway.configured', {
-      servers: servers.map((s) => ({ name: s.name, config: s.config, transport: s.transport })),
+      servers: servers.map((s) => ({
+        name: s.name,
+        config: s.config,
+        transport: s.transport,
+        ...(s.prefix === undefined ? {} : { prefix: s.prefix }),
+      })),
     }),
   );
   const contexts = new GatewayContexts<unknown>(
@@ -170,6 +183,7 @@ export async function createGateway<C = undefined>(
   );
   const sessionDeps = {
     servers,
+    prefixes,
     contexts,
     reserved,
     listWaitMs,
@@ -277,6 +291,7 @@ export async function createGateway<C = undefined>(
       const named = nameCatalog(
         servers.map((server) => [server.name, server.unit.catalog.tools] as const),
         reserved,
+        prefixes,
       );
       return contexts.visible(named.items, scope?.capture);
     },

@@ -23,6 +23,8 @@ type Template = { readonly uriTemplate: string } & Record<string, unknown>;
 export interface ListsDeps {
   readonly servers: readonly GatewayUpstream[];
   readonly part: (server: string) => ServerPart;
+  /** What prompt names start with, per server, where it is not the server's name. */
+  readonly prefixes: ReadonlyMap<string, string>;
   readonly scheduler: SchedulerLike;
   readonly listWaitMs: number;
 }
@@ -86,7 +88,7 @@ export class GatewayLists {
   /** Every server's prompts, under the gateway's names. */
   async prompts(): Promise<readonly Item[]> {
     const lists = await this.#each<Item>('prompts', 'prompts/list', 'prompts');
-    this.#prompts = nameCatalog(lists, []);
+    this.#prompts = nameCatalog(lists, [], this.deps.prefixes);
     return this.#prompts.items;
   }
 

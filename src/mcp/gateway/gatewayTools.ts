@@ -15,6 +15,8 @@ export interface ToolsDeps {
   readonly servers: readonly GatewayUpstream[];
   readonly contexts: GatewayContexts<unknown>;
   readonly reserved: readonly string[];
+  /** What names start with, per server, where it is not the server's name. */
+  readonly prefixes: ReadonlyMap<string, string>;
   readonly listWaitMs: number;
   readonly scheduler: SchedulerLike;
 }
@@ -79,6 +81,7 @@ export class GatewayTools {
     const named = nameCatalog(
       this.deps.servers.map((server, i) => [server.name, lists[i]] as const),
       this.deps.reserved,
+      this.deps.prefixes,
     );
     const visible = this.deps.contexts.visible(named.items, this.session.capture);
     const next = {

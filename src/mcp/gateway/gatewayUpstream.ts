@@ -22,6 +22,8 @@ export const upstreamFingerprint = (upstream: ProxyUpstream): string =>
 export class GatewayUpstream {
   readonly unit: UpstreamUnit<undefined>;
   readonly transport: 'stdio' | 'http';
+  /** What its names start with, where it is not its name (`GatewayServer.prefix`). */
+  readonly prefix: string | undefined;
   /** Whether anything ever needed this server (it starts lazily). */
   #used = false;
 
@@ -34,6 +36,7 @@ export class GatewayUpstream {
     notices: ConstructorParameters<typeof UpstreamUnit>[1],
   ) {
     this.transport = isHttpUpstream(server.upstream) ? 'http' : 'stdio';
+    this.prefix = server.prefix;
     const notice = (value: ProxyNotice): void =>
       options.notice(
         value.type === 'catalog.listed' ? { ...value, data: { ...value.data, config } } : value,

@@ -25,12 +25,14 @@ export interface NamedCatalog<T> {
 export function nameCatalog<T extends { readonly name: string }>(
   lists: readonly (readonly [server: string, items: readonly T[] | undefined])[],
   reserved: readonly string[],
+  /** What names start with, per server, where it is not the server's name. */
+  prefixes: ReadonlyMap<string, string> = new Map(),
 ): NamedCatalog<T> {
   const listed: { server: string; name: string }[] = [];
   for (const [server, items] of lists) {
     for (const item of items ?? []) listed.push({ server, name: item.name });
   }
-  const names = assignNames(listed, reserved);
+  const names = assignNames(listed, reserved, prefixes);
   const items: T[] = [];
   const byName = new Map<string, NamedEntry<T>>();
   for (const [server, list] of lists) {
