@@ -3,9 +3,9 @@ import { describe, it } from 'vitest';
 
 import { createMemoryStore, createTracker } from '../../src/index.js';
 import { createProxy } from '../../src/mcp/index.js';
-import { onCleanup, raw, toolsCall, until } from '../mcp/support.js';
+import { onCleanup } from '../mcp/support.js';
 import { httpUpstream } from '../proxy/support.js';
-import { eventually, fuzz, hostileSession, MCP_STATUSES } from './support.js';
+import { fuzzSessionEndpoint } from './support.js';
 
 describe('proxy under hostile requests', () => {
   it('answers each with a documented status, serves a normal call after each, and comes back to rest with its heap', async () => {
@@ -20,47 +20,14 @@ describe('proxy under hostile requests', () => {
       limits: { maxBodyBytes, bodyTimeoutMs: 100, headersTimeoutMs: 1_000, idleTimeoutMs: 50 },
     });
     onCleanup(() => proxy.close());
-    const credentials = captures.map((capture) => proxy.credential({ capture }));
-    const headers = {
-      Authorization: `Bearer ${credentials[0]}`,
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-    };
-    const at = { host: '127.0.0.1', port: proxy.port } as never;
-    // The proxy is stateful toward agents: a session for the normal calls, and one the hostile
-    // requests name.
-    const hostile = await hostileSession(at, headers);
-    const normal = { ...headers, 'Mcp-Session-Id': await hostile.open() };
-    const inFlight = () => captures.map((capture) => tracker.capture(capture)?.inFlight ?? 0);
-    await fuzz(
-      {
-        aim: {
-          port: proxy.port,
-          host: `127.0.0.1:${proxy.port}`,
-          path: '/mcp',
-          authorizations: credentials.map((credential) => `Bearer ${credential}`),
-          maxBodyBytes,
-          session: hostile.session,
-        },
-        documented: MCP_STATUSES,
-        normalCall: async () => {
-          const { status } = await raw(at, {
-            headers: normal,
-            body: toolsCall('echo', { text: 'still here' }),
-          });
-          await hostile.renew();
-          return status;
-        },
-        atRest: async (late) => {
-          for (const capture of captures) {
-            await until(tracker, capture, (snapshot) => snapshot?.inFlight === 0);
-          }
-          await eventually(() => late() || proxy.openStreams() === 0);
-        },
-        counters: () =>
-          `${inFlight().join(' + ')} requests in flight, ${proxy.openStreams()} streams open`,
-      },
-      1000,
-    );
+    await fuzzSessionEndpoint({
+      port: proxy.port,
+      credentials: captures.map((capture) => proxy.credential({ capture })),
+      tracker,
+      captures,
+      maxBodyBytes,
+      tool: 'echo',
+      openStreams: () => proxy.openStreams(),
+    });
   }, 60_000);
 });

@@ -10,7 +10,8 @@ import { runInNewContext } from 'node:vm';
 
 import fc from 'fast-check';
 
-import { INITIALIZE_BODY, raw } from '../mcp/support.js';
+import type { Tracker } from '../../src/index.js';
+import { INITIALIZE_BODY, raw, toolsCall, until } from '../mcp/support.js';
 import { hostileRequests, mustBeAnswered, type Aim } from './hostileRequests.js';
 import { send } from './rawExchange.js';
 
@@ -162,4 +163,64 @@ export async function hostileSession(
       live = await open();
     },
   };
+}
+
+/** An endpoint with sessions (the proxy, the gateway), with what the fuzzing needs of it. */
+export interface SessionEndpoint {
+  readonly port: number;
+  /** One credential per capture, the first for the normal calls. */
+  readonly credentials: readonly string[];
+  readonly tracker: Tracker;
+  readonly captures: readonly string[];
+  readonly maxBodyBytes: number;
+  /** A tool the normal call may call with `{ text }`. */
+  readonly tool: string;
+  readonly openStreams: () => number;
+}
+
+/**
+ * Hostile requests against an endpoint that is stateful toward agents: a session for the
+ * normal calls, and one the hostile requests name; a normal call after each; at rest after.
+ */
+export async function fuzzSessionEndpoint(endpoint: SessionEndpoint, runs = 1000): Promise<void> {
+  const { port, credentials, tracker, captures, maxBodyBytes } = endpoint;
+  const headers = {
+    Authorization: `Bearer ${credentials[0]}`,
+    'Content-Type': 'application/json',
+    Accept: 'application/json, text/event-stream',
+  };
+  const at = { host: '127.0.0.1', port } as never;
+  const hostile = await hostileSession(at, headers);
+  const normal = { ...headers, 'Mcp-Session-Id': await hostile.open() };
+  const inFlight = () => captures.map((capture) => tracker.capture(capture)?.inFlight ?? 0);
+  await fuzz(
+    {
+      aim: {
+        port,
+        host: `127.0.0.1:${port}`,
+        path: '/mcp',
+        authorizations: credentials.map((credential) => `Bearer ${credential}`),
+        maxBodyBytes,
+        session: hostile.session,
+      },
+      documented: MCP_STATUSES,
+      normalCall: async () => {
+        const { status } = await raw(at, {
+          headers: normal,
+          body: toolsCall(endpoint.tool, { text: 'still here' }),
+        });
+        await hostile.renew();
+        return status;
+      },
+      atRest: async (late) => {
+        for (const capture of captures) {
+          await until(tracker, capture, (snapshot) => snapshot?.inFlight === 0);
+        }
+        await eventually(() => late() || endpoint.openStreams() === 0);
+      },
+      counters: () =>
+        `${inFlight().join(' + ')} requests in flight, ${endpoint.openStreams()} streams open`,
+    },
+    runs,
+  );
 }

@@ -101,17 +101,20 @@ export class GatewayTools {
    * none), and the agent is told when its names change once it answers.
    */
   async list(): Promise<readonly Tool[]> {
+    let answered = false;
     const listings = this.deps.servers.map((server) => {
       const listing = this.session.part(server.name).tools.list();
-      // A late answer that changes what the agent sees is told as list_changed.
+      // An answer that comes after the agent's is told as list_changed if it changes what the
+      // agent sees; those in time make one view together (not one per server's answer).
       void listing.then(
-        () => this.compare(),
+        () => answered && this.compare(),
         () => undefined,
       );
       return listing;
     });
     const all = Promise.allSettled(listings);
     await waitAtMost(this.deps.scheduler, this.deps.listWaitMs, all);
+    answered = true;
     const { visible } = this.view();
     this.#key = visibleKey(visible);
     return visible;
