@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -13,11 +13,17 @@ import {
   snapshotCaptures,
 } from '../../src/index.js';
 import { createInspector, type Inspector } from '../../src/inspector/index.js';
-import { launchChromium, startLiveHost, type LiveHost } from './support.js';
+import {
+  launchChromium,
+  openPage as openIn,
+  startLiveHost,
+  WAIT,
+  waitForText,
+  type LiveHost,
+} from './support.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'reused-key.jsonl');
 const SCREENSHOT = join(import.meta.dirname, '..', '..', 'test-output', 'inspector.png');
-const WAIT = { timeout: 30_000 };
 
 let browser: Browser;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -35,31 +41,7 @@ afterEach(async () => {
   if (failures.length > 0) throw failures[0];
 });
 
-async function openPage(inspector: Inspector): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  cleanups.push(() => context.close());
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  cleanups.push(() => {
-    expect(errors, 'errors thrown in the page').toEqual([]);
-    return Promise.resolve();
-  });
-  await page.goto(inspector.url);
-  return page;
-}
-
-/** Wait until the element's text matches. */
-async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<void> {
-  await page.waitForFunction(
-    ([sel, source]) => {
-      const element = document.querySelector(sel!);
-      return element !== null && new RegExp(source!).test(element.textContent ?? '');
-    },
-    [selector, pattern.source],
-    WAIT,
-  );
-}
+const openPage = (inspector: Inspector) => openIn(browser, inspector.url, cleanups);
 
 describe('inspector page in Chromium', () => {
   it('shows a live tool call started then finished, scrubs back to it in flight, filters and masks', async () => {
