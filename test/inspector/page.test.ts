@@ -199,6 +199,24 @@ describe('inspector page in Chromium', () => {
     expect(await page.locator('#outbox-section').isVisible()).toBe(false);
   }, 60_000);
 
+  it('forgets the outbox and the inventory of the stream a longer recording replaces', async () => {
+    // Regression: the outbox panel noticed a new log only when it was shorter than the old one.
+    let now = 1_000;
+    const tracker = createTracker({ store: createMemoryStore(), clock: () => now++ });
+    tracker.note('outbox.enqueued', { key: 'k-1', tool: 'append_note' });
+    tracker.note('upstream.changed', { server: 'fs', state: 'up' });
+    const inspector = await createInspector({ tracker });
+    cleanups.push(() => inspector.close());
+    const page = await openPage(inspector);
+    await waitForText(page, '#outbox-counts', /^1 pending/);
+    await waitForText(page, '#inventory-counts', /^1 server/);
+    await page.setInputFiles('#file', FIXTURE);
+    await waitForText(page, '#source', /reused-key\.jsonl/);
+    await waitForText(page, '#timeline-count', /^17 of 17 events$/);
+    expect(await page.locator('#outbox-section').isVisible()).toBe(false);
+    expect(await page.locator('#inventory-section').isVisible()).toBe(false);
+  }, 60_000);
+
   it('loads a recording through the file input and folds it like the library', async () => {
     const inspector = await createInspector({ recording: FIXTURE });
     cleanups.push(() => inspector.close());

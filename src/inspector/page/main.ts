@@ -221,6 +221,7 @@ function loadRecording(name: string, text: string): void {
   disconnect = undefined;
   log.clear();
   projection.reset();
+  outbox.reset();
   inventory.reset();
   timeline.refilter();
   const problems: string[] = [];
