@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -13,11 +13,17 @@ import {
   snapshotCaptures,
 } from '../../src/index.js';
 import { createInspector, type Inspector } from '../../src/inspector/index.js';
-import { launchChromium, startLiveHost, type LiveHost } from './support.js';
+import {
+  launchChromium,
+  openPage as openIn,
+  startLiveHost,
+  WAIT,
+  waitForText,
+  type LiveHost,
+} from './support.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'reused-key.jsonl');
 const SCREENSHOT = join(import.meta.dirname, '..', '..', 'test-output', 'inspector.png');
-const WAIT = { timeout: 30_000 };
 
 let browser: Browser;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -35,31 +41,7 @@ afterEach(async () => {
   if (failures.length > 0) throw failures[0];
 });
 
-async function openPage(inspector: Inspector): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  cleanups.push(() => context.close());
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  cleanups.push(() => {
-    expect(errors, 'errors thrown in the page').toEqual([]);
-    return Promise.resolve();
-  });
-  await page.goto(inspector.url);
-  return page;
-}
-
-/** Wait until the element's text matches. */
-async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<void> {
-  await page.waitForFunction(
-    ([sel, source]) => {
-      const element = document.querySelector(sel!);
-      return element !== null && new RegExp(source!).test(element.textContent ?? '');
-    },
-    [selector, pattern.source],
-    WAIT,
-  );
-}
+const openPage = (inspector: Inspector) => openIn(browser, inspector.url, cleanups);
 
 describe('inspector page in Chromium', () => {
   it('shows a live tool call started then finished, scrubs back to it in flight, filters and masks', async () => {
@@ -215,6 +197,24 @@ describe('inspector page in Chromium', () => {
     await waitForText(page, '#status', /^live$/);
     await waitForText(page, '#timeline-count', /events$/);
     expect(await page.locator('#outbox-section').isVisible()).toBe(false);
+  }, 60_000);
+
+  it('forgets the outbox and the inventory of the stream a longer recording replaces', async () => {
+    // Regression: the outbox panel noticed a new log only when it was shorter than the old one.
+    let now = 1_000;
+    const tracker = createTracker({ store: createMemoryStore(), clock: () => now++ });
+    tracker.note('outbox.enqueued', { key: 'k-1', tool: 'append_note' });
+    tracker.note('upstream.changed', { server: 'fs', state: 'up' });
+    const inspector = await createInspector({ tracker });
+    cleanups.push(() => inspector.close());
+    const page = await openPage(inspector);
+    await waitForText(page, '#outbox-counts', /^1 pending/);
+    await waitForText(page, '#inventory-counts', /^1 server/);
+    await page.setInputFiles('#file', FIXTURE);
+    await waitForText(page, '#source', /reused-key\.jsonl/);
+    await waitForText(page, '#timeline-count', /^17 of 17 events$/);
+    expect(await page.locator('#outbox-section').isVisible()).toBe(false);
+    expect(await page.locator('#inventory-section').isVisible()).toBe(false);
   }, 60_000);
 
   it('loads a recording through the file input and folds it like the library', async () => {

@@ -4,7 +4,8 @@ import { request, type IncomingMessage } from 'node:http';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 import { createMemoryStore, createTracker, type Tracker } from '../../src/index.js';
 import {
@@ -31,6 +32,43 @@ export function launchChromium(): Promise<Browser> {
     headless: true,
     args: CHROMIUM_ARGS,
   });
+}
+
+/** How long a page test waits for a condition in the DOM. */
+export const WAIT = { timeout: 30_000 };
+
+/**
+ * A fresh page at `url`, in its own browser context. The cleanup it adds closes the context
+ * and fails the test if the page threw.
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  cleanups: (() => Promise<unknown>)[],
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  cleanups.push(() => context.close());
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  cleanups.push(() => {
+    expect(errors, 'errors thrown in the page').toEqual([]);
+    return Promise.resolve();
+  });
+  await page.goto(url);
+  return page;
+}
+
+/** Wait until the element's text matches. */
+export async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<void> {
+  await page.waitForFunction(
+    ([sel, source]) => {
+      const element = document.querySelector(sel!);
+      return element !== null && new RegExp(source!).test(element.textContent ?? '');
+    },
+    [selector, pattern.source],
+    WAIT,
+  );
 }
 
 /** A status code and body of a plain GET, with the headers given. */

@@ -28,6 +28,9 @@ export const LAYOUT = `
     <section id="outbox-section" style="flex:0 0 auto;max-height:25%" hidden><h2>outbox <span id="outbox-counts"></span></h2>
       <div style="overflow:auto"><table id="outbox"><thead><tr><th>idempotency key</th><th>tool</th><th>state</th></tr></thead>
       <tbody id="outbox-body"></tbody></table></div></section>
+    <section id="inventory-section" style="flex:0 0 auto;max-height:30%" hidden><h2>inventory <span id="inventory-counts"></span><span id="inventory-hint" class="inv-hint"></span></h2>
+      <div style="overflow:auto"><table id="inventory"><thead><tr><th>server</th><th>state</th><th>catalog</th><th>notice</th><th>tools</th></tr></thead>
+      <tbody id="inventory-body"></tbody></table></div></section>
     <section style="flex:0 0 auto"><h2 id="diagram-title">machine</h2><div id="diagram"></div></section>
   </div>
   <section><h2>timeline <span id="timeline-count"></span></h2>

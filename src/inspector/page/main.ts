@@ -9,6 +9,7 @@ import { connect } from './connection.js';
 import { diagramSvg } from './diagram.js';
 import { byId, esc } from './dom.js';
 import { EventLog } from './eventLog.js';
+import { InventoryPanel } from './inventoryPanel.js';
 import { LAYOUT } from './layout.js';
 import { OutboxPanel } from './outboxPanel.js';
 import { EntitiesPanel, renderCaptures } from './panels.js';
@@ -37,6 +38,7 @@ const view = {
 const timeline = new Timeline(log, (index) => selectEvent(index));
 const entities = new EntitiesPanel(log, (id) => selectEntity(id));
 const outbox = new OutboxPanel();
+const inventory = new InventoryPanel();
 const scrubber = byId<HTMLInputElement>('scrubber');
 let frame = 0;
 /** False until the stream's history is all in. */
@@ -73,13 +75,22 @@ function render(): void {
   renderCaptures(log, snapshot, count, view.selectedGen, now(), graceMs());
   entities.render(view.selectedGen, count);
   outbox.render(log.events, count);
+  inventory.render(log.events, count, { now: now(), capture: selectedCapture(count) });
   timeline.render(count, view.selectedEvent);
   if (view.live) timeline.follow();
   renderDiagram(count);
   drawChart(byId<HTMLCanvasElement>('chart'), log, count, graceMs());
   refreshOptions();
-  // A grace countdown is a clock: redraw while one runs.
+  // A grace countdown is a clock: redraw while one runs; a retry countdown only moves live.
   if (document.querySelector('.idle-state.grace')) setTimeout(schedule, 100);
+  else if (view.live && document.querySelector('#inventory-body .countdown'))
+    setTimeout(schedule, 1000);
+}
+
+/** The key of the selected capture, once it has begun at the cursor. */
+function selectedCapture(count: number): string | undefined {
+  const info = view.selectedGen === undefined ? undefined : log.generations.get(view.selectedGen);
+  return info !== undefined && info.begun < count ? info.key : undefined;
 }
 
 function renderDiagram(count: number): void {
@@ -210,6 +221,8 @@ function loadRecording(name: string, text: string): void {
   disconnect = undefined;
   log.clear();
   projection.reset();
+  outbox.reset();
+  inventory.reset();
   timeline.refilter();
   const problems: string[] = [];
   text.split('\n').forEach((line, i) => {

@@ -11,12 +11,15 @@ export class OutboxPanel {
   private readonly indexes: number[] = [];
   private scanned = 0;
 
+  /** Forget the log (a recording replaced it; a longer one would look like the same log). */
+  reset(): void {
+    this.indexes.length = 0;
+    this.scanned = 0;
+  }
+
   render(events: readonly ToolflightEvent[], count: number): void {
-    if (events.length < this.scanned) {
-      // The log was replaced (a recording was loaded): start over.
-      this.indexes.length = 0;
-      this.scanned = 0;
-    }
+    // A shorter log is another log, even if nobody said so.
+    if (events.length < this.scanned) this.reset();
     for (; this.scanned < events.length; this.scanned++) {
       if (events[this.scanned]!.type.startsWith('outbox.')) this.indexes.push(this.scanned);
     }
