@@ -134,6 +134,8 @@ export class GatewaySession implements ServedSession {
   part(name: string): ServerPart {
     const open = this.#parts.get(name);
     if (open !== undefined) return open;
+    // An ended session opens nothing upstream any more (a request that was under way).
+    if (this.#ended) throw new Error('the agent session ended');
     const server = this.deps.servers.find((s) => s.name === name);
     if (server === undefined) throw new Error(`no server named ${name}`);
     server.use();

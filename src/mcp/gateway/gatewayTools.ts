@@ -66,9 +66,12 @@ export class GatewayTools {
 
   /** Every server's list as this session knows it now, named and narrowed (cached by identity). */
   view(): Cached {
-    const lists = this.deps.servers.map(
-      (server) => this.session.partOf(server.name)?.tools.visible() ?? server.unit.catalog.tools,
-    );
+    // The session's own list once it has one, else the server's last good list (or none): the
+    // same arrays while nothing changed, which is what the cache compares.
+    const lists = this.deps.servers.map((server) => {
+      const part = this.session.partOf(server.name);
+      return part?.tools.listed === true ? part.tools.visible() : server.unit.catalog.tools;
+    });
     const context = this.deps.contexts.contextOf(this.session.capture);
     const cached = this.#cached;
     if (
