@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ToolflightError } from '../errors.js';
 import { demo } from './demo.js';
 import { diagrams } from './diagrams.js';
+import { gateway } from './gateway.js';
 import { inspect } from './inspect.js';
 import { outbox } from './outbox.js';
 import { proxy } from './proxy.js';
@@ -31,6 +32,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   proxy: {
     run: proxy,
     summary: 'a tracked MCP endpoint in front of --upstream URL or -- COMMAND ARGS (until Ctrl-C)',
+  },
+  gateway: {
+    run: gateway,
+    summary: "one tracked MCP endpoint in front of an mcpServers file's servers (until Ctrl-C)",
   },
   outbox: {
     run: outbox,
