@@ -272,8 +272,16 @@ export async function runGateway(
     return 1;
   }
   const watching = gateway.notices$.subscribe((notice) => {
-    // A server's stderr lines go to the recording; its changes of state, to the operator.
-    if (notice.type === 'upstream.changed' && notice.data.stderr === undefined) {
+    // A server's stderr lines go to the recording; its state and its catalogs, to the operator.
+    if (notice.type === 'catalog.listed') {
+      const { server, tools, kept } = notice.data;
+      const count = `${tools.length} tool${tools.length === 1 ? '' : 's'}`;
+      io.err(
+        kept === true
+          ? `server ${server} serves ${count} kept from an earlier run until it lists`
+          : `server ${server} listed ${count}`,
+      );
+    } else if (notice.type === 'upstream.changed' && notice.data.stderr === undefined) {
       const { server, state, reason, retryInMs } = notice.data;
       const retry = retryInMs === undefined ? '' : `, retrying in ${retryInMs} ms`;
       io.err(`server ${server} ${state}${reason === undefined ? '' : `: ${reason}`}${retry}`);

@@ -114,13 +114,15 @@ describe('toolflight gateway', { timeout: 60_000 }, () => {
     ]);
   });
 
-  it('says when a server changes state, on stderr', async () => {
+  it('says on stderr when a server changes state and when it listed its tools', async () => {
     const { dir, entries, env } = twoServers();
     const cli = await startGatewayCli(['--config', writeConfig(dir, 'mcp.json', entries)], env);
     const up = cli.errLine(/^server alpha up$/);
+    const listed = cli.errLine(/^server alpha listed/);
     const agent = await cli.connect();
     await callText(agent, 'alpha__greet');
     await expect(up).resolves.toBe('server alpha up');
+    await expect(listed).resolves.toBe('server alpha listed 2 tools');
     await expect(cli.stop()).resolves.toBe(0);
   });
 
