@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { ToolflightError } from '../errors.js';
 import { demo } from './demo.js';
 import { diagrams } from './diagrams.js';
+import { gateway } from './gateway.js';
 import { inspect } from './inspect.js';
+import { inventory } from './inventory.js';
 import { outbox } from './outbox.js';
 import { proxy } from './proxy.js';
 import { replay } from './replay.js';
@@ -32,6 +34,14 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: proxy,
     summary: 'a tracked MCP endpoint in front of --upstream URL or -- COMMAND ARGS (until Ctrl-C)',
   },
+  gateway: {
+    run: gateway,
+    summary: "one tracked MCP endpoint in front of an mcpServers file's servers (until Ctrl-C)",
+  },
+  inventory: {
+    run: inventory,
+    summary: "a gateway recording's servers, their state and tools (--config, --until, --json)",
+  },
   outbox: {
     run: outbox,
     summary: 'list, retry or drop the entries of a proxy outbox file (list|retry|drop FILE [KEY…])',
@@ -42,11 +52,16 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   },
 };
 
+/** The summaries' column: past the longest command name. */
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
+
 const USAGE = [
   'usage: toolflight <command> [options]',
   '',
   'commands:',
-  ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(10)}${summary}`),
+  ...Object.entries(COMMANDS).map(
+    ([name, { summary }]) => `  ${name.padEnd(NAME_WIDTH)}${summary}`,
+  ),
   '',
   '`toolflight COMMAND --help` shows the options of a command.',
   '',
