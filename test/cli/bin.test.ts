@@ -25,7 +25,17 @@ describe('toolflight (the bin)', { timeout: 30_000 }, () => {
     expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
   });
 
-  it.each(['demo', 'replay', 'verify', 'inspect', 'proxy', 'outbox', 'diagrams'])(
+  it.each([
+    'demo',
+    'replay',
+    'verify',
+    'inspect',
+    'proxy',
+    'gateway',
+    'inventory',
+    'outbox',
+    'diagrams',
+  ])(
     'answers `%s --help` with its usage on stdout and exit 0, starting nothing',
     async (command) => {
       const { code, stdout, stderr } = await runBin([command, '--help']);
