@@ -92,9 +92,11 @@ export function assignNames(
   // The default sort is code-unit order (not `localeCompare`): the same in every locale.
   for (const server of [...names.keys()].sort()) {
     for (const name of [...names.get(server)!].sort()) {
+      // Only a prefix given as '' drops it: a server named '' still has its `_` part.
       const prefix = prefixes.get(server) ?? server;
+      const bare = prefixes.get(server) === '';
       const joined = (part: string, tool: string) =>
-        prefix === '' ? tool : `${part}${NAME_SEPARATOR}${tool}`;
+        bare ? tool : `${part}${NAME_SEPARATOR}${tool}`;
       entries.push({
         server,
         name,
