@@ -207,6 +207,29 @@ describe('assignNames', () => {
     });
   });
 
+  it("keeps a server's own names with the prefix '', suffixing only what collides", () => {
+    const names = assignNames(
+      [
+        { server: 'suite', name: 'test_simple_text' },
+        { server: 'suite', name: 'other__echo' },
+        { server: 'other', name: 'echo' },
+        { server: '', name: 'x' },
+      ],
+      [],
+      new Map([['suite', '']]),
+    );
+    expect(names.get('suite')).toEqual(
+      new Map([
+        ['test_simple_text', 'test_simple_text'],
+        // `other`'s own joined name is written that way: it keeps it.
+        ['other__echo', 'other__echo-2'],
+      ]),
+    );
+    expect(names.get('other')).toEqual(new Map([['echo', 'other__echo']]));
+    // A server named '' is no prefix '': its part is still `_`.
+    expect(names.get('')).toEqual(new Map([['x', '___x']]));
+  });
+
   it('makes empty and unicode names safe', () => {
     const names = assignNames([
       { server: '', name: '' },
