@@ -3,7 +3,6 @@
 // `<server>__<tool>`.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
-import { messageOf } from '../errors.js';
 import { createTracker, ToolflightError, type EventStore } from '../index.js';
 import {
   agentEntry,
@@ -20,12 +19,11 @@ import { captureKeyProblem } from '../mcp/endpoint/captureCredentials.js';
 import { MAX_CONFIG_BYTES } from '../mcp/gateway/mcpServersConfig.js';
 import { configProblem } from '../mcp/gateway/readServerEntry.js';
 import { timerMs } from '../http/connectionLimits.js';
-import { createJsonlStore } from '../store/index.js';
 import { openError } from '../store/fileErrors.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { storeWarning } from './storeWarning.js';
-import { untilInterrupted } from './untilInterrupted.js';
+import { listenFailure, openRecording, stdoutGone, untilCtrlC } from './endpointCommand.js';
 
 const USAGE = [
   'usage: toolflight gateway --config FILE [options]',
@@ -183,20 +181,6 @@ function serversOf(
   }
 }
 
-/** The recording for `--record FILE`; one that already holds events is refused in CLI terms. */
-function openRecording(parsed: GatewayCommand): EventStore | undefined {
-  if (parsed.record === undefined) return undefined;
-  try {
-    return createJsonlStore(parsed.record, { mode: parsed.overwrite ? 'overwrite' : 'create' });
-  } catch (error) {
-    // In `create` mode the only invalid argument is a file that already holds events.
-    if (!(error instanceof ToolflightError) || error.code !== 'invalid_argument') throw error;
-    throw new UsageError(
-      `the recording ${parsed.record} already holds events: pass --overwrite to replace it, or --record a new file`,
-    );
-  }
-}
-
 /**
  * What the operator and the agent need: where it listens, the servers behind it, and the one
  * `mcpServers` entry an agent gets (a placeholder only) with the variable that holds its
@@ -238,7 +222,7 @@ export async function runGateway(
     if (typeof result === 'number') return result;
     parsed = result;
     ({ config, servers } = serversOf(parsed, env));
-    store = openRecording(parsed);
+    store = openRecording(parsed.record, parsed.overwrite, (message) => new UsageError(message));
   } catch (error) {
     if (error instanceof ConfigError) io.err(`toolflight gateway: ${error.message}`);
     else if (error instanceof UsageError) io.err(`toolflight gateway: ${error.message}\n${USAGE}`);
@@ -287,14 +271,9 @@ export async function runGateway(
       io.err(`server ${server} ${state}${reason === undefined ? '' : `: ${reason}`}${retry}`);
     }
   });
-  const closed = io.stdoutClosed;
-  const stdoutGone = new Promise<void>((resolve) => {
-    if (closed?.aborted) resolve();
-    else closed?.addEventListener('abort', () => resolve(), { once: true });
-  });
   try {
     for (const line of startLines(gateway, parsed, config)) io.out(line);
-    await Promise.race([stop, stdoutGone]);
+    await Promise.race([stop, stdoutGone(io)]);
   } finally {
     watching.unsubscribe();
     await gateway.close();
@@ -303,22 +282,5 @@ export async function runGateway(
   return 0;
 }
 
-/** Why listening failed: the socket error's code (`EADDRINUSE`, `EACCES`) or its message. */
-function listenFailure(error: GatewayError): string {
-  const cause = error.cause;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : messageOf(cause ?? error);
-}
-
-/**
- * `toolflight gateway`: runs until SIGINT or SIGTERM, then closes cleanly (every server it
- * started is stopped). It stops listening for them when it returns for any other reason.
- */
-export const gateway: Command = async (args, io) => {
-  const done = new AbortController();
-  try {
-    return await runGateway(args, io, untilInterrupted(done.signal));
-  } finally {
-    done.abort();
-  }
-};
+/** `toolflight gateway`: runs until SIGINT or SIGTERM, then closes cleanly. */
+export const gateway: Command = untilCtrlC(runGateway);

@@ -1,6 +1,5 @@
 // `toolflight proxy`: one tracked MCP endpoint on 127.0.0.1 in front of an upstream server.
-import { messageOf } from '../errors.js';
-import { createTracker, ToolflightError, type EventStore } from '../index.js';
+import { createTracker, type EventStore } from '../index.js';
 import {
   createProxy,
   hideTools,
@@ -10,9 +9,8 @@ import {
 } from '../mcp/index.js';
 import { captureKeyProblem } from '../mcp/endpoint/captureCredentials.js';
 import { timerMs } from '../http/connectionLimits.js';
-import { createJsonlStore } from '../store/index.js';
 import type { CliIo, Command } from './io.js';
-import { untilInterrupted } from './untilInterrupted.js';
+import { listenFailure, openRecording, stdoutGone, untilCtrlC } from './endpointCommand.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { storeWarning } from './storeWarning.js';
 
@@ -148,23 +146,6 @@ function parse(args: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Prox
 }
 
 /**
- * The recording for `--record FILE`; a file that already holds events is refused in the
- * CLI's own terms (the library's message names its `mode` option).
- */
-function openRecording(parsed: ProxyCommand): EventStore | undefined {
-  if (parsed.record === undefined) return undefined;
-  try {
-    return createJsonlStore(parsed.record, { mode: parsed.overwrite ? 'overwrite' : 'create' });
-  } catch (error) {
-    // In `create` mode the only invalid argument is a file that already holds events.
-    if (!(error instanceof ToolflightError) || error.code !== 'invalid_argument') throw error;
-    throw new UsageError(
-      `the recording ${parsed.record} already holds events: pass --overwrite to replace it, or --record a new file`,
-    );
-  }
-}
-
-/**
  * What an agent CLI needs: the JSON server entry (a placeholder only) and the variable, whose
  * credential admits the `--capture` key and nothing else.
  */
@@ -199,7 +180,7 @@ export async function runProxy(
     const result = parse(args, io, env);
     if (typeof result === 'number') return result;
     parsed = result;
-    store = openRecording(parsed);
+    store = openRecording(parsed.record, parsed.overwrite, (message) => new UsageError(message));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`toolflight proxy: ${error.message}\n${USAGE}`);
@@ -252,15 +233,10 @@ export async function runProxy(
     const { key, tool, reason } = event.data as { key: string; tool: string; reason?: string };
     io.err(`${event.type} ${key} (${tool})${reason === undefined ? '' : `: ${reason}`}`);
   });
-  const closed = io.stdoutClosed;
-  const stdoutGone = new Promise<void>((resolve) => {
-    if (closed?.aborted) resolve();
-    else closed?.addEventListener('abort', () => resolve(), { once: true });
-  });
   try {
     const credential = proxy.credential({ capture: parsed.capture });
     for (const line of agentConfig(proxy.url, credential, parsed.capture)) io.out(line);
-    await Promise.race([stop, stdoutGone]);
+    await Promise.race([stop, stdoutGone(io)]);
   } finally {
     watching.unsubscribe();
     await proxy.close();
@@ -270,23 +246,5 @@ export async function runProxy(
   return 0;
 }
 
-/** Why listening failed: the socket error's code (`EADDRINUSE`, `EACCES`) or its message. */
-function listenFailure(error: ProxyError): string {
-  const cause = error.cause;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : messageOf(cause ?? error);
-}
-
-/**
- * `toolflight proxy`: runs until SIGINT or SIGTERM, then closes cleanly. It stops listening
- * for them when it returns for any other reason (bad flags, say): a listener left behind per
- * run would pile up in a host that runs the command more than once.
- */
-export const proxy: Command = async (args, io) => {
-  const done = new AbortController();
-  try {
-    return await runProxy(args, io, untilInterrupted(done.signal));
-  } finally {
-    done.abort();
-  }
-};
+/** `toolflight proxy`: runs until SIGINT or SIGTERM, then closes cleanly. */
+export const proxy: Command = untilCtrlC(runProxy);
