@@ -97,10 +97,15 @@ async function callTool(
 ): Promise<JSONRPCMessage> {
   let chosen: ServerPart | undefined;
   let untrack: (() => void) | undefined;
+  const arrival = session.arrive(request.id);
   const call: CallSession = {
     capture: session.capture,
     resolve: async (name) => {
       const target = await session.tools.resolve(name);
+      arrival.done();
+      // Cancelled while it waited for a list: no server ever hears of it.
+      const cancelled = arrival.cancelled();
+      if (cancelled !== undefined) return { cancelled };
       if ('refused' in target) return target;
       const part = session.part(target.server);
       chosen = part;
@@ -122,6 +127,7 @@ async function callTool(
       routeThrough(session, () => chosen, deliver),
     );
   } finally {
+    arrival.done();
     untrack?.();
   }
 }
@@ -133,7 +139,18 @@ async function routed(
   request: JSONRPCRequest,
   deliver: Deliver,
 ): Promise<JSONRPCMessage> {
-  const target = await lists.route(request);
+  const arrival = session.arrive(request.id);
+  let target: Awaited<ReturnType<GatewayLists['route']>>;
+  try {
+    target = await lists.route(request);
+  } finally {
+    arrival.done();
+  }
+  // Cancelled while it waited for the lists: no server ever hears of it.
+  const cancelled = arrival.cancelled();
+  if (cancelled !== undefined) {
+    return rpcError(request.id, -32800, `Request cancelled: ${cancelled}`);
+  }
   if ('error' in target) return rpcError(request.id, -32602, target.error);
   return forwardTo(session, session.part(target.server), target.request, deliver);
 }
@@ -220,9 +237,16 @@ export async function answerGateway(
       deps.logger?.warn(`could not forward ${message.method}: ${String(error)}`);
     });
   if (message.method === 'notifications/cancelled') {
-    const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
-    const part = requestId === undefined ? undefined : session.working(requestId);
-    if (part !== undefined) await notify(part);
+    const params = message.params as { requestId?: RequestId; reason?: unknown } | undefined;
+    const requestId = params?.requestId;
+    const reason = typeof params?.reason === 'string' ? params.reason : 'the agent cancelled it';
+    let forwarding: Promise<void> | undefined;
+    if (requestId !== undefined) {
+      session.cancel(requestId, reason, (part) => {
+        forwarding = notify(part);
+      });
+    }
+    await forwarding;
   } else if (message.method === 'notifications/roots/list_changed') {
     // Every server this agent uses may have asked for its roots.
     await Promise.all(session.parts().map(notify));
@@ -237,11 +261,12 @@ export function abandonGateway(
   requestId: RequestId,
   reason: string,
 ): void {
-  const part = session.working(requestId);
   const cancel = {
     jsonrpc: '2.0' as const,
     method: 'notifications/cancelled' as const,
     params: { requestId, reason },
   };
-  part?.link.notify(cancel, session.id, true).catch(() => undefined);
+  session.cancel(requestId, reason, (part) => {
+    part.link.notify(cancel, session.id, true).catch(() => undefined);
+  });
 }

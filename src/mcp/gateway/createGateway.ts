@@ -240,7 +240,8 @@ export async function createGateway<C = undefined>(
   ).catch(async (error: unknown) => {
     folding.unsubscribe();
     cleared?.unsubscribe();
-    await Promise.all(servers.map((server) => server.unit.stopOutbox()));
+    // A server with an outbox started with the gateway: stop it too, not only its outbox.
+    await Promise.all(servers.map((server) => server.unit.close()));
     throw error;
   });
   for (const allowed of allowedHosts('127.0.0.1', listening.port)) hosts.add(allowed);

@@ -50,7 +50,18 @@ export function withinMs<T>(
   });
 }
 
-/** Every page of a list method through `part`, or undefined when it failed. */
+/** What makes an item of each list usable: the string it is found by. */
+const KEYS: Readonly<Record<string, string>> = {
+  prompts: 'name',
+  resources: 'uri',
+  resourceTemplates: 'uriTemplate',
+};
+
+/**
+ * Every page of a list method through `part`, or undefined when it failed; an item that is not
+ * an object with its string key (a prompt's `name`, a resource's `uri`) is left out, so one
+ * server's garbage never reaches what the others listed.
+ */
 async function pages<T>(part: ServerPart, method: string, key: string): Promise<T[] | undefined> {
   const items: T[] = [];
   let cursor: string | undefined;
@@ -65,7 +76,16 @@ async function pages<T>(part: ServerPart, method: string, key: string): Promise<
     const result = outcome.message.result as Record<string, unknown>;
     const got = result[key];
     if (!Array.isArray(got)) return undefined;
-    items.push(...(got as T[]));
+    const field = KEYS[key]!;
+    for (const item of got as unknown[]) {
+      if (
+        item !== null &&
+        typeof item === 'object' &&
+        typeof (item as Record<string, unknown>)[field] === 'string'
+      ) {
+        items.push(item as T);
+      }
+    }
     cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
     if (cursor === undefined) break;
   }
@@ -212,7 +232,8 @@ export class GatewayLists {
 }
 
 function withServer<T extends Record<string, unknown>>(item: T, server: string): T {
-  const meta = (item._meta ?? {}) as Record<string, unknown>;
+  const own = item._meta;
+  const meta = own !== null && typeof own === 'object' ? (own as Record<string, unknown>) : {};
   return { ...item, _meta: { ...meta, [SERVER_META]: server } };
 }
 

@@ -48,6 +48,8 @@ export class GatewaySession implements ServedSession {
   readonly #parts = new Map<string, ServerPart>();
   /** The agent's requests a server works on now, by the agent's id: its cancels go there. */
   readonly #working = new Map<RequestId, ServerPart>();
+  /** The agent's requests still being routed, and a cancel that came for one meanwhile. */
+  readonly #arrived = new Map<RequestId, { reason?: string }>();
   readonly #questions: AgentQuestions;
   readonly #idle: IdleClock;
   readonly #watch: Subscription;
@@ -107,6 +109,40 @@ export class GatewaySession implements ServedSession {
     if (!this.#ended) this.stream.send(message);
   }
 
+  /**
+   * The agent's request `id` arrived and is being routed (its server is not known yet, a list
+   * may be under way): a cancel for it until then is kept, and `cancelled()` says it came.
+   */
+  arrive(id: RequestId): {
+    readonly cancelled: () => string | undefined;
+    readonly done: () => void;
+  } {
+    const arrival: { reason?: string } = {};
+    this.#arrived.set(id, arrival);
+    return {
+      cancelled: () => arrival.reason,
+      done: () => {
+        if (this.#arrived.get(id) === arrival) this.#arrived.delete(id);
+      },
+    };
+  }
+
+  /**
+   * Cancel the agent's request `id`: at the server working on it (true), or, while it is still
+   * being routed, before it reaches any (true); false when it is neither (answered already).
+   */
+  cancel(id: RequestId, reason: string, forward: (part: ServerPart) => void): boolean {
+    const part = this.#working.get(id);
+    if (part !== undefined) {
+      forward(part);
+      return true;
+    }
+    const arrival = this.#arrived.get(id);
+    if (arrival === undefined) return false;
+    arrival.reason ??= reason;
+    return true;
+  }
+
   /** `part` works on the agent's request `id` until the returned function is called. */
   track(id: RequestId, part: ServerPart): () => void {
     this.#working.set(id, part);
@@ -142,12 +178,12 @@ export class GatewaySession implements ServedSession {
     const holder: { part?: ServerPart } = {};
     const link = server.unit.sessionLink(this.hello, {
       id: this.id,
-      exited: (reason) => {
+      exited: (reason, upstream) => {
         // Only this server's part ends: the agent's next use of it starts a new child.
         this.deps.logger?.warn(
           `server ${name}: an agent session's process exited, so its part of the session ended: ${reason}`,
         );
-        if (holder.part !== undefined) void this.#endPart(holder.part, reason);
+        if (holder.part !== undefined) void this.#endPart(holder.part, reason, upstream);
       },
       fromUpstream: (message, upstream) => {
         if (holder.part !== undefined) this.#fromServer(holder.part, message, upstream);
@@ -218,12 +254,12 @@ export class GatewaySession implements ServedSession {
   }
 
   /** A server's part ended under the session (its child exited): forget it, withdraw its asks. */
-  async #endPart(part: ServerPart, reason: string): Promise<void> {
+  async #endPart(part: ServerPart, reason: string, upstream: UpstreamSession): Promise<void> {
     if (this.#parts.get(part.server.name) !== part) return;
     this.#parts.delete(part.server.name);
     part.tools.close();
-    const upstream = part.link.session;
-    if (upstream !== undefined) this.#questions.withdraw(reason, upstream);
+    // The child is gone with its session: what it asked the agent has nobody to answer.
+    this.#questions.withdraw(reason, upstream);
     await part.link.close(reason).catch(() => undefined);
     this.tools.compare();
   }

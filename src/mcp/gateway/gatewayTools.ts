@@ -4,7 +4,9 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { SchedulerLike } from 'rxjs';
 
+import { NAME_SEPARATOR, safeNamePart } from '../../projections/toolNames.js';
 import { visibleKey } from '../proxy/narrowTools.js';
+import { withinMs } from './gatewayLists.js';
 import type { GatewayContexts } from './gatewayContexts.js';
 import type { GatewayUpstream } from './gatewayUpstream.js';
 import { nameCatalog, type NamedCatalog } from './namedCatalog.js';
@@ -39,23 +41,14 @@ interface Cached {
   readonly visibleNames: ReadonlySet<string>;
 }
 
-/** Resolve after `ms` of `scheduler` (the wait is dropped once `done` settles). */
-function waitAtMost(scheduler: SchedulerLike, ms: number, done: Promise<unknown>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = scheduler.schedule(() => resolve(), ms);
-    void done.finally(() => {
-      timer.unsubscribe();
-      resolve();
-    });
-  });
-}
-
 /** The merged tools of one gateway session. */
 export class GatewayTools {
   #cached: Cached | undefined;
   /** The visible names the agent last saw (or was told of); undefined while none were known. */
   #key: string | undefined;
   #closed = false;
+  /** The listing under way per server, shared by the calls that need it. */
+  readonly #listing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly deps: ToolsDeps,
@@ -106,17 +99,13 @@ export class GatewayTools {
   async list(): Promise<readonly Tool[]> {
     let answered = false;
     const listings = this.deps.servers.map((server) => {
-      const listing = this.session.part(server.name).tools.list();
+      const listing = this.#listOnce(server.name);
       // An answer that comes after the agent's is told as list_changed if it changes what the
       // agent sees; those in time make one view together (not one per server's answer).
-      void listing.then(
-        () => answered && this.compare(),
-        () => undefined,
-      );
+      void listing.then(() => answered && this.compare());
       return listing;
     });
-    const all = Promise.allSettled(listings);
-    await waitAtMost(this.deps.scheduler, this.deps.listWaitMs, all);
+    await withinMs(this.deps.scheduler, this.deps.listWaitMs, Promise.all(listings));
     answered = true;
     const { visible } = this.view();
     this.#key = visibleKey(visible);
@@ -124,8 +113,11 @@ export class GatewayTools {
   }
 
   /**
-   * Where the agent's tool `name` leads, if the agent may call it: listed first when the session
-   * has not listed a server yet (a call never reaches a tool the agent could not have seen).
+   * Where the agent's tool `name` leads, if the agent may call it. A name no list has given yet
+   * waits for the lists of the servers it may belong to (its prefix's, and those without one),
+   * each as long as that server's own deadlines allow, not `listWaitMs`: a call never reaches a
+   * tool the agent could not have seen, and the first call to a server slow to start is not
+   * refused for it. A name no server could give is refused at once, listing nothing.
    */
   async resolve(
     name: string,
@@ -133,13 +125,21 @@ export class GatewayTools {
     { readonly server: string; readonly upstreamName: string } | { readonly refused: string }
   > {
     let view = this.view();
-    if (!view.named.byName.has(name) && this.deps.servers.some((s) => !this.#listedBy(s.name))) {
-      await this.list().catch(() => undefined);
-      view = this.view();
+    if (!view.named.byName.has(name)) {
+      const likely = this.deps.servers.filter(
+        (server) => !this.#listedBy(server.name) && this.#mayName(server.name, name),
+      );
+      if (likely.length > 0) {
+        await Promise.all(likely.map((server) => this.#listOnce(server.name)));
+        // An agent that had been given names before is told what this listing changed.
+        this.compare();
+        view = this.view();
+      }
     }
     const entry = view.named.byName.get(name);
-    if (entry === undefined)
+    if (entry === undefined) {
       return { refused: 'no server of the gateway lists a tool of this name' };
+    }
     if (!view.visibleNames.has(name)) {
       return { refused: 'the tool is hidden from this agent (narrowing)' };
     }
@@ -157,6 +157,32 @@ export class GatewayTools {
 
   close(): void {
     this.#closed = true;
+  }
+
+  /**
+   * List `server` through the session's part, one listing at a time: calls that come together
+   * share it. Settles (never rejects) once it answered or failed; what it changed for the agent
+   * is told as list_changed if the agent had been given names before.
+   */
+  #listOnce(server: string): Promise<void> {
+    const running = this.#listing.get(server);
+    if (running !== undefined) return running;
+    const listing = this.session
+      .part(server)
+      .tools.list()
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => this.#listing.delete(server));
+    this.#listing.set(server, listing);
+    return listing;
+  }
+
+  /** Whether `server` could give the gateway name `name` (by its prefix). */
+  #mayName(server: string, name: string): boolean {
+    const prefix = this.deps.prefixes.get(server) ?? server;
+    return prefix === '' || name.startsWith(`${safeNamePart(prefix)}${NAME_SEPARATOR}`);
   }
 
   #listedBy(server: string): boolean {

@@ -10,13 +10,32 @@ import { UpstreamUnit, type UnitOptions } from '../proxy/upstreamUnit.js';
 import type { GatewayServer } from './Gateway.js';
 import { canonicalJson } from './mcpServersConfig.js';
 
-/** A fingerprint of an upstream given in code: its fields, without functions (a token getter). */
-export const upstreamFingerprint = (upstream: ProxyUpstream): string =>
-  createHash('sha256')
-    // Through JSON first: functions (a token getter) and undefined fields drop out.
-    .update(canonicalJson(JSON.parse(JSON.stringify(upstream))))
-    .digest('hex')
-    .slice(0, 16);
+/**
+ * A fingerprint of an upstream given in code: what it starts (command, arguments, folder, URL)
+ * and the names of its variables and headers, not their values: a rotated secret leaves its
+ * catalog current, and no secret goes into the hash.
+ */
+export function upstreamFingerprint(upstream: ProxyUpstream): string {
+  const names = (record: Readonly<Record<string, string>> | undefined) =>
+    record === undefined ? undefined : Object.keys(record).sort();
+  const what = isHttpUpstream(upstream)
+    ? { transport: 'http', url: upstream.url, headers: names(upstream.headers) }
+    : {
+        transport: 'stdio',
+        command: upstream.command,
+        args: upstream.args,
+        cwd: upstream.cwd,
+        env: names(upstream.env),
+        shared: upstream.shared,
+      };
+  return (
+    createHash('sha256')
+      // Through JSON first: undefined fields drop out.
+      .update(canonicalJson(JSON.parse(JSON.stringify(what))))
+      .digest('hex')
+      .slice(0, 16)
+  );
+}
 
 /** One server behind the gateway. */
 export class GatewayUpstream {
@@ -37,14 +56,20 @@ export class GatewayUpstream {
   ) {
     this.transport = isHttpUpstream(server.upstream) ? 'http' : 'stdio';
     this.prefix = server.prefix;
+    // A fresh list was made under this configuration; a kept one (an outbox's, from an earlier
+    // run) may come from another, so it carries no fingerprint and reads as stale until listed.
     const notice = (value: ProxyNotice): void =>
       options.notice(
-        value.type === 'catalog.listed' ? { ...value, data: { ...value.data, config } } : value,
+        value.type === 'catalog.listed' && value.data.kept !== true
+          ? { ...value, data: { ...value.data, config } }
+          : value,
       );
     this.unit = new UpstreamUnit(
       {
         ...options,
-        upstream: { ...server.upstream, name },
+        // The upstream as given (a class's methods stay its own), named after the server.
+        upstream: server.upstream,
+        name,
         outbox: server.outbox,
         // The gateway narrows over its own names, across servers; a server's catalog keeps all.
         narrow: undefined,
@@ -53,7 +78,8 @@ export class GatewayUpstream {
       },
       notices,
     );
-    // A kept catalog means an earlier run used the server: its link starts as for any use.
+    // A server with an outbox starts with the gateway: what was queued in an earlier run is
+    // delivered without waiting for an agent to need the server (as the proxy's outbox does).
     if (this.unit.outbox) this.use();
   }
 

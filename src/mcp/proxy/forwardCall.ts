@@ -67,6 +67,10 @@ export type CallRoute =
   | {
       /** The tool is hidden from the agent or listed by nobody: the call is blocked for this. */
       readonly refused: string;
+    }
+  | {
+      /** The agent cancelled the call before it could be routed: nothing was sent for it. */
+      readonly cancelled: string;
     };
 
 /** The agent session a call comes from: its capture, and where each of its tools goes. */
@@ -142,6 +146,10 @@ export async function forwardCall(
     );
   try {
     const target = await session.resolve(toolName);
+    if ('cancelled' in target) {
+      record('cancelled', true, undefined, target.cancelled);
+      return rpcError(request.id, -32800, `Request cancelled: ${target.cancelled}`);
+    }
     if ('refused' in target) {
       // The answer an SDK server gives for a tool it does not have: a hidden tool and a missing
       // one read the same, and the upstream never hears of the call.

@@ -9,6 +9,7 @@ import type { Logger } from '../../logger.js';
 import type { Tracker } from '../../tracker/Tracker.js';
 import { rpcError } from '../endpoint/rpcShape.js';
 import type { ProxyOutboxOptions } from './outbox/Outbox.js';
+import type { UpstreamSession } from './upstream/upstreamSession.js';
 import { startOutbox, type OutboxRuntime } from './outbox/startOutbox.js';
 import type { Narrower, ProxyNotice, ProxyOptions } from './Proxy.js';
 import { ToolCatalog } from './toolCatalog.js';
@@ -21,6 +22,8 @@ import { isHttpUpstream } from './upstream/upstreamTransport.js';
 /** What one upstream's machinery needs from the endpoint around it. */
 export interface UnitOptions<C> {
   readonly upstream: ProxyUpstream;
+  /** The upstream's name in notices, over `upstream.name` (a gateway's server name). */
+  readonly name?: string;
   readonly tracker: Tracker;
   readonly logger: Logger | undefined;
   readonly scheduler: SchedulerLike;
@@ -38,8 +41,11 @@ export interface UnitOptions<C> {
 /** What an agent session's link reports back to the session that owns it. */
 export interface SessionLinkOwner {
   readonly id: string;
-  /** The session's own child exited after its handshake (the exit code and stderr tail). */
-  readonly exited: (reason: string) => void;
+  /**
+   * The session's own child exited after its handshake (the exit code and stderr tail); its
+   * upstream session, gone already, is the one whose questions to the agent are withdrawn.
+   */
+  readonly exited: (reason: string, session: UpstreamSession) => void;
   readonly fromUpstream: LinkDeps['onServerMessage'];
 }
 
@@ -66,6 +72,7 @@ export class UpstreamUnit<C> {
         .catch((error: unknown) => logger?.warn(`tools/list: ${String(error)}`));
     this.link = new UpstreamLink({
       upstream,
+      name: options.name,
       scheduler,
       random,
       backoff: options.backoff,
@@ -107,6 +114,8 @@ export class UpstreamUnit<C> {
       outbox &&
       notices.subscribe((value) => {
         if (value.type === 'upstream.changed' && value.data.server !== link.server) return;
+        // A line on stderr is no change of state: it must not count as the upstream coming up.
+        if (value.type === 'upstream.changed' && value.data.stderr !== undefined) return;
         if (value.type === 'catalog.listed' && value.data.server !== link.server) return;
         if (value.type === 'upstream.changed' && value.data.state === 'up') {
           // The handshake just answered: kept, for a start while the upstream is down.
@@ -145,6 +154,7 @@ export class UpstreamUnit<C> {
     if (this.outbox && !isHttpUpstream(upstream)) void this.link.ensure().catch(() => undefined);
     return new UpstreamLink({
       upstream,
+      name: this.options.name,
       scheduler,
       random,
       backoff: this.options.backoff,

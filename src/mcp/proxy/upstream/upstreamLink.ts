@@ -34,6 +34,8 @@ import { messageOf } from '../../../errors.js';
 /** What the link needs from the proxy around it. */
 export interface LinkDeps {
   readonly upstream: ProxyUpstream;
+  /** The upstream's name in notices, over `upstream.name` (a gateway's server name). */
+  readonly name?: string;
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
   readonly backoff: ProxyBackoff | undefined;
@@ -67,7 +69,7 @@ export interface LinkDeps {
    * An agent session's own child exited after its handshake (`reason`: the exit code and stderr
    * tail, redacted): that agent session ends with it, and no other, nor the proxy's health.
    */
-  readonly onExited?: (reason: string) => void;
+  readonly onExited?: (reason: string, session: UpstreamSession) => void;
 }
 
 /**
@@ -107,7 +109,7 @@ export class UpstreamLink {
   readonly #renewal: CredentialRenewal;
 
   constructor(private readonly deps: LinkDeps) {
-    this.server = upstreamName(deps.upstream);
+    this.server = deps.name ?? upstreamName(deps.upstream);
     const { upstream } = deps;
     this.#retry = new RetrySchedule(deps.scheduler, deps.random, deps.backoff);
     this.#renewal =
@@ -429,7 +431,7 @@ export class UpstreamLink {
       // held went with the process; the agent re-initializes onto a new one), and nothing else
       // does. One that died before it answered anything is a failed start of the upstream, for
       // everyone to wait out: the session's next request after the wait starts another.
-      if (this.#answered) this.deps.onExited?.(redact(reason));
+      if (this.#answered) this.deps.onExited?.(redact(reason), session);
       else this.deps.health!.#down(reason);
       return;
     }

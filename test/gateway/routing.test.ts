@@ -1,0 +1,135 @@
+// How the gateway routes what an agent sends while a server is slow or sends garbage: each
+// regression here was seen in review, with the scenario that showed it.
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+import { createMemoryStore, createTracker } from '../../src/index.js';
+import { createGateway, GatewayError, type ProxyNotice } from '../../src/mcp/index.js';
+import { VirtualClock } from '../mcp/support.js';
+import { callText, connectAgent, fixture, named, startGateway, tempDir } from './support.js';
+
+/** Counts the lines a server wrote on stderr that match. */
+function stderrOf(gateway: {
+  notices$: { subscribe: (next: (n: ProxyNotice) => void) => unknown };
+}) {
+  const notices: ProxyNotice[] = [];
+  gateway.notices$.subscribe((notice) => notices.push(notice));
+  return (server: string, pattern: RegExp): number =>
+    notices.filter(
+      (n) =>
+        n.type === 'upstream.changed' &&
+        n.data.server === server &&
+        pattern.test(n.data.stderr ?? ''),
+    ).length;
+}
+
+/** A named server that serves only once `go` exists, and the file to write for it. */
+function heldServer(label: string, ...tools: string[]) {
+  const go = join(tempDir('hold'), 'go');
+  return {
+    upstream: { ...named(label, ...tools), env: { NAMED_HOLD: go } },
+    release: () => writeFileSync(go, ''),
+  };
+}
+
+const PATIENT = { timeout: 60 * 60_000 };
+
+describe('gateway routing', { timeout: 60_000 }, () => {
+  it('Seen: the first call to a server slower to start than listWaitMs was refused as "Tool not found"', async () => {
+    const clock = new VirtualClock();
+    const slow = heldServer('slow', 'z');
+    const { gateway } = await startGateway({
+      servers: { slow: slow.upstream },
+      scheduler: clock,
+      listWaitMs: 2_000,
+    });
+    const said = stderrOf(gateway);
+    const agent = await connectAgent(gateway);
+    // Called by name at once, never listed: the name is the slow server's.
+    const call = callText(agent, 'slow__z');
+    await expect.poll(() => said('slow', /held$/), { timeout: 30_000 }).toBe(2);
+    clock.advance(2_000);
+    slow.release();
+    expect(await call).toEqual({ text: 'slow:z', isError: false });
+  });
+
+  it('Seen: a cancel that came while the call waited for its server was lost, and the call ran', async () => {
+    const clock = new VirtualClock();
+    const slow = heldServer('slow', 'z');
+    const { gateway, events } = await startGateway({
+      servers: { slow: slow.upstream },
+      scheduler: clock,
+    });
+    const said = stderrOf(gateway);
+    const agent = await connectAgent(gateway);
+    const controller = new AbortController();
+    const call = agent
+      .callTool({ name: 'slow__z', arguments: {} }, undefined, {
+        ...PATIENT,
+        signal: controller.signal,
+      })
+      .catch((error: unknown) => error);
+    await expect.poll(() => said('slow', /held$/), { timeout: 30_000 }).toBe(2);
+    controller.abort('the agent changed its mind');
+    await call;
+    // The gateway took the cancel (its own POST, finished) before the server could take the call.
+    const cancelTaken = () => {
+      const classified = events().find(
+        (e) => e.type === 'request.classified' && e.data.method === 'notifications/cancelled',
+      );
+      return events().some((e) => e.type === 'request.finished' && e.id === classified?.id);
+    };
+    await expect.poll(cancelTaken, { timeout: 30_000 }).toBe(true);
+    slow.release();
+    const outcome = () =>
+      events().find((e) => e.type === 'toolCall.result' && e.data.outcome !== undefined);
+    await expect.poll(outcome, { timeout: 30_000 }).toBeDefined();
+    expect(outcome()).toMatchObject({ data: { outcome: 'cancelled' } });
+    expect(events().some((e) => e.type === 'toolCall.prepared')).toBe(false);
+    // The server lists (its own session and the agent's), and is never asked to run the call.
+    await expect.poll(() => said('slow', /listed$/), { timeout: 30_000 }).toBe(2);
+    expect(said('slow', /called/)).toBe(0);
+  });
+
+  it("Seen: one server's prompt list of garbage failed prompts/list and prompts/get for every server", async () => {
+    const { gateway } = await startGateway({
+      servers: {
+        bad: { ...named('bad', 't'), env: { NAMED_PROMPTS: 'garbage' } },
+        good: { ...named('good', 'u'), env: { NAMED_PROMPTS: 'good' } },
+      },
+    });
+    const agent = await connectAgent(gateway);
+    const prompts = (await agent.listPrompts()).prompts.map((prompt) => prompt.name).sort();
+    // The one real prompt of the bad server stays; what is no prompt is left out.
+    expect(prompts).toEqual(['bad__hello', 'good__hello']);
+    const prompt = await agent.getPrompt({ name: 'good__hello' });
+    expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'hello from good' });
+  });
+
+  it('Seen: a gateway that could not listen left the process of a server with an outbox running', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    const address = taken.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const store = createMemoryStore();
+    const tracker = createTracker({ store });
+    const failed = await createGateway({
+      tracker,
+      port,
+      servers: {
+        kept: { upstream: fixture(), outbox: { path: join(tempDir('outbox'), 'outbox.sqlite') } },
+      },
+    }).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(GatewayError);
+    expect(failed).toMatchObject({ code: 'listen_failed' });
+    // Its link was closed with the failed start: no process, no retry timer is left behind.
+    const states = [...store.read()].flatMap((e) =>
+      e.type === 'upstream.changed' && e.data.stderr === undefined ? [e.data.state] : [],
+    );
+    expect(states.at(-1)).toBe('closed');
+  });
+});
