@@ -132,4 +132,14 @@ describe('gateway routing', { timeout: 60_000 }, () => {
     );
     expect(states.at(-1)).toBe('closed');
   });
+
+  it('Seen: a log level set before the session used a server never reached that server', async () => {
+    const { gateway } = await startGateway({ servers: { one: named('one', 'a') } });
+    const said = stderrOf(gateway);
+    const agent = await connectAgent(gateway);
+    await agent.setLoggingLevel('debug');
+    // The first use of the server opens its part: the level goes with it.
+    expect(await callText(agent, 'one__a')).toEqual({ text: 'one:a', isError: false });
+    await expect.poll(() => said('one', /level debug$/), { timeout: 30_000 }).toBe(1);
+  });
 });

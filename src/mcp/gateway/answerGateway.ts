@@ -197,14 +197,17 @@ async function answerRequest(
     case 'resources/unsubscribe':
     case 'completion/complete':
       return routed(session, lists, request, deliver);
-    case 'logging/setLevel':
-      await Promise.all(
-        session
-          .parts()
-          .filter((part) => part.link.initialized?.capabilities.logging !== undefined)
-          .map((part) => forwardTo(session, part, request, deliver)),
-      );
+    case 'logging/setLevel': {
+      // Every server the session has opened that logs, each within the list wait (a hung one
+      // holds nobody up); those it opens later get the level as they come up.
+      const level = (request.params as { level?: unknown } | undefined)?.level;
+      if (typeof level !== 'string') {
+        return rpcError(request.id, -32602, 'Invalid params: logging/setLevel needs a "level"');
+      }
+      session.logLevel = level;
+      await Promise.all(session.parts().map((part) => session.applyLogLevel(part)));
       return { jsonrpc: '2.0', id: request.id, result: {} };
+    }
     default:
       return rpcError(request.id, -32601, `Method not found: ${request.method}`);
   }

@@ -146,7 +146,7 @@ export class GatewayLists {
   /** The server a request names (by prompt name, URI or template), listing first if need be. */
   async route(request: JSONRPCRequest): Promise<Routed> {
     const params = (request.params ?? {}) as Record<string, unknown>;
-    if (request.method === 'prompts/get') return this.#prompt(request, params, 'name');
+    if (request.method === 'prompts/get') return this.#prompt(request, params);
     if (request.method === 'completion/complete') {
       const ref = (params.ref ?? {}) as Record<string, unknown>;
       if (ref.type === 'ref/prompt') {
@@ -164,16 +164,12 @@ export class GatewayLists {
     return { server, request };
   }
 
-  async #prompt(
-    request: JSONRPCRequest,
-    params: Record<string, unknown>,
-    key: 'name',
-  ): Promise<Routed> {
-    const found = await this.#promptServer(params[key]);
-    if (found === undefined) return { error: `Prompt ${String(params[key])} not found` };
+  async #prompt(request: JSONRPCRequest, params: Record<string, unknown>): Promise<Routed> {
+    const found = await this.#promptServer(params.name);
+    if (found === undefined) return { error: `Prompt ${String(params.name)} not found` };
     return {
       server: found.server,
-      request: { ...request, params: { ...params, [key]: found.upstreamName } },
+      request: { ...request, params: { ...params, name: found.upstreamName } },
     };
   }
 

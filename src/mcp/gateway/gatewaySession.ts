@@ -21,7 +21,7 @@ import { AgentQuestions, type NoteQuestion } from '../proxy/agentQuestions.js';
 import { SessionTools } from '../proxy/sessionTools.js';
 import type { ToolCatalog } from '../proxy/toolCatalog.js';
 import type { UpstreamSession } from '../proxy/upstream/upstreamSession.js';
-import { GatewayLists } from './gatewayLists.js';
+import { GatewayLists, withinMs } from './gatewayLists.js';
 import type { ServerPart } from './ServerPart.js';
 import { GatewayTools, type ToolsDeps } from './gatewayTools.js';
 
@@ -50,6 +50,7 @@ export class GatewaySession implements ServedSession {
   readonly #working = new Map<RequestId, ServerPart>();
   /** The agent's requests still being routed, and a cancel that came for one meanwhile. */
   readonly #arrived = new Map<RequestId, { reason?: string }>();
+  #nextLevel = 1;
   readonly #questions: AgentQuestions;
   readonly #idle: IdleClock;
   readonly #watch: Subscription;
@@ -156,6 +157,29 @@ export class GatewaySession implements ServedSession {
     return this.#working.get(id);
   }
 
+  /** The level the agent asked with `logging/setLevel`, for every server it uses. */
+  logLevel: string | undefined;
+
+  /**
+   * Send the session's log level to `part`'s server if that server logs: once it is up, within
+   * the list wait (a server that hangs holds nobody up). Resolves in every case.
+   */
+  async applyLogLevel(part: ServerPart): Promise<void> {
+    const level = this.logLevel;
+    if (level === undefined) return;
+    const { scheduler, listWaitMs } = this.deps;
+    const sent = part.link.ensure().then(async () => {
+      if (part.link.initialized?.capabilities.logging === undefined) return;
+      await part.link.forward({
+        jsonrpc: '2.0',
+        id: `toolflight-log-level-${this.#nextLevel++}`,
+        method: 'logging/setLevel',
+        params: { level },
+      });
+    });
+    await withinMs(scheduler, listWaitMs, sent);
+  }
+
   /** The parts opened so far. */
   parts(): readonly ServerPart[] {
     return [...this.#parts.values()];
@@ -198,6 +222,8 @@ export class GatewaySession implements ServedSession {
     const part = { server, link, tools };
     holder.part = part;
     this.#parts.set(name, part);
+    // A server opened after the agent set its log level gets it too.
+    void this.applyLogLevel(part);
     return part;
   }
 

@@ -22,8 +22,6 @@ export interface McpServersSource {
   readonly source?: string;
 }
 
-/** What a server name becomes as the prefix of tool names: outside `[A-Za-z0-9_.-]`, `_`. */
-
 /** The text of `input` (a string, or bytes as `readFileSync` gives them), or undefined. */
 function textOf(input: unknown, source: string | undefined): string | undefined {
   const bytes =
