@@ -124,10 +124,10 @@ export interface InventoryOptions {
   /** The configuration as read now (a file): replaces the log's last `gateway.configured`. */
   readonly servers?: readonly ConfiguredServer[];
   /**
-   * Which of one server's tools an agent sees in a context, as the proxy's narrowers decide
-   * (so one can be passed as is). It sees definitions under their final names, and only names
-   * it returns that the server listed count: it can hide, never add or rename. If it throws,
-   * that server shows no tools and its `narrowError`.
+   * Which tools an agent sees in a context, as a gateway's narrower decides (so one can be
+   * passed as is): it sees every shown server's definitions at once, under their final names,
+   * and only names it returns that a server listed count: it can hide, never add or rename. If
+   * it throws, no server shows a tool, and each that had some says why in `narrowError`.
    */
   narrow?(
     tools: readonly InventoryToolDefinition[],
@@ -286,7 +286,7 @@ export function inventoryOf(state: InventoryState, options: InventoryOptions = {
   }
   const names = assignNames(listedNames, options.reserved, prefixes);
 
-  const servers = [...rows].map(([server, config]): InventoryServer => {
+  const listed = [...rows].map(([server, config]): InventoryServer => {
     const record = state.servers.get(server) ?? NEW_SERVER;
     const { list } = record;
     return {
@@ -307,11 +307,10 @@ export function inventoryOf(state: InventoryState, options: InventoryOptions = {
             ...(list.kept ? { kept: true as const } : {}),
           }),
       // Left out of the configuration: the log still tells its state, nothing serves its tools.
-      ...(serves(config)
-        ? visibleOf(server, record, config, names.get(server), context, options)
-        : { tools: [] }),
+      ...(serves(config) ? shownOf(server, record, config, names.get(server)) : { tools: [] }),
     };
   });
+  const servers = narrowed(listed, context, options);
 
   // Final names are unique: no two tools compare equal.
   const tools = servers
@@ -325,15 +324,13 @@ export function inventoryOf(state: InventoryState, options: InventoryOptions = {
   };
 }
 
-/** What a served server shows: a notice, its narrowed tools, or why the narrower failed. */
-function visibleOf(
+/** What a served server shows before narrowing: a notice, or its tools under their names. */
+function shownOf(
   server: string,
   { list, wasUp }: InventoryServerRecord,
   config: ConfiguredServer | undefined,
   finals: ReadonlyMap<string, string> | undefined,
-  context: unknown,
-  options: InventoryOptions,
-): Pick<InventoryServer, 'notice' | 'narrowError' | 'tools'> {
+): Pick<InventoryServer, 'notice' | 'tools'> {
   if (list === undefined)
     return { notice: wasUp ? 'mcp-not-yet-listed' : 'mcp-not-yet-connected', tools: [] };
   if (config !== undefined && list.config !== config.config)
@@ -343,15 +340,34 @@ function visibleOf(
     const name = finals!.get(definition.name)!;
     return { name, server, tool: definition.name, definition: { ...definition, name } };
   });
-  if (options.narrow === undefined) return { tools };
+  return { tools };
+}
+
+/**
+ * Every server's tools as the narrower lets them through: it sees all of them at once, as a
+ * gateway's narrower does (one that keeps "the first 20" keeps the same 20 here). If it throws,
+ * no server shows a tool, and each says why.
+ */
+function narrowed(
+  servers: readonly InventoryServer[],
+  context: unknown,
+  options: InventoryOptions,
+): InventoryServer[] {
+  if (options.narrow === undefined) return [...servers];
+  // Its own copies: a narrower that edits what it is given changes nothing shown.
+  const given = servers.flatMap((server) => server.tools.map((tool) => ({ ...tool.definition })));
+  const chosen = new Set<unknown>();
   try {
-    // Its own copies: a narrower that edits what it is given changes nothing shown.
-    const given = tools.map((tool) => ({ ...tool.definition }));
-    const chosen = new Set<unknown>();
     for (const kept of options.narrow(given, context))
       if (typeof kept === 'object' && kept !== null) chosen.add(kept.name);
-    return { tools: tools.filter((tool) => chosen.has(tool.name)) };
   } catch (error) {
-    return { narrowError: messageOf(error), tools: [] };
+    const narrowError = messageOf(error);
+    return servers.map((server) =>
+      server.tools.length === 0 ? server : { ...server, narrowError, tools: [] },
+    );
   }
+  return servers.map((server) => ({
+    ...server,
+    tools: server.tools.filter((tool) => chosen.has(tool.name)),
+  }));
 }

@@ -284,7 +284,7 @@ describe('inventory', () => {
     expect(inventory.tools.map((entry) => entry.name)).toEqual(['fs__read']);
   });
 
-  it('shows no tools for a server whose narrower throws, and says why', () => {
+  it('shows no tools when the narrower throws, and says why on every server it would show', () => {
     const log = given()
       .upstream('fs', 'up')
       .listed('fs', [tool('read')])
@@ -296,11 +296,24 @@ describe('inventory', () => {
         return tools;
       },
     });
-    expect(inventory.servers.find((entry) => entry.server === 'fs')).toMatchObject({
-      narrowError: 'policy: no fs',
-      tools: [],
-    });
-    expect(inventory.tools.map((entry) => entry.name)).toEqual(['git__log']);
+    for (const server of ['fs', 'git']) {
+      expect(inventory.servers.find((entry) => entry.server === server)).toMatchObject({
+        narrowError: 'policy: no fs',
+        tools: [],
+      });
+    }
+    expect(inventory.tools).toEqual([]);
+  });
+
+  it("narrows every server's tools at once, as the gateway does", () => {
+    const log = given()
+      .upstream('fs', 'up')
+      .listed('fs', [tool('read'), tool('write')])
+      .upstream('git', 'up')
+      .listed('git', [tool('log')]);
+    // A narrower that decides over the whole list, not tool by tool.
+    const inventory = log.inventory({ narrow: (tools) => tools.slice(0, 2) });
+    expect(inventory.tools.map((entry) => entry.name)).toEqual(['fs__read', 'fs__write']);
   });
 
   it('names tools before narrowing, so hiding one renames nothing', () => {
