@@ -1,8 +1,6 @@
 // `toolflight gateway`: one tracked MCP endpoint on 127.0.0.1 in front of every server of an
 // `mcpServers` config file (Claude Desktop's, `.mcp.json`, Cursor's), their tools as
 // `<server>__<tool>`.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-
 import { createTracker, ToolflightError, type EventStore } from '../index.js';
 import {
   agentEntry,
@@ -10,17 +8,14 @@ import {
   GatewayError,
   gatewayServers,
   hideTools,
-  parseMcpServers,
   type Gateway,
   type GatewayServer,
   type McpServersConfig,
 } from '../mcp/index.js';
 import { captureKeyProblem } from '../mcp/endpoint/captureCredentials.js';
-import { MAX_CONFIG_BYTES } from '../mcp/gateway/mcpServersConfig.js';
-import { configProblem } from '../mcp/gateway/readServerEntry.js';
 import { timerMs } from '../http/connectionLimits.js';
-import { openError } from '../store/fileErrors.js';
 import type { CliIo, Command } from './io.js';
+import { readMcpServersFile } from './readMcpServersFile.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { storeWarning } from './storeWarning.js';
 import { listenFailure, openRecording, stdoutGone, untilCtrlC } from './endpointCommand.js';
@@ -64,47 +59,6 @@ interface GatewayCommand {
   readonly record: string | undefined;
   readonly overwrite: boolean;
   readonly requestTimeoutMs: number | undefined;
-}
-
-/**
- * @internal Read and check an `mcpServers` file, reading at most 1 MiB of it. Throws a
- * `ToolflightError` whose message names the file (and the line and column of a JSON mistake,
- * the server and the field of a bad entry): every one is a problem with the file, for exit 2.
- */
-export function readMcpServersFile(path: string): McpServersConfig {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw openError(path, error, 'read the config');
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let size: number;
-  try {
-    size = fstatSync(fd).size;
-    // One byte past the limit is enough to know the file is over it, whatever it is (a FIFO).
-    const chunk = Buffer.alloc(64 * 1024);
-    while (total <= MAX_CONFIG_BYTES) {
-      const read = readSync(fd, chunk);
-      if (read === 0) break;
-      chunks.push(Buffer.from(chunk.subarray(0, read)));
-      total += read;
-    }
-  } catch (error) {
-    throw openError(path, error, 'read the config');
-  } finally {
-    closeSync(fd);
-  }
-  if (total > MAX_CONFIG_BYTES) {
-    const bytes = size > MAX_CONFIG_BYTES ? `${size} bytes` : 'larger than that';
-    throw configProblem(
-      path,
-      'the config',
-      `is ${bytes}, more than the ${MAX_CONFIG_BYTES} (1 MiB) read: is this the mcpServers file?`,
-    );
-  }
-  return parseMcpServers(Buffer.concat(chunks), { source: path });
 }
 
 function parse(args: readonly string[], io: CliIo): GatewayCommand | number {

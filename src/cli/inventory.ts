@@ -14,7 +14,7 @@ import {
 } from '../index.js';
 import { configuredServers, hideTools } from '../mcp/index.js';
 import { captureKeyProblem } from '../mcp/endpoint/captureCredentials.js';
-import { readMcpServersFile } from './gateway.js';
+import { readMcpServersFile } from './readMcpServersFile.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';

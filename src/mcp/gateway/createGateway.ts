@@ -1,7 +1,6 @@
 import { asyncScheduler, Subject } from 'rxjs';
 
 import { emptyInventory, foldInventory, inventoryOf } from '../../projections/inventory.js';
-import { safeNamePart } from '../../projections/toolNames.js';
 import { resolveConnectionLimits, timerMs } from '../../http/connectionLimits.js';
 import { allowedHosts } from '../../http/loopbackHosts.js';
 import { StreamSlots } from '../../http/streamSlots.js';
@@ -16,73 +15,16 @@ import { untrackedPolicy } from '../endpoint/trackRequest.js';
 import type { NoteQuestion } from '../proxy/agentQuestions.js';
 import type { Narrower, ProxyNotice } from '../proxy/Proxy.js';
 import { resolveDeadlines } from '../proxy/upstream/upstreamDeadlines.js';
-import type { ProxyUpstream } from '../proxy/upstream/Upstream.js';
 import { abandonGateway, answerGateway, gatewayInitialize } from './answerGateway.js';
-import type { Gateway, GatewayOptions, GatewayServer } from './Gateway.js';
+import type { Gateway, GatewayOptions } from './Gateway.js';
 import { GatewayContexts } from './gatewayContexts.js';
 import { GatewayError } from './GatewayError.js';
 import { GatewaySession } from './gatewaySession.js';
 import { GatewayUpstream, upstreamFingerprint } from './gatewayUpstream.js';
-import { MAX_SERVERS } from './mcpServersConfig.js';
 import { nameCatalog } from './namedCatalog.js';
+import { checkServers, invalid } from './checkServers.js';
 
 const LIST_WAIT_MS = 5_000;
-
-const invalid = (message: string): GatewayError => new GatewayError('invalid_option', message);
-
-/** A server entry as given: an upstream alone, or with what the gateway keeps for it. */
-function serverOf(name: string, value: unknown): GatewayServer {
-  const entry = value as Partial<GatewayServer> & Partial<ProxyUpstream>;
-  const server: GatewayServer =
-    entry !== null && typeof entry === 'object' && 'upstream' in entry
-      ? (entry as GatewayServer)
-      : { upstream: entry as ProxyUpstream };
-  const upstream = server.upstream as unknown as Record<string, unknown> | undefined;
-  const http = typeof upstream?.url === 'string';
-  if (!http && typeof upstream?.command !== 'string') {
-    throw invalid(
-      `servers.${name} must be { url } (Streamable HTTP), { command, args } (a stdio server), or { upstream, outbox? }`,
-    );
-  }
-  if (http && !URL.canParse(upstream.url as string)) {
-    throw invalid(`servers.${name}.url is not a URL: ${String(upstream.url)}`);
-  }
-  if (http && upstream.shared === true) {
-    throw invalid(`servers.${name}.shared is for a stdio server: drop it`);
-  }
-  return server;
-}
-
-/** The servers, checked: names that stay apart once made safe for tool names. */
-function checkServers(servers: unknown): readonly (readonly [string, GatewayServer])[] {
-  if (servers === null || typeof servers !== 'object' || Array.isArray(servers)) {
-    throw invalid('options.servers must be an object of servers by name: { github: { url }, … }');
-  }
-  const entries = Object.entries(servers);
-  if (entries.length === 0) throw invalid('options.servers is empty: give at least one server');
-  if (entries.length > MAX_SERVERS) {
-    throw invalid(`options.servers holds ${entries.length} servers, more than ${MAX_SERVERS}`);
-  }
-  const safe = new Map<string, string>();
-  return entries.map(([name, value]) => {
-    if (name === '' || name.length > 64) {
-      throw invalid(`server names must be 1 to 64 characters, got ${JSON.stringify(name)}`);
-    }
-    const server = serverOf(name, value);
-    if (server.prefix !== undefined && typeof server.prefix !== 'string') {
-      throw invalid(`servers.${name}.prefix must be a string ('' for the tools' own names)`);
-    }
-    const part = safeNamePart(server.prefix ?? name);
-    const other = server.prefix === '' ? undefined : safe.get(part);
-    if (other !== undefined) {
-      throw invalid(
-        `servers ${JSON.stringify(other)} and ${JSON.stringify(name)} would both name their tools ${part}__…: rename one`,
-      );
-    }
-    if (server.prefix !== '') safe.set(part, name);
-    return [name, server] as const;
-  });
-}
 
 /**
  * Start a gateway on 127.0.0.1: one tracked MCP endpoint in front of many servers, each with the
