@@ -48,18 +48,14 @@ describe('createGateway options', () => {
       (error: unknown) => error,
     );
     expect(refusal).toBeInstanceOf(GatewayError);
-    expect(refusal).toMatchObject({
-      code: 'invalid_option',
-      message: expect.stringMatching(message),
-    });
+    expect(refusal).toMatchObject({ code: 'invalid_option' });
+    expect((refusal as Error).message).toMatch(message);
   });
 
   it('refuses a missing tracker', async () => {
     const refusal = await createGateway({ servers: { x: echo } } as never).catch((e: unknown) => e);
-    expect(refusal).toMatchObject({
-      code: 'invalid_option',
-      message: expect.stringMatching(/tracker is required/),
-    });
+    expect(refusal).toMatchObject({ code: 'invalid_option' });
+    expect((refusal as Error).message).toMatch(/tracker is required/);
   });
 
   it('lets several servers keep their own names (prefix ""), whatever else they share', async () => {
