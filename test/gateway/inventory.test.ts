@@ -5,10 +5,12 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 import { createMemoryStore, createTracker } from '../../src/index.js';
 import { createGateway, hideTools } from '../../src/mcp/index.js';
+import { agentTransport } from '../proxy/support.js';
 import { connectAgent, everything, memory, tempDir } from './support.js';
 
 /** An HTTP server that counts what reaches it (and answers nothing useful). */
@@ -117,5 +119,33 @@ describe('gateway.inventory', { timeout: 60_000 }, () => {
     expect(inventory.tools.some((t) => t.server === 'everything')).toBe(true);
     expect(inventory.tools.some((t) => t.server === 'memory')).toBe(false);
     expect(second.servers().map((s) => s.state)).toEqual(['idle', 'idle']);
+  });
+});
+
+describe('gateway.inventory for one agent session', { timeout: 60_000 }, () => {
+  it("reads as the session's capture sees it, and refuses a session that is not open", async () => {
+    const tracker = createTracker({ store: createMemoryStore() });
+    tracker.beginCapture('run-1');
+    const gateway = await createGateway<string>({
+      tracker,
+      servers: { everything: everything() },
+      narrow: (tools, context) => (context === 'none' ? [] : tools),
+    });
+    onTestFinished(() => gateway.close());
+    gateway.setContext('none', { capture: 'run-1' });
+    const transport = agentTransport(gateway.url, gateway.credential({ capture: 'run-1' }));
+    const agent = new Client({ name: 'agent', version: '1.0.0' });
+    await agent.connect(transport);
+    onTestFinished(() => agent.close());
+    await agent.listTools();
+    await expect
+      .poll(() => gateway.inventory().tools.length, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    // The host-wide context shows every tool; this session's capture sees none.
+    const session = transport.sessionId!;
+    expect(gateway.inventory({ session })).toMatchObject({ capture: 'run-1', tools: [] });
+    expect(() => gateway.inventory({ session: 'not-a-session' })).toThrow(
+      expect.objectContaining({ code: 'invalid_option' }),
+    );
   });
 });
