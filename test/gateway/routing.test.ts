@@ -4,11 +4,14 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 import { createMemoryStore, createTracker } from '../../src/index.js';
 import { createGateway, GatewayError, type ProxyNotice } from '../../src/mcp/index.js';
 import { VirtualClock } from '../mcp/support.js';
+import { agentTransport } from '../proxy/support.js';
 import { callText, connectAgent, fixture, named, startGateway, tempDir } from './support.js';
 
 /** Counts the lines a server wrote on stderr that match. */
@@ -141,5 +144,29 @@ describe('gateway routing', { timeout: 60_000 }, () => {
     // The first use of the server opens its part: the level goes with it.
     expect(await callText(agent, 'one__a')).toEqual({ text: 'one:a', isError: false });
     await expect.poll(() => said('one', /level debug$/), { timeout: 30_000 }).toBe(1);
+  });
+
+  it("Seen: a question a server's child asked stayed open after that child exited", async () => {
+    const { gateway, events } = await startGateway({
+      servers: { one: named('one', 'ask_and_die') },
+    });
+    const agent = new Client(
+      { name: 'agent', version: '1.0.0' },
+      { capabilities: { elicitation: {} } },
+    );
+    // The agent is slow to answer: the child is gone first.
+    agent.setRequestHandler(ElicitRequestSchema, () => new Promise<never>(() => undefined));
+    await agent.connect(agentTransport(gateway.url, gateway.credential({ capture: 'run-1' })));
+    onTestFinished(() => agent.close());
+    const call = agent
+      .callTool({ name: 'one__ask_and_die', arguments: {} })
+      .catch((e: unknown) => e);
+    expect(String(await call)).toMatch(/exit code 9/);
+    const answered = () =>
+      events().find((e) => e.type === 'agent.answered' && e.data.method === 'elicitation/create');
+    await expect.poll(answered, { timeout: 30_000 }).toBeDefined();
+    expect(answered()).toMatchObject({
+      data: { error: expect.stringMatching(/exit code 9/) as unknown },
+    });
   });
 });
