@@ -169,4 +169,36 @@ describe('gateway routing', { timeout: 60_000 }, () => {
       data: { error: expect.stringMatching(/exit code 9/) as unknown },
     });
   });
+
+  it('Seen: a name the agent was shown moved to another server once a slower one listed', async () => {
+    const clock = new VirtualClock();
+    const slow = heldServer('a', 'search');
+    const { gateway } = await startGateway({
+      // Both keep their own names: `a` sorts first, so once it lists, `search` is its.
+      servers: {
+        a: { upstream: slow.upstream, prefix: '' },
+        b: { upstream: named('b', 'search'), prefix: '' },
+      },
+      scheduler: clock,
+      listWaitMs: 2_000,
+    });
+    const said = stderrOf(gateway);
+    const agent = await connectAgent(gateway);
+    const listing = agent.listTools(undefined, PATIENT);
+    await expect.poll(() => said('b', /listed$/), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => said('a', /held$/), { timeout: 30_000 }).toBe(2);
+    clock.advance(2_000);
+    expect((await listing).tools.map((tool) => tool.name)).toEqual(['search']);
+    slow.release();
+    await expect.poll(() => said('a', /listed$/), { timeout: 30_000 }).toBe(2);
+    // Not listed again: `search` is still the tool the agent was shown, b's.
+    expect(await callText(agent, 'search')).toEqual({ text: 'b:search', isError: false });
+    // Listed again, the names are the new ones.
+    expect((await agent.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+      'search',
+      'search-2',
+    ]);
+    expect(await callText(agent, 'search')).toEqual({ text: 'a:search', isError: false });
+    expect(await callText(agent, 'search-2')).toEqual({ text: 'b:search', isError: false });
+  });
 });

@@ -47,6 +47,9 @@ export class GatewayTools {
   /** The visible names the agent last saw (or was told of); undefined while none were known. */
   #key: string | undefined;
   #closed = false;
+  /** Where each name the agent was last shown leads (from its last `tools/list`). */
+  #shown:
+    ReadonlyMap<string, { readonly server: string; readonly upstreamName: string }> | undefined;
   /** The listing under way per server, shared by the calls that need it. */
   readonly #listing = new Map<string, Promise<void>>();
 
@@ -107,8 +110,16 @@ export class GatewayTools {
     });
     await withinMs(this.deps.scheduler, this.deps.listWaitMs, Promise.all(listings));
     answered = true;
-    const { visible } = this.view();
+    const { visible, named } = this.view();
     this.#key = visibleKey(visible);
+    // What these names lead to, as the agent was shown: a later list that gives a name to
+    // another server (one that was slow, with the prefix '') must not send its calls there.
+    this.#shown = new Map(
+      visible.map((tool) => {
+        const entry = named.byName.get(tool.name)!;
+        return [tool.name, { server: entry.server, upstreamName: entry.upstreamName }] as const;
+      }),
+    );
     return visible;
   }
 
@@ -135,6 +146,17 @@ export class GatewayTools {
         this.compare();
         view = this.view();
       }
+    }
+    const shown = this.#shown?.get(name);
+    // A name the agent was shown leads where it did then, while that server still lists the
+    // tool (under whatever name it has now, which narrowing must still let through).
+    const now =
+      shown === undefined ? undefined : view.named.names.get(shown.server)?.get(shown.upstreamName);
+    if (shown !== undefined && now !== undefined) {
+      if (!view.visibleNames.has(now)) {
+        return { refused: 'the tool is hidden from this agent (narrowing)' };
+      }
+      return shown;
     }
     const entry = view.named.byName.get(name);
     if (entry === undefined) {

@@ -16,6 +16,8 @@ export interface NamedCatalog<T> {
   /** Every item of every list, renamed, servers in configuration order. */
   readonly items: readonly T[];
   readonly byName: ReadonlyMap<string, NamedEntry<T>>;
+  /** The way back: per server, its own name of each item -> the gateway name. */
+  readonly names: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 /**
@@ -46,5 +48,5 @@ export function nameCatalog<T extends { readonly name: string }>(
       byName.set(name, { server, upstreamName: original.name, item });
     }
   }
-  return { items, byName };
+  return { items, byName, names };
 }
