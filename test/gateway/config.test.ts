@@ -546,6 +546,9 @@ describe('resolveUpstream: variables', () => {
       args: [`--root=${dir}`, 'fast', 'plain $HOME'],
       env: { TOKEN: 'Tk1a2b3c4d5e6f70', LEVEL: 'info' },
       cwd: dir,
+      // What came from the environment, but for the command and its folder: masked in what the
+      // child says.
+      secrets: [dir, 'Tk1a2b3c4d5e6f70'],
     });
     const http = only({
       type: 'http',
@@ -556,6 +559,7 @@ describe('resolveUpstream: variables', () => {
       name: 'srv',
       url: 'https://api.example.com/mcp',
       headers: { Authorization: 'Bearer Ak9f8e7d6c5b4a30' },
+      secrets: ['Ak9f8e7d6c5b4a30'],
     });
     expect(resolveUpstream(http, { API_KEY: 'k', BASE: 'http://127.0.0.1:9' })).toMatchObject({
       url: 'http://127.0.0.1:9/mcp',

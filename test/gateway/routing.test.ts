@@ -8,8 +8,15 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
+import { MASK } from '../../src/events/maskSecrets.js';
 import { createMemoryStore, createTracker } from '../../src/index.js';
-import { createGateway, GatewayError, type ProxyNotice } from '../../src/mcp/index.js';
+import {
+  createGateway,
+  GatewayError,
+  gatewayServers,
+  parseMcpServers,
+  type ProxyNotice,
+} from '../../src/mcp/index.js';
 import { VirtualClock } from '../mcp/support.js';
 import { agentTransport } from '../proxy/support.js';
 import { callText, connectAgent, fixture, named, startGateway, tempDir } from './support.js';
@@ -200,5 +207,33 @@ describe('gateway routing', { timeout: 60_000 }, () => {
     ]);
     expect(await callText(agent, 'search')).toEqual({ text: 'a:search', isError: false });
     expect(await callText(agent, 'search-2')).toEqual({ text: 'b:search', isError: false });
+  });
+
+  it("Seen: a ${VAR} value passed as an argument was printed and recorded in the child's stderr", async () => {
+    const config = parseMcpServers({
+      mcpServers: {
+        leaky: {
+          command: process.execPath,
+          args: [
+            '-e',
+            'console.error("key is " + process.argv[1]); process.exit(3)',
+            '${LEAKY_KEY}',
+          ],
+        },
+      },
+    });
+    const secret = 'hunter2-prod-password-xyz';
+    const { gateway, events } = await startGateway({
+      servers: gatewayServers(config, { ...process.env, LEAKY_KEY: secret }),
+    });
+    const agent = await connectAgent(gateway);
+    await agent.listTools();
+    const said = () =>
+      events().filter(
+        (e) => e.type === 'upstream.changed' && JSON.stringify(e.data).includes('key is'),
+      );
+    await expect.poll(() => said().length, { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(JSON.stringify(events())).not.toContain(secret);
+    expect(JSON.stringify(said())).toContain(`key is ${MASK}`);
   });
 });

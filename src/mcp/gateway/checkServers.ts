@@ -2,6 +2,7 @@
 // gateway keeps for it), named so that no two share the prefix of their tools' names.
 import { safeNamePart } from '../../projections/toolNames.js';
 import type { ProxyUpstream } from '../proxy/upstream/Upstream.js';
+import { upstreamProblem } from '../proxy/upstream/upstreamProblem.js';
 import type { GatewayServer } from './Gateway.js';
 import { GatewayError } from './GatewayError.js';
 import { MAX_SERVERS } from './mcpServersConfig.js';
@@ -17,19 +18,10 @@ function serverOf(name: string, value: unknown): GatewayServer {
     entry !== null && typeof entry === 'object' && 'upstream' in entry
       ? (entry as GatewayServer)
       : { upstream: entry as ProxyUpstream };
-  const upstream = server.upstream as unknown as Record<string, unknown> | undefined;
-  const http = typeof upstream?.url === 'string';
-  if (!http && typeof upstream?.command !== 'string') {
-    throw invalid(
-      `servers.${name} must be { url } (Streamable HTTP), { command, args } (a stdio server), or { upstream, outbox? }`,
-    );
-  }
-  if (http && !URL.canParse(upstream.url as string)) {
-    throw invalid(`servers.${name}.url is not a URL: ${String(upstream.url)}`);
-  }
-  if (http && upstream.shared === true) {
-    throw invalid(`servers.${name}.shared is for a stdio server: drop it`);
-  }
+  // Named as given: `servers.x` for an upstream alone, `servers.x.upstream` inside an entry.
+  const at = server.upstream === entry ? `servers.${name}` : `servers.${name}.upstream`;
+  const problem = upstreamProblem(server.upstream, at);
+  if (problem !== undefined) throw invalid(problem);
   return server;
 }
 

@@ -49,23 +49,29 @@ export function placeholderProblem(text: string): string | undefined {
 
 /**
  * `text` with its placeholders replaced from `env` (`:-`: the default when the variable is unset
- * or empty, as in a shell), and the names of the variables it needed that are not set. One
- * level: a value that holds `${…}` goes in as it is.
+ * or empty, as in a shell), the names of the variables it needed that are not set, and the
+ * values it took from `env`. One level: a value that holds `${…}` goes in as it is.
  */
 export function expandVariables(
   text: string,
   env: Readonly<Record<string, string | undefined>>,
-): { value: string; missing: readonly string[] } {
-  if (!text.includes('${')) return { value: text, missing: [] };
+): { value: string; missing: readonly string[]; substituted: readonly string[] } {
+  if (!text.includes('${')) return { value: text, missing: [], substituted: [] };
   const missing: string[] = [];
+  // The values that came from the environment (a default is the file's own text): whatever the
+  // child says or an error quotes is masked of them, as of a token.
+  const substituted: string[] = [];
   const value = text.replace(PLACEHOLDER, (whole, body: string) => {
     const { name, fallback } = split(body);
     // Own properties only: `${constructor}` is not a property of the environment object.
     const set = Object.hasOwn(env, name) ? env[name] : undefined;
-    if (fallback !== undefined) return set === undefined || set === '' ? fallback : set;
-    if (set !== undefined) return set;
+    if (fallback !== undefined && (set === undefined || set === '')) return fallback;
+    if (set !== undefined) {
+      substituted.push(set);
+      return set;
+    }
     if (!missing.includes(name)) missing.push(name);
     return whole;
   });
-  return { value, missing };
+  return { value, missing, substituted };
 }

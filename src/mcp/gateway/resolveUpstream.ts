@@ -44,11 +44,19 @@ export function resolveUpstream(
     throw configProblem(options.source, `${path}${field}`, problem);
   };
   const missing: { field: string; name: string }[] = [];
+  const secrets = new Set<string>();
   const expand = (field: string, text: string): string => {
     const expanded = expandVariables(text, env);
     for (const name of expanded.missing) missing.push({ field, name });
+    // What it starts and where (`command`, `cwd`) is a path, no secret; the rest may be one.
+    if (field !== '.command' && field !== '.cwd') {
+      for (const value of expanded.substituted) secrets.add(value);
+    }
     return expanded.value;
   };
+  /** What came from the environment, masked wherever the upstream's text is shown. */
+  const withSecrets = <U extends ProxyUpstream>(upstream: U): U =>
+    secrets.size === 0 ? upstream : { ...upstream, secrets: [...secrets] };
   const expandAll = (field: string, record: Readonly<Record<string, string>> | undefined) =>
     record &&
     Object.fromEntries(
@@ -78,9 +86,11 @@ export function resolveUpstream(
       if (problem !== undefined) fail(`.headers${step(name)}`, `once expanded, ${problem}`);
     }
     const upstream: HttpUpstream = { name: entry.name, url };
-    return headers === undefined || Object.keys(headers).length === 0
-      ? upstream
-      : { ...upstream, headers };
+    return withSecrets(
+      headers === undefined || Object.keys(headers).length === 0
+        ? upstream
+        : { ...upstream, headers },
+    );
   }
 
   const command = expand('.command', entry.command);
@@ -116,5 +126,5 @@ export function resolveUpstream(
     ...(childEnv === undefined ? {} : { env: childEnv }),
     ...(cwd === undefined ? {} : { cwd }),
   };
-  return upstream;
+  return withSecrets(upstream);
 }

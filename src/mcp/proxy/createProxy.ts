@@ -15,73 +15,16 @@ import { UpstreamUnit } from './upstreamUnit.js';
 import { AgentSessions } from './agentSessions.js';
 import { resolveSessionOptions } from '../endpoint/sessionLimits.js';
 import { isHttpUpstream } from './upstream/upstreamTransport.js';
-import { upstreamHeaderProblem } from './upstream/httpTransport.js';
+import { upstreamProblem } from './upstream/upstreamProblem.js';
 import { resolveDeadlines } from './upstream/upstreamDeadlines.js';
 import { bodyLimitsOf, MCP_PATH } from '../endpoint/Endpoint.js';
-
-/** An HTTP upstream's `headers`: each one sendable, none the proxy's own, no name twice. */
-function checkHeaders(headers: unknown, http: boolean): void {
-  if (!http) {
-    throw new ProxyError(
-      'invalid_option',
-      'upstream.headers is for an HTTP upstream ({ url, headers }): a stdio server takes env instead',
-    );
-  }
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-    throw new ProxyError(
-      'invalid_option',
-      'upstream.headers must be an object of header names to string values',
-    );
-  }
-  const seen = new Map<string, string>();
-  for (const [name, value] of Object.entries(headers)) {
-    // The name only, never the value: a configured header usually carries a credential.
-    const problem = upstreamHeaderProblem(name, value);
-    if (problem !== undefined) {
-      throw new ProxyError(
-        'invalid_option',
-        `upstream.headers[${JSON.stringify(name)}] ${problem}`,
-      );
-    }
-    const twice = seen.get(name.toLowerCase());
-    if (twice !== undefined) {
-      throw new ProxyError(
-        'invalid_option',
-        `upstream.headers names one header twice (${JSON.stringify(twice)} and ${JSON.stringify(name)}): header names ignore case, keep one`,
-      );
-    }
-    seen.set(name.toLowerCase(), name);
-  }
-}
 
 function checkOptions(options: ProxyOptions<unknown>): void {
   if (typeof options.tracker?.requestStarted !== 'function') {
     throw new ProxyError('invalid_option', 'options.tracker is required: pass createTracker()');
   }
-  const upstream = options.upstream as unknown as Record<string, unknown> | undefined;
-  const http = typeof upstream?.url === 'string';
-  if (!http && typeof upstream?.command !== 'string') {
-    throw new ProxyError(
-      'invalid_option',
-      'options.upstream must be { url } (Streamable HTTP) or { command, args } (a stdio server)',
-    );
-  }
-  if (http && !URL.canParse(upstream.url as string)) {
-    throw new ProxyError('invalid_option', `upstream.url is not a URL: ${String(upstream.url)}`);
-  }
-  if (upstream.shared !== undefined && typeof upstream.shared !== 'boolean') {
-    throw new ProxyError(
-      'invalid_option',
-      `upstream.shared must be true or false, got ${JSON.stringify(upstream.shared)}`,
-    );
-  }
-  if (upstream.headers !== undefined) checkHeaders(upstream.headers, http);
-  if (http && upstream.shared === true) {
-    throw new ProxyError(
-      'invalid_option',
-      'upstream.shared is for a stdio upstream ({ command, shared: true }): an HTTP upstream gives each agent session an HTTP session of its own, which costs no process; drop shared',
-    );
-  }
+  const problem = upstreamProblem(options.upstream, 'upstream');
+  if (problem !== undefined) throw new ProxyError('invalid_option', problem);
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ProxyError('invalid_option', `port must be an integer 0..65535, got ${String(port)}`);

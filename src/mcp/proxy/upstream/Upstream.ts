@@ -30,6 +30,11 @@ export interface HttpUpstream {
    * agent request (or `refreshTools`) tries once more, in case `getToken` changed.
    */
   readonly refreshToken?: () => void | Promise<void>;
+  /**
+   * Values to mask wherever the upstream's text is shown (its errors, notices, what reaches an
+   * agent from it), as its token is: `resolveUpstream` lists the values it took from `${VAR}`s.
+   */
+  readonly secrets?: readonly string[];
 }
 
 /** An MCP server process spoken to over stdio, started lazily with a clean environment. */
@@ -41,6 +46,12 @@ export interface StdioUpstream {
   readonly cwd?: string;
   /** A name for events; default the command. */
   readonly name?: string;
+  /**
+   * Values to mask in what the process says (stderr, its exit's tail, errors) besides the
+   * values of its secret-looking variables: `resolveUpstream` lists the values it took from
+   * `${VAR}`s, whatever their names (an `OPENAI_KEY`, a password passed as an argument).
+   */
+  readonly secrets?: readonly string[];
   /**
    * Share one child among every agent session, for a server known to be stateless. Default
    * false: each agent session gets a child of its own, started with it (introduced with the

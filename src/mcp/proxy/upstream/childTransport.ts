@@ -62,9 +62,12 @@ export class ChildTransport implements Transport {
   /** `scheduler` times the stderr budget's window. */
   constructor(params: StdioUpstream, scheduler: SchedulerLike) {
     this.#params = params;
-    const secrets = Object.entries(params.env ?? {}).flatMap(([key, value]) =>
-      isSecretKey(key) ? [value] : [],
-    );
+    const secrets = [
+      ...Object.entries(params.env ?? {}).flatMap(([key, value]) =>
+        isSecretKey(key) ? [value] : [],
+      ),
+      ...(params.secrets ?? []),
+    ];
     this.#secrets = new MessageSecrets(secrets);
     this.#stderrLines = new StderrLines(scheduler, {
       line: (line) => {

@@ -234,7 +234,7 @@ export class HttpTransport implements Transport {
       names.length === 0
         ? undefined
         : Object.fromEntries(names.map((name) => [name.toLowerCase(), configured[name]]));
-    this.#headerSecrets = headerSecrets(configured);
+    this.#headerSecrets = [...headerSecrets(configured), ...(upstream.secrets ?? [])];
     this.#tokens = new MessageSecrets(this.#headerSecrets, TOKENS_KEPT);
     const url = new URL(upstream.url);
     const secure = url.protocol === 'https:';
