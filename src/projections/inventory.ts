@@ -333,7 +333,9 @@ function shownOf(
 ): Pick<InventoryServer, 'notice' | 'tools'> {
   if (list === undefined)
     return { notice: wasUp ? 'mcp-not-yet-listed' : 'mcp-not-yet-connected', tools: [] };
-  if (config !== undefined && list.config !== config.config)
+  // A kept list (an outbox's, from an earlier run) is what a gateway serves until the server
+  // lists again, whatever configuration it came from: shown, marked `kept`, never stale.
+  if (config !== undefined && list.kept !== true && list.config !== config.config)
     return { notice: 'mcp-stale-catalog', tools: [] };
   const tools = list.tools.map((definition): InventoryTool => {
     // Every listed name of a served server was named by `assignNames`.

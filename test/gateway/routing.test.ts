@@ -236,4 +236,30 @@ describe('gateway routing', { timeout: 60_000 }, () => {
     expect(JSON.stringify(events())).not.toContain(secret);
     expect(JSON.stringify(said())).toContain(`key is ${MASK}`);
   });
+
+  it('Seen: the inventory called a kept catalog stale while the gateway served it to agents', async () => {
+    const outbox = { path: join(tempDir('kept'), 'outbox.sqlite') };
+    const tracker = createTracker({ store: createMemoryStore() });
+    tracker.beginCapture('run-1');
+    const first = await createGateway({
+      tracker,
+      servers: { fx: { upstream: fixture(), outbox } },
+    });
+    await expect.poll(() => first.inventory().tools.length, { timeout: 30_000 }).toBeGreaterThan(0);
+    await first.close();
+
+    // The next run: the server cannot start, and serves what the outbox kept.
+    const second = await createGateway({
+      tracker,
+      servers: { fx: { upstream: fixture('--boom'), outbox } },
+    });
+    onTestFinished(() => second.close());
+    const agent = await connectAgent(second);
+    const served = (await agent.listTools()).tools.map((tool) => tool.name).sort();
+    expect(served).toContain('fx__echo');
+    const inventory = second.inventory();
+    expect(inventory.servers[0]).toMatchObject({ server: 'fx', kept: true });
+    expect(inventory.servers[0]?.notice).toBeUndefined();
+    expect(inventory.tools.map((tool) => tool.name).sort()).toEqual(served);
+  });
 });
