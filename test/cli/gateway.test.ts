@@ -1,5 +1,6 @@
 // `toolflight gateway --config FILE`: an mcpServers file's servers behind one tracked endpoint,
 // the one entry an agent gets, and a bad file refused at start with where and why (exit 2).
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -152,6 +153,14 @@ describe('toolflight gateway', { timeout: 60_000 }, () => {
       const { code, err } = await refused(['--config', dir]);
       expect(code).toBe(2);
       expect(err).toBe(`toolflight gateway: cannot read the config ${dir}: it is a directory`);
+    });
+
+    it('Seen: a FIFO nobody writes to, which hung the command past Ctrl-C', async () => {
+      const fifo = join(twoServers().dir, 'mcp.json');
+      execFileSync('mkfifo', [fifo]);
+      const { code, err } = await refused(['--config', fifo]);
+      expect(code).toBe(2);
+      expect(err).toMatch(/is not a regular file \(a pipe, a socket or a device\)/);
     });
 
     it('malformed JSON, with its line and column', async () => {
