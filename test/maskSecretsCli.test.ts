@@ -31,4 +31,24 @@ describe("the CLI's process io", () => {
     );
     expect(stdout).toBe('open http://127.0.0.1:4000/?token=abc123\n');
   }, 30_000);
+
+  it('Seen: an escape sequence in a server stderr line or a recording reached the terminal', async () => {
+    const script = [
+      "const { processIo } = await import('./src/cli/io.ts');",
+      'const io = processIo();',
+      // A window title, then a cleared line, from what a server wrote.
+      "io.err('server fs down: stderr: \\u001b]0;owned\\u0007ok\\u001b[2K');",
+      "io.out('fs\\u009b31m\\tup');",
+    ].join('\n');
+    const { code, stdout, stderr } = await runNode([
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toBe('server fs down: stderr: \\u{1b}]0;owned\\u{7}ok\\u{1b}[2K\n');
+    expect(stdout).toBe('fs\\u{9b}31m\tup\n');
+  }, 30_000);
 });

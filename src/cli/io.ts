@@ -28,9 +28,23 @@ const readerGone = (error: unknown): boolean =>
 
 let current: CliIo | undefined;
 
+// Control characters but the newline and the tab: C0, DEL and C1.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
 /**
- * The process's own stdout and stderr, created on first use. What goes to stderr passes through
- * `maskText` first: warnings and logger lines quote upstream errors and stderr lines, which may
+ * `text` safe to put on a terminal: every control character but the newline and the tab shown
+ * as `\u{…}`. A server's stderr line, a reason or a name in a recording may hold escape
+ * sequences (a window title, a cleared screen, a forged line) that must not reach the terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+}
+
+/**
+ * The process's own stdout and stderr, created on first use. Every line is made `printable`
+ * (no escape sequence from a recording or a server reaches the terminal). What goes to stderr
+ * passes through `maskText` first: warnings and logger lines quote upstream errors and stderr lines, which may
  * carry a token (`TOKEN=…`, `Authorization: Bearer …`). A closed stdout (EPIPE) aborts
  * `stdoutClosed` instead of crashing with an unhandled 'error'; a closed stderr is ignored.
  * Other stream errors are rethrown, as if nothing listened.
@@ -57,10 +71,10 @@ export function processIo(): CliIo {
   current = {
     out: (line) => {
       if (closed.signal.aborted) return;
-      stdout.write(`${line}\n`);
+      stdout.write(`${printable(line)}\n`);
       if (readerGone(stdout.errored)) closed.abort();
     },
-    err: (line) => toStderr(`${maskText(line)}\n`),
+    err: (line) => toStderr(`${printable(maskText(line))}\n`),
     progress: (line) => toStderr(line === undefined ? '\r\x1b[2K' : `\r\x1b[2K${line}`),
     stderrIsTty: stderr.isTTY === true,
     stdoutClosed: closed.signal,
