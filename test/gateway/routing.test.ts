@@ -93,12 +93,13 @@ describe('gateway routing', { timeout: 60_000 }, () => {
       return events().some((e) => e.type === 'request.finished' && e.id === classified?.id);
     };
     await expect.poll(cancelTaken, { timeout: 30_000 }).toBe(true);
-    slow.release();
+    // Ended at once, while the server is still held: the wait for its list ends with the cancel.
     const outcome = () =>
       events().find((e) => e.type === 'toolCall.result' && e.data.outcome !== undefined);
     await expect.poll(outcome, { timeout: 30_000 }).toBeDefined();
     expect(outcome()).toMatchObject({ data: { outcome: 'cancelled' } });
     expect(events().some((e) => e.type === 'toolCall.prepared')).toBe(false);
+    slow.release();
     // The server lists (its own session and the agent's), and is never asked to run the call.
     await expect.poll(() => said('slow', /listed$/), { timeout: 30_000 }).toBe(2);
     expect(said('slow', /called/)).toBe(0);
@@ -154,15 +155,19 @@ describe('gateway routing', { timeout: 60_000 }, () => {
   });
 
   it("Seen: a question a server's child asked stayed open after that child exited", async () => {
+    const asked = join(tempDir('asked'), 'asked');
     const { gateway, events } = await startGateway({
-      servers: { one: named('one', 'ask_and_die') },
+      servers: { one: { ...named('one', 'ask_and_die'), env: { NAMED_ASKED: asked } } },
     });
     const agent = new Client(
       { name: 'agent', version: '1.0.0' },
       { capabilities: { elicitation: {} } },
     );
-    // The agent is slow to answer: the child is gone first.
-    agent.setRequestHandler(ElicitRequestSchema, () => new Promise<never>(() => undefined));
+    // The agent has the question and is slow to answer: the child is gone first.
+    agent.setRequestHandler(ElicitRequestSchema, () => {
+      writeFileSync(asked, '');
+      return new Promise<never>(() => undefined);
+    });
     await agent.connect(agentTransport(gateway.url, gateway.credential({ capture: 'run-1' })));
     onTestFinished(() => agent.close());
     const call = agent

@@ -101,12 +101,16 @@ async function callTool(
   const call: CallSession = {
     capture: session.capture,
     resolve: async (name) => {
-      const target = await session.tools.resolve(name);
+      // A cancel ends the wait for the lists at once; the listing goes on for the session.
+      const target = await Promise.race([
+        session.tools.resolve(name),
+        arrival.whenCancelled.then((cancelled) => ({ cancelled })),
+      ]);
       arrival.done();
       // Cancelled while it waited for a list: no server ever hears of it.
       const cancelled = arrival.cancelled();
       if (cancelled !== undefined) return { cancelled };
-      if ('refused' in target) return target;
+      if ('cancelled' in target || 'refused' in target) return target;
       const part = session.part(target.server);
       chosen = part;
       untrack = session.track(request.id, part);
@@ -140,9 +144,13 @@ async function routed(
   deliver: Deliver,
 ): Promise<JSONRPCMessage> {
   const arrival = session.arrive(request.id);
-  let target: Awaited<ReturnType<GatewayLists['route']>>;
+  let target: Awaited<ReturnType<GatewayLists['route']>> | { readonly cancelled: string };
   try {
-    target = await lists.route(request);
+    // A cancel ends the wait for the lists at once; the listing goes on for the session.
+    target = await Promise.race([
+      lists.route(request),
+      arrival.whenCancelled.then((cancelled) => ({ cancelled })),
+    ]);
   } finally {
     arrival.done();
   }
@@ -150,6 +158,9 @@ async function routed(
   const cancelled = arrival.cancelled();
   if (cancelled !== undefined) {
     return rpcError(request.id, -32800, `Request cancelled: ${cancelled}`);
+  }
+  if ('cancelled' in target) {
+    return rpcError(request.id, -32800, `Request cancelled: ${target.cancelled}`);
   }
   if ('error' in target) return rpcError(request.id, -32602, target.error);
   return forwardTo(session, session.part(target.server), target.request, deliver);

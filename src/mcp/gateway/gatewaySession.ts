@@ -25,6 +25,12 @@ import { GatewayLists, withinMs } from './gatewayLists.js';
 import type { ServerPart } from './ServerPart.js';
 import { GatewayTools, type ToolsDeps } from './gatewayTools.js';
 
+/** An agent's request being routed, and the cancel that came for it meanwhile. */
+interface Arrival {
+  reason?: string;
+  readonly cancel: (reason: string) => void;
+}
+
 /** What a session needs from its gateway. */
 export interface GatewaySessionDeps extends ToolsDeps {
   readonly idleMs: number;
@@ -49,7 +55,7 @@ export class GatewaySession implements ServedSession {
   /** The agent's requests a server works on now, by the agent's id: its cancels go there. */
   readonly #working = new Map<RequestId, ServerPart>();
   /** The agent's requests still being routed, and a cancel that came for one meanwhile. */
-  readonly #arrived = new Map<RequestId, { reason?: string }>();
+  readonly #arrived = new Map<RequestId, Arrival>();
   #nextLevel = 1;
   readonly #questions: AgentQuestions;
   readonly #idle: IdleClock;
@@ -116,12 +122,17 @@ export class GatewaySession implements ServedSession {
    */
   arrive(id: RequestId): {
     readonly cancelled: () => string | undefined;
+    /** Settles with the reason once a cancel comes (never, if none does). */
+    readonly whenCancelled: Promise<string>;
     readonly done: () => void;
   } {
-    const arrival: { reason?: string } = {};
+    let settle: (reason: string) => void = () => undefined;
+    const whenCancelled = new Promise<string>((resolve) => (settle = resolve));
+    const arrival: Arrival = { cancel: (reason) => settle(reason) };
     this.#arrived.set(id, arrival);
     return {
       cancelled: () => arrival.reason,
+      whenCancelled,
       done: () => {
         if (this.#arrived.get(id) === arrival) this.#arrived.delete(id);
       },
@@ -140,7 +151,10 @@ export class GatewaySession implements ServedSession {
     }
     const arrival = this.#arrived.get(id);
     if (arrival === undefined) return false;
-    arrival.reason ??= reason;
+    if (arrival.reason === undefined) {
+      arrival.reason = reason;
+      arrival.cancel(reason);
+    }
     return true;
   }
 
