@@ -8,10 +8,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
-import type { ProxyNotice } from '../../src/mcp/index.js';
 import { VirtualClock } from '../mcp/support.js';
 import { agentTransport } from '../proxy/support.js';
-import { connectAgent, fixture, named, startGateway, tempDir } from './support.js';
+import { connectAgent, fixture, named, startGateway, stderrOf, tempDir } from './support.js';
 
 describe('a gateway with a hung server', { timeout: 60_000 }, () => {
   it('answers tools/list with the other servers once listWaitMs passed, and the hung one is down', async () => {
@@ -22,15 +21,7 @@ describe('a gateway with a hung server', { timeout: 60_000 }, () => {
       listWaitMs: 2_000,
       connectTimeoutMs: 10_000,
     });
-    const notices: ProxyNotice[] = [];
-    gateway.notices$.subscribe((notice) => notices.push(notice));
-    const said = (server: string, pattern: RegExp) =>
-      notices.filter(
-        (n) =>
-          n.type === 'upstream.changed' &&
-          n.data.server === server &&
-          pattern.test(n.data.stderr ?? ''),
-      ).length;
+    const said = stderrOf(gateway);
     const agent = await connectAgent(gateway);
     const listing = agent.listTools(undefined, { timeout: 60 * 60_000 });
     // Both children of each server (the server's own, this agent's) have been asked.
@@ -63,15 +54,7 @@ describe('a gateway with a hung server', { timeout: 60_000 }, () => {
       scheduler: clock,
       listWaitMs: 2_000,
     });
-    const notices: ProxyNotice[] = [];
-    gateway.notices$.subscribe((notice) => notices.push(notice));
-    const said = (server: string, pattern: RegExp) =>
-      notices.filter(
-        (n) =>
-          n.type === 'upstream.changed' &&
-          n.data.server === server &&
-          pattern.test(n.data.stderr ?? ''),
-      ).length;
+    const said = stderrOf(gateway);
     let changed = 0;
     const agent = new Client({ name: 'agent', version: '1.0.0' });
     agent.setNotificationHandler(ToolListChangedNotificationSchema, () => {

@@ -15,26 +15,18 @@ import {
   GatewayError,
   gatewayServers,
   parseMcpServers,
-  type ProxyNotice,
 } from '../../src/mcp/index.js';
 import { VirtualClock } from '../mcp/support.js';
 import { agentTransport } from '../proxy/support.js';
-import { callText, connectAgent, fixture, named, startGateway, tempDir } from './support.js';
-
-/** Counts the lines a server wrote on stderr that match. */
-function stderrOf(gateway: {
-  notices$: { subscribe: (next: (n: ProxyNotice) => void) => unknown };
-}) {
-  const notices: ProxyNotice[] = [];
-  gateway.notices$.subscribe((notice) => notices.push(notice));
-  return (server: string, pattern: RegExp): number =>
-    notices.filter(
-      (n) =>
-        n.type === 'upstream.changed' &&
-        n.data.server === server &&
-        pattern.test(n.data.stderr ?? ''),
-    ).length;
-}
+import {
+  callText,
+  connectAgent,
+  fixture,
+  named,
+  startGateway,
+  stderrOf,
+  tempDir,
+} from './support.js';
 
 /** A named server that serves only once `go` exists, and the file to write for it. */
 function heldServer(label: string, ...tools: string[]) {

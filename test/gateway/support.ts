@@ -20,6 +20,7 @@ import {
   createGateway,
   type Gateway,
   type GatewayOptions,
+  type ProxyNotice,
   type StdioUpstream,
 } from '../../src/mcp/index.js';
 import { agentTransport } from '../proxy/support.js';
@@ -121,4 +122,19 @@ export async function callText(
     text: first?.type === 'text' ? first.text : undefined,
     isError: result.isError === true,
   };
+}
+
+/** Counts the lines a server wrote on stderr that match. */
+export function stderrOf(gateway: {
+  notices$: { subscribe: (next: (n: ProxyNotice) => void) => unknown };
+}) {
+  const notices: ProxyNotice[] = [];
+  gateway.notices$.subscribe((notice) => notices.push(notice));
+  return (server: string, pattern: RegExp): number =>
+    notices.filter(
+      (n) =>
+        n.type === 'upstream.changed' &&
+        n.data.server === server &&
+        pattern.test(n.data.stderr ?? ''),
+    ).length;
 }
