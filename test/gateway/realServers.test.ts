@@ -107,6 +107,32 @@ describe('a gateway in front of real registry servers', { timeout: 60_000 }, () 
     });
   });
 
+  it("collides a fixture's names with server-everything's, suffixed the same in any order", async () => {
+    // A fixture that keeps its own names (prefix '') and lists one server-everything has.
+    const servers = {
+      everything: everything(),
+      clash: { upstream: named('clash', 'everything__echo'), prefix: '' },
+    };
+    const listings: string[][] = [];
+    for (const order of [servers, { clash: servers.clash, everything: servers.everything }]) {
+      const { gateway } = await startGateway({ servers: order });
+      const agent = await connectAgent(gateway);
+      const listed = names((await agent.listTools()).tools);
+      listings.push(listed);
+      // `clash` sorts first and its own name is that: it keeps it; server-everything's is -2.
+      expect(await callText(agent, 'everything__echo')).toEqual({
+        text: 'clash:everything__echo',
+        isError: false,
+      });
+      expect(await callText(agent, 'everything__echo-2', { message: 'real' })).toEqual({
+        text: 'Echo: real',
+        isError: false,
+      });
+      await gateway.close();
+    }
+    expect(listings[0]).toEqual(listings[1]);
+  });
+
   it('narrows each agent by its own capture, and blocks a hidden tool at tools/call', async () => {
     const { gateway, tracker, events } = await startGateway<string>({
       servers: { everything: everything(), memory: memory() },
