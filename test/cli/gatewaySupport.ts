@@ -3,14 +3,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { onTestFinished } from 'vitest';
 
 import { runGateway } from '../../src/cli/gateway.js';
 import type { StdioUpstream } from '../../src/mcp/index.js';
 import { memory, named, tempDir } from '../gateway/support.js';
-import { agentTransport } from '../proxy/support.js';
+import { startEndpointCli, type EndpointCli } from '../support/endpointCli.js';
 
 /** The variable the memory server's file is named by in the config (`${…}`, expanded at start). */
 export const MEMORY_VAR = 'TOOLFLIGHT_TEST_MEMORY_FILE';
@@ -60,75 +60,22 @@ export function writeConfig(
 }
 
 /** A `toolflight gateway` run in-process. */
-export interface GatewayCli {
-  readonly out: string[];
-  readonly err: string[];
-  readonly url: string;
-  readonly credential: string;
-  /** Stop it as Ctrl-C would; resolves with its exit code. */
-  readonly stop: () => Promise<number>;
-  /** An SDK client connected with the printed URL and credential; closed after the test. */
-  readonly connect: () => Promise<Client>;
-  /** Resolves once a stderr line matches (now or later). */
-  readonly errLine: (match: RegExp) => Promise<string>;
-}
+/** `toolflight gateway` running in-process (see `startEndpointCli`). */
+export type GatewayCli = EndpointCli;
 
 /**
  * Start `toolflight gateway ARGS` in-process and wait until it printed its credential, or ended
  * (a bad config): then `exit` holds its code. Stopped after the test.
  */
-export async function startGatewayCli(
+export function startGatewayCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
-): Promise<GatewayCli & { readonly exit: Promise<number> }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const waiters: { match: RegExp; resolve: (line: string) => void }[] = [];
-  let stop!: () => void;
-  let ready!: () => void;
-  const listening = new Promise<void>((resolve) => (ready = resolve));
-  const io = {
-    out: (line: string) => {
-      out.push(line);
-      if (line.startsWith('TOOLFLIGHT_GATEWAY_TOKEN=')) ready();
-    },
-    err: (line: string) => {
-      err.push(line);
-      for (const waiter of waiters.filter((w) => w.match.test(line))) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(line);
-      }
-    },
-  };
-  const exit = runGateway(args, io, new Promise<void>((resolve) => (stop = resolve)), env);
-  const stopped = () => (stop(), exit);
-  onTestFinished(async () => {
-    await stopped();
-  });
-  await Promise.race([listening, exit]);
-  const url = out[0]?.replace('toolflight gateway listening on ', '') ?? '';
-  const credential =
-    out.find((line) => line.startsWith('TOOLFLIGHT_GATEWAY_TOKEN='))?.split('=')[1] ?? '';
-  return {
-    out,
-    err,
-    url,
-    credential,
-    exit,
-    stop: stopped,
-    connect: async () => {
-      const client = new Client({ name: 'cli-agent', version: '1' });
-      await client.connect(agentTransport(url, credential));
-      onTestFinished(() => client.close());
-      return client;
-    },
-    errLine: (match) => {
-      const seen = err.find((line) => match.test(line));
-      return seen !== undefined
-        ? Promise.resolve(seen)
-        : new Promise((resolve) => waiters.push({ match, resolve }));
-    },
-  };
+): Promise<GatewayCli> {
+  return startEndpointCli('gateway', runGateway, args, env, (step) =>
+    onTestFinished(async () => {
+      await step();
+    }),
+  );
 }
 
 /**

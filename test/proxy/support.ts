@@ -1,10 +1,8 @@
 // Test support for the proxy: a tracker with its whole log, proxies on real sockets in front of
 // real upstreams, SDK clients as agents, and waits on notices.
-import { setMaxListeners } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
 
 import {
@@ -21,6 +19,8 @@ import {
   type StdioUpstream,
 } from '../../src/mcp/index.js';
 import { runProxy } from '../../src/cli/proxy.js';
+import { agentTransport } from '../support/agentTransport.js';
+import { startEndpointCli } from '../support/endpointCli.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from '../fixtures/proxy/httpUpstream.js';
 import { INITIALIZE_BODY, onCleanup } from '../mcp/support.js';
 
@@ -91,16 +91,7 @@ export async function startProxy<C = undefined>(
   };
 }
 
-/** An SDK client transport to the proxy with a credential (it names the capture: no header). */
-export function agentTransport(url: string, credential: string): StreamableHTTPClientTransport {
-  return new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { Authorization: `Bearer ${credential}` } },
-    fetch: (input, init) => {
-      if (init?.signal) setMaxListeners(0, init.signal);
-      return fetch(input, init);
-    },
-  });
-}
+export { agentTransport };
 
 /**
  * The headers of a raw agent request in a session of its own: `initialize` sent with `fetch`
@@ -150,46 +141,6 @@ export const upstreamIs =
  * agent credential it printed, a wait on its next stderr line that matches, and agents
  * connected through it.
  */
-export async function startProxyCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const waiters: { match: RegExp; resolve: () => void }[] = [];
-  let stop!: () => void;
-  let ready!: () => void;
-  const listening = new Promise<void>((resolve) => (ready = resolve));
-  const io = {
-    out: (line: string) => {
-      out.push(line);
-      if (line.startsWith('TOOLFLIGHT_PROXY_TOKEN=')) ready();
-    },
-    err: (line: string) => {
-      err.push(line);
-      for (const waiter of waiters.filter((w) => w.match.test(line))) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    },
-  };
-  const exit = runProxy(args, io, new Promise<void>((resolve) => (stop = resolve)), env);
-  const stopped = () => (stop(), exit);
-  onCleanup(stopped);
-  await Promise.race([listening, exit]);
-  const url = out[0]?.replace('toolflight proxy listening on ', '') ?? '';
-  const credential =
-    out.find((line) => line.startsWith('TOOLFLIGHT_PROXY_TOKEN='))?.split('=')[1] ?? '';
-  return {
-    out,
-    err,
-    url,
-    credential,
-    stop: stopped,
-    /** Resolves on the next stderr line matching `match` (ask before causing it). */
-    line: (match: RegExp) => new Promise<void>((resolve) => waiters.push({ match, resolve })),
-    connect: async () => {
-      const client = new Client({ name: 'cli-agent', version: '1' });
-      await client.connect(agentTransport(url, credential));
-      onCleanup(() => client.close());
-      return client;
-    },
-  };
+export function startProxyCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return startEndpointCli('proxy', runProxy, args, env, onCleanup);
 }
