@@ -3,17 +3,12 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { BehaviorSubject, skip, type Observable } from 'rxjs';
 
-import { narrowTools } from '../proxy/narrowTools.js';
+import { contextFor, narrowTools, withContext, type Contexts } from '../proxy/narrowTools.js';
 import type { Narrower } from '../proxy/Proxy.js';
-
-interface ContextState<C> {
-  readonly context: C;
-  readonly contexts: ReadonlyMap<string, C>;
-}
 
 /** The contexts of one gateway. */
 export class GatewayContexts<C> {
-  readonly #state: BehaviorSubject<ContextState<C>>;
+  readonly #state: BehaviorSubject<Contexts<C>>;
   /** Emits on every change of a context. */
   readonly changed$: Observable<unknown>;
 
@@ -22,26 +17,18 @@ export class GatewayContexts<C> {
     context: C,
     private readonly onNarrowError: (error: unknown) => void,
   ) {
-    this.#state = new BehaviorSubject<ContextState<C>>({ context, contexts: new Map() });
+    this.#state = new BehaviorSubject<Contexts<C>>({ context, contexts: new Map() });
     this.changed$ = this.#state.pipe(skip(1));
   }
 
   /** The context the agents of `capture` are narrowed by (their own, else the gateway's). */
   contextOf(capture: string | undefined): C {
-    const { context, contexts } = this.#state.value;
-    return capture !== undefined && contexts.has(capture) ? (contexts.get(capture) as C) : context;
+    return contextFor(this.#state.value, capture);
   }
 
   /** Set the gateway's context, or with `capture` that capture's only. */
   set(context: C, capture?: string): void {
-    const state = this.#state.value;
-    if (capture === undefined) {
-      this.#state.next({ ...state, context });
-      return;
-    }
-    const contexts = new Map(state.contexts);
-    contexts.set(capture, context);
-    this.#state.next({ ...state, contexts });
+    this.#state.next(withContext(this.#state.value, context, capture));
   }
 
   /** Whether a narrower decides what agents see. */

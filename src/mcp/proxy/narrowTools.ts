@@ -43,3 +43,24 @@ export function hideTools(patterns: readonly string[]): Narrower<unknown> {
   const matchers = patterns.map(toolPattern);
   return (tools) => tools.filter((tool) => !matchers.some((re) => re.test(tool.name)));
 }
+
+/** An endpoint's own context, and the contexts set for one capture. */
+export interface Contexts<C> {
+  readonly context: C;
+  readonly contexts: ReadonlyMap<string, C>;
+}
+
+/** The context the agents of `capture` are narrowed by: their capture's own, else the endpoint's. */
+export function contextFor<C>(state: Contexts<C>, capture: string | undefined): C {
+  return capture !== undefined && state.contexts.has(capture)
+    ? (state.contexts.get(capture) as C)
+    : state.context;
+}
+
+/** `state` with the endpoint's context set, or with `capture` that capture's only. */
+export function withContext<S extends Contexts<C>, C>(state: S, context: C, capture?: string): S {
+  if (capture === undefined) return { ...state, context };
+  const contexts = new Map(state.contexts);
+  contexts.set(capture, context);
+  return { ...state, contexts };
+}

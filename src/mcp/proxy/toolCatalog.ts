@@ -15,7 +15,7 @@ import {
   type Observable,
 } from 'rxjs';
 
-import { fingerprintOf, narrowTools, visibleKey } from './narrowTools.js';
+import { contextFor, fingerprintOf, narrowTools, visibleKey, withContext } from './narrowTools.js';
 import type { KeptCatalog, KeptInitialize } from './outbox/keptCatalog.js';
 import type { Narrower, ProxyNotice } from './Proxy.js';
 import type { SessionLink, UpstreamLink } from './upstream/upstreamLink.js';
@@ -149,14 +149,7 @@ export class ToolCatalog<C> {
 
   /** Set the proxy's context, or with `capture` the context of that capture's sessions only. */
   setContext(context: C, capture?: string): void {
-    const state = this.#state.value;
-    if (capture === undefined) {
-      this.#state.next({ ...state, context });
-      return;
-    }
-    const contexts = new Map(state.contexts);
-    contexts.set(capture, context);
-    this.#state.next({ ...state, contexts });
+    this.#state.next(withContext(this.#state.value, context, capture));
   }
 
   /**
@@ -230,10 +223,7 @@ export class ToolCatalog<C> {
 
   #visible(state: CatalogState<C>, capture?: string): readonly Tool[] {
     if (state.upstream === undefined) return [];
-    const context =
-      capture !== undefined && state.contexts.has(capture)
-        ? (state.contexts.get(capture) as C)
-        : state.context;
+    const context = contextFor(state, capture);
     try {
       return narrowTools(state.upstream, this.narrow, context);
     } catch (error) {
