@@ -1,12 +1,11 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Observable, SchedulerLike } from 'rxjs';
+import type { Observable } from 'rxjs';
 
 import type { Inventory } from '../../projections/inventory.js';
 import type { Tracker } from '../../tracker/Tracker.js';
-import type { Logger } from '../../logger.js';
 import type { ProxyOutbox, ProxyOutboxOptions } from '../proxy/outbox/Outbox.js';
-import type { Narrower, ProxyLimits, ProxyNotice } from '../proxy/Proxy.js';
-import type { ProxyBackoff, ProxyUpstream, UpstreamState } from '../proxy/upstream/Upstream.js';
+import type { Narrower, ProxyNotice, ProxyOptions } from '../proxy/Proxy.js';
+import type { ProxyUpstream, UpstreamState } from '../proxy/upstream/Upstream.js';
 
 /** One server behind a gateway, with what the gateway keeps for it. */
 export interface GatewayServer {
@@ -30,10 +29,28 @@ export interface GatewayServer {
   readonly prefix?: string;
 }
 
-/** Options of `createGateway`. */
-export interface GatewayOptions<C = undefined> {
-  /** Every request and tool call is tracked here. */
-  readonly tracker: Tracker;
+/**
+ * What a gateway takes as the proxy does, for every server alike (each documented on
+ * `ProxyOptions`): limits, sessions, backoff, deadlines, timers, the logger, untracked captures.
+ */
+type SharedOptions = Pick<
+  ProxyOptions,
+  | 'tracker'
+  | 'port'
+  | 'limits'
+  | 'sessionIdleMs'
+  | 'backoff'
+  | 'requestTimeoutMs'
+  | 'maxRequestTotalMs'
+  | 'connectTimeoutMs'
+  | 'scheduler'
+  | 'random'
+  | 'logger'
+  | 'untracked'
+>;
+
+/** Options of `createGateway`; the proxy's shared ones are documented on `ProxyOptions`. */
+export interface GatewayOptions<C = undefined> extends SharedOptions {
   /**
    * The servers, by name (the `mcpServers` keys: `gatewayServers(parseMcpServers(text), env)`
    * builds this from a config file). Their tools appear as `<server>__<tool>`.
@@ -48,31 +65,12 @@ export interface GatewayOptions<C = undefined> {
   readonly context?: C;
   /** Tool names the host uses for its own tools: the gateway never gives them out. */
   readonly reserved?: readonly string[];
-  /** Default 0: a free port. The gateway binds 127.0.0.1 only. */
-  readonly port?: number;
-  readonly limits?: ProxyLimits;
-  /** See `ProxyOptions.sessionIdleMs`. Default 600,000. */
-  readonly sessionIdleMs?: number;
-  readonly backoff?: ProxyBackoff;
-  /** See `ProxyOptions.requestTimeoutMs`. Default 60,000, for every server. */
-  readonly requestTimeoutMs?: number;
-  /** See `ProxyOptions.maxRequestTotalMs`. Default 600,000. */
-  readonly maxRequestTotalMs?: number;
-  /** See `ProxyOptions.connectTimeoutMs`. Default 30,000. */
-  readonly connectTimeoutMs?: number;
   /**
    * How long an agent's `tools/list` waits for a server that has not answered yet (it is
    * starting, or hangs) before answering without it: that server's tools come from its last good
    * list if there is one, and the agent gets `list_changed` once they arrive. Default 5,000.
    */
   readonly listWaitMs?: number;
-  /** Every timer of the gateway; pass a virtual scheduler in tests. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
-  /** The jitter source in [0, 1). Default `Math.random`. */
-  readonly random?: () => number;
-  readonly logger?: Logger;
-  /** See `ProxyOptions.untracked`. Default `refuse`. */
-  readonly untracked?: 'refuse' | 'serve';
 }
 
 /** One server's state now, as the gateway sees it. */
