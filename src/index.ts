@@ -34,6 +34,16 @@ export {
   type ToolflightEvent,
   type ToolflightEventType,
   type UpstreamChanged,
+  type IdleWaited,
+  type PeerFacts,
+  type RpcErrorFacts,
+  type RpcFacts,
+  type SessionClosed,
+  type SessionOpened,
+  type TraceFacts,
+  type UpstreamAnswered,
+  type UpstreamOutcome,
+  type UpstreamRequested,
 } from './events/types.js';
 export {
   DecodeError,
@@ -110,6 +120,13 @@ export {
 } from './store/memoryStore.js';
 export type { EventStore } from './store/EventStore.js';
 export { maskSecrets, maskText } from './events/maskSecrets.js';
+export {
+  formatTraceparent,
+  isSpanId,
+  isTraceId,
+  parseTraceparent,
+  type TraceParent,
+} from './events/traceContext.js';
 export { summarizeEvent } from './events/summarizeEvent.js';
 export type { CapturesView } from './projections/capturesView.js';
 export {

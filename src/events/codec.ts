@@ -39,6 +39,7 @@ const outboxData: DataShape = {
   key: ['string', true],
   tool: ['string', true],
   reason: ['string', false],
+  toolCall: ['string', false],
 };
 
 const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
@@ -46,8 +47,14 @@ const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
   'capture.cleared': { scope: 'capture' },
   'capture.yielded': { scope: 'entity', data: { message: ['string', true] } },
   'request.started': { scope: 'entity', data: {} },
-  'request.classified': { scope: 'entity', data: { method: ['string', false] } },
-  'request.finished': { scope: 'entity', data: { status: ['number', false] } },
+  'request.classified': {
+    scope: 'entity',
+    data: { method: ['string', false], rpc: ['object', false] },
+  },
+  'request.finished': {
+    scope: 'entity',
+    data: { status: ['number', false], error: ['object', false] },
+  },
   'toolCall.started': {
     scope: 'entity',
     data: { request: ['string', false], toolName: ['string', true], args: ['object', true] },
@@ -99,6 +106,57 @@ const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
   'agent.asked': {
     scope: 'loose',
     data: { method: ['string', true], relay: ['string', true], toolCall: ['string', false] },
+  },
+  'session.opened': {
+    scope: 'loose',
+    data: {
+      session: ['string', true],
+      protocolVersion: ['string', false],
+      transport: ['string', true],
+      server: ['object', false],
+      clientName: ['string', false],
+      clientVersion: ['string', false],
+    },
+  },
+  'session.closed': {
+    scope: 'loose',
+    data: { session: ['string', true], reason: ['string', true] },
+  },
+  'upstream.requested': {
+    scope: 'loose',
+    data: {
+      server: ['string', true],
+      method: ['string', true],
+      transport: ['string', true],
+      trace: ['object', true],
+      session: ['string', false],
+      protocolVersion: ['string', false],
+      target: ['string', false],
+      uri: ['string', false],
+      peer: ['object', false],
+      request: ['string', false],
+      toolCall: ['string', false],
+      outbox: ['string', false],
+    },
+  },
+  'upstream.answered': {
+    scope: 'loose',
+    data: {
+      server: ['string', true],
+      span: ['string', true],
+      outcome: ['string', true],
+      error: ['object', false],
+      reason: ['string', false],
+    },
+  },
+  'idle.waited': {
+    scope: 'loose',
+    data: {
+      result: ['string', true],
+      waitedMs: ['number', true],
+      timeoutMs: ['number', true],
+      admissionGraceMs: ['number', true],
+    },
   },
   'agent.answered': {
     scope: 'loose',

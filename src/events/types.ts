@@ -18,6 +18,55 @@ export const TOOL_CALL_OUTCOMES: readonly ToolCallOutcome[] = [
 /** JSON arguments of a tool call: always an object, as MCP's `tools/call` requires. */
 export type ToolArgs = Record<string, unknown>;
 
+/**
+ * The W3C trace context of one span, as the log keeps it (lowercase hex): a span projected from
+ * the log carries exactly these ids, so a recording replays to the same trace it was live.
+ */
+export interface TraceFacts {
+  /** 32 hex digits. */
+  readonly traceId: string;
+  /** 16 hex digits: the span's own id. */
+  readonly spanId: string;
+  /** 16 hex digits: the parent span (the agent's, from `params._meta.traceparent`). */
+  readonly parent?: string;
+  /** The W3C trace flags (1: sampled). Default 1. */
+  readonly flags?: number;
+  /** `tracestate` as it arrived with the parent. */
+  readonly state?: string;
+  /** `baggage` as it arrived with the parent. */
+  readonly baggage?: string;
+  /** The ambient context (the HTTP request's own `traceparent` header): linked, not a parent. */
+  readonly link?: { readonly traceId: string; readonly spanId: string; readonly flags?: number };
+}
+
+/** A network peer: `client.address` / `client.port`, `server.address` / `server.port`. */
+export interface PeerFacts {
+  readonly address: string;
+  readonly port?: number;
+}
+
+/** A JSON-RPC error, as an answer carried it. */
+export interface RpcErrorFacts {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** What an MCP endpoint learned of an agent's JSON-RPC message when it classified the request. */
+export interface RpcFacts {
+  /** The JSON-RPC id; absent for a notification. */
+  readonly id?: string | number;
+  /** The MCP session (`Mcp-Session-Id`) it belongs to. */
+  readonly session?: string;
+  /** The tool (`tools/call`) or prompt (`prompts/get`) it names. */
+  readonly target?: string;
+  /** The resource URI (`resources/read`, `resources/subscribe`, `resources/unsubscribe`). */
+  readonly uri?: string;
+  /** The agent's end of the connection. */
+  readonly client?: PeerFacts;
+  /** The span the endpoint opened for it. */
+  readonly trace?: TraceFacts;
+}
+
 interface Envelope<T extends string> {
   /** Schema version. */
   readonly v: typeof EVENT_VERSION;
@@ -51,8 +100,22 @@ export type CaptureBegun = OfCapture<'capture.begun'>;
 export type CaptureCleared = OfCapture<'capture.cleared'>;
 export type CaptureYielded = OfEntity<'capture.yielded', { readonly message: string }>;
 export type RequestStarted = OfEntity<'request.started', Record<string, never>>;
-export type RequestClassified = OfEntity<'request.classified', { readonly method?: string }>;
-export type RequestFinished = OfEntity<'request.finished', { readonly status?: number }>;
+export type RequestClassified = OfEntity<
+  'request.classified',
+  {
+    readonly method?: string;
+    /** What an MCP endpoint learned of the JSON-RPC message (spans are made of it). */
+    readonly rpc?: RpcFacts;
+  }
+>;
+export type RequestFinished = OfEntity<
+  'request.finished',
+  {
+    readonly status?: number;
+    /** The JSON-RPC error the agent was answered with, if any. */
+    readonly error?: RpcErrorFacts;
+  }
+>;
 export type ToolCallStarted = OfEntity<
   'toolCall.started',
   { readonly request?: string; readonly toolName: string; readonly args: ToolArgs }
@@ -178,6 +241,99 @@ export type GatewayConfigured = Loose<
   { readonly servers: readonly ConfiguredServer[] }
 >;
 
+/** An agent's MCP session opened on an endpoint (the proxy, the gateway, a loopback server). */
+export type SessionOpened = Loose<
+  'session.opened',
+  {
+    /** `Mcp-Session-Id`. */
+    readonly session: string;
+    /** The protocol version the session speaks. */
+    readonly protocolVersion?: string;
+    /** `tcp` for Streamable HTTP, `pipe` for stdio. */
+    readonly transport: 'tcp' | 'pipe';
+    /** Where the endpoint listens. */
+    readonly server?: PeerFacts;
+    /** The agent's `clientInfo`. */
+    readonly clientName?: string;
+    readonly clientVersion?: string;
+  }
+>;
+
+/** The session ended: DELETE, idle timeout, the endpoint closing. */
+export type SessionClosed = Loose<
+  'session.closed',
+  { readonly session: string; readonly reason: string }
+>;
+
+/** How one request sent upstream ended. */
+export type UpstreamOutcome =
+  /** A result (for `tools/call`, `isError` false). */
+  | 'result'
+  /** A `tools/call` result with `isError` true. */
+  | 'tool_error'
+  /** A JSON-RPC error (`code`, `message`). */
+  | 'error'
+  /** The upstream refused the HTTP request, or no longer knew the session. */
+  | 'refused'
+  | 'timed_out'
+  | 'cancelled'
+  /** Never reached it, or the connection went away before the answer. */
+  | 'unreachable';
+
+/** A proxy or gateway sent a request upstream (the client span's start). */
+export type UpstreamRequested = Loose<
+  'upstream.requested',
+  {
+    /** The upstream's name (a gateway's server). */
+    readonly server: string;
+    readonly method: string;
+    /** The id the upstream got it under. */
+    readonly rpcId?: string | number;
+    /** The upstream's session, when it gave one. */
+    readonly session?: string;
+    readonly protocolVersion?: string;
+    readonly target?: string;
+    readonly uri?: string;
+    readonly transport: 'tcp' | 'pipe';
+    /** The upstream's address (HTTP). */
+    readonly peer?: PeerFacts;
+    /** The agent's request that caused it (`rq_…`), when one did. */
+    readonly request?: string;
+    /** The tool call it carries (`tc_…`). */
+    readonly toolCall?: string;
+    /** The outbox entry it delivers. */
+    readonly outbox?: string;
+    /** The client span: its `traceparent` went upstream in `params._meta`. */
+    readonly trace: TraceFacts;
+  }
+>;
+
+/** The request `upstream.requested` sent (same `trace.spanId` as `span`) got its answer. */
+export type UpstreamAnswered = Loose<
+  'upstream.answered',
+  {
+    readonly server: string;
+    /** The client span's id: `upstream.requested`'s `trace.spanId`. */
+    readonly span: string;
+    readonly outcome: UpstreamOutcome;
+    readonly error?: RpcErrorFacts;
+    /** Why, for the outcomes without a JSON-RPC error. */
+    readonly reason?: string;
+  }
+>;
+
+/** A host waited for a capture to go idle (`waitForIdle`), and this is what it got. */
+export type IdleWaited = Loose<
+  'idle.waited',
+  {
+    /** `idle`, or `timed_out` when the timeout came first. */
+    readonly result: 'idle' | 'timed_out';
+    readonly waitedMs: number;
+    readonly timeoutMs: number;
+    readonly admissionGraceMs: number;
+  }
+>;
+
 /** The events that belong to no machine: facts a host or an MCP part notes in the log. */
 export type NoteEvent =
   | CatalogListed
@@ -188,8 +344,19 @@ export type NoteEvent =
   | OutboxRejected
   | AgentAsked
   | AgentAnswered
-  | GatewayConfigured;
-type OutboxData = { readonly key: string; readonly tool: string; readonly reason?: string };
+  | GatewayConfigured
+  | SessionOpened
+  | SessionClosed
+  | UpstreamRequested
+  | UpstreamAnswered
+  | IdleWaited;
+type OutboxData = {
+  readonly key: string;
+  readonly tool: string;
+  readonly reason?: string;
+  /** The tool call that was queued (`outbox.enqueued`), or that the delivery belongs to. */
+  readonly toolCall?: string;
+};
 export type OutboxEnqueued = Loose<'outbox.enqueued', OutboxData>;
 export type OutboxDelivered = Loose<'outbox.delivered', OutboxData>;
 export type OutboxRejected = Loose<'outbox.rejected', OutboxData>;
@@ -216,6 +383,11 @@ export type ToolflightEvent =
   | AgentAsked
   | AgentAnswered
   | GatewayConfigured
+  | SessionOpened
+  | SessionClosed
+  | UpstreamRequested
+  | UpstreamAnswered
+  | IdleWaited
   | LogGap;
 
 /** The `type` of any toolflight event. */

@@ -41,3 +41,12 @@ export function checkStatus(status: unknown): number | undefined {
   }
   return status;
 }
+
+/** Facts an endpoint attaches to an event (`rpc`, `error`): a JSON object, or undefined. */
+export function checkFacts<T extends object>(value: T | undefined, what: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!isJsonObject(value)) {
+    throw new ToolflightError('invalid_argument', `${what} must be an object, got ${typeof value}`);
+  }
+  return value;
+}

@@ -1,6 +1,12 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 
-import type { NoteEvent, ToolArgs, ToolflightEvent } from '../events/types.js';
+import type {
+  NoteEvent,
+  RpcErrorFacts,
+  RpcFacts,
+  ToolArgs,
+  ToolflightEvent,
+} from '../events/types.js';
 import type { CapturesView } from '../projections/capturesView.js';
 import type { EventStore } from '../store/EventStore.js';
 import type { RequestHandle, ToolCallHandle } from './handles.js';
@@ -103,15 +109,21 @@ export interface Tracker extends CapturesView {
   readonly clearCapture: (key: string) => boolean;
   /** Admit a request to the key's current generation, before its body is read. */
   readonly requestStarted: (key: string | undefined) => RequestHandle | undefined;
-  /** Classify a request once its JSON-RPC method is known. */
+  /**
+   * Classify a request once its JSON-RPC method is known; an MCP endpoint adds what it learned
+   * of the message (`rpc`: its id, session, target, trace context), which spans are made of.
+   */
   readonly requestClassified: (
     handle: RequestHandle | undefined,
-    info?: { method?: string },
+    info?: { method?: string; rpc?: RpcFacts },
   ) => boolean;
-  /** Finish a request once; finishing from `started` classifies it implicitly. */
+  /**
+   * Finish a request once; finishing from `started` classifies it implicitly. `error` is the
+   * JSON-RPC error the agent was answered with.
+   */
   readonly requestFinished: (
     handle: RequestHandle | undefined,
-    info?: { status?: number },
+    info?: { status?: number; error?: RpcErrorFacts },
   ) => boolean;
   /** Admit a tool call; undefined for a blank name, a finished request or an unknown capture. */
   readonly toolCallStarted: (start: ToolCallStart) => ToolCallHandle | undefined;

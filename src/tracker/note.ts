@@ -16,6 +16,11 @@ const NOTE_TYPES: ReadonlySet<string> = new Set<NoteEvent['type']>([
   'agent.asked',
   'agent.answered',
   'gateway.configured',
+  'session.opened',
+  'session.closed',
+  'upstream.requested',
+  'upstream.answered',
+  'idle.waited',
 ]);
 
 /**

@@ -5,7 +5,7 @@ import {
   RequestEvent,
   requestTable,
 } from '../../machines/compiledTables.js';
-import { checkStatus, normalizeName } from '../events/validate.js';
+import { checkFacts, checkStatus, normalizeName } from '../events/validate.js';
 import { classifyRequest, finishRequest, startRequest } from '../projections/captureTransitions.js';
 import { RequestSlot } from './slots.js';
 import {
@@ -60,7 +60,15 @@ export function requestCommands(
         return refuse(context, false, 'requestClassified', 'machine', slot, why);
       }
       const method = normalizeName(info.method, 'method');
-      const data = method === undefined ? NO_DATA : { method };
+      const rpc = checkFacts(info.rpc, 'rpc');
+      const data =
+        rpc === undefined
+          ? method === undefined
+            ? NO_DATA
+            : { method }
+          : method === undefined
+            ? { rpc }
+            : { method, rpc };
       const event = log.stamp('request.classified', slot.generation, slot.id, data);
       log.append(event);
       classifyRequest(event, slot);
@@ -83,7 +91,15 @@ export function requestCommands(
         return refuse(context, false, 'requestFinished', 'machine', slot, why);
       }
       const status = checkStatus(info.status);
-      const data = status === undefined ? NO_DATA : { status };
+      const error = checkFacts(info.error, 'error');
+      const data =
+        error === undefined
+          ? status === undefined
+            ? NO_DATA
+            : { status }
+          : status === undefined
+            ? { error }
+            : { status, error };
       const event = log.stamp('request.finished', slot.generation, slot.id, data);
       log.append(event);
       finishRequest(state, slot.generation, slot);

@@ -1,0 +1,3 @@
+// toolflight/otel: OpenTelemetry spans and metrics as one more projection of the log.
+export type { OtelProjection, OtelProjectionOptions, OtelSource } from './OtelProjection.js';
+export { logIds, type SpanIdGenerator } from './logIds.js';
