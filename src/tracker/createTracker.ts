@@ -5,6 +5,7 @@ import { EventBus } from '../events/bus.js';
 import type { CapturesState } from '../projections/captureRecords.js';
 import { initialCapturesState } from '../projections/captures.js';
 import { createCapturesView } from '../projections/capturesView.js';
+import { withIdleDefaults } from '../projections/idle.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import { captureCommands } from './captureCommands.js';
 import { HandleOwnership } from './handleOwnership.js';
@@ -110,6 +111,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     onRefused: options.onRefused,
   };
 
+  const view = createCapturesView(state, bus, scheduler);
   return {
     ...captureCommands(context),
     ...requestCommands(context),
@@ -122,6 +124,28 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     flushStore: () => writer.flush(),
     requestHandle: (id) => handles.liveRequest(id),
     toolCallHandle: (id) => handles.liveToolCall(id),
-    ...createCapturesView(state, bus, scheduler),
+    ...view,
+    // A host's wait is a fact of the run too: `idle.waited` says what it got and after how long.
+    async waitForIdle(key, options) {
+      const { timeoutMs, admissionGraceMs } = withIdleDefaults(options);
+      const started = clock();
+      const idle = await view.waitForIdle(key, options);
+      const capture = typeof key === 'string' && key.trim() !== '' ? key : undefined;
+      if (capture !== undefined) {
+        const data = {
+          result: idle ? ('idle' as const) : ('timed_out' as const),
+          waitedMs: Math.max(0, clock() - started),
+          timeoutMs,
+          admissionGraceMs,
+        };
+        try {
+          appendNote(log, 'idle.waited', data, { capture });
+        } catch (error) {
+          // Never a reason for the wait itself to fail: reported like an observer's failure.
+          errors.next({ hook: 'idle.waited', error, capture, gen: undefined, id: undefined });
+        }
+      }
+      return idle;
+    },
   };
 }

@@ -30,9 +30,15 @@ import { PostReply } from './postReply.js';
 import type { BodyLimits } from './readBody.js';
 import { recordSafely } from './recordSafely.js';
 import { rpcError } from './rpcShape.js';
-import type { RegisteredSession, SessionRefusal } from './sessionRegistry.js';
+import type { RegisteredSession, SessionNotes, SessionRefusal } from './sessionRegistry.js';
 import type { SessionStream } from './sessionStream.js';
-import { streamAllowed, trackRequest, type TrackingDeps } from './trackRequest.js';
+import { openedFacts, rpcFactsOf, type SpanParent } from './rpcFacts.js';
+import {
+  streamAllowed,
+  trackRequest,
+  type TrackedRequest,
+  type TrackingDeps,
+} from './trackRequest.js';
 
 /** The one role of these endpoints' credentials: agents are not told apart by ownership. */
 export type AgentRole = 'agent';
@@ -71,6 +77,7 @@ export interface SessionHost<S extends ServedSession> {
     message: JSONRPCMessage,
     handle: RequestHandle | undefined,
     deliver: Deliver,
+    span: SpanParent | undefined,
   ): Promise<JSONRPCMessage | undefined>;
   /** The agent went away before the answer to `id` was written: tell whoever works on it. */
   abandoned(session: S, id: RequestId, reason: string): void;
@@ -81,6 +88,8 @@ export interface SessionEndpointDeps<S extends ServedSession>
   extends BodyLimits, AgentGate<AgentRole>, TrackingDeps {
   readonly host: SessionHost<S>;
   readonly slots: StreamSlots;
+  /** Where `session.opened` goes (the registry notes `session.closed`). */
+  readonly sessionNotes?: SessionNotes;
 }
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -172,7 +181,11 @@ async function openSession<S extends ServedSession>(
   await transport.start();
   await transport.handleRequest(req, res, body);
   // A refused initialize (a bad protocol version header, say) opened nothing the agent knows.
-  if (res.statusCode >= 400) await session.end('initialize was refused');
+  if (res.statusCode >= 400) {
+    await session.end('initialize was refused');
+    return;
+  }
+  deps.sessionNotes?.opened(session, capture, openedFacts(session.id, hello, req));
 }
 
 /** Answer every message of a session's POST, related messages first, on one reply. */
@@ -181,8 +194,10 @@ async function answerMessages<S extends ServedSession>(
   session: S,
   res: ServerResponse,
   messages: readonly JSONRPCMessage[],
-  request: RequestHandle | undefined,
+  tracked: TrackedRequest,
+  span: SpanParent,
 ): Promise<void> {
+  const { request } = tracked;
   const reply = new PostReply(res, { 'mcp-session-id': session.id });
   // A call in progress (one waiting on a person's answer, say) is not an idle session.
   const release = session.hold();
@@ -193,8 +208,12 @@ async function answerMessages<S extends ServedSession>(
   };
   const answers =
     messages.length === 1
-      ? [await deps.host.answer(session, messages[0]!, request, toAgent)]
-      : await Promise.all(messages.map((m) => deps.host.answer(session, m, request, toAgent)));
+      ? [await deps.host.answer(session, messages[0]!, request, toAgent, span)]
+      : await Promise.all(
+          messages.map((m) => deps.host.answer(session, m, request, toAgent, span)),
+        );
+  const only = answers.length === 1 ? answers[0] : undefined;
+  if (only !== undefined && 'error' in only) tracked.answeredWith(only.error);
   reply.finish(answers.filter((answer) => answer !== undefined));
 }
 
@@ -239,9 +258,11 @@ export async function serveSessions<S extends ServedSession>(
   const { request } = tracked;
   const parsed = await readRpcBody(req, res, deps);
   if (parsed === undefined) return;
+  const rpc = rpcFactsOf(parsed.body, req);
   recordSafely(logger, 'a request', () =>
-    tracker.requestClassified(request, { method: parsed.method }),
+    tracker.requestClassified(request, { method: parsed.method, rpc }),
   );
+  const span: SpanParent = { capture, request: request?.id, trace: rpc.trace };
 
   const opening = initializeOf(parsed.body);
   if (opening !== undefined && req.headers[SESSION_HEADER] === undefined) {
@@ -267,7 +288,7 @@ export async function serveSessions<S extends ServedSession>(
       );
     }
   });
-  if (plainAllowed(req)) return answerMessages(deps, session, res, messages, request);
+  if (plainAllowed(req)) return answerMessages(deps, session, res, messages, tracked, span);
   // Headers the fast path does not take: the SDK's transport answers with its standard refusal.
   await refuseThroughSdk(req, res, parsed.body);
 }

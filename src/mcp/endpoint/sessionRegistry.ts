@@ -3,6 +3,11 @@
 // admits nothing), capped in all and per credential.
 import { randomUUID } from 'node:crypto';
 
+import type { SessionClosed, SessionOpened } from '../../events/types.js';
+import type { Logger } from '../../logger.js';
+import type { Tracker } from '../../tracker/Tracker.js';
+import { recordSafely } from './recordSafely.js';
+
 /** What the registry needs of a session. */
 export interface RegisteredSession {
   readonly id: string;
@@ -10,6 +15,40 @@ export interface RegisteredSession {
   readonly claim: string;
   readonly ended: boolean;
   readonly end: (reason: string) => Promise<void>;
+}
+
+/** Where an endpoint's session notes go: the tracker's `note`, recorded safely. */
+export type SessionNote = (
+  type: 'session.opened' | 'session.closed',
+  data: SessionOpened['data'] | SessionClosed['data'],
+  capture: string,
+) => void;
+
+/**
+ * `session.opened` once a session's `initialize` was answered, and `session.closed` when it
+ * ends (only for one that opened: a refused initialize opened nothing).
+ */
+export class SessionNotes {
+  readonly #opened = new Set<string>();
+
+  constructor(private readonly note: SessionNote) {}
+
+  opened(session: { readonly id: string }, capture: string, data: SessionOpened['data']): void {
+    this.#opened.add(session.id);
+    this.note('session.opened', data, capture);
+  }
+
+  closed(id: string, capture: string, reason: string): void {
+    if (!this.#opened.delete(id)) return;
+    this.note('session.closed', { session: id, reason }, capture);
+  }
+}
+
+/** Session notes into `tracker`'s log (a note that fails is logged, never thrown). */
+export function sessionNotesFor(tracker: Tracker, logger: Logger | undefined): SessionNotes {
+  return new SessionNotes((type, data, capture) =>
+    recordSafely(logger, type, () => tracker.note(type, data, { capture })),
+  );
 }
 
 /** Why a session could not be made. */
@@ -26,6 +65,8 @@ export class SessionRegistry<S extends RegisteredSession> {
     private readonly endpoint: string,
     private readonly max: number,
     private readonly maxPerCapture: number,
+    /** Where `session.closed` goes, for the sessions it noted open. */
+    private readonly notes?: SessionNotes,
   ) {}
 
   get size(): number {
@@ -40,7 +81,7 @@ export class SessionRegistry<S extends RegisteredSession> {
   open(
     claim: string,
     capture: string,
-    make: (id: string, ended: () => void) => S,
+    make: (id: string, ended: (reason: string) => void) => S,
   ): S | SessionRefusal {
     if (this.#closed) return { full: `${this.endpoint} is closing` };
     if (this.#live.size >= this.max) {
@@ -58,9 +99,10 @@ export class SessionRegistry<S extends RegisteredSession> {
     }
     const id = randomUUID();
     let counted = true;
-    const session = make(id, () => {
+    const session = make(id, (reason) => {
       if (!counted) return;
       counted = false;
+      this.notes?.closed(id, capture, reason);
       this.#live.delete(id);
       const left = (this.#perCapture.get(capture) ?? 1) - 1;
       if (left === 0) this.#perCapture.delete(capture);

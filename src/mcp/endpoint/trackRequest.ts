@@ -2,6 +2,7 @@
 // with one whose capture is not live.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import type { RpcErrorFacts } from '../../events/types.js';
 import type { Tracker } from '../../tracker/Tracker.js';
 import type { RequestHandle } from '../../tracker/handles.js';
 import type { Logger } from '../../logger.js';
@@ -43,6 +44,14 @@ export function untrackedPolicy(
   );
 }
 
+/** A POST admitted to the tracker. */
+export interface TrackedRequest {
+  /** Undefined when the server serves untracked requests and the capture is not live. */
+  readonly request: RequestHandle | undefined;
+  /** The agent is answered with this JSON-RPC error: `request.finished` notes it. */
+  readonly answeredWith: (error: { readonly code: number; readonly message: string }) => void;
+}
+
 /**
  * Admit a POST to the capture its credential is bound to (the key's current generation), before
  * its body is read (an upload in progress keeps the capture busy), and finish it when the
@@ -57,7 +66,7 @@ export function trackRequest(
   req: IncomingMessage,
   res: ServerResponse,
   onGone?: () => void,
-): { readonly request: RequestHandle | undefined } | undefined {
+): TrackedRequest | undefined {
   const { tracker, logger } = deps;
   const request = tracker.requestStarted(capture);
   if (request === undefined && deps.untracked === 'refuse') {
@@ -68,11 +77,15 @@ export function trackRequest(
   // that was already gone, where `finish` never comes (the fuzz tests found it), and the request
   // would then stay in flight.
   let finished = false;
+  let error: RpcErrorFacts | undefined;
   res.once('finish', () => {
     finished = true;
     if (request === undefined) return;
     recordSafely(logger, 'a request', () =>
-      tracker.requestFinished(request, { status: res.statusCode }),
+      tracker.requestFinished(
+        request,
+        error === undefined ? { status: res.statusCode } : { status: res.statusCode, error },
+      ),
     );
   });
   res.once('close', () => {
@@ -82,7 +95,13 @@ export function trackRequest(
       recordSafely(logger, 'a request', () => tracker.requestFinished(request));
     }
   });
-  return { request };
+  return {
+    request,
+    answeredWith(answer) {
+      const { code, message } = answer;
+      if (typeof code === 'number' && typeof message === 'string') error = { code, message };
+    },
+  };
 }
 
 /**

@@ -13,11 +13,12 @@ import {
 
 import { messageOf } from '../../errors.js';
 import type { RequestHandle } from '../../tracker/handles.js';
+import type { SpanParent } from '../endpoint/rpcFacts.js';
 import type { Deliver } from '../endpoint/serveSessions.js';
 import { rpcError } from '../endpoint/rpcShape.js';
 import { forwardCall, type CallDeps, type CallSession } from '../proxy/forwardCall.js';
 import { answerOf, isNotification, isRequest } from '../proxy/rpcAnswers.js';
-import type { AgentRoute } from '../proxy/upstream/upstreamSession.js';
+import type { AgentRouteOf } from '../proxy/upstream/upstreamSession.js';
 import type { GatewaySession } from './gatewaySession.js';
 import type { ServerPart } from './ServerPart.js';
 import type { GatewayLists } from './gatewayLists.js';
@@ -57,9 +58,11 @@ function routeThrough(
   session: GatewaySession,
   part: () => ServerPart | undefined,
   deliver: Deliver,
-): Required<AgentRoute> {
+  span: SpanParent | undefined,
+): AgentRouteOf {
   return {
     scope: session.id,
+    span,
     onNotification: deliver,
     onRelated: (message, toolCall) => {
       const upstream = part()?.link.session;
@@ -74,12 +77,13 @@ async function forwardTo(
   part: ServerPart,
   request: JSONRPCRequest,
   deliver: Deliver,
+  span: SpanParent | undefined,
 ): Promise<JSONRPCMessage> {
   const untrack = session.track(request.id, part);
   try {
     const outcome = await part.link.forward(
       request,
-      routeThrough(session, () => part, deliver),
+      routeThrough(session, () => part, deliver, span),
     );
     return answerOf(request.id, outcome);
   } finally {
@@ -94,6 +98,7 @@ async function callTool(
   request: JSONRPCRequest,
   handle: RequestHandle | undefined,
   deliver: Deliver,
+  span: SpanParent | undefined,
 ): Promise<JSONRPCMessage> {
   let chosen: ServerPart | undefined;
   let untrack: (() => void) | undefined;
@@ -128,7 +133,7 @@ async function callTool(
       call,
       request,
       handle,
-      routeThrough(session, () => chosen, deliver),
+      routeThrough(session, () => chosen, deliver, span),
     );
   } finally {
     arrival.done();
@@ -142,6 +147,7 @@ async function routed(
   lists: GatewayLists,
   request: JSONRPCRequest,
   deliver: Deliver,
+  span: SpanParent | undefined,
 ): Promise<JSONRPCMessage> {
   const arrival = session.arrive(request.id);
   let target: Awaited<ReturnType<GatewayLists['route']>> | { readonly cancelled: string };
@@ -163,7 +169,7 @@ async function routed(
     return rpcError(request.id, -32800, `Request cancelled: ${target.cancelled}`);
   }
   if ('error' in target) return rpcError(request.id, -32602, target.error);
-  return forwardTo(session, session.part(target.server), target.request, deliver);
+  return forwardTo(session, session.part(target.server), target.request, deliver, span);
 }
 
 /** Answer one request. */
@@ -173,6 +179,7 @@ async function answerRequest(
   request: JSONRPCRequest,
   handle: RequestHandle | undefined,
   deliver: Deliver,
+  span: SpanParent | undefined,
 ): Promise<JSONRPCMessage> {
   const lists = session.lists;
   switch (request.method) {
@@ -191,7 +198,7 @@ async function answerRequest(
         result: { tools: [...(await session.tools.list())] },
       };
     case 'tools/call':
-      return callTool(deps, session, request, handle, deliver);
+      return callTool(deps, session, request, handle, deliver, span);
     case 'prompts/list':
       return { jsonrpc: '2.0', id: request.id, result: { prompts: await lists.prompts() } };
     case 'resources/list':
@@ -207,7 +214,7 @@ async function answerRequest(
     case 'resources/subscribe':
     case 'resources/unsubscribe':
     case 'completion/complete':
-      return routed(session, lists, request, deliver);
+      return routed(session, lists, request, deliver, span);
     case 'logging/setLevel': {
       // Every server the session has opened that logs, each within the list wait (a hung one
       // holds nobody up); those it opens later get the level as they come up.
@@ -231,10 +238,11 @@ export async function answerGateway(
   message: JSONRPCMessage,
   handle: RequestHandle | undefined,
   deliver: Deliver,
+  span: SpanParent | undefined,
 ): Promise<JSONRPCMessage | undefined> {
   if (isRequest(message)) {
     try {
-      return await answerRequest(deps, session, message, handle, deliver);
+      return await answerRequest(deps, session, message, handle, deliver, span);
     } catch (error) {
       return rpcError(message.id, -32603, `Internal error: ${messageOf(error)}`);
     }

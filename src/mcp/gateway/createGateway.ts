@@ -10,7 +10,7 @@ import { listenLoopback } from '../endpoint/listenLoopback.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
 import { serveSessions, type SessionEndpointDeps } from '../endpoint/serveSessions.js';
 import { resolveSessionOptions } from '../endpoint/sessionLimits.js';
-import { SessionRegistry } from '../endpoint/sessionRegistry.js';
+import { SessionRegistry, sessionNotesFor } from '../endpoint/sessionRegistry.js';
 import { untrackedPolicy } from '../endpoint/trackRequest.js';
 import type { NoteQuestion } from '../proxy/agentQuestions.js';
 import type { Narrower, ProxyNotice } from '../proxy/Proxy.js';
@@ -118,10 +118,12 @@ export async function createGateway<C = undefined>(
   if (options.context !== undefined) {
     notice({ type: 'context.changed', data: { context: options.context } });
   }
+  const sessionNotes = sessionNotesFor(tracker, logger);
   const registry = new SessionRegistry<GatewaySession>(
     'the gateway',
     sessionOptions.maxSessions,
     sessionOptions.maxSessionsPerCapture,
+    sessionNotes,
   );
   const sessionDeps = {
     servers,
@@ -152,6 +154,7 @@ export async function createGateway<C = undefined>(
     untracked,
     hosts,
     endsSessions: true,
+    sessionNotes,
     slots: new StreamSlots(limits, 'the gateway'),
     ...body,
     scheduler,
@@ -164,8 +167,8 @@ export async function createGateway<C = undefined>(
         ),
       find: (id, capture) => registry.find(id, capture),
       initialize: (_session, request) => Promise.resolve(gatewayInitialize(request)),
-      answer: (session, message, handle, deliver) =>
-        answerGateway({ tracker, logger }, session, message, handle, deliver),
+      answer: (session, message, handle, deliver, span) =>
+        answerGateway({ tracker, logger }, session, message, handle, deliver, span),
       abandoned: abandonGateway,
     },
   };

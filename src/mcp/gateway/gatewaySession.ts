@@ -37,7 +37,7 @@ export interface GatewaySessionDeps extends ToolsDeps {
   readonly scheduler: SchedulerLike;
   readonly logger: Logger | undefined;
   /** The session ended (DELETE, idle, the gateway closing): forget it. */
-  readonly ended: () => void;
+  readonly ended: (reason: string) => void;
   readonly note: (
     type: Parameters<NoteQuestion>[0],
     data: Parameters<NoteQuestion>[1],
@@ -266,7 +266,7 @@ export class GatewaySession implements ServedSession {
     this.#watch.unsubscribe();
     this.tools.close();
     this.#questions.withdraw(reason);
-    this.deps.ended();
+    this.deps.ended(reason);
     const parts = [...this.#parts.values()];
     this.#parts.clear();
     return Promise.all([

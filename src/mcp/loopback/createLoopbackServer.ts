@@ -16,7 +16,7 @@ import { SseStreams } from '../endpoint/sseStreams.js';
 import { bodyLimitsOf, MCP_PATH } from '../endpoint/Endpoint.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
 import { resolveSessionOptions } from '../endpoint/sessionLimits.js';
-import { SessionRegistry } from '../endpoint/sessionRegistry.js';
+import { SessionRegistry, sessionNotesFor } from '../endpoint/sessionRegistry.js';
 import type { AskNote } from './agentAsks.js';
 import { ASK_TIMEOUT_MS } from './callAgent.js';
 import { LoopbackSession } from './loopbackSession.js';
@@ -75,10 +75,12 @@ export async function createLoopbackServer(
   const scheduler = timerScheduler(options.scheduler);
   const pending = new PendingCalls(scheduler);
   const hosts = new Set<string>();
+  const sessionNotes = sessionNotesFor(tracker, options.logger);
   const sessions = new SessionRegistry<LoopbackSession>(
     'the loopback server',
     sessionOptions.maxSessions,
     sessionOptions.maxSessionsPerCapture,
+    sessionNotes,
   );
   const note =
     (capture: string): AskNote =>
@@ -113,6 +115,7 @@ export async function createLoopbackServer(
     streams,
     slots,
     sessions,
+    sessionNotes,
     endsSessions: true,
     note,
     openSession: (role, capture) =>

@@ -28,7 +28,7 @@ import { PostReply } from '../endpoint/postReply.js';
 import type { BodyLimits } from '../endpoint/readBody.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
 import { rpcError } from '../endpoint/rpcShape.js';
-import type { SessionRegistry } from '../endpoint/sessionRegistry.js';
+import type { SessionNotes, SessionRegistry } from '../endpoint/sessionRegistry.js';
 import type { SseStreams } from '../endpoint/sseStreams.js';
 import { streamAllowed, trackRequest, type TrackingDeps } from '../endpoint/trackRequest.js';
 import { AgentAsks, type AskNote } from './agentAsks.js';
@@ -37,6 +37,7 @@ import type { LoopbackSession } from './loopbackSession.js';
 import { loopbackMcpServer, type ServerDeps } from './mcpServer.js';
 import { PostChannel } from './postChannel.js';
 import { claimOf, RequestScope } from './requestScope.js';
+import { openedFacts, rpcFactsOf } from '../endpoint/rpcFacts.js';
 
 /** What the request path of one server needs. */
 export interface HttpDeps extends ServerDeps, BodyLimits, AgentGate<LoopbackRole>, TrackingDeps {
@@ -44,6 +45,8 @@ export interface HttpDeps extends ServerDeps, BodyLimits, AgentGate<LoopbackRole
   readonly streams: SseStreams<LoopbackRole>;
   readonly slots: StreamSlots;
   readonly sessions: SessionRegistry<LoopbackSession>;
+  /** `session.opened` (the registry notes `session.closed`). */
+  readonly sessionNotes: SessionNotes;
   /** A new session of `role` and `capture`, or why not. */
   readonly openSession: (
     role: LoopbackRole,
@@ -187,8 +190,9 @@ export async function handleHttpRequest(
   const parsed = await readRpcBody(req, res, deps);
   if (parsed === undefined) return;
   const { request } = tracked;
+  const rpc = rpcFactsOf(parsed.body, req);
   recordSafely(logger, 'a request', () =>
-    tracker.requestClassified(request, { method: parsed.method }),
+    tracker.requestClassified(request, { method: parsed.method, rpc }),
   );
   if (res.destroyed) return;
 
@@ -207,6 +211,9 @@ export async function handleHttpRequest(
     }
     scope = new RequestScope(role, capture, request, opened.id);
     await opened.initialize(req, res, parsed.body, scope);
+    if (res.statusCode < 400 && !opened.ended) {
+      deps.sessionNotes.opened(opened, capture, openedFacts(opened.id, opening.params, req));
+    }
     return;
   }
   const session = typeof id === 'string' ? namedSession(deps, id, role, capture, res) : undefined;

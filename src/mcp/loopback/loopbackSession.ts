@@ -55,7 +55,7 @@ export class LoopbackSession implements RegisteredSession {
     readonly role: LoopbackRole,
     readonly capture: string,
     private readonly deps: LoopbackSessionDeps,
-    private readonly forget: () => void,
+    private readonly forget: (reason: string) => void,
   ) {
     this.claim = claimOf(role, capture);
     this.stream = new SessionStream(id, deps.logger, {
@@ -152,7 +152,7 @@ export class LoopbackSession implements RegisteredSession {
     this.#idle.stop();
     for (const scope of this.#open) scope.abortAll(kind, `${reason} before the call finished`);
     this.#asks.closed(reason);
-    this.forget();
+    this.forget(reason);
     return Promise.all([
       this.channel.close(reason),
       this.server.close().catch(() => undefined),

@@ -34,7 +34,7 @@ export interface SessionDeps {
    */
   readonly link: (hello: InitializeRequestParams, session: AgentSession) => SessionLink;
   /** The session ended (DELETE, idle, the proxy closing): forget it. */
-  readonly ended: () => void;
+  readonly ended: (reason: string) => void;
   /** Note in the log that the upstream asked the agent, and that it answered. */
   readonly note: (
     type: 'agent.asked' | 'agent.answered',
@@ -133,7 +133,7 @@ export class AgentSession implements RegisteredSession {
     this.#idle.stop();
     this.tools.close();
     this.#questions.withdraw(reason);
-    this.deps.ended();
+    this.deps.ended(reason);
     return Promise.all([
       this.stream.close(),
       (cancelCalls ? this.link.cancel(reason) : this.link.close(reason)).catch(() => undefined),

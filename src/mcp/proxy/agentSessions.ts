@@ -3,7 +3,11 @@
 // sessions each hold their own upstream session.
 import type { InitializeRequestParams } from '@modelcontextprotocol/sdk/types.js';
 
-import { SessionRegistry, type SessionRefusal } from '../endpoint/sessionRegistry.js';
+import {
+  SessionRegistry,
+  type SessionNotes,
+  type SessionRefusal,
+} from '../endpoint/sessionRegistry.js';
 import { AgentSession, type SessionDeps } from './agentSession.js';
 
 /** Every live session of a proxy. */
@@ -14,8 +18,9 @@ export class AgentSessions {
     private readonly deps: Omit<SessionDeps, 'ended'>,
     max: number,
     maxPerCapture: number,
+    notes: SessionNotes,
   ) {
-    this.#registry = new SessionRegistry('the proxy', max, maxPerCapture);
+    this.#registry = new SessionRegistry('the proxy', max, maxPerCapture, notes);
   }
 
   get size(): number {

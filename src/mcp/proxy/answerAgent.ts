@@ -15,7 +15,7 @@ import { forwardCall, proxyCallSession, type CallDeps } from './forwardCall.js';
 import { rpcError } from '../endpoint/rpcShape.js';
 import { answerOf, isNotification, isRequest } from './rpcAnswers.js';
 import { PROXY_INFO } from './upstream/upstreamLink.js';
-import type { AgentRoute } from './upstream/upstreamSession.js';
+import type { AgentRouteOf } from './upstream/upstreamSession.js';
 import { messageOf } from '../../errors.js';
 
 /**
@@ -69,7 +69,7 @@ export async function answerAgent(
   session: AgentSession,
   message: JSONRPCMessage,
   handle: RequestHandle | undefined,
-  route: Required<AgentRoute>,
+  route: AgentRouteOf,
 ): Promise<JSONRPCMessage | undefined> {
   if (isRequest(message)) {
     try {

@@ -4,6 +4,7 @@ import { captureKeyProblem, CaptureCredentials } from '../endpoint/captureCreden
 import { untrackedPolicy } from '../endpoint/trackRequest.js';
 import { allowedHosts } from '../../http/loopbackHosts.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
+import { sessionNotesFor } from '../endpoint/sessionRegistry.js';
 import { listenLoopback } from '../endpoint/listenLoopback.js';
 import { resolveConnectionLimits } from '../../http/connectionLimits.js';
 import { StreamSlots } from '../../http/streamSlots.js';
@@ -98,6 +99,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     options.sessionIdleMs,
     (message) => new ProxyError('invalid_option', message),
   );
+  const sessionNotes = sessionNotesFor(tracker, logger);
   const sessions = new AgentSessions(
     {
       catalog: catalog as unknown as ToolCatalog<unknown>,
@@ -126,6 +128,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     },
     sessionOptions.maxSessions,
     sessionOptions.maxSessionsPerCapture,
+    sessionNotes,
   );
   // A cleared capture's sessions would only be refused (409) from now on, yet an open GET stream
   // keeps a session and its upstream session alive: end them with the capture.
@@ -153,6 +156,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
     hosts,
     endsSessions: true,
     sessions,
+    sessionNotes,
     slots,
     ...body,
     scheduler,

@@ -167,8 +167,13 @@ export async function forwardCall(
     // What the upstream asks the agent during the call is noted as this call's.
     const related = route.onRelated;
     const callId = call?.id;
-    const callRoute: AgentRoute =
-      related === undefined ? route : { ...route, onRelated: (m) => related(m, callId) };
+    const span =
+      route.span && callId !== undefined ? { ...route.span, toolCall: callId } : route.span;
+    const callRoute: AgentRoute = {
+      ...route,
+      span,
+      ...(related !== undefined && { onRelated: (m) => related(m, callId) }),
+    };
     const outcome = await target.link.forward(upstreamRequest, callRoute);
     if (outcome.kind === 'answer') {
       const message = outcome.message;
@@ -192,6 +197,7 @@ export async function forwardCall(
           tool,
           reason: outcome.reason,
           unknown: outcome.unknown,
+          ...(call && { toolCall: { id: call.id, capture: call.capture } }),
         });
       } catch (error) {
         if (error instanceof McpError) {

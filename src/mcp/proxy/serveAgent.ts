@@ -24,9 +24,10 @@ export function proxySessions(deps: AgentDeps): SessionEndpointDeps<AgentSession
     open: (capture, hello) => deps.sessions.open(capture, hello),
     find: (id, capture) => deps.sessions.find(id, capture),
     initialize: (session, request) => initializeAnswer(deps, session, request),
-    answer(session, message, handle, deliver) {
+    answer(session, message, handle, deliver, span) {
       const route = {
         scope: session.id,
+        span,
         onNotification: deliver,
         onRelated: (message: Parameters<AgentSession['fromUpstream']>[0], toolCall?: string) => {
           const upstream = session.link.session;

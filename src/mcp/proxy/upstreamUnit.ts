@@ -17,7 +17,9 @@ import { SharedLink } from './upstream/sharedLink.js';
 import type { ProxyBackoff, ProxyUpstream } from './upstream/Upstream.js';
 import type { UpstreamDeadlines } from './upstream/upstreamDeadlines.js';
 import { UpstreamLink, type LinkDeps, type SessionLink } from './upstream/upstreamLink.js';
-import { isHttpUpstream } from './upstream/upstreamTransport.js';
+import { isHttpUpstream, upstreamName } from './upstream/upstreamTransport.js';
+import { ClientSpans } from './upstream/clientSpans.js';
+import { recordSafely } from '../endpoint/recordSafely.js';
 
 /** What one upstream's machinery needs from the endpoint around it. */
 export interface UnitOptions<C> {
@@ -56,6 +58,7 @@ export class UpstreamUnit<C> {
   readonly outbox: OutboxRuntime | undefined;
   /** A stdio server declared stateless: every agent session sends over the unit's own child. */
   readonly shared: boolean;
+  readonly #spans: ClientSpans;
   readonly #wakes: Subscription | undefined;
 
   constructor(
@@ -70,9 +73,16 @@ export class UpstreamUnit<C> {
       void late.catalog
         ?.refresh()
         .catch((error: unknown) => logger?.warn(`tools/list: ${String(error)}`));
+    const server = options.name ?? upstreamName(upstream);
+    this.#spans = new ClientSpans(server, upstream, (type, data, capture) =>
+      recordSafely(logger, type, () =>
+        options.tracker.note(type, data, capture === undefined ? {} : { capture }),
+      ),
+    );
     this.link = new UpstreamLink({
       upstream,
       name: options.name,
+      spans: this.#spans,
       scheduler,
       random,
       backoff: options.backoff,
@@ -105,7 +115,7 @@ export class UpstreamUnit<C> {
         scheduler,
         random,
         // The link renews a refused credential and sends again, as for every request it forwards.
-        forward: (request) => link.forward(request),
+        forward: (request, key) => link.forward(request, { span: { outbox: key } }),
         isUp: () => link.state === 'up',
         server: link.server,
       });
@@ -164,6 +174,7 @@ export class UpstreamUnit<C> {
       deadlines: this.options.deadlines,
       health: this.link,
       renewal: this.link.renewal,
+      spans: this.#spans,
       onUp: () => undefined,
       onExited: owner.exited,
       onServerMessage: owner.fromUpstream,

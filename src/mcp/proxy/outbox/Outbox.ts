@@ -179,4 +179,6 @@ export interface UnreachableCall {
   readonly reason: string;
   /** True when the call may have reached the upstream (it went away while the call was out). */
   readonly unknown?: boolean;
+  /** The tracked tool call (`tc_…`) and its capture, when it was tracked. */
+  readonly toolCall?: { readonly id: string; readonly capture: string };
 }

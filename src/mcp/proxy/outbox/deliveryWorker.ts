@@ -25,7 +25,8 @@ export interface WorkerDeps {
    * Send one request upstream: the proxy's link, with the live token, which renews a refused
    * credential and sends once more itself; a 401/403 that reaches the worker stood after that.
    */
-  readonly forward: (request: JSONRPCRequest) => Promise<Forwarded>;
+  /** Send a delivery (`outbox`: its key, for the delivery's client span). */
+  readonly forward: (request: JSONRPCRequest, outbox: string) => Promise<Forwarded>;
   /** Timers, and `now()` as the clock of `enqueuedAt`, TTL and `nextAttemptAt`. */
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
@@ -145,7 +146,7 @@ export class DeliveryWorker {
       method: 'tools/call',
       params: { name: entry.tool, arguments: { ...entry.args } },
     };
-    return classifyDelivery(await this.deps.forward(request));
+    return classifyDelivery(await this.deps.forward(request, entry.key));
   }
 
   /** Dead-letter an entry past its time to live; true when it was. */

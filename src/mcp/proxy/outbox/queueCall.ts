@@ -20,7 +20,7 @@ export interface QueueDeps {
   readonly ids: () => string;
   readonly now: () => number;
   /** Record `outbox.enqueued` (never throws). */
-  readonly enqueued: (key: string, tool: string) => void;
+  readonly enqueued: (key: string, tool: string, call: UnreachableCall['toolCall']) => void;
 }
 
 /** The agent's own `idempotencyKey` argument, when it is a non-empty string. */
@@ -64,6 +64,6 @@ export function queueCall(deps: QueueDeps, call: UnreachableCall): CallToolResul
   const key = own ?? deps.ids();
   const args = { ...call.args, idempotencyKey: key };
   const { kind } = deps.outbox.enqueue({ key, tool: call.toolName, args, now: deps.now() });
-  if (kind === 'queued') deps.enqueued(key, call.toolName);
+  if (kind === 'queued') deps.enqueued(key, call.toolName, call.toolCall);
   return queuedResult(call.toolName, key, call.reason);
 }

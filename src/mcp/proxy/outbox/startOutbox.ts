@@ -69,8 +69,16 @@ export function startOutbox(options: ProxyOutboxOptions, host: OutboxHost): Outb
     ),
     ids,
     now: () => scheduler.now(),
-    enqueued: (key: string, tool: string) =>
-      recordSafely(logger, 'outbox.enqueued', () => tracker.note('outbox.enqueued', { key, tool })),
+    enqueued: (key: string, tool: string, call: UnreachableCall['toolCall']) =>
+      recordSafely(logger, 'outbox.enqueued', () =>
+        call === undefined
+          ? tracker.note('outbox.enqueued', { key, tool })
+          : tracker.note(
+              'outbox.enqueued',
+              { key, tool, toolCall: call.id },
+              { capture: call.capture },
+            ),
+      ),
   };
   const catalog = catalogKeeper(outbox, host);
   // Entries a previous process left: deliver them once the upstream takes them.

@@ -28,6 +28,7 @@ import {
 } from './upstreamSession.js';
 import type { Logger } from '../../../logger.js';
 import type { ProxyBackoff, ProxyUpstream, UpstreamNotice, UpstreamState } from './Upstream.js';
+import type { ClientSpans } from './clientSpans.js';
 import type { UpstreamDeadlines } from './upstreamDeadlines.js';
 import { messageOf } from '../../../errors.js';
 
@@ -70,6 +71,8 @@ export interface LinkDeps {
    * tail, redacted): that agent session ends with it, and no other, nor the proxy's health.
    */
   readonly onExited?: (reason: string, session: UpstreamSession) => void;
+  /** Where the client span of every request it sends goes. */
+  readonly spans?: ClientSpans;
 }
 
 /**
@@ -249,11 +252,16 @@ export class UpstreamLink {
   async #connect(): Promise<UpstreamSession> {
     this.#set('connecting');
     const { upstream, scheduler, deadlines } = this.deps;
-    const session = new UpstreamSession(createUpstreamTransport(upstream, scheduler), {
-      scheduler,
-      requestTimeoutMs: deadlines.requestTimeoutMs,
-      maxRequestTotalMs: deadlines.maxRequestTotalMs,
-    });
+    const spans = this.deps.spans;
+    const session = new UpstreamSession(
+      createUpstreamTransport(upstream, scheduler),
+      {
+        scheduler,
+        requestTimeoutMs: deadlines.requestTimeoutMs,
+        maxRequestTotalMs: deadlines.maxRequestTotalMs,
+      },
+      spans && { spans, protocolVersion: () => this.#initialized?.protocolVersion },
+    );
     const { transport } = session;
     session.onServerMessage = (message) => this.deps.onServerMessage(message, session);
     session.onLost = (reason) => this.#lost(session, reason);

@@ -13,6 +13,8 @@ import { Deadline, type Expiry } from './deadline.js';
 import { describeRefusal, HttpTransportError, type HttpRefusal } from './httpTransportError.js';
 import type { RelatedExtra } from './httpTransport.js';
 import { UnsendableMessage } from './unsendable.js';
+import type { SpanParent } from '../../endpoint/rpcFacts.js';
+import type { ClientSpans, SpanEnd } from './clientSpans.js';
 import { messageOf } from '../../../errors.js';
 
 /** What became of one forwarded request. */
@@ -77,6 +79,38 @@ export interface AgentRoute {
    * agent): on its answer stream over HTTP. Without it they go where unrelated messages go.
    */
   readonly onRelated?: (message: JSONRPCNotification | JSONRPCRequest, toolCall?: string) => void;
+  /** What the request is for: its client span is a child of that agent request's span. */
+  readonly span?: SpanParent | undefined;
+}
+
+/** A route that says everything (the span, when the request has one). */
+export type AgentRouteOf = Required<Omit<AgentRoute, 'span'>> & Pick<AgentRoute, 'span'>;
+
+/** How a request's client span ends, by what became of it. */
+function spanEndOf(method: string, outcome: Forwarded): SpanEnd {
+  switch (outcome.kind) {
+    case 'answer': {
+      const { message } = outcome;
+      if ('error' in message) {
+        const { code, message: text } = message.error;
+        return { outcome: 'error', error: { code, message: text } };
+      }
+      const result = 'result' in message ? (message.result as { isError?: unknown }) : undefined;
+      return method === 'tools/call' && result?.isError === true
+        ? { outcome: 'tool_error' }
+        : { outcome: 'result' };
+    }
+    case 'refused':
+    case 'session_gone':
+      return { outcome: 'refused', reason: describeFailure(method, outcome) };
+    case 'cancelled':
+      return { outcome: 'cancelled', reason: outcome.reason };
+    case 'timed_out':
+      return { outcome: 'timed_out', reason: describeFailure(method, outcome) };
+    case 'unsendable':
+    case 'unreachable':
+      return { outcome: 'unreachable', reason: outcome.reason };
+  }
 }
 
 interface Waiting {
@@ -146,6 +180,11 @@ export class UpstreamSession {
   constructor(
     readonly transport: AbortingTransport,
     private readonly deadlines: SessionDeadlines,
+    /** Where each request's client span goes; `protocolVersion` once the handshake answered. */
+    private readonly spans?: {
+      readonly spans: ClientSpans;
+      readonly protocolVersion: () => string | undefined;
+    },
   ) {
     transport.onmessage = (message, extra?: RelatedExtra) =>
       this.#receive(message, extra?.relatedRequestId);
@@ -168,7 +207,7 @@ export class UpstreamSession {
     }
     const id = this.#nextId++;
     const token = request.params?._meta?.progressToken;
-    const outgoing =
+    let outgoing: JSONRPCRequest =
       token === undefined
         ? { ...request, id }
         : {
@@ -176,12 +215,18 @@ export class UpstreamSession {
             id,
             params: { ...request.params, _meta: { ...request.params?._meta, progressToken: id } },
           };
+    const span = this.spans?.spans.begin(outgoing, route.span, {
+      id: (this.transport as { sessionId?: string }).sessionId,
+      protocolVersion: this.spans.protocolVersion(),
+    });
+    if (span) outgoing = span.outgoing;
     return new Promise<Forwarded>((resolve) => {
       const settle = (outcome: Forwarded): void => {
         const waiting = this.#pending.get(id);
         if (waiting?.settle !== settle) return;
         waiting.deadline?.clear();
         this.#pending.delete(id);
+        span?.end(spanEndOf(request.method, outcome));
         resolve(outcome);
       };
       const { scheduler, requestTimeoutMs, maxRequestTotalMs } = this.deadlines;

@@ -1,0 +1,122 @@
+// @internal What an endpoint notes of an agent's JSON-RPC message when it classifies the
+// request (`request.classified.data.rpc`): its id, session, target, the agent's address and the
+// span opened for it, a child of the agent's `params._meta.traceparent` when it sent one.
+import type { IncomingMessage } from 'node:http';
+
+import type { PeerFacts, RpcFacts, SessionOpened, TraceFacts } from '../../events/types.js';
+import { parseTraceparent } from '../../events/traceContext.js';
+import { newSpanId, newTraceId } from './spanIds.js';
+
+/** Longest `tracestate` kept (the W3C limit is 32 members of at most 256 characters). */
+const MAX_TRACESTATE = 512;
+/** Longest `baggage` kept (the W3C recommends at least 8,192 bytes be accepted). */
+const MAX_BAGGAGE = 8192;
+/** Longest tool or prompt name, or resource URI, noted (longer ones are not low-cardinality). */
+const MAX_TARGET = 256;
+const MAX_URI = 2048;
+
+const TARGETED = new Set(['tools/call', 'prompts/get']);
+const WITH_URI = new Set(['resources/read', 'resources/subscribe', 'resources/unsubscribe']);
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const boundedString = (value: unknown, max: number): string | undefined =>
+  typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
+
+/** The agent's end of the connection, where the socket says. */
+export function clientOf(req: IncomingMessage): PeerFacts | undefined {
+  const { remoteAddress, remotePort } = req.socket;
+  if (remoteAddress === undefined) return undefined;
+  return remotePort === undefined
+    ? { address: remoteAddress }
+    : { address: remoteAddress, port: remotePort };
+}
+
+/** Where the endpoint listens, as the socket says. */
+export function serverOf(req: IncomingMessage): PeerFacts | undefined {
+  const { localAddress, localPort } = req.socket;
+  if (localAddress === undefined) return undefined;
+  return localPort === undefined
+    ? { address: localAddress }
+    : { address: localAddress, port: localPort };
+}
+
+/**
+ * A new span's trace facts: a child of the `traceparent` in `meta` when it holds a valid one
+ * (with its `tracestate` and `baggage`), else the root of a new trace; `ambient` (an HTTP
+ * `traceparent` header) becomes a link.
+ */
+export function traceFactsOf(meta: unknown, ambient?: unknown): TraceFacts {
+  const carrier = isObject(meta) ? meta : {};
+  const parent = parseTraceparent(carrier.traceparent);
+  const link = typeof ambient === 'string' ? parseTraceparent(ambient) : undefined;
+  const state = parent && boundedString(carrier.tracestate, MAX_TRACESTATE);
+  const baggage = boundedString(carrier.baggage, MAX_BAGGAGE);
+  return {
+    traceId: parent?.traceId ?? newTraceId(),
+    spanId: newSpanId(),
+    ...(parent && { parent: parent.spanId, flags: parent.flags }),
+    ...(state !== undefined && { state }),
+    ...(baggage !== undefined && { baggage }),
+    ...(link && { link }),
+  };
+}
+
+/** The facts of one POST's body (a single message; a batch gets only its session and span). */
+export function rpcFactsOf(body: unknown, req: IncomingMessage): RpcFacts {
+  const session = boundedString(req.headers['mcp-session-id'], MAX_TARGET);
+  const client = clientOf(req);
+  const message = isObject(body) ? body : undefined;
+  const method = typeof message?.method === 'string' ? message.method : undefined;
+  const params = isObject(message?.params) ? message.params : undefined;
+  const id = message?.id;
+  const target =
+    method !== undefined && TARGETED.has(method)
+      ? boundedString(params?.name, MAX_TARGET)
+      : undefined;
+  const uri =
+    method !== undefined && WITH_URI.has(method) ? boundedString(params?.uri, MAX_URI) : undefined;
+  return {
+    ...((typeof id === 'string' || typeof id === 'number') && { id }),
+    ...(session !== undefined && { session }),
+    ...(target !== undefined && { target }),
+    ...(uri !== undefined && { uri }),
+    ...(client && { client }),
+    trace: traceFactsOf(params?._meta, req.headers.traceparent),
+  };
+}
+
+/** What a request sent upstream was for: the agent's request and its span, an outbox entry. */
+export interface SpanParent {
+  readonly capture?: string;
+  /** The agent's request (`rq_…`). */
+  readonly request?: string;
+  readonly toolCall?: string;
+  /** The outbox entry a delivery is for. */
+  readonly outbox?: string;
+  /** The agent request's span: the client span is its child. */
+  readonly trace?: TraceFacts;
+}
+
+/** What `session.opened` says of a session an `initialize` over HTTP opened. */
+export function openedFacts(
+  session: string,
+  params: unknown,
+  req: IncomingMessage,
+): SessionOpened['data'] {
+  const hello = isObject(params) ? params : {};
+  const info = isObject(hello.clientInfo) ? hello.clientInfo : {};
+  const protocolVersion = boundedString(hello.protocolVersion, MAX_TARGET);
+  const clientName = boundedString(info.name, MAX_TARGET);
+  const clientVersion = boundedString(info.version, MAX_TARGET);
+  const server = serverOf(req);
+  return {
+    session,
+    ...(protocolVersion !== undefined && { protocolVersion }),
+    transport: 'tcp',
+    ...(server && { server }),
+    ...(clientName !== undefined && { clientName }),
+    ...(clientVersion !== undefined && { clientVersion }),
+  };
+}
