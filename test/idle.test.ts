@@ -212,6 +212,36 @@ describe('waitForIdle', () => {
     expect(scheduler.now()).toBe(1200 + 250);
   });
 
+  it('notes what each wait got and after how long (idle.waited), for the idle_wait metric', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const tracker = createTracker({ scheduler });
+    tracker.beginCapture('run-1');
+    const request = tracker.requestStarted('run-1');
+    scheduler.schedule(() => tracker.requestFinished(request), 1200);
+    const idle = tracker.waitForIdle('run-1', seedDefaults);
+    scheduler.flush();
+    await idle;
+    tracker.toolCallStarted({ capture: 'run-1', toolName: 'send' });
+    const stuck = tracker.waitForIdle('run-1', { timeoutMs: 700, admissionGraceMs: 0 });
+    scheduler.flush();
+    await stuck;
+    const waits = [...tracker.store.read()].filter((event) => event.type === 'idle.waited');
+    expect(
+      waits.map((event) => ({ capture: event.capture, at: event.at, data: event.data })),
+    ).toEqual([
+      {
+        capture: 'run-1',
+        at: 1450,
+        data: { result: 'idle', waitedMs: 1450, timeoutMs: 5000, admissionGraceMs: 250 },
+      },
+      {
+        capture: 'run-1',
+        at: 2150,
+        data: { result: 'timed_out', waitedMs: 700, timeoutMs: 700, admissionGraceMs: 0 },
+      },
+    ]);
+  });
+
   it('resolves false when the agent never finishes, at the timeout', async () => {
     const scheduler = new VirtualTimeScheduler();
     const tracker = createTracker({ scheduler });

@@ -50,16 +50,16 @@ describe('proxy: trace context and the facts spans are made of', () => {
       baggage: 'userId=alice',
     });
     expect(rpc.trace!.spanId).toMatch(/^[0-9a-f]{16}$/);
-    expect(rpc.id).toEqual(expect.anything());
+    expect(['string', 'number']).toContain(typeof rpc.id);
     expect(rpc.session).toMatch(/.+/);
-    expect(rpc.client).toMatchObject({ address: '127.0.0.1', port: expect.any(Number) });
+    expect(rpc.client?.address).toBe('127.0.0.1');
+    expect(rpc.client?.port).toBeGreaterThan(0);
 
     const call = ofType(events, 'toolCall.started').find((e) => e.data.toolName === 'echo')!;
     const requested = ofType(events, 'upstream.requested').find(
       (e) => e.data.method === 'tools/call',
     )!;
     expect(requested.data).toMatchObject({
-      server: expect.any(String),
       target: 'echo',
       transport: 'tcp',
       peer: { address: '127.0.0.1', port: Number(new URL(upstream.url).port) },
@@ -141,18 +141,11 @@ describe('proxy: trace context and the facts spans are made of', () => {
     const events = h.events();
     const rejected = classifiedCall(events, 'reject');
     const finished = ofType(events, 'request.finished').find((e) => e.id === rejected.id);
-    expect(finished?.data.error).toEqual({
-      code: -32602,
-      message: expect.stringContaining('rejects'),
-    });
+    expect(finished?.data.error?.code).toBe(-32602);
+    expect(finished?.data.error?.message).toContain('rejects');
     const outcomes = ofType(events, 'upstream.answered').map((e) => e.data);
-    expect(outcomes).toContainEqual(
-      expect.objectContaining({
-        outcome: 'error',
-        error: expect.objectContaining({ code: -32602 }),
-      }),
-    );
-    expect(outcomes).toContainEqual(expect.objectContaining({ outcome: 'tool_error' }));
+    expect(outcomes.find((o) => o.outcome === 'error')?.error?.code).toBe(-32602);
+    expect(outcomes.map((o) => o.outcome)).toContain('tool_error');
   });
 
   it('notes each agent session opened, with its protocol version and address, and closed', async () => {
@@ -162,11 +155,10 @@ describe('proxy: trace context and the facts spans are made of', () => {
     await agent.listTools();
     const opened = ofType(h.events(), 'session.opened');
     expect(opened).toHaveLength(1);
+    expect(opened[0]?.data.protocolVersion).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(opened[0]).toMatchObject({
       capture: 'run-1',
       data: {
-        session: expect.any(String),
-        protocolVersion: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
         transport: 'tcp',
         server: { address: '127.0.0.1', port: Number(new URL(h.proxy.url).port) },
         clientName: 'test-agent',
