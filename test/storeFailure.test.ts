@@ -221,7 +221,8 @@ describe(
       it(`${kind}: every command goes on, the capture goes idle, and the file holds a clean prefix`, async () => {
         const path = join(mkdtempSync(join(tmpdir(), 'toolflight-full-')), `run.${kind}`);
         const seen = await underFileLimit(kind, path);
-        expect(seen).toMatchObject({ thrown: 0, inFlight: 0, idle: true, lastSeq: 1801 });
+        // 1,801 events of the run, and the idle.waited of the fixture's wait.
+        expect(seen).toMatchObject({ thrown: 0, inFlight: 0, idle: true, lastSeq: 1802 });
         expect(seen.health).toMatchObject({ state: 'failing', unwritten: 50 });
         expect(seen.health.lost).toBeGreaterThan(0);
         expect(seen.health.error).toMatch(

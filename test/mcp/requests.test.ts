@@ -55,7 +55,7 @@ describe('loopback server: requests', () => {
       'request.classified',
       'request.finished',
     ]);
-    expect(added[1]?.data).toEqual({ method: 'tools/list' });
+    expect(added[1]?.data).toMatchObject({ method: 'tools/list' });
     expect(added[2]?.data).toEqual({ status: 200 });
   });
 
@@ -81,6 +81,7 @@ describe('loopback server: requests', () => {
       'toolCall.result tc_1',
       'toolCall.finished tc_1',
       'request.finished rq_1',
+      'idle.waited',
     ]);
   });
 
@@ -107,7 +108,7 @@ describe('loopback server: requests', () => {
     expect(response.json).toHaveLength(2);
     await settled(h);
     const events = h.events();
-    expect(events.find((event) => event.type === 'request.classified')?.data).toEqual({
+    expect(events.find((event) => event.type === 'request.classified')?.data).toMatchObject({
       method: 'tools/call,tools/call',
     });
     const finished = events.filter((event) => event.type === 'toolCall.finished');
