@@ -1,6 +1,6 @@
 // The real OpenTelemetry SDK around a projection: spans into the in-memory exporter (on the log's
 // ids, through logIds), metrics collected on demand, and a tracker on a hand-moved clock.
-import type { HrTime } from '@opentelemetry/api';
+import type { HrTime, SpanKind } from '@opentelemetry/api';
 import {
   MeterProvider,
   MetricReader,
@@ -49,9 +49,11 @@ export function sdk() {
     tracerProvider,
     meterProvider,
     spans: (): ReadableSpan[] => exporter.getFinishedSpans(),
-    /** The span named `name` (exactly one). */
-    span(name: string): ReadableSpan {
-      const found = exporter.getFinishedSpans().filter((span) => span.name === name);
+    /** The span named `name` (exactly one; of that kind, when given). */
+    span(name: string, kind?: SpanKind): ReadableSpan {
+      const found = exporter
+        .getFinishedSpans()
+        .filter((span) => span.name === name && (kind === undefined || span.kind === kind));
       if (found.length !== 1) {
         const names = exporter.getFinishedSpans().map((span) => span.name);
         throw new Error(`expected one span ${name}, got ${found.length} of ${names.join(', ')}`);
