@@ -167,10 +167,7 @@ export function otelProjection(options: OtelProjectionOptions): OtelProjection {
   return {
     done,
     openSpans: () => running.openSpans(),
-    close() {
-      close();
-      running.closeMetrics();
-    },
+    close,
   };
 }
 

@@ -1,6 +1,6 @@
 // @internal The projection's instruments: the MCP conventions' duration histograms (their names,
 // unit and buckets, `docs/gen-ai/mcp.md`) and toolflight's own gauges, read from the projection.
-import type { Attributes, Histogram, Meter, ObservableCallback } from '@opentelemetry/api';
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 
 /** The MCP conventions' `ExplicitBucketBoundaries` for every duration, in seconds. */
 export const MCP_DURATION_BUCKETS: readonly number[] = [
@@ -15,14 +15,12 @@ export interface GaugeSource {
   readonly outbox: () => { readonly pending: number; readonly dead: number };
 }
 
-/** The instruments; a method of a projection without a meter does nothing. */
+/** The histograms, each recording guarded. */
 export interface ProjectionMetrics {
   readonly serverOperation: (seconds: number, attributes: Attributes) => void;
   readonly clientOperation: (seconds: number, attributes: Attributes) => void;
   readonly serverSession: (seconds: number, attributes: Attributes) => void;
   readonly idleWait: (seconds: number, attributes: Attributes) => void;
-  /** Stop observing the gauges. */
-  readonly close: () => void;
 }
 
 function duration(meter: Meter, name: string, description: string): Histogram {
@@ -34,7 +32,9 @@ function duration(meter: Meter, name: string, description: string): Histogram {
 }
 
 /**
- * Create the instruments on `meter`; the gauges observe `source` until `close`. A recording
+ * Create the instruments on `meter`. The gauges observe `source` for as long as the meter
+ * provider lives: once the projection has ended, its final state (nothing in flight); the SDK
+ * would go on reporting a removed callback's last value, which would be stale. A recording
  * that throws (a provider's bug) goes to `report`, never to the event's path.
  */
 export function createProjectionMetrics(
@@ -74,16 +74,13 @@ export function createProjectionMetrics(
     description: 'Outbox writes rejected for good, until a retry delivers them.',
     unit: '{write}',
   });
-  const observeInFlight: ObservableCallback = (result) => {
+  inFlight.addCallback((result) => {
     for (const [capture, count] of source.inFlight()) {
       result.observe(count, { 'toolflight.capture': capture });
     }
-  };
-  const observePending: ObservableCallback = (result) => result.observe(source.outbox().pending);
-  const observeDead: ObservableCallback = (result) => result.observe(source.outbox().dead);
-  inFlight.addCallback(observeInFlight);
-  pending.addCallback(observePending);
-  dead.addCallback(observeDead);
+  });
+  pending.addCallback((result) => result.observe(source.outbox().pending));
+  dead.addCallback((result) => result.observe(source.outbox().dead));
   const recorder =
     (histogram: Histogram) =>
     (seconds: number, attributes: Attributes): void => {
@@ -98,10 +95,5 @@ export function createProjectionMetrics(
     clientOperation: recorder(client),
     serverSession: recorder(session),
     idleWait: recorder(idle),
-    close() {
-      inFlight.removeCallback(observeInFlight);
-      pending.removeCallback(observePending);
-      dead.removeCallback(observeDead);
-    },
   };
 }

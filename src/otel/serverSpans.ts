@@ -131,14 +131,19 @@ export class ServerSpans {
     if (this.currentOf.get(capture) === generation) this.currentOf.delete(capture);
   }
 
-  /** End every open span at `at`, marked `toolflight.unfinished`, and forget everything. */
+  /**
+   * End every open span at `at`, marked `toolflight.unfinished`. The current generations stay,
+   * with nothing in flight, so that the in-flight gauge reads 0 for them, not its last value.
+   */
   endAll(at: number): void {
     for (const entry of this.requests.values()) this.endRequest(entry, at, true);
     for (const entry of this.toolCalls.values()) this.endToolCall(entry, at, true);
     this.requests.clear();
     this.toolCalls.clear();
-    this.generations.clear();
-    this.currentOf.clear();
+    for (const generation of this.generations.values()) {
+      generation.inFlight = 0;
+      this.retire(generation);
+    }
   }
 
   requestStarted({ capture, gen, id, at }: Entity): void {

@@ -61,11 +61,6 @@ export class SpanProjector {
     return { pending: this.outbox.pending.size, dead: this.outbox.dead.size };
   }
 
-  /** Stop observing the gauges. */
-  closeMetrics(): void {
-    this.metrics?.close();
-  }
-
   /** Fold one event (of any shape: a recording is hostile input). */
   apply(value: unknown): void {
     const event = fieldsOf(value);
