@@ -12,6 +12,8 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
   type ReadableSpan,
+  type Sampler,
+  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 
 import {
@@ -36,12 +38,18 @@ class CollectingReader extends MetricReader {
   }
 }
 
-/** A tracer provider on logIds into an in-memory exporter, and a meter provider to collect. */
-export function sdk() {
+/**
+ * A tracer provider on logIds into an in-memory exporter (after `processors`, when given), and
+ * a meter provider to collect.
+ */
+export function sdk(
+  options: { readonly sampler?: Sampler; readonly processors?: readonly SpanProcessor[] } = {},
+) {
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({
     idGenerator: logIds,
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [...(options.processors ?? []), new SimpleSpanProcessor(exporter)],
+    ...(options.sampler && { sampler: options.sampler }),
   });
   const reader = new CollectingReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
