@@ -8,7 +8,7 @@ import {
   type SpanContext,
 } from '@opentelemetry/api';
 
-import { derivedIds } from './derivedIds.js';
+import { derivedSpanId, derivedTraceId } from './derivedIds.js';
 import { peerOf, rpcIdOf, textOf, traceOf, type Fields } from './facts.js';
 import type { ProjectionMetrics } from './projectionMetrics.js';
 import { metricAttributes, operationAttributes, putPeer, spanName } from './spanAttributes.js';
@@ -84,14 +84,15 @@ export class ClientSpans {
     const links: Link[] | undefined = queued && [
       { context: queued, attributes: { 'toolflight.link': 'queued_call' } },
     ];
-    const derived = derivedIds(capture ?? '', 0, `upstream ${String(seq)}`, at);
+    // Recordings are hostile: a request without valid ids gets ones derived from its place.
+    const place = `${capture ?? ''}\u0000upstream\u0000${String(seq)}\u0000${at}`;
     const span = this.spans.start({
       name: spanName(method, target),
       kind: SpanKind.CLIENT,
       at,
       parent,
-      traceId: trace?.traceId ?? derived.traceId,
-      spanId: trace?.spanId ?? derived.spanId,
+      traceId: trace?.traceId ?? derivedTraceId(place),
+      spanId: trace?.spanId ?? derivedSpanId(place),
       attributes,
       ...(links && { links }),
     });

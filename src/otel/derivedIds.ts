@@ -25,13 +25,12 @@ function hexId(text: string, words: number, salt: number): string {
   return /^0+$/.test(id) ? `${id.slice(0, -1)}1` : id;
 }
 
-/** The trace and span ids of an entity: capture key, generation, entity id and start time. */
-export function derivedIds(
-  capture: string,
-  gen: number,
-  id: string,
-  at: number,
-): { readonly traceId: string; readonly spanId: string } {
-  const key = `${capture}\u0000${gen}\u0000${id}\u0000${at}`;
-  return { traceId: hexId(key, 4, 0x1f0e), spanId: hexId(key, 2, 0x5a17) };
-}
+/** Where an entity stands in its log: capture key, generation, entity id and start time. */
+export const entityKey = (capture: string, gen: number, id: string, at: number): string =>
+  `${capture}\u0000${gen}\u0000${id}\u0000${at}`;
+
+/** The trace id of an entity that starts a trace of its own. */
+export const derivedTraceId = (key: string): string => hexId(key, 4, 0x1f0e);
+
+/** The span id of an entity whose log recorded none. */
+export const derivedSpanId = (key: string): string => hexId(key, 2, 0x5a17);

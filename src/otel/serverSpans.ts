@@ -10,7 +10,7 @@ import {
 } from '@opentelemetry/api';
 
 import { maskSecrets, maskText } from '../events/maskSecrets.js';
-import { derivedIds } from './derivedIds.js';
+import { derivedSpanId, derivedTraceId, entityKey } from './derivedIds.js';
 import {
   fieldsOf,
   numberOf,
@@ -404,7 +404,7 @@ export class ServerSpans {
   private startRequestSpan(entry: RequestEntry): void {
     entry.started = true;
     const { generation, trace } = entry;
-    const derived = derivedIds(generation.capture, generation.gen, entry.id, entry.startedAt);
+    const key = entityKey(generation.capture, generation.gen, entry.id, entry.startedAt);
     const traceId = trace?.traceId;
     let parent: SpanContext | undefined;
     if (traceId !== undefined && trace?.parent !== undefined) {
@@ -427,8 +427,9 @@ export class ServerSpans {
       kind: SpanKind.SERVER,
       at: entry.startedAt,
       parent,
-      traceId: traceId ?? derived.traceId,
-      spanId: (traceId === undefined ? undefined : trace?.spanId) ?? derived.spanId,
+      // Hashed only when the log recorded no ids: most requests of an MCP endpoint have them.
+      traceId: traceId ?? derivedTraceId(key),
+      spanId: (traceId === undefined ? undefined : trace?.spanId) ?? derivedSpanId(key),
       attributes: this.requestAttributes(entry),
       ...(trace?.link && { links: [{ context: trace.link }] }),
     });
@@ -449,14 +450,16 @@ export class ServerSpans {
     };
     if (toolName !== undefined) attributes['gen_ai.tool.name'] = toolName;
     if (requestId !== undefined) attributes['toolflight.request'] = requestId;
-    const derived = derivedIds(generation.capture, generation.gen, id, at);
+    const key = entityKey(generation.capture, generation.gen, id, at);
+    const parent = requestId === undefined ? undefined : this.requests.get(requestId)?.span;
     return this.spans.start({
       name: toolName === undefined ? 'execute_tool' : `execute_tool ${toolName}`,
       kind: SpanKind.INTERNAL,
       at,
-      parent: requestId === undefined ? undefined : this.requests.get(requestId)?.span,
-      traceId: derived.traceId,
-      spanId: derived.spanId,
+      parent,
+      // A child is in its parent's trace: only a root call needs a trace id of its own.
+      traceId: parent === undefined ? derivedTraceId(key) : undefined,
+      spanId: derivedSpanId(key),
       attributes,
     });
   }

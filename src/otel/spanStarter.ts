@@ -24,8 +24,8 @@ export interface SpanStart {
   readonly at: number;
   /** An open span of this projection, or a context the log recorded; none: a root span. */
   readonly parent: Span | SpanContext | undefined;
-  /** The trace id is used only for a root span: a child is in its parent's trace. */
-  readonly traceId: string;
+  /** The trace id of a root span; a child is in its parent's trace and takes none. */
+  readonly traceId: string | undefined;
   readonly spanId: string;
   readonly attributes: Attributes;
   readonly links?: Link[];
