@@ -42,8 +42,12 @@ interface Generation {
   /** The key's newest generation: kept (for its in-flight gauge) while nothing is open. */
   current: boolean;
   inFlight: number;
-  readonly requests: Set<RequestEntry>;
-  readonly toolCalls: Set<ToolCallEntry>;
+  /**
+   * Its requests and tool calls still followed (a finished request may wait for its merged
+   * call). A count, not a set: a set per generation cost an insert and a delete per entity on
+   * the hot path, and only a clear (rare) needs to find them, in the maps.
+   */
+  followed: number;
 }
 
 interface RequestEntry {
@@ -79,7 +83,6 @@ interface ToolCallEntry {
   preparedArgs: unknown;
   prepared: boolean | undefined;
   report: ToolCallReport | undefined;
-  outboxKey: string | undefined;
   finished: boolean;
   /** The request whose span this call is merged into; undefined for a call with its own span. */
   readonly mergedInto: RequestEntry | undefined;
@@ -172,7 +175,7 @@ export class ServerSpans {
       merged: false,
     };
     this.requests.set(id, entry);
-    generation.requests.add(entry);
+    generation.followed += 1;
     generation.inFlight += 1;
   }
 
@@ -231,7 +234,6 @@ export class ServerSpans {
       preparedArgs: undefined,
       prepared: undefined,
       report: undefined,
-      outboxKey: undefined,
       finished: false,
       mergedInto: merges ? request : undefined,
       span: merges ? undefined : this.startToolCallSpan(id, generation, at, toolName, requestId),
@@ -243,7 +245,7 @@ export class ServerSpans {
       if (request.target === undefined) this.renameRequest(request);
     }
     this.toolCalls.set(id, entry);
-    generation.toolCalls.add(entry);
+    generation.followed += 1;
     generation.inFlight += 1;
   }
 
@@ -304,7 +306,6 @@ export class ServerSpans {
   queued(toolCall: string, key: string): SpanContext | undefined {
     const entry = this.toolCalls.get(toolCall);
     if (entry === undefined) return undefined;
-    entry.outboxKey = key;
     const span = entry.mergedInto?.span ?? entry.span;
     span?.setAttribute('toolflight.outbox.key', key);
     return span?.spanContext();
@@ -328,8 +329,7 @@ export class ServerSpans {
       gen,
       current: true,
       inFlight: 0,
-      requests: new Set(),
-      toolCalls: new Set(),
+      followed: 0,
     };
     this.generations.set(gen, generation);
     // Followed from the middle of a log, a generation is first seen at its first entity event:
@@ -352,8 +352,7 @@ export class ServerSpans {
     if (
       !generation.current &&
       generation.inFlight <= 0 &&
-      generation.requests.size === 0 &&
-      generation.toolCalls.size === 0 &&
+      generation.followed <= 0 &&
       this.generations.get(generation.gen) === generation
     ) {
       this.generations.delete(generation.gen);
@@ -361,8 +360,12 @@ export class ServerSpans {
   }
 
   private endGeneration(generation: Generation, at: number): void {
-    for (const entry of generation.requests) this.endRequest(entry, at, true);
-    for (const entry of generation.toolCalls) this.endToolCall(entry, at, true);
+    for (const entry of this.requests.values()) {
+      if (entry.generation === generation) this.endRequest(entry, at, true);
+    }
+    for (const entry of this.toolCalls.values()) {
+      if (entry.generation === generation) this.endToolCall(entry, at, true);
+    }
     generation.inFlight = 0;
   }
 
@@ -465,10 +468,11 @@ export class ServerSpans {
   }
 
   private endRequest(entry: RequestEntry, at: number, unfinished: boolean): void {
+    if (this.requests.get(entry.id) !== entry) return;
     // Every request is a span, even one that ends before anything classified it.
     if (!entry.started) this.startRequestSpan(entry);
     this.requests.delete(entry.id);
-    entry.generation.requests.delete(entry);
+    entry.generation.followed -= 1;
     const call = entry.call;
     if (call !== undefined) this.forgetToolCall(call);
     const span = entry.span;
@@ -477,7 +481,7 @@ export class ServerSpans {
         span.setAttributes(this.requestAttributes(entry));
       }
       if (entry.status !== undefined) span.setAttribute('http.response.status_code', entry.status);
-      if (call !== undefined) span.setAttributes(this.toolCallAttributes(call));
+      if (call !== undefined) this.recordToolCall(span, call);
       const error =
         entry.error ??
         toolError(call?.report) ??
@@ -509,7 +513,7 @@ export class ServerSpans {
     this.forgetToolCall(entry);
     const span = entry.span;
     if (span === undefined) return;
-    span.setAttributes(this.toolCallAttributes(entry));
+    this.recordToolCall(span, entry);
     const error = toolError(entry.report) ?? outcomeError(entry.report);
     if (error !== undefined) recordError(span, error);
     if (unfinished) span.setAttribute('toolflight.unfinished', true);
@@ -517,28 +521,28 @@ export class ServerSpans {
   }
 
   private forgetToolCall(entry: ToolCallEntry): void {
-    if (this.toolCalls.get(entry.id) === entry) this.toolCalls.delete(entry.id);
-    entry.generation.toolCalls.delete(entry);
+    if (this.toolCalls.get(entry.id) !== entry) return;
+    this.toolCalls.delete(entry.id);
+    entry.generation.followed -= 1;
     this.retire(entry.generation);
   }
 
-  /** The facts of a call, as its span ends: outcome, prepared, outbox key, opt-in content. */
-  private toolCallAttributes(entry: ToolCallEntry): Attributes {
-    const attributes: Attributes = { 'toolflight.tool_call': entry.id };
+  /**
+   * The facts of a call, as its span ends: outcome, prepared, opt-in content (its id and outbox
+   * key are on the span already). One `setAttribute` each: no object to build and sanitize.
+   */
+  private recordToolCall(span: Span, entry: ToolCallEntry): void {
     const report = entry.report;
-    if (report?.outcome !== undefined) attributes['toolflight.outcome'] = report.outcome;
+    if (report?.outcome !== undefined) span.setAttribute('toolflight.outcome', report.outcome);
     if (report?.outcome === 'blocked' && report.reason !== undefined) {
-      attributes['toolflight.blocked_reason'] = maskText(report.reason);
+      span.setAttribute('toolflight.blocked_reason', maskText(report.reason));
     }
-    if (entry.prepared !== undefined) attributes['toolflight.prepared'] = entry.prepared;
-    if (entry.outboxKey !== undefined) attributes['toolflight.outbox.key'] = entry.outboxKey;
-    if (this.captureContent) {
-      const args = jsonOf(entry.preparedArgs ?? entry.args);
-      if (args !== undefined) attributes['gen_ai.tool.call.arguments'] = args;
-      const result = report?.outcome === 'completed' ? jsonOf(report.result) : undefined;
-      if (result !== undefined) attributes['gen_ai.tool.call.result'] = result;
-    }
-    return attributes;
+    if (entry.prepared !== undefined) span.setAttribute('toolflight.prepared', entry.prepared);
+    if (!this.captureContent) return;
+    const args = jsonOf(entry.preparedArgs ?? entry.args);
+    if (args !== undefined) span.setAttribute('gen_ai.tool.call.arguments', args);
+    const result = report?.outcome === 'completed' ? jsonOf(report.result) : undefined;
+    if (result !== undefined) span.setAttribute('gen_ai.tool.call.result', result);
   }
 }
 
