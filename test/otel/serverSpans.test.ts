@@ -406,4 +406,24 @@ describe('spans still open', () => {
       ['execute_tool lookup', true],
     ]);
   });
+
+  it("end for a cleared capture only: another capture's work goes on", () => {
+    const otel = sdk();
+    const { tracker, at } = tracked();
+    const projection = project(otel, tracker);
+    tracker.beginCapture('run-2');
+    const other = tracker.requestStarted('run-2');
+    tracker.requestClassified(other, { method: 'tools/call', rpc: { id: 2 } });
+    const otherCall = tracker.toolCallStarted({ request: other, toolName: 'keep' });
+    const cleared = tracker.requestStarted('run-1');
+    tracker.requestClassified(cleared, { method: 'tools/call', rpc: { id: 1 } });
+    tracker.toolCallStarted({ request: cleared, toolName: 'drop' });
+    at(4);
+    tracker.clearCapture('run-1');
+    expect(otel.spans().map((span) => span.name)).toEqual(['tools/call drop']);
+    expect(projection.openSpans()).toBe(1);
+    tracker.toolCallFinished(otherCall);
+    tracker.requestFinished(other, { status: 200 });
+    expect(otel.span('tools/call keep').attributes['toolflight.unfinished']).toBeUndefined();
+  });
 });
