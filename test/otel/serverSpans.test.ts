@@ -232,6 +232,27 @@ describe('the SERVER span of a tools/call', () => {
     expect(otel.span('resources/read').attributes['jsonrpc.request.id']).toBeUndefined();
   });
 
+  it('takes its session facts at its end when session.opened came after it started', () => {
+    // An initialize: the endpoint notes the session it opened while answering it.
+    const otel = sdk();
+    const { tracker } = tracked();
+    project(otel, tracker);
+    const request = tracker.requestStarted('run-1');
+    tracker.requestClassified(request, { method: 'initialize', rpc: { id: 0, session: 'sess-9' } });
+    tracker.note('session.opened', {
+      session: 'sess-9',
+      protocolVersion: '2025-06-18',
+      transport: 'pipe',
+    });
+    tracker.requestFinished(request, { status: 200 });
+    expect(otel.span('initialize').attributes).toMatchObject({
+      'mcp.session.id': 'sess-9',
+      'mcp.protocol.version': '2025-06-18',
+      'network.transport': 'pipe',
+    });
+    expect(otel.span('initialize').attributes['network.protocol.name']).toBeUndefined();
+  });
+
   it('gets ids derived from the log when the request has no rpc.trace, the same every run', () => {
     const ids = () => {
       const otel = sdk();
