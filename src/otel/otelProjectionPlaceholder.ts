@@ -4,7 +4,13 @@
 // refuses (forceConsistentCasingInFileNames) and a case-insensitive disk cannot hold.
 import type { OtelProjection, OtelProjectionOptions } from './OtelProjection.js';
 
-/** Placeholder: no spans, no metrics; `done` settles at once. */
-export function otelProjection(_options: OtelProjectionOptions): OtelProjection {
-  return { done: Promise.resolve(), openSpans: () => 0, close: () => undefined };
+/** Placeholder: reads a recording to its end and makes no span or metric of it. */
+export function otelProjection(options: OtelProjectionOptions): OtelProjection {
+  const { source } = options;
+  const read = async () => {
+    if (!(Symbol.asyncIterator in source || Symbol.iterator in source)) return;
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    for await (const _event of source);
+  };
+  return { done: read(), openSpans: () => 0, close: () => undefined };
 }
