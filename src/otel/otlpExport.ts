@@ -10,11 +10,8 @@ import {
   endedSpanCounter,
   otlpCounters,
   otlpFailures,
-  type OtlpExportCounts,
 } from './otlpReporting.js';
 import { otlpUrls } from './otlpUrls.js';
-
-export type { OtlpExportCounts } from './otlpReporting.js';
 
 /** What `otlpExport` takes. */
 export interface OtlpExportOptions {
@@ -38,6 +35,19 @@ export interface OtlpExportOptions {
    * export are lost); never thrown into the host. Default: ignored.
    */
   readonly onError?: (error: unknown) => void;
+}
+
+/** What an OTLP export has sent so far. */
+export interface OtlpExportCounts {
+  /** Spans ended (sampled) on the tracer provider: each is exported, fails, or is dropped. */
+  readonly spansEnded: number;
+  /** Spans the collector accepted. */
+  readonly spansExported: number;
+  /** Spans in exports that failed (refused, unreachable, timed out). */
+  readonly spansFailed: number;
+  /** Metric exports (one per collection) the collector accepted, and those that failed. */
+  readonly metricExports: number;
+  readonly metricExportsFailed: number;
 }
 
 /** A running OTLP export: the providers to give `otelProjection`, and how to end it. */
@@ -225,7 +235,7 @@ export async function otlpExport(options: OtlpExportOptions): Promise<OtlpExport
     tracerProvider,
     meterProvider,
     endpoint: urls.shown,
-    counts: () => ({ ...counters }),
+    counts: (): OtlpExportCounts => ({ ...counters }),
     flush: () => shutdown ?? settle([tracerProvider.forceFlush(), meterProvider.forceFlush()]),
     shutdown: () => (shutdown ??= settle([tracerProvider.shutdown(), meterProvider.shutdown()])),
   };

@@ -11,21 +11,14 @@ type ExportResult = Parameters<Parameters<SpanExporter['export']>[1]>[0];
 /** `ExportResultCode.SUCCESS` of `@opentelemetry/core` (FAILED is 1). */
 const SUCCESS = 0;
 
-/** What has been exported so far. */
-export interface OtlpExportCounts {
-  /** Spans ended (sampled) on the tracer provider: each one is exported, fails or is dropped. */
-  readonly spansEnded: number;
-  /** Spans the collector accepted. */
-  readonly spansExported: number;
-  /** Spans in exports that failed (refused, unreachable, timed out). */
-  readonly spansFailed: number;
-  /** Metric exports (one per collection) the collector accepted, and those that failed. */
-  readonly metricExports: number;
-  readonly metricExportsFailed: number;
-}
-
-/** @internal The counters behind `OtlpExportCounts`. */
-export type OtlpCounters = { -readonly [K in keyof OtlpExportCounts]: number };
+/**
+ * @internal What has been exported so far (`OtlpExportCounts`, which is declared apart so that
+ * the public declarations reach no SDK type).
+ */
+export type OtlpCounters = Record<
+  'spansEnded' | 'spansExported' | 'spansFailed' | 'metricExports' | 'metricExportsFailed',
+  number
+>;
 
 /** @internal Zeroed counters. */
 export const otlpCounters = (): OtlpCounters => ({
