@@ -30,7 +30,13 @@ import {
 import { untilInterrupted } from './untilInterrupted.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
-import { followWithOtlp, LIVE_OTLP_TIMEOUT_MS, otlpOption, type OtlpFollower } from './otel.js';
+import {
+  followWithOtlp,
+  LIVE_OTLP_TIMEOUT_MS,
+  otlpOption,
+  type OtlpFollower,
+  type OtlpOption,
+} from './otel.js';
 
 const KEY = 'demo-run';
 const IDLE = { timeoutMs: 5000, admissionGraceMs: 250 };
@@ -189,7 +195,7 @@ export const demo: Command = async (args, io: CliIo) => {
     io.err(`toolflight demo: ${STATELY_URL_HINT}`);
     return 2;
   }
-  let otlpOptions;
+  let otlpOptions: OtlpOption | undefined;
   try {
     otlpOptions = otlpOption(options.otlp, process.env, (message) => new Error(message));
   } catch (error) {

@@ -31,6 +31,12 @@ const USAGE = [
   '  OTEL_EXPORTER_OTLP_TIMEOUT  ms one export may take, retries included (default 10000)',
 ].join('\n');
 
+/**
+ * @internal The export timeout of `--otlp` (unless `OTEL_EXPORTER_OTLP_TIMEOUT` says), which is
+ * also how long the command's exit waits for the collector: shorter than the one-shot export's.
+ */
+export const LIVE_OTLP_TIMEOUT_MS = 5000;
+
 /** Spans ended between two waits for the collector: well below the batch queue's 2048. */
 const FLUSH_EVERY = 1024;
 /** How many unreadable lines of a recording are shown. */
@@ -45,10 +51,10 @@ const plural = (count: number, word: string) => `${count} ${word}${count === 1 ?
 const oneLine = (error: unknown): string => messageOf(error).replace(/\s*\n\s*/g, ' ');
 
 /**
- * @internal The export timeout from `OTEL_EXPORTER_OTLP_TIMEOUT` (ms), or `fallback` when it is
- * not set. Throws a `ToolflightError` `invalid_argument` when it is not a positive integer.
+ * The export timeout from `OTEL_EXPORTER_OTLP_TIMEOUT` (ms), or `fallback` when it is not set.
+ * Throws a `ToolflightError` `invalid_argument` when it is not a positive integer.
  */
-export function otlpTimeout(env: NodeJS.ProcessEnv, fallback: number): number {
+function otlpTimeout(env: NodeJS.ProcessEnv, fallback: number): number {
   const value = env.OTEL_EXPORTER_OTLP_TIMEOUT;
   if (value === undefined || value === '') return fallback;
   const ms = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
@@ -86,12 +92,12 @@ async function* paced(
   for (const event of events) {
     counted.events += 1;
     yield event;
-    const { spansEnded, spansFailed } = otlp.counts();
+    const { spansEnded } = otlp.counts();
     if (spansEnded - flushedAt < FLUSH_EVERY) continue;
     flushedAt = spansEnded;
     await otlp.flush();
     // The collector refused or is not there: the rest of the recording would fail the same way.
-    if (spansFailed > 0 || otlp.counts().spansFailed > 0) return;
+    if (otlp.counts().spansFailed > 0) return;
   }
 }
 
@@ -239,9 +245,6 @@ export interface OtlpFollower {
   /** Stop following, export what is left, at most for the export timeout; print a summary. */
   readonly stop: () => Promise<void>;
 }
-
-/** The export timeout of `--otlp` unless `OTEL_EXPORTER_OTLP_TIMEOUT` says: also how long exit waits. */
-export const LIVE_OTLP_TIMEOUT_MS = 5000;
 
 /**
  * @internal Export `tracker`'s spans and metrics to `endpoint` as they happen (`--otlp URL` of

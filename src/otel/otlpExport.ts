@@ -129,7 +129,7 @@ async function loadPeers() {
   };
 }
 
-/** The options, checked: a `ToolflightError` `invalid_argument` that never quotes a header value. */
+/** The options, checked: a `ToolflightError` `invalid_argument` never quotes a header value. */
 function checked(options: OtlpExportOptions) {
   const urls = otlpUrls(options.endpoint);
   const headers: Record<string, string> = {};

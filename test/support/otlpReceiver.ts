@@ -1,8 +1,8 @@
 // A real OTLP/HTTP receiver on 127.0.0.1 (a random port), as a collector would be: it takes
-// POST /v1/traces and /v1/metrics (under any path prefix) with the JSON the OTLP/HTTP exporters send by default
-// (`Content-Type: application/json`, ids in hex, times as decimal strings of nanoseconds),
-// decodes them into plain spans and metric points, and wakes `waitFor` on each arrival. It can
-// also answer 503 or never answer, to test failure handling.
+// POST /v1/traces and /v1/metrics (under any path prefix) with the JSON the OTLP/HTTP exporters
+// send by default (`Content-Type: application/json`, ids in hex, times as decimal strings of
+// nanoseconds), decodes them into plain spans and metric points, and wakes `waitFor` on each
+// arrival. It can also answer 503 or never answer, to test failure handling.
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
