@@ -46,6 +46,15 @@ describe('toolflight CLI', () => {
     expect(io.stderr[0]).toMatch(/toolflight demo: Unknown option '--turbo'/);
   });
 
+  it('refuses a demo --otlp that is not an http(s) URL with exit 2, before the run starts', async () => {
+    const io = captureIo();
+    expect(await runCli(['demo', '--otlp', 'localhost:4318'], io)).toBe(2);
+    expect(io.stdout).toEqual([]);
+    expect(io.stderr[0]).toMatch(
+      /^toolflight demo: --otlp: the OTLP endpoint must be an http\(s\) URL \(OTLP\/HTTP\), got a localhost: URL.*\nusage: toolflight demo /,
+    );
+  });
+
   // A child process that compiles TypeScript as it starts: slow on a loaded machine, not stuck.
   it('runs the demo as a real process: a loopback server, SDK agents over HTTP, idle true, a recording', async () => {
     // A folder that does not exist yet: the demo creates it.

@@ -30,6 +30,13 @@ import {
 import { untilInterrupted } from './untilInterrupted.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
+import {
+  followWithOtlp,
+  LIVE_OTLP_TIMEOUT_MS,
+  otlpOption,
+  type OtlpFollower,
+  type OtlpOption,
+} from './otel.js';
 
 const KEY = 'demo-run';
 const IDLE = { timeoutMs: 5000, admissionGraceMs: 250 };
@@ -146,12 +153,16 @@ interface Row {
 
 const USAGE = [
   'usage: toolflight demo [--inspect] [--port N] [--stately ws://HOST:PORT] [--record FILE]',
+  '                       [--otlp URL]',
   '',
   'options:',
   '  --inspect        serve the inspector page over the live run, start once a page watches',
   '  --port N         with --inspect: the inspector port (default: any free port)',
   '  --stately URL    also send the run to a Stately inspector at ws://HOST:PORT',
   `  --record FILE    write the run there (default ${RECORDING}; its folder is created)`,
+  '  --otlp URL       also export the run as spans and metrics to an OpenTelemetry collector',
+  '                   over OTLP/HTTP (http://localhost:4318); at the end, waits for the last',
+  `                   export at most $OTEL_EXPORTER_OTLP_TIMEOUT ms (default ${LIVE_OTLP_TIMEOUT_MS})`,
   '  -h, --help       show this help',
 ].join('\n');
 
@@ -164,6 +175,7 @@ export const demo: Command = async (args, io: CliIo) => {
       port: { type: 'string' },
       stately: { type: 'string' },
       record: { type: 'string' },
+      otlp: { type: 'string' },
     },
   });
   if (typeof parsed === 'number') return parsed;
@@ -181,6 +193,13 @@ export const demo: Command = async (args, io: CliIo) => {
   const statelyUrl = parseStatelyUrl(options.stately);
   if (statelyUrl === '') {
     io.err(`toolflight demo: ${STATELY_URL_HINT}`);
+    return 2;
+  }
+  let otlpOptions: OtlpOption | undefined;
+  try {
+    otlpOptions = otlpOption(options.otlp, process.env, (message) => new Error(message));
+  } catch (error) {
+    io.err(`toolflight demo: ${messageOf(error)}\n${USAGE}`);
     return 2;
   }
   const store = createMemoryStore();
@@ -216,6 +235,11 @@ export const demo: Command = async (args, io: CliIo) => {
       await inspector.close();
       return 0;
     }
+  }
+  // From here on the run is exported: the inspector's wait for a page is not part of it.
+  let otlp: OtlpFollower | undefined;
+  if (otlpOptions !== undefined) {
+    otlp = await followWithOtlp('demo', otlpOptions, tracker, io);
   }
   const origin = Date.now();
   let waiting = false;
@@ -300,6 +324,7 @@ export const demo: Command = async (args, io: CliIo) => {
   await mkdir(dirname(recording), { recursive: true });
   await writeFile(recording, events.map(encodeEvent).join('\n') + '\n');
   io.out(`wrote ${recording} (${events.length} events)`);
+  await otlp?.stop();
   if (stately) {
     const connection = stately.connection();
     io.out(

@@ -19,6 +19,13 @@ import { readMcpServersFile } from './readMcpServersFile.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { storeWarning } from './storeWarning.js';
 import { listenFailure, openRecording, stdoutGone, untilCtrlC } from './endpointCommand.js';
+import {
+  followWithOtlp,
+  LIVE_OTLP_TIMEOUT_MS,
+  otlpOption,
+  type OtlpFollower,
+  type OtlpOption,
+} from './otel.js';
 
 const USAGE = [
   'usage: toolflight gateway --config FILE [options]',
@@ -40,6 +47,10 @@ const USAGE = [
   '  --request-timeout-ms N',
   '                      wait at most N ms for a server to answer a request, each progress',
   '                      notification starting the wait again (default 60000)',
+  '  --otlp URL          export spans and metrics to an OpenTelemetry collector over OTLP/HTTP',
+  '                      (http://localhost:4318: /v1/traces and /v1/metrics are added); at',
+  '                      exit, waits for the last export at most $OTEL_EXPORTER_OTLP_TIMEOUT',
+  `                      ms (default ${LIVE_OTLP_TIMEOUT_MS})`,
   '  -h, --help          show this help',
 ].join('\n');
 
@@ -59,9 +70,15 @@ interface GatewayCommand {
   readonly record: string | undefined;
   readonly overwrite: boolean;
   readonly requestTimeoutMs: number | undefined;
+  /** `--otlp URL`, and how long one export (and exit) may wait for the collector. */
+  readonly otlp: OtlpOption | undefined;
 }
 
-function parse(args: readonly string[], io: CliIo): GatewayCommand | number {
+function parse(
+  args: readonly string[],
+  io: CliIo,
+  env: NodeJS.ProcessEnv,
+): GatewayCommand | number {
   const parsed = parseCommandArgs('gateway', USAGE, io, {
     args: [...args],
     options: {
@@ -72,6 +89,7 @@ function parse(args: readonly string[], io: CliIo): GatewayCommand | number {
       record: { type: 'string' },
       overwrite: { type: 'boolean' },
       'request-timeout-ms': { type: 'string' },
+      otlp: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -96,6 +114,7 @@ function parse(args: readonly string[], io: CliIo): GatewayCommand | number {
     '--request-timeout-ms',
     (message) => new UsageError(message),
   );
+  const otlp = otlpOption(values.otlp, env, (message) => new UsageError(message));
   const capture = values.capture ?? 'gateway';
   const captureProblem = captureKeyProblem(capture);
   if (captureProblem !== undefined) throw new UsageError(`--capture: ${captureProblem}`);
@@ -107,6 +126,7 @@ function parse(args: readonly string[], io: CliIo): GatewayCommand | number {
     record: values.record,
     overwrite: values.overwrite === true,
     requestTimeoutMs,
+    otlp,
   };
 }
 
@@ -172,7 +192,7 @@ export async function runGateway(
   let servers: Record<string, GatewayServer>;
   let store: EventStore | undefined;
   try {
-    const result = parse(args, io);
+    const result = parse(args, io, env);
     if (typeof result === 'number') return result;
     parsed = result;
     ({ config, servers } = serversOf(parsed, env));
@@ -188,6 +208,15 @@ export async function runGateway(
       ? {}
       : { store, onStoreError: storeWarning(io, 'toolflight gateway', parsed.record ?? '') },
   );
+  let otlp: OtlpFollower | undefined;
+  if (parsed.otlp !== undefined) {
+    try {
+      otlp = await followWithOtlp('gateway', parsed.otlp, tracker, io);
+    } catch (error) {
+      store?.close();
+      throw error;
+    }
+  }
   tracker.beginCapture(parsed.capture);
   let gateway: Gateway;
   try {
@@ -202,6 +231,7 @@ export async function runGateway(
       logger: { warn: (message) => io.err(`toolflight gateway: ${message}`) },
     });
   } catch (error) {
+    await otlp?.stop();
     store?.close();
     if (!(error instanceof GatewayError) || error.code !== 'listen_failed') throw error;
     io.err(
@@ -231,6 +261,8 @@ export async function runGateway(
   } finally {
     watching.unsubscribe();
     await gateway.close();
+    // After the close: the requests it ended are spans too.
+    await otlp?.stop();
     store?.close();
   }
   return 0;

@@ -9,6 +9,7 @@ import { diagrams } from './diagrams.js';
 import { gateway } from './gateway.js';
 import { inspect } from './inspect.js';
 import { inventory } from './inventory.js';
+import { otel } from './otel.js';
 import { outbox } from './outbox.js';
 import { proxy } from './proxy.js';
 import { replay } from './replay.js';
@@ -26,6 +27,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
       'print a recording as a timeline and its final projection (--until, --capture, --json)',
   },
   verify: { run: verify, summary: 'check every event of a recording against the machines' },
+  otel: {
+    run: otel,
+    summary: 'export a recording to an OpenTelemetry collector over OTLP/HTTP (--endpoint URL)',
+  },
   inspect: {
     run: inspect,
     summary: 'serve the inspector page over a recording (--follow tails it) until Ctrl-C',

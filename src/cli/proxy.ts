@@ -11,6 +11,13 @@ import { captureKeyProblem } from '../mcp/endpoint/captureCredentials.js';
 import { timerMs } from '../http/connectionLimits.js';
 import type { CliIo, Command } from './io.js';
 import { listenFailure, openRecording, stdoutGone, untilCtrlC } from './endpointCommand.js';
+import {
+  followWithOtlp,
+  LIVE_OTLP_TIMEOUT_MS,
+  otlpOption,
+  type OtlpFollower,
+  type OtlpOption,
+} from './otel.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { storeWarning } from './storeWarning.js';
 
@@ -34,6 +41,10 @@ const USAGE = [
   '                      wait at most N ms for the upstream to answer a request, each progress',
   '                      notification starting the wait again (default 60000; agents get',
   '                      -32001 and the upstream is told to stop)',
+  '  --otlp URL          export spans and metrics to an OpenTelemetry collector over OTLP/HTTP',
+  '                      (http://localhost:4318: /v1/traces and /v1/metrics are added); at',
+  '                      exit, waits for the last export at most $OTEL_EXPORTER_OTLP_TIMEOUT',
+  `                      ms (default ${LIVE_OTLP_TIMEOUT_MS})`,
   '  -h, --help          show this help',
 ].join('\n');
 
@@ -55,6 +66,8 @@ interface ProxyCommand {
   readonly outbox: string | undefined;
   readonly buffer: readonly string[];
   readonly requestTimeoutMs: number | undefined;
+  /** `--otlp URL`, and how long one export (and exit) may wait for the collector. */
+  readonly otlp: OtlpOption | undefined;
 }
 
 /** The proxy's own flags come before `--`; what follows is the upstream command. */
@@ -75,6 +88,7 @@ function parse(args: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Prox
       outbox: { type: 'string' },
       buffer: { type: 'string', multiple: true },
       'request-timeout-ms': { type: 'string' },
+      otlp: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -119,6 +133,7 @@ function parse(args: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Prox
     '--request-timeout-ms',
     (message) => new UsageError(message),
   );
+  const otlp = otlpOption(values.otlp, env, (message) => new UsageError(message));
   const capture = values.capture ?? 'proxy';
   if (capture.trim() === '') throw new UsageError('--capture must not be empty');
   const captureProblem = captureKeyProblem(capture);
@@ -142,6 +157,7 @@ function parse(args: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Prox
     outbox: values.outbox,
     buffer: values.buffer ?? [],
     requestTimeoutMs,
+    otlp,
   };
 }
 
@@ -196,6 +212,15 @@ export async function runProxy(
       ? {}
       : { store, onStoreError: storeWarning(io, 'toolflight proxy', parsed.record ?? '') },
   );
+  let otlp: OtlpFollower | undefined;
+  if (parsed.otlp !== undefined) {
+    try {
+      otlp = await followWithOtlp('proxy', parsed.otlp, tracker, io);
+    } catch (error) {
+      store?.close();
+      throw error;
+    }
+  }
   tracker.beginCapture(parsed.capture);
   let proxy: Proxy;
   try {
@@ -213,6 +238,7 @@ export async function runProxy(
       logger: { warn: (message) => io.err(`toolflight proxy: ${message}`) },
     });
   } catch (error) {
+    await otlp?.stop();
     store?.close();
     if (!(error instanceof ProxyError) || error.code !== 'listen_failed') throw error;
     io.err(
@@ -240,6 +266,8 @@ export async function runProxy(
   } finally {
     watching.unsubscribe();
     await proxy.close();
+    // After the close: the requests it ended are spans too.
+    await otlp?.stop();
     stopOutboxLines();
     store?.close();
   }

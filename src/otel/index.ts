@@ -6,3 +6,10 @@ export {
   type OtelSource,
 } from './otelProjection.js';
 export { logIds, type SpanIdGenerator } from './logIds.js';
+export { otelProjection } from './otelProjectionPlaceholder.js';
+export {
+  otlpExport,
+  type OtlpExport,
+  type OtlpExportCounts,
+  type OtlpExportOptions,
+} from './otlpExport.js';

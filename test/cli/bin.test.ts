@@ -29,6 +29,7 @@ describe('toolflight (the bin)', { timeout: 30_000 }, () => {
     'demo',
     'replay',
     'verify',
+    'otel',
     'inspect',
     'proxy',
     'gateway',

@@ -249,6 +249,21 @@ describe('toolflight gateway', { timeout: 60_000 }, () => {
     });
   });
 
+  it('refuses an --otlp that is not an http(s) URL, or a bad OTEL_EXPORTER_OTLP_TIMEOUT, exit 2 before reading the config', async () => {
+    const scheme = await refused(['--config', 'no-such.json', '--otlp', 'grpc://localhost:4317']);
+    expect(scheme.code).toBe(2);
+    expect(scheme.err).toMatch(
+      /^toolflight gateway: --otlp: the OTLP endpoint must be an http\(s\) URL \(OTLP\/HTTP\), got a grpc: URL.*\nusage:/,
+    );
+    const timeout = await refused(['--config', 'no-such.json', '--otlp', 'http://localhost:4318'], {
+      OTEL_EXPORTER_OTLP_TIMEOUT: '-1',
+    });
+    expect(timeout.code).toBe(2);
+    expect(timeout.err).toMatch(
+      /^toolflight gateway: OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of milliseconds, got "-1"\nusage:/,
+    );
+  });
+
   it('needs --config, and answers --help with its usage', async () => {
     const missing = await refused([]);
     expect(missing.code).toBe(2);

@@ -101,6 +101,20 @@ describe('toolflight proxy (the bin)', { timeout: 30_000 }, () => {
     expect(first).toMatchObject({ seq: 1, type: 'capture.begun', capture: 'proxy' });
   });
 
+  it('refuses an --otlp that is not an http(s) URL (exit 2), starting nothing', async () => {
+    const { code, stdout, stderr } = await proxyBin([
+      '--upstream',
+      'http://127.0.0.1:1',
+      '--otlp',
+      'localhost:4318',
+    ]).exit;
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(
+      /^toolflight proxy: --otlp: the OTLP endpoint must be an http\(s\) URL \(OTLP\/HTTP\), got a localhost: URL: for a collector on this machine, http:\/\/localhost:4318\nusage:/,
+    );
+  });
+
   it('refuses --overwrite without --record (exit 2)', async () => {
     const { code, stderr } = await proxyBin(['--upstream', 'http://127.0.0.1:1', '--overwrite'])
       .exit;
