@@ -23,8 +23,13 @@ function staticImports(file: string): string[] {
     readFileSync(join(ROOT, file), 'utf8'),
     ts.ScriptTarget.Latest,
   );
+  // `import type` is erased: it loads nothing at run time.
+  const typeOnly = (statement: ts.Statement) =>
+    (ts.isImportDeclaration(statement) && statement.importClause?.isTypeOnly === true) ||
+    (ts.isExportDeclaration(statement) && statement.isTypeOnly);
   return source.statements.flatMap((statement) =>
     (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) &&
+    !typeOnly(statement) &&
     statement.moduleSpecifier !== undefined &&
     ts.isStringLiteral(statement.moduleSpecifier)
       ? [statement.moduleSpecifier.text]

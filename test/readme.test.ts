@@ -38,6 +38,7 @@ const PATHS: Record<string, string[]> = {
   toolflight: ['src/index.ts'],
   'toolflight/mcp': ['src/mcp/index.ts'],
   'toolflight/store': ['src/store/index.ts'],
+  'toolflight/otel': ['src/otel/index.ts'],
   'toolflight/inspector': ['src/inspector/index.ts'],
   'toolflight/testing': ['src/testing/index.ts'],
   'toolflight/machines': ['machines/index.ts'],

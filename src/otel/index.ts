@@ -6,7 +6,6 @@ export {
   type OtelSource,
 } from './otelProjection.js';
 export { logIds, type SpanIdGenerator } from './logIds.js';
-export { otelProjection } from './otelProjectionPlaceholder.js';
 export {
   otlpExport,
   type OtlpExport,

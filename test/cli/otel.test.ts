@@ -261,7 +261,8 @@ describe('--otlp URL on the live commands (the bin)', { timeout: 30_000 }, () =>
     const bin = await proxyCalledEcho(collector.url);
     // Batches go out every 5 s while the proxy runs: a host sees spans without stopping it.
     const call = await collector.waitFor((r) =>
-      r.spans.find(({ name }) => name === 'tools/call echo'),
+      // The CLIENT span upstream has the same name, and ends first.
+      r.spans.find(({ name, kind }) => name === 'tools/call echo' && kind === 'SERVER'),
     );
     bin.kill('SIGTERM');
     const { code, stderr } = await bin.exit;
