@@ -16,6 +16,22 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/** The modules a file imports statically (`import … from`, `export … from`), not by `import()`. */
+function staticImports(file: string): string[] {
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(join(ROOT, file), 'utf8'),
+    ts.ScriptTarget.Latest,
+  );
+  return source.statements.flatMap((statement) =>
+    (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) &&
+    statement.moduleSpecifier !== undefined &&
+    ts.isStringLiteral(statement.moduleSpecifier)
+      ? [statement.moduleSpecifier.text]
+      : [],
+  );
+}
+
 /** Every file's imports (type imports and re-exports included), as tree paths or bare names. */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
@@ -66,6 +82,7 @@ const ENTRIES = [
   'src/mcp/index.ts',
   'src/store/index.ts',
   'src/inspector/index.ts',
+  'src/otel/index.ts',
   'src/testing/index.ts',
   'machines/index.ts',
 ];
@@ -139,6 +156,22 @@ describe('the source tree', () => {
         .flatMap(([, forbidden]) => local(imports).filter((name) => forbidden.test(name)))
         .map((name) => `${file} -> ${name}`),
     );
+    expect(offending).toEqual([]);
+  });
+
+  it('keeps OpenTelemetry in src/otel, which imports only its api statically and only the core', () => {
+    const offending = [...graph].flatMap(([file, imports]) => {
+      const otel = file.startsWith('src/otel/');
+      const wrong = otel
+        ? [
+            ...staticImports(file).filter(
+              (name) => name.startsWith('@opentelemetry/') && name !== '@opentelemetry/api',
+            ),
+            ...local(imports).filter((name) => /^src\/(mcp|cli|inspector|nats)\//.test(name)),
+          ]
+        : imports.filter((name) => name.startsWith('@opentelemetry/'));
+      return wrong.map((name) => `${file} -> ${name}`);
+    });
     expect(offending).toEqual([]);
   });
 });

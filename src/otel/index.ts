@@ -1,3 +1,8 @@
 // toolflight/otel: OpenTelemetry spans and metrics as one more projection of the log.
-export type { OtelProjection, OtelProjectionOptions, OtelSource } from './OtelProjection.js';
+export {
+  otelProjection,
+  type OtelProjection,
+  type OtelProjectionOptions,
+  type OtelSource,
+} from './otelProjection.js';
 export { logIds, type SpanIdGenerator } from './logIds.js';
