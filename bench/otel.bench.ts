@@ -5,8 +5,8 @@
 // patches the SDK's `Server` class for the whole process and a projection follows its tracker,
 // so no arm may run under another's hooks. In each child the same `McpServer` with one tool is
 // driven over the SDK's `InMemoryTransport` by a lean JSON-RPC driver: messages pass as objects,
-// with no socket, HTTP or JSON on the path, so the ~10 µs an arm adds is not buried under the
-// ~300 µs and the noise of an HTTP round trip (the loopback and proxy benches use real HTTP
+// with no socket, HTTP or JSON on the path, so the few µs an arm adds are not buried under an
+// HTTP server's own CPU per call and its noise (the loopback and proxy benches use real HTTP
 // because there the transport is what they measure). The driver costs every arm the same and
 // drops out of the overhead. Each child reads its own CPU around a block of sequential calls
 // and the flush of their spans, so the message that asks for a block is not measured.
