@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/api';
 
 import { derivedSpanId, derivedTraceId } from './derivedIds.js';
-import { peerOf, rpcIdOf, textOf, traceOf, type Fields } from './facts.js';
+import { fieldsOf, peerOf, rpcIdOf, textOf, traceOf, type Fields } from './facts.js';
 import type { ProjectionMetrics } from './projectionMetrics.js';
 import { metricAttributes, operationAttributes, putPeer, spanName } from './spanAttributes.js';
 import { recordError, upstreamError } from './spanErrors.js';
@@ -45,7 +45,7 @@ export class ClientSpans {
 
   requested(capture: string | undefined, seq: unknown, at: number, data: Fields): void {
     const trace = traceOf(data.trace);
-    const rawSpanId = (data.trace as Fields | undefined)?.spanId;
+    const rawSpanId = fieldsOf(data.trace)?.spanId;
     // A malformed span id can still be answered (by the same text); none at all never can, but
     // the span is kept under its seq so that it ends, unfinished, with the rest.
     const key = typeof rawSpanId === 'string' ? rawSpanId : `\u0000${String(seq)}`;

@@ -11,6 +11,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 
+import { ToolflightError } from '../errors.js';
 import type { ToolflightEvent } from '../events/types.js';
 import type { CapturesView } from '../projections/capturesView.js';
 import { SpanProjector } from './spanProjector.js';
@@ -73,6 +74,25 @@ const isView = (source: OtelSource): source is CapturesView =>
 const isAsync = (source: OtelSource): source is AsyncIterable<ToolflightEvent> =>
   typeof (source as Partial<AsyncIterable<ToolflightEvent>>)[Symbol.asyncIterator] === 'function';
 
+const isIterable = (source: OtelSource): source is Iterable<ToolflightEvent> =>
+  typeof (source as Partial<Iterable<ToolflightEvent>>)[Symbol.iterator] === 'function';
+
+/** The source, refused (by a throw to the caller, never later) when it is none of the three. */
+function checkSource(source: unknown): OtelSource {
+  const candidate = source as OtelSource;
+  if (
+    typeof source === 'object' &&
+    source !== null &&
+    (isView(candidate) || isAsync(candidate) || isIterable(candidate))
+  ) {
+    return candidate;
+  }
+  throw new ToolflightError(
+    'invalid_argument',
+    'source must be a tracker (or another CapturesView), or a recording: an iterable or async iterable of events (readRecording gives one)',
+  );
+}
+
 /**
  * Project a tracker's events (from now on) or a recording's (all of them) into OpenTelemetry
  * spans and metrics that follow the MCP semantic conventions: a SERVER span per agent request
@@ -92,6 +112,14 @@ const isAsync = (source: OtelSource): source is AsyncIterable<ToolflightEvent> =
  * await done;
  */
 export function otelProjection(options: OtelProjectionOptions): OtelProjection {
+  const source = checkSource(options.source);
+  const timeOrigin = options.timeOrigin ?? 0;
+  if (!Number.isFinite(timeOrigin)) {
+    throw new ToolflightError(
+      'invalid_argument',
+      `timeOrigin must be a finite number of epoch milliseconds (the time of at 0), got ${String(timeOrigin)}`,
+    );
+  }
   const report = (error: unknown): void => {
     try {
       options.onError?.(error);
@@ -103,7 +131,7 @@ export function otelProjection(options: OtelProjectionOptions): OtelProjection {
     tracer: tracerOf(options, report),
     meter: meterOf(options, report),
     captureContent: options.captureContent ?? false,
-    timeOrigin: options.timeOrigin ?? 0,
+    timeOrigin,
     report,
   });
 
@@ -136,7 +164,6 @@ export function otelProjection(options: OtelProjectionOptions): OtelProjection {
     settle();
   };
 
-  const source = options.source;
   if (isView(source)) {
     try {
       unsubscribe = source.subscribe(apply);

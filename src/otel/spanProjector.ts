@@ -7,7 +7,8 @@ import type { ToolflightEvent } from '../events/types.js';
 import { ClientSpans } from './clientSpans.js';
 import { fieldsOf, numberOf, textOf, type Fields } from './facts.js';
 import { createProjectionMetrics, type ProjectionMetrics } from './projectionMetrics.js';
-import { ServerSpans, type Entity } from './serverSpans.js';
+import type { Entity } from './entries.js';
+import { ServerSpans } from './serverSpans.js';
 import { Sessions } from './sessions.js';
 import { SpanStarter } from './spanStarter.js';
 

@@ -282,3 +282,32 @@ describe('ids', () => {
     expect(host.spanContext().spanId).toMatch(/^[0-9a-f]{16}$/);
   });
 });
+
+describe('a recording that fails to read', () => {
+  it('reports the failure, ends the spans it opened, and settles done', async () => {
+    const run = tracked();
+    const request = run.tracker.requestStarted('run-1');
+    run.tracker.requestClassified(request, { method: 'tools/list' });
+    const read = run.events();
+    function* failing(): Generator<ToolflightEvent> {
+      yield* read;
+      throw new Error('line 4: not a JSON event');
+    }
+    const otel = sdk();
+    const errors: unknown[] = [];
+    const projection = project(otel, failing(), { onError: (error) => errors.push(error) });
+    await projection.done;
+    expect(errors).toEqual([new Error('line 4: not a JSON event')]);
+    expect(otel.span('tools/list').attributes['toolflight.unfinished']).toBe(true);
+  });
+});
+
+describe('options', () => {
+  it('refuses a source that is neither a tracker nor a recording, saying what it takes', () => {
+    expect(() => project(sdk(), 42 as never)).toThrow(/source must be a tracker/);
+  });
+
+  it('refuses a timeOrigin that is not a finite number', () => {
+    expect(() => project(sdk(), [], { timeOrigin: Number.NaN })).toThrow(ToolflightError);
+  });
+});

@@ -232,6 +232,27 @@ describe('the SERVER span of a tools/call', () => {
     expect(otel.span('resources/read').attributes['jsonrpc.request.id']).toBeUndefined();
   });
 
+  it('takes its session facts at its end when session.opened came after it started', () => {
+    // An initialize: the endpoint notes the session it opened while answering it.
+    const otel = sdk();
+    const { tracker } = tracked();
+    project(otel, tracker);
+    const request = tracker.requestStarted('run-1');
+    tracker.requestClassified(request, { method: 'initialize', rpc: { id: 0, session: 'sess-9' } });
+    tracker.note('session.opened', {
+      session: 'sess-9',
+      protocolVersion: '2025-06-18',
+      transport: 'pipe',
+    });
+    tracker.requestFinished(request, { status: 200 });
+    expect(otel.span('initialize').attributes).toMatchObject({
+      'mcp.session.id': 'sess-9',
+      'mcp.protocol.version': '2025-06-18',
+      'network.transport': 'pipe',
+    });
+    expect(otel.span('initialize').attributes['network.protocol.name']).toBeUndefined();
+  });
+
   it('gets ids derived from the log when the request has no rpc.trace, the same every run', () => {
     const ids = () => {
       const otel = sdk();
@@ -405,5 +426,25 @@ describe('spans still open', () => {
       ['request', true],
       ['execute_tool lookup', true],
     ]);
+  });
+
+  it("end for a cleared capture only: another capture's work goes on", () => {
+    const otel = sdk();
+    const { tracker, at } = tracked();
+    const projection = project(otel, tracker);
+    tracker.beginCapture('run-2');
+    const other = tracker.requestStarted('run-2');
+    tracker.requestClassified(other, { method: 'tools/call', rpc: { id: 2 } });
+    const otherCall = tracker.toolCallStarted({ request: other, toolName: 'keep' });
+    const cleared = tracker.requestStarted('run-1');
+    tracker.requestClassified(cleared, { method: 'tools/call', rpc: { id: 1 } });
+    tracker.toolCallStarted({ request: cleared, toolName: 'drop' });
+    at(4);
+    tracker.clearCapture('run-1');
+    expect(otel.spans().map((span) => span.name)).toEqual(['tools/call drop']);
+    expect(projection.openSpans()).toBe(1);
+    tracker.toolCallFinished(otherCall);
+    tracker.requestFinished(other, { status: 200 });
+    expect(otel.span('tools/call keep').attributes['toolflight.unfinished']).toBeUndefined();
   });
 });
