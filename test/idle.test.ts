@@ -242,6 +242,45 @@ describe('waitForIdle', () => {
     ]);
   });
 
+  it('Seen: a wait on a key that is not live noted idle.waited, so a listener that waits on every event of its capture fed itself', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const tracker = createTracker({ scheduler });
+    tracker.beginCapture('run-1');
+    let waits = 0;
+    tracker.subscribe((event) => {
+      if (event.capture !== 'run-1' || waits >= 50) return;
+      waits++;
+      void tracker.waitForIdle('run-1', { timeoutMs: 100, admissionGraceMs: 0 });
+    });
+    tracker.clearCapture('run-1');
+    await tracker.waitForIdle('nobody');
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    scheduler.flush();
+    expect([...tracker.store.read()].filter((e) => e.type === 'idle.waited')).toEqual([]);
+    expect(waits).toBe(1);
+  });
+
+  it('Seen: a wait without a timeout (Infinity) reported an observer failure instead of its note', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const failures: unknown[] = [];
+    const tracker = createTracker({ scheduler, onObserverError: (f) => failures.push(f) });
+    tracker.beginCapture('run-1');
+    const idle = tracker.waitForIdle('run-1', { timeoutMs: Infinity, admissionGraceMs: 10 });
+    scheduler.flush();
+    expect(await idle).toBe(true);
+    const waited = [...tracker.store.read()].filter((e) => e.type === 'idle.waited');
+    expect(waited.map((e) => e.data)).toEqual([
+      { result: 'idle', waitedMs: 10, admissionGraceMs: 10 },
+    ]);
+    expect(failures).toEqual([]);
+  });
+
+  it('Seen: bad options rejected the promise instead of throwing at the call', () => {
+    const tracker = createTracker();
+    tracker.beginCapture('run-1');
+    expect(() => tracker.waitForIdle('run-1', { timeoutMs: '5s' as never })).toThrow(ToolflightError);
+  });
+
   it('resolves false when the agent never finishes, at the timeout', async () => {
     const scheduler = new VirtualTimeScheduler();
     const tracker = createTracker({ scheduler });

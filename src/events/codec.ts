@@ -154,7 +154,7 @@ const SHAPES: Readonly<Record<ToolflightEvent['type'], Shape>> = {
     data: {
       result: ['string', true],
       waitedMs: ['number', true],
-      timeoutMs: ['number', true],
+      timeoutMs: ['number', false],
       admissionGraceMs: ['number', true],
     },
   },

@@ -33,8 +33,6 @@ export interface TraceFacts {
   readonly flags?: number;
   /** `tracestate` as it arrived with the parent. */
   readonly state?: string;
-  /** `baggage` as it arrived with the parent. */
-  readonly baggage?: string;
   /** The ambient context (the HTTP request's own `traceparent` header): linked, not a parent. */
   readonly link?: { readonly traceId: string; readonly spanId: string; readonly flags?: number };
 }
@@ -329,7 +327,8 @@ export type IdleWaited = Loose<
     /** `idle`, or `timed_out` when the timeout came first. */
     readonly result: 'idle' | 'timed_out';
     readonly waitedMs: number;
-    readonly timeoutMs: number;
+    /** Absent for a wait without a timeout (`Infinity`). */
+    readonly timeoutMs?: number;
     readonly admissionGraceMs: number;
   }
 >;

@@ -103,7 +103,13 @@ export function createCapturesView(
         concat(
           of(capture(name)),
           events$.pipe(
-            filter((event) => event.capture === name && event.type !== 'observer.failed'),
+            // Neither a failure report nor a note of a wait changes the capture.
+            filter(
+              (event) =>
+                event.capture === name &&
+                event.type !== 'observer.failed' &&
+                event.type !== 'idle.waited',
+            ),
             map(() => capture(name)),
           ),
         ),

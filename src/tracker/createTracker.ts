@@ -125,17 +125,21 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     requestHandle: (id) => handles.liveRequest(id),
     toolCallHandle: (id) => handles.liveToolCall(id),
     ...view,
-    // A host's wait is a fact of the run too: `idle.waited` says what it got and after how long.
-    async waitForIdle(key, options) {
+    // A host's wait on a live capture is a fact of the run too: `idle.waited` says what it got
+    // and after how long. A wait on a key that is not live answers at once and notes nothing
+    // (a host that waits on every event of a cleared key would otherwise feed itself).
+    waitForIdle(key, options) {
+      // Bad options throw here, as before, not in the promise.
       const { timeoutMs, admissionGraceMs } = withIdleDefaults(options);
+      const waiting = view.waitForIdle(key, options);
+      const capture = typeof key === 'string' ? key.trim() : '';
+      if (capture === '' || view.capture(capture)?.state !== 'active') return waiting;
       const started = clock();
-      const idle = await view.waitForIdle(key, options);
-      const capture = typeof key === 'string' && key.trim() !== '' ? key : undefined;
-      if (capture !== undefined) {
+      return waiting.then((idle) => {
         const data = {
           result: idle ? ('idle' as const) : ('timed_out' as const),
           waitedMs: Math.max(0, clock() - started),
-          timeoutMs,
+          ...(Number.isFinite(timeoutMs) && { timeoutMs }),
           admissionGraceMs,
         };
         try {
@@ -144,8 +148,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
           // Never a reason for the wait itself to fail: reported like an observer's failure.
           errors.next({ hook: 'idle.waited', error, capture, gen: undefined, id: undefined });
         }
-      }
-      return idle;
+        return idle;
+      });
     },
   };
 }

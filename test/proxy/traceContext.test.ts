@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 
 import type { EventOf, ToolflightEvent } from '../../src/index.js';
-import { settled } from '../mcp/support.js';
-import { httpUpstream, startProxy } from './support.js';
+import { INITIALIZE_BODY, settled, toolsCall } from '../mcp/support.js';
+import { agentTransport, httpUpstream, rawSession, startProxy } from './support.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
@@ -47,7 +48,6 @@ describe('proxy: trace context and the facts spans are made of', () => {
       parent: PARENT,
       flags: 1,
       state: 'rojo=00f067aa0ba902b7',
-      baggage: 'userId=alice',
     });
     expect(rpc.trace!.spanId).toMatch(/^[0-9a-f]{16}$/);
     expect(['string', 'number']).toContain(typeof rpc.id);
@@ -178,5 +178,90 @@ describe('proxy: trace context and the facts spans are made of', () => {
     await expect
       .poll(() => ofType(h.events(), 'session.closed').map((e) => e.data.session))
       .toEqual([session]);
+  });
+
+  it("Seen: the agent's baggage was written to the log (twice); it goes upstream only", async () => {
+    const upstream = await httpUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const agent = await h.connect();
+    await agent.callTool({
+      name: 'echo',
+      arguments: { text: 'hi' },
+      _meta: { traceparent: `00-${TRACE}-${PARENT}-01`, baggage: 'userId=alice' },
+    });
+    await settled(h);
+    expect(JSON.stringify(h.events())).not.toContain('alice');
+    expect(upstream.metas.at(-1)?.baggage).toBe('userId=alice');
+  });
+
+  it("Seen: an untracked request's client span named a parent span that never exists", async () => {
+    const upstream = await httpUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url }, untracked: 'serve' });
+    const agent = new Client({ name: 'untracked', version: '1' });
+    await agent.connect(agentTransport(h.proxy.url, h.proxy.credential({ capture: 'not-begun' })));
+    await agent.callTool({
+      name: 'echo',
+      arguments: { text: 'hi' },
+      _meta: { traceparent: `00-${TRACE}-${PARENT}-01` },
+    });
+    await agent.close();
+    const requested = ofType(h.events(), 'upstream.requested').find(
+      (e) => e.data.method === 'tools/call',
+    );
+    expect(requested?.data.request).toBeUndefined();
+    expect(requested?.data.trace).toMatchObject({ traceId: TRACE, parent: PARENT });
+  });
+
+  it('Seen: a huge JSON-RPC id or tool name went into the log whole', async () => {
+    const upstream = await httpUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const headers = await rawSession(h.proxy as never);
+    await fetch(h.proxy.url, {
+      method: 'POST',
+      headers,
+      body: toolsCall('n'.repeat(10_000), {}, 'i'.repeat(100_000)),
+    }).then((response) => response.text());
+    await settled(h);
+    const classified = ofType(h.events(), 'request.classified').filter(
+      (e) => e.data.method === 'tools/call',
+    );
+    expect(classified).toHaveLength(1);
+    expect(JSON.stringify(classified[0]).length).toBeLessThan(2_000);
+    expect(classified[0]?.data.rpc?.id).toBeUndefined();
+    expect(classified[0]?.data.rpc?.target).toBeUndefined();
+  });
+
+  it('Seen: a session was noted with the version the agent asked for, not the one it got', async () => {
+    const upstream = await httpUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const asked = JSON.parse(INITIALIZE_BODY) as { params: { protocolVersion: string } };
+    asked.params.protocolVersion = '2099-01-01';
+    const response = await fetch(h.proxy.url, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${h.proxy.credential({ capture: 'run-1' })}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify(asked),
+    });
+    const answer = (await response.json()) as { result: { protocolVersion: string } };
+    const opened = ofType(h.events(), 'session.opened');
+    expect(opened.map((e) => e.data.protocolVersion)).toEqual([answer.result.protocolVersion]);
+    expect(answer.result.protocolVersion).not.toBe('2099-01-01');
+  });
+
+  it('Seen: a refusal answered with a JSON-RPC error (an unknown session) noted only its HTTP status', async () => {
+    const upstream = await httpUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const headers = await rawSession(h.proxy as never);
+    await fetch(h.proxy.url, {
+      method: 'POST',
+      headers: { ...headers, 'Mcp-Session-Id': 'no-such-session' },
+      body: toolsCall('echo', { text: 'x' }),
+    }).then((response) => response.text());
+    await settled(h);
+    const finished = ofType(h.events(), 'request.finished').filter((e) => e.data.status === 404);
+    expect(finished.map((e) => e.data.error?.code)).toEqual([-32001]);
   });
 });

@@ -1,5 +1,6 @@
 // @internal HTTP-level replies of the MCP endpoints, before (or instead of) the SDK's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answeredWithError } from './answeredError.js';
 
 /** The path part of a request target, without the query. */
 export function pathOf(req: IncomingMessage): string {
@@ -35,6 +36,7 @@ export function replyError(
     res.destroy();
     return;
   }
+  answeredWithError(res, { code, message });
   const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
   const headers: Record<string, string | number> = {
     'Content-Type': 'application/json',

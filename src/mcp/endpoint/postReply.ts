@@ -7,6 +7,8 @@ import type { ServerResponse } from 'node:http';
 
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
+import { answeredWithError } from './answeredError.js';
+
 const sseEvent = (message: JSONRPCMessage): string =>
   `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 
@@ -56,6 +58,8 @@ export class PostReply {
     if (this.closed) return;
     if (this.alwaysStream && answers.length > 0) this.#stream();
     if (this.#streaming) {
+      const only = answers.length === 1 ? answers[0] : undefined;
+      if (only !== undefined && 'error' in only) answeredWithError(this.res, only.error);
       this.res.end(answers.map(sseEvent).join(''));
       return;
     }
@@ -63,7 +67,9 @@ export class PostReply {
       this.res.writeHead(202, this.headers).end();
       return;
     }
-    const body = JSON.stringify(answers.length === 1 ? answers[0] : answers);
+    const only = answers.length === 1 ? answers[0] : undefined;
+    if (only !== undefined && 'error' in only) answeredWithError(this.res, only.error);
+    const body = JSON.stringify(only ?? answers);
     this.res.writeHead(200, {
       ...this.headers,
       'Content-Type': 'application/json',

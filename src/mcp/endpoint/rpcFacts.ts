@@ -44,22 +44,61 @@ export function serverOf(req: IncomingMessage): PeerFacts | undefined {
 
 /**
  * A new span's trace facts: a child of the `traceparent` in `meta` when it holds a valid one
- * (with its `tracestate` and `baggage`), else the root of a new trace; `ambient` (an HTTP
- * `traceparent` header) becomes a link.
+ * (with its `tracestate`), else the root of a new trace; `ambient` (an HTTP `traceparent`
+ * header) becomes a link.
  */
 export function traceFactsOf(meta: unknown, ambient?: unknown): TraceFacts {
   const carrier = isObject(meta) ? meta : {};
   const parent = parseTraceparent(carrier.traceparent);
   const link = typeof ambient === 'string' ? parseTraceparent(ambient) : undefined;
   const state = parent && boundedString(carrier.tracestate, MAX_TRACESTATE);
-  const baggage = boundedString(carrier.baggage, MAX_BAGGAGE);
   return {
     traceId: parent?.traceId ?? newTraceId(),
     spanId: newSpanId(),
     ...(parent && { parent: parent.spanId, flags: parent.flags }),
     ...(state !== undefined && { state }),
-    ...(baggage !== undefined && { baggage }),
     ...(link && { link }),
+  };
+}
+
+/**
+ * The agent's `baggage` from `params._meta`, for the requests sent upstream on its behalf: held
+ * in memory only, never in the log (it often names users).
+ */
+export function baggageOf(body: unknown): string | undefined {
+  const params = isObject(body) && isObject(body.params) ? body.params : undefined;
+  const meta = isObject(params?._meta) ? params._meta : undefined;
+  return boundedString(meta?.baggage, MAX_BAGGAGE);
+}
+
+/**
+ * What the requests sent upstream for an agent request descend from: its span when it was
+ * tracked (`request` set), else the agent's own context (a request served untracked has no span
+ * of its own to be the parent).
+ */
+export function spanParentOf(
+  capture: string,
+  request: string | undefined,
+  rpc: RpcFacts,
+  baggage: string | undefined,
+): SpanParent {
+  const { trace } = rpc;
+  const from =
+    request !== undefined
+      ? trace
+      : trace?.parent === undefined
+        ? undefined
+        : {
+            traceId: trace.traceId,
+            spanId: trace.parent,
+            ...(trace.flags !== undefined && { flags: trace.flags }),
+            ...(trace.state !== undefined && { state: trace.state }),
+          };
+  return {
+    capture,
+    ...(request !== undefined && { request }),
+    ...(from && { trace: from }),
+    ...(baggage !== undefined && { baggage }),
   };
 }
 
@@ -70,7 +109,8 @@ export function rpcFactsOf(body: unknown, req: IncomingMessage): RpcFacts {
   const message = isObject(body) ? body : undefined;
   const method = typeof message?.method === 'string' ? message.method : undefined;
   const params = isObject(message?.params) ? message.params : undefined;
-  const id = message?.id;
+  const id =
+    typeof message?.id === 'string' ? boundedString(message.id, MAX_TARGET) : message?.id;
   const target =
     method !== undefined && TARGETED.has(method)
       ? boundedString(params?.name, MAX_TARGET)
@@ -97,6 +137,8 @@ export interface SpanParent {
   readonly outbox?: string;
   /** The agent request's span: the client span is its child. */
   readonly trace?: TraceFacts;
+  /** The agent's `baggage`, passed on upstream (never logged). */
+  readonly baggage?: string;
 }
 
 /** What `session.opened` says of a session an `initialize` over HTTP opened. */

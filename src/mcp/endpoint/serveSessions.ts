@@ -32,7 +32,13 @@ import { recordSafely } from './recordSafely.js';
 import { rpcError } from './rpcShape.js';
 import type { RegisteredSession, SessionNotes, SessionRefusal } from './sessionRegistry.js';
 import type { SessionStream } from './sessionStream.js';
-import { openedFacts, rpcFactsOf, type SpanParent } from './rpcFacts.js';
+import {
+  baggageOf,
+  openedFacts,
+  rpcFactsOf,
+  spanParentOf,
+  type SpanParent,
+} from './rpcFacts.js';
 import {
   streamAllowed,
   trackRequest,
@@ -166,13 +172,18 @@ async function openSession<S extends ServedSession>(
   }
   const session = opened;
   const { transport } = session.stream;
+  // The version the session speaks: the answer's, which may not be the one the agent asked.
+  let negotiated: unknown;
   transport.onmessage = (message) => {
     // Only the opening initialize arrives here: every later POST of the session is answered
     // on the fast path, or refused by the transport before it reads a message.
     if (!isRequest(message) || message.method !== 'initialize') return;
     deps.host
       .initialize(session, message)
-      .then((answer) => transport.send(answer, { relatedRequestId: message.id }))
+      .then((answer) => {
+        if ('result' in answer) negotiated = answer.result.protocolVersion;
+        return transport.send(answer, { relatedRequestId: message.id });
+      })
       .catch((error: unknown) =>
         deps.logger?.warn(`could not answer initialize: ${String(error)}`),
       );
@@ -185,7 +196,14 @@ async function openSession<S extends ServedSession>(
     await session.end('initialize was refused');
     return;
   }
-  deps.sessionNotes?.opened(session, capture, openedFacts(session.id, hello, req));
+  // Ended meanwhile (the endpoint closing, the capture cleared): it never opened for the agent.
+  if (session.ended) return;
+  const version = typeof negotiated === 'string' ? negotiated : hello.protocolVersion;
+  deps.sessionNotes?.opened(
+    session,
+    capture,
+    openedFacts(session.id, { ...hello, protocolVersion: version }, req),
+  );
 }
 
 /** Answer every message of a session's POST, related messages first, on one reply. */
@@ -212,8 +230,6 @@ async function answerMessages<S extends ServedSession>(
       : await Promise.all(
           messages.map((m) => deps.host.answer(session, m, request, toAgent, span)),
         );
-  const only = answers.length === 1 ? answers[0] : undefined;
-  if (only !== undefined && 'error' in only) tracked.answeredWith(only.error);
   reply.finish(answers.filter((answer) => answer !== undefined));
 }
 
@@ -262,7 +278,7 @@ export async function serveSessions<S extends ServedSession>(
   recordSafely(logger, 'a request', () =>
     tracker.requestClassified(request, { method: parsed.method, rpc }),
   );
-  const span: SpanParent = { capture, request: request?.id, trace: rpc.trace };
+  const span = spanParentOf(capture, request?.id, rpc, baggageOf(parsed.body));
 
   const opening = initializeOf(parsed.body);
   if (opening !== undefined && req.headers[SESSION_HEADER] === undefined) {

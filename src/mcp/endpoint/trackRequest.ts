@@ -2,11 +2,11 @@
 // with one whose capture is not live.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { RpcErrorFacts } from '../../events/types.js';
 import type { Tracker } from '../../tracker/Tracker.js';
 import type { RequestHandle } from '../../tracker/handles.js';
 import type { Logger } from '../../logger.js';
 import { refuse } from './httpGate.js';
+import { answeredErrorOf } from './answeredError.js';
 import { recordSafely } from './recordSafely.js';
 
 /**
@@ -48,8 +48,6 @@ export function untrackedPolicy(
 export interface TrackedRequest {
   /** Undefined when the server serves untracked requests and the capture is not live. */
   readonly request: RequestHandle | undefined;
-  /** The agent is answered with this JSON-RPC error: `request.finished` notes it. */
-  readonly answeredWith: (error: { readonly code: number; readonly message: string }) => void;
 }
 
 /**
@@ -77,10 +75,10 @@ export function trackRequest(
   // that was already gone, where `finish` never comes (the fuzz tests found it), and the request
   // would then stay in flight.
   let finished = false;
-  let error: RpcErrorFacts | undefined;
   res.once('finish', () => {
     finished = true;
     if (request === undefined) return;
+    const error = answeredErrorOf(res);
     recordSafely(logger, 'a request', () =>
       tracker.requestFinished(
         request,
@@ -95,13 +93,7 @@ export function trackRequest(
       recordSafely(logger, 'a request', () => tracker.requestFinished(request));
     }
   });
-  return {
-    request,
-    answeredWith(answer) {
-      const { code, message } = answer;
-      if (typeof code === 'number' && typeof message === 'string') error = { code, message };
-    },
-  };
+  return { request };
 }
 
 /**

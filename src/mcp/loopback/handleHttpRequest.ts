@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import {
   isJSONRPCNotification,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
   isJSONRPCRequest,
   type JSONRPCMessage,
   type MessageExtraInfo,
@@ -212,7 +214,14 @@ export async function handleHttpRequest(
     scope = new RequestScope(role, capture, request, opened.id);
     await opened.initialize(req, res, parsed.body, scope);
     if (res.statusCode < 400 && !opened.ended) {
-      deps.sessionNotes.opened(opened, capture, openedFacts(opened.id, opening.params, req));
+      // The SDK server answers with the version asked for when it speaks it, else its latest.
+      const asked = (opening.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+      const protocolVersion =
+        typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)
+          ? asked
+          : LATEST_PROTOCOL_VERSION;
+      const params = { ...(opening.params as object | undefined), protocolVersion };
+      deps.sessionNotes.opened(opened, capture, openedFacts(opened.id, params, req));
     }
     return;
   }

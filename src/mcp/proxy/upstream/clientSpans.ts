@@ -46,6 +46,15 @@ function peerOf(upstream: ProxyUpstream): PeerFacts | undefined {
 /** The `params._meta` keys of W3C trace context (SEP-414: unprefixed). */
 const TRACE_KEYS = new Set(['traceparent', 'tracestate', 'baggage']);
 
+/** Longest tool or prompt name, and resource URI, noted (as for the agent's requests). */
+const MAX_TARGET = 256;
+const MAX_URI = 2048;
+/** Longest error message or reason noted: an upstream chooses its length. */
+const MAX_REASON = 1024;
+
+const bounded = (value: unknown, max: number): string | undefined =>
+  typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -80,18 +89,14 @@ export class ClientSpans {
       ...(from && { parent: from.spanId }),
       ...(from?.flags !== undefined && { flags: from.flags }),
       ...(from?.state !== undefined && { state: from.state }),
-      ...(from?.baggage !== undefined && { baggage: from.baggage }),
     };
+    const baggage = parent?.baggage;
     const params = isObject(request.params) ? request.params : {};
     const target =
-      (request.method === 'tools/call' || request.method === 'prompts/get') &&
-      typeof params.name === 'string'
-        ? params.name
+      request.method === 'tools/call' || request.method === 'prompts/get'
+        ? bounded(params.name, MAX_TARGET)
         : undefined;
-    const uri =
-      request.method.startsWith('resources/') && typeof params.uri === 'string'
-        ? params.uri
-        : undefined;
+    const uri = request.method.startsWith('resources/') ? bounded(params.uri, MAX_URI) : undefined;
     const capture = parent?.capture;
     this.note(
       'upstream.requested',
@@ -117,8 +122,8 @@ export class ClientSpans {
     const meta = isObject(params._meta) ? params._meta : {};
     // The agent's own trace keys give way to the span's: the upstream is its child, not the
     // agent's. Everything else in `_meta` goes as the agent sent it.
-    const rest: Record<string, unknown> = {};
-    for (const key in meta) if (!TRACE_KEYS.has(key)) rest[key] = meta[key];
+    // Own keys as they are (`__proto__` included, as JSON may carry it), the trace keys aside.
+    const rest = Object.fromEntries(Object.entries(meta).filter(([key]) => !TRACE_KEYS.has(key)));
     const outgoing: JSONRPCRequest = {
       ...request,
       params: {
@@ -127,7 +132,7 @@ export class ClientSpans {
           ...rest,
           traceparent: formatTraceparent(trace.traceId, trace.spanId, trace.flags ?? 1),
           ...(trace.state !== undefined && { tracestate: trace.state }),
-          ...(trace.baggage !== undefined && { baggage: trace.baggage }),
+          ...(baggage !== undefined && { baggage }),
         },
       },
     };
@@ -143,8 +148,10 @@ export class ClientSpans {
             server: this.server,
             span: trace.spanId,
             outcome: end.outcome,
-            ...(end.error && { error: end.error }),
-            ...(end.reason !== undefined && { reason: end.reason }),
+            ...(end.error && {
+              error: { code: end.error.code, message: end.error.message.slice(0, MAX_REASON) },
+            }),
+            ...(end.reason !== undefined && { reason: end.reason.slice(0, MAX_REASON) }),
           },
           capture,
         );
