@@ -231,7 +231,7 @@ describe('proxy: trace context and the facts spans are made of', () => {
     expect(classified[0]?.data.rpc?.target).toBeUndefined();
   });
 
-  it('Seen: a session was noted with the version the agent asked for, not the one it got', async () => {
+  it('notes the version the session speaks, not an unknown one the agent asked for', async () => {
     const upstream = await httpUpstream();
     const h = await startProxy({ upstream: { url: upstream.url } });
     const asked = JSON.parse(INITIALIZE_BODY) as { params: { protocolVersion: string } };
