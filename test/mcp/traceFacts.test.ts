@@ -35,4 +35,19 @@ describe('loopback server: the facts of spans', () => {
     });
     expect(['string', 'number']).toContain(typeof classified.data.rpc?.id);
   });
+
+  it('Seen: a JSON-RPC error answer was noted only as HTTP 200, so its span had no error.type', async () => {
+    const h = await startHarness();
+    const agent = await h.connect();
+    const refused = await agent.getPrompt({ name: 'nope' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Error);
+    await settled(h);
+    const events = h.events();
+    const classified = ofType(events, 'request.classified').find(
+      (e) => e.data.method === 'prompts/get',
+    )!;
+    const finished = ofType(events, 'request.finished').find((e) => e.id === classified.id);
+    expect(typeof finished?.data.error?.code).toBe('number');
+    expect(finished?.data.error?.code).toBeLessThan(0);
+  });
 });
