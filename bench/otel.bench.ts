@@ -35,6 +35,7 @@ import { z } from 'zod';
 
 import { createTracker, type RequestHandle, type Tracker } from '../dist/src/index.js';
 import { logIds, otelProjection } from '../dist/src/otel/index.js';
+import { newSpanId, newTraceId } from '../dist/src/mcp/endpoint/spanIds.js';
 import { fmt, median, rotate, type Bench } from './harness.js';
 
 const ROLE = 'TOOLFLIGHT_OTEL_BENCH_ROLE';
@@ -99,9 +100,15 @@ function trackedTransport(
     if ('method' in message && 'id' in message) {
       const request = tracker.requestStarted('bench');
       const name = message.method === 'tools/call' ? message.params?.name : undefined;
+      // What an endpoint of ours records (rpcFacts): the id, the target and the span's ids,
+      // drawn as the endpoints draw them; the projection then derives no id.
       tracker.requestClassified(request, {
         method: message.method,
-        rpc: { id: message.id, target: typeof name === 'string' ? name : undefined },
+        rpc: {
+          id: message.id,
+          ...(typeof name === 'string' && { target: name }),
+          trace: { traceId: newTraceId(), spanId: newSpanId() },
+        },
       });
       if (request !== undefined) requests.set(message.id, request);
     }
