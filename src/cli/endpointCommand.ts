@@ -1,9 +1,11 @@
 // @internal What the commands that run an endpoint until Ctrl-C (`proxy`, `gateway`) share: the
 // `--record FILE` recording, the words for a port they cannot listen on, and how they wait.
 import { messageOf } from '../errors.js';
-import { ToolflightError, type EventStore } from '../index.js';
+import { createTracker, ToolflightError, type EventStore, type Tracker } from '../index.js';
 import { createJsonlStore } from '../store/index.js';
 import type { CliIo, Command } from './io.js';
+import { followWithOtlp, type OtlpFollower, type OtlpOption } from './otel.js';
+import { storeWarning } from './storeWarning.js';
 import { untilInterrupted } from './untilInterrupted.js';
 
 /**
@@ -24,6 +26,32 @@ export function openRecording(
     throw usage(
       `the recording ${record} already holds events: pass --overwrite to replace it, or --record a new file`,
     );
+  }
+}
+
+/**
+ * The command's tracker, into `--record`'s store when given (its failures warned about on
+ * stderr), and the `--otlp` export following it; the store is closed when the export cannot
+ * start.
+ */
+export async function commandTracker(
+  io: CliIo,
+  command: 'proxy' | 'gateway',
+  recording: { readonly store: EventStore | undefined; readonly path: string | undefined },
+  otlp: OtlpOption | undefined,
+): Promise<{ readonly tracker: Tracker; readonly otlp: OtlpFollower | undefined }> {
+  const { store, path } = recording;
+  const tracker = createTracker(
+    store === undefined
+      ? {}
+      : { store, onStoreError: storeWarning(io, `toolflight ${command}`, path ?? '') },
+  );
+  if (otlp === undefined) return { tracker, otlp: undefined };
+  try {
+    return { tracker, otlp: await followWithOtlp(command, otlp, tracker, io) };
+  } catch (error) {
+    store?.close();
+    throw error;
   }
 }
 

@@ -1,7 +1,7 @@
 // `toolflight gateway`: one tracked MCP endpoint on 127.0.0.1 in front of every server of an
 // `mcpServers` config file (Claude Desktop's, `.mcp.json`, Cursor's), their tools as
 // `<server>__<tool>`.
-import { createTracker, ToolflightError, type EventStore } from '../index.js';
+import { ToolflightError, type EventStore } from '../index.js';
 import {
   agentEntry,
   createGateway,
@@ -17,15 +17,14 @@ import { timerMs } from '../http/connectionLimits.js';
 import type { CliIo, Command } from './io.js';
 import { readMcpServersFile } from './readMcpServersFile.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
-import { storeWarning } from './storeWarning.js';
-import { listenFailure, openRecording, stdoutGone, untilCtrlC } from './endpointCommand.js';
 import {
-  followWithOtlp,
-  LIVE_OTLP_TIMEOUT_MS,
-  otlpOption,
-  type OtlpFollower,
-  type OtlpOption,
-} from './otel.js';
+  commandTracker,
+  listenFailure,
+  openRecording,
+  stdoutGone,
+  untilCtrlC,
+} from './endpointCommand.js';
+import { LIVE_OTLP_TIMEOUT_MS, otlpOption, type OtlpOption } from './otel.js';
 
 const USAGE = [
   'usage: toolflight gateway --config FILE [options]',
@@ -203,20 +202,12 @@ export async function runGateway(
     else throw error;
     return 2;
   }
-  const tracker = createTracker(
-    store === undefined
-      ? {}
-      : { store, onStoreError: storeWarning(io, 'toolflight gateway', parsed.record ?? '') },
+  const { tracker, otlp } = await commandTracker(
+    io,
+    'gateway',
+    { store, path: parsed.record },
+    parsed.otlp,
   );
-  let otlp: OtlpFollower | undefined;
-  if (parsed.otlp !== undefined) {
-    try {
-      otlp = await followWithOtlp('gateway', parsed.otlp, tracker, io);
-    } catch (error) {
-      store?.close();
-      throw error;
-    }
-  }
   tracker.beginCapture(parsed.capture);
   let gateway: Gateway;
   try {

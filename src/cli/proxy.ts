@@ -1,5 +1,5 @@
 // `toolflight proxy`: one tracked MCP endpoint on 127.0.0.1 in front of an upstream server.
-import { createTracker, type EventStore } from '../index.js';
+import type { EventStore } from '../index.js';
 import {
   createProxy,
   hideTools,
@@ -10,16 +10,15 @@ import {
 import { captureKeyProblem } from '../mcp/endpoint/captureCredentials.js';
 import { timerMs } from '../http/connectionLimits.js';
 import type { CliIo, Command } from './io.js';
-import { listenFailure, openRecording, stdoutGone, untilCtrlC } from './endpointCommand.js';
 import {
-  followWithOtlp,
-  LIVE_OTLP_TIMEOUT_MS,
-  otlpOption,
-  type OtlpFollower,
-  type OtlpOption,
-} from './otel.js';
+  commandTracker,
+  listenFailure,
+  openRecording,
+  stdoutGone,
+  untilCtrlC,
+} from './endpointCommand.js';
+import { LIVE_OTLP_TIMEOUT_MS, otlpOption, type OtlpOption } from './otel.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
-import { storeWarning } from './storeWarning.js';
 
 const USAGE = [
   'usage: toolflight proxy --upstream URL [options]',
@@ -207,20 +206,12 @@ export async function runProxy(
       `toolflight proxy: warning: $${parsed.tokenEnv} is not set, so the upstream gets no token: set it (it is read on every request) or drop --token-env`,
     );
   }
-  const tracker = createTracker(
-    store === undefined
-      ? {}
-      : { store, onStoreError: storeWarning(io, 'toolflight proxy', parsed.record ?? '') },
+  const { tracker, otlp } = await commandTracker(
+    io,
+    'proxy',
+    { store, path: parsed.record },
+    parsed.otlp,
   );
-  let otlp: OtlpFollower | undefined;
-  if (parsed.otlp !== undefined) {
-    try {
-      otlp = await followWithOtlp('proxy', parsed.otlp, tracker, io);
-    } catch (error) {
-      store?.close();
-      throw error;
-    }
-  }
   tracker.beginCapture(parsed.capture);
   let proxy: Proxy;
   try {
