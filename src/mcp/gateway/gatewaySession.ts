@@ -216,6 +216,7 @@ export class GatewaySession implements ServedSession {
     const holder: { part?: ServerPart } = {};
     const link = server.unit.sessionLink(this.hello, {
       id: this.id,
+      capture: this.capture,
       exited: (reason, upstream) => {
         // Only this server's part ends: the agent's next use of it starts a new child.
         this.deps.logger?.warn(
