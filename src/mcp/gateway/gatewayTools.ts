@@ -190,9 +190,9 @@ export class GatewayTools {
    * share it. Settles (never rejects) once it answered or failed; what it changed for the agent
    * is told as list_changed if the agent had been given names before.
    *
-   * A shared listing's client spans are children of `span`, the request that started it: one
-   * upstream `tools/list` has one parent, and a request that joins it waits for it as before
-   * (it gets no span of its own there, and nothing waits or lists again for the sake of one).
+   * A shared listing is parented on `span`, the request that started it: one upstream
+   * `tools/list` has one parent span. A request that joins it waits for it as before; nothing is
+   * listed again, delayed or kept from the cache for the sake of a span of its own.
    */
   #listOnce(server: string, span: SpanParent | undefined): Promise<void> {
     const running = this.#listing.get(server);
