@@ -148,6 +148,53 @@ describe('proxy: trace context and the facts spans are made of', () => {
     expect(outcomes.map((o) => o.outcome)).toContain('tool_error');
   });
 
+  it("Seen: an agent's tools/list went upstream as the root of an unrelated trace, with no capture", async () => {
+    const upstream = await httpUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const agent = await h.connect();
+    // The session's first list: the proxy lists through the session's own upstream session.
+    await agent.listTools({ _meta: { traceparent: `00-${TRACE}-${PARENT}-01` } });
+    await settled(h);
+    const events = h.events();
+    const classified = ofType(events, 'request.classified').find(
+      (e) => e.data.method === 'tools/list',
+    )!;
+    const span = classified.data.rpc!.trace!;
+    expect(span).toMatchObject({ traceId: TRACE, parent: PARENT });
+    const requested = ofType(events, 'upstream.requested').filter(
+      (e) => e.data.method === 'tools/list' && e.data.request === classified.id,
+    );
+    expect(requested).toHaveLength(1);
+    expect(requested[0]!.capture).toBe('run-1');
+    expect(requested[0]!.data.trace).toMatchObject({ traceId: TRACE, parent: span.spanId });
+    // The upstream's list is a child of that client span, in the agent's trace.
+    expect(upstream.listMetas).toContainEqual({
+      traceparent: `00-${TRACE}-${requested[0]!.data.trace.spanId}-01`,
+    });
+  });
+
+  it("Seen: an agent session's upstream initialize was noted under no capture, in no trace of the agent's", async () => {
+    const upstream = await httpUpstream();
+    const h = await startProxy({ upstream: { url: upstream.url } });
+    const agent = await h.connect();
+    await agent.listTools();
+    await settled(h);
+    const events = h.events();
+    const hello = ofType(events, 'request.classified').find((e) => e.data.method === 'initialize')!;
+    const handshakes = ofType(events, 'upstream.requested').filter(
+      (e) => e.data.method === 'initialize',
+    );
+    // The proxy's own session (nobody's) and the agent's.
+    expect(handshakes.map((e) => e.capture ?? 'none').sort()).toEqual(['none', 'run-1']);
+    const own = handshakes.find((e) => e.capture === 'run-1')!;
+    expect(own.data.request).toBe(hello.id);
+    expect(own.data.trace).toMatchObject({
+      traceId: hello.data.rpc!.trace!.traceId,
+      parent: hello.data.rpc!.trace!.spanId,
+    });
+    expect(own.data.toolCall).toBeUndefined();
+  });
+
   it('notes each agent session opened, with its protocol version and address, and closed', async () => {
     const upstream = await httpUpstream();
     const h = await startProxy({ upstream: { url: upstream.url } });

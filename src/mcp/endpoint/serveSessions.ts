@@ -72,8 +72,11 @@ export interface SessionHost<S extends ServedSession> {
   open(capture: string, hello: InitializeRequestParams): S | SessionRefusal;
   /** The live session of that id, if it belongs to `capture`. */
   find(id: string, capture: string): S | undefined;
-  /** The answer to the session's opening `initialize`. */
-  initialize(session: S, request: JSONRPCRequest): Promise<JSONRPCMessage>;
+  /**
+   * The answer to the session's opening `initialize`; `span`: that request's, the parent of
+   * what the host sends upstream for it.
+   */
+  initialize(session: S, request: JSONRPCRequest, span?: SpanParent): Promise<JSONRPCMessage>;
   /**
    * Answer one message of a POST (undefined for notifications and responses); `deliver` puts a
    * message related to it on that POST's reply stream.
@@ -158,6 +161,7 @@ async function openSession<S extends ServedSession>(
   req: IncomingMessage,
   res: ServerResponse,
   body: unknown,
+  span: SpanParent,
 ): Promise<void> {
   const hello = helloOf(request);
   if ('invalid' in hello) {
@@ -179,7 +183,7 @@ async function openSession<S extends ServedSession>(
     // on the fast path, or refused by the transport before it reads a message.
     if (!isRequest(message) || message.method !== 'initialize') return;
     deps.host
-      .initialize(session, message)
+      .initialize(session, message, span)
       .then((answer) => {
         if ('result' in answer) negotiated = answer.result.protocolVersion;
         return transport.send(answer, { relatedRequestId: message.id });
@@ -282,7 +286,7 @@ export async function serveSessions<S extends ServedSession>(
 
   const opening = initializeOf(parsed.body);
   if (opening !== undefined && req.headers[SESSION_HEADER] === undefined) {
-    return openSession(deps, capture, opening, req, res, parsed.body);
+    return openSession(deps, capture, opening, req, res, parsed.body, span);
   }
   const session = sessionOf(deps, capture, req, res);
   if (session === undefined) return;

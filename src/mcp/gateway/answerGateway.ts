@@ -108,7 +108,7 @@ async function callTool(
     resolve: async (name) => {
       // A cancel ends the wait for the lists at once; the listing goes on for the session.
       const target = await Promise.race([
-        session.tools.resolve(name),
+        session.tools.resolve(name, span),
         arrival.whenCancelled.then((cancelled) => ({ cancelled })),
       ]);
       arrival.done();
@@ -154,7 +154,7 @@ async function routed(
   try {
     // A cancel ends the wait for the lists at once; the listing goes on for the session.
     target = await Promise.race([
-      lists.route(request),
+      lists.route(request, span),
       arrival.whenCancelled.then((cancelled) => ({ cancelled })),
     ]);
   } finally {
@@ -195,19 +195,21 @@ async function answerRequest(
       return {
         jsonrpc: '2.0',
         id: request.id,
-        result: { tools: [...(await session.tools.list())] },
+        result: { tools: [...(await session.tools.list(span))] },
       };
     case 'tools/call':
       return callTool(deps, session, request, handle, deliver, span);
     case 'prompts/list':
-      return { jsonrpc: '2.0', id: request.id, result: { prompts: await lists.prompts() } };
-    case 'resources/list':
-      return { jsonrpc: '2.0', id: request.id, result: { resources: await lists.resources() } };
+      return { jsonrpc: '2.0', id: request.id, result: { prompts: await lists.prompts(span) } };
+    case 'resources/list': {
+      const resources = await lists.resources(span);
+      return { jsonrpc: '2.0', id: request.id, result: { resources } };
+    }
     case 'resources/templates/list':
       return {
         jsonrpc: '2.0',
         id: request.id,
-        result: { resourceTemplates: await lists.templates() },
+        result: { resourceTemplates: await lists.templates(span) },
       };
     case 'prompts/get':
     case 'resources/read':
@@ -223,7 +225,7 @@ async function answerRequest(
         return rpcError(request.id, -32602, 'Invalid params: logging/setLevel needs a "level"');
       }
       session.logLevel = level;
-      await Promise.all(session.parts().map((part) => session.applyLogLevel(part)));
+      await Promise.all(session.parts().map((part) => session.applyLogLevel(part, span)));
       return { jsonrpc: '2.0', id: request.id, result: {} };
     }
     default:

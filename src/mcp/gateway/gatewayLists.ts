@@ -6,6 +6,7 @@ import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { SchedulerLike } from 'rxjs';
 
+import type { SpanParent } from '../endpoint/rpcFacts.js';
 import type { GatewayUpstream } from './gatewayUpstream.js';
 import type { ServerPart } from './ServerPart.js';
 import { nameCatalog, type NamedCatalog } from './namedCatalog.js';
@@ -62,16 +63,24 @@ const KEYS: Readonly<Record<string, string>> = {
  * an object with its string key (a prompt's `name`, a resource's `uri`) is left out, so one
  * server's garbage never reaches what the others listed.
  */
-async function pages<T>(part: ServerPart, method: string, key: string): Promise<T[] | undefined> {
+async function pages<T>(
+  part: ServerPart,
+  method: string,
+  key: string,
+  span: SpanParent | undefined,
+): Promise<T[] | undefined> {
   const items: T[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const outcome = await part.link.forward({
-      jsonrpc: '2.0',
-      id: `toolflight-${method}-${page}`,
-      method,
-      ...(cursor === undefined ? {} : { params: { cursor } }),
-    });
+    const outcome = await part.link.forward(
+      {
+        jsonrpc: '2.0',
+        id: `toolflight-${method}-${page}`,
+        method,
+        ...(cursor === undefined ? {} : { params: { cursor } }),
+      },
+      { span },
+    );
     if (outcome.kind !== 'answer' || !('result' in outcome.message)) return undefined;
     const result = outcome.message.result as Record<string, unknown>;
     const got = result[key];
@@ -96,7 +105,10 @@ async function pages<T>(part: ServerPart, method: string, key: string): Promise<
 export type Routed =
   { readonly server: string; readonly request: JSONRPCRequest } | { readonly error: string };
 
-/** The prompts, resources and templates of one gateway session. */
+/**
+ * The prompts, resources and templates of one gateway session. Each method takes `span`, the
+ * agent request it lists for: every page sent for it (and a handshake it causes) is its child.
+ */
 export class GatewayLists {
   #prompts: NamedCatalog<Item> | undefined;
   /** The server of each URI listed, the first server in configuration order for a repeat. */
@@ -106,15 +118,15 @@ export class GatewayLists {
   constructor(private readonly deps: ListsDeps) {}
 
   /** Every server's prompts, under the gateway's names. */
-  async prompts(): Promise<readonly Item[]> {
-    const lists = await this.#each<Item>('prompts', 'prompts/list', 'prompts');
+  async prompts(span?: SpanParent): Promise<readonly Item[]> {
+    const lists = await this.#each<Item>('prompts', 'prompts/list', 'prompts', span);
     this.#prompts = nameCatalog(lists, [], this.deps.prefixes);
     return this.#prompts.items;
   }
 
   /** Every server's resources, by their own URIs, each naming its server in `_meta`. */
-  async resources(): Promise<readonly Resource[]> {
-    const lists = await this.#each<Resource>('resources', 'resources/list', 'resources');
+  async resources(span?: SpanParent): Promise<readonly Resource[]> {
+    const lists = await this.#each<Resource>('resources', 'resources/list', 'resources', span);
     const uris = new Map<string, string>();
     const all: Resource[] = [];
     for (const [server, list] of lists) {
@@ -129,11 +141,12 @@ export class GatewayLists {
   }
 
   /** Every server's resource templates, each naming its server in `_meta`. */
-  async templates(): Promise<readonly Template[]> {
+  async templates(span?: SpanParent): Promise<readonly Template[]> {
     const lists = await this.#each<Template>(
       'resources',
       'resources/templates/list',
       'resourceTemplates',
+      span,
     );
     const templates: (readonly [string, Template])[] = [];
     for (const [server, list] of lists) {
@@ -144,28 +157,32 @@ export class GatewayLists {
   }
 
   /** The server a request names (by prompt name, URI or template), listing first if need be. */
-  async route(request: JSONRPCRequest): Promise<Routed> {
+  async route(request: JSONRPCRequest, span?: SpanParent): Promise<Routed> {
     const params = (request.params ?? {}) as Record<string, unknown>;
-    if (request.method === 'prompts/get') return this.#prompt(request, params);
+    if (request.method === 'prompts/get') return this.#prompt(request, params, span);
     if (request.method === 'completion/complete') {
       const ref = (params.ref ?? {}) as Record<string, unknown>;
       if (ref.type === 'ref/prompt') {
-        const found = await this.#promptServer(ref.name);
+        const found = await this.#promptServer(ref.name, span);
         if (found === undefined) return { error: `Prompt ${String(ref.name)} not found` };
         const rewritten = { ...params, ref: { ...ref, name: found.upstreamName } };
         return { server: found.server, request: { ...request, params: rewritten } };
       }
-      const server = await this.#templateServer(ref.uri);
+      const server = await this.#templateServer(ref.uri, span);
       if (server === undefined) return { error: `Resource template ${String(ref.uri)} not found` };
       return { server, request };
     }
-    const server = await this.#uriServer(params.uri);
+    const server = await this.#uriServer(params.uri, span);
     if (server === undefined) return { error: `Resource ${String(params.uri)} not found` };
     return { server, request };
   }
 
-  async #prompt(request: JSONRPCRequest, params: Record<string, unknown>): Promise<Routed> {
-    const found = await this.#promptServer(params.name);
+  async #prompt(
+    request: JSONRPCRequest,
+    params: Record<string, unknown>,
+    span: SpanParent | undefined,
+  ): Promise<Routed> {
+    const found = await this.#promptServer(params.name, span);
     if (found === undefined) return { error: `Prompt ${String(params.name)} not found` };
     return {
       server: found.server,
@@ -175,28 +192,29 @@ export class GatewayLists {
 
   async #promptServer(
     name: unknown,
+    span: SpanParent | undefined,
   ): Promise<{ readonly server: string; readonly upstreamName: string } | undefined> {
     if (typeof name !== 'string') return undefined;
-    if (!this.#prompts?.byName.has(name)) await this.prompts();
+    if (!this.#prompts?.byName.has(name)) await this.prompts(span);
     return this.#prompts?.byName.get(name);
   }
 
-  async #uriServer(uri: unknown): Promise<string | undefined> {
+  async #uriServer(uri: unknown, span: SpanParent | undefined): Promise<string | undefined> {
     if (typeof uri !== 'string') return undefined;
-    if (!this.#uris?.has(uri)) await this.resources();
+    if (!this.#uris?.has(uri)) await this.resources(span);
     const listed = this.#uris?.get(uri);
     if (listed !== undefined) return listed;
     // Not listed: the first template (in configuration order) that matches it.
-    if (this.#templates === undefined) await this.templates();
+    if (this.#templates === undefined) await this.templates(span);
     for (const [server, template] of this.#templates ?? []) {
       if (matches(template.uriTemplate, uri)) return server;
     }
     return undefined;
   }
 
-  async #templateServer(uri: unknown): Promise<string | undefined> {
+  async #templateServer(uri: unknown, span: SpanParent | undefined): Promise<string | undefined> {
     if (typeof uri !== 'string') return undefined;
-    if (!this.#templates?.some(([, t]) => t.uriTemplate === uri)) await this.templates();
+    if (!this.#templates?.some(([, t]) => t.uriTemplate === uri)) await this.templates(span);
     return this.#templates?.find(([, t]) => t.uriTemplate === uri)?.[0];
   }
 
@@ -208,6 +226,7 @@ export class GatewayLists {
     capability: 'prompts' | 'resources',
     method: string,
     key: string,
+    span: SpanParent | undefined,
   ): Promise<(readonly [string, T[] | undefined])[]> {
     const { servers, scheduler, listWaitMs } = this.deps;
     return Promise.all(
@@ -216,9 +235,9 @@ export class GatewayLists {
         const list = withinMs(
           scheduler,
           listWaitMs,
-          part.link.ensure().then(() => {
+          part.link.ensure(span).then(() => {
             if (part.link.initialized?.capabilities[capability] === undefined) return undefined;
-            return pages<T>(part, method, key);
+            return pages<T>(part, method, key, span);
           }),
         );
         return [server.name, await list] as const;

@@ -13,6 +13,7 @@ import type {
 import type { SchedulerLike, Subscription } from 'rxjs';
 
 import type { Logger } from '../../logger.js';
+import type { SpanParent } from '../endpoint/rpcFacts.js';
 import { IdleClock } from '../endpoint/idleClock.js';
 import type { Deliver, ServedSession } from '../endpoint/serveSessions.js';
 import { SessionStream } from '../endpoint/sessionStream.js';
@@ -176,20 +177,24 @@ export class GatewaySession implements ServedSession {
 
   /**
    * Send the session's log level to `part`'s server if that server logs: once it is up, within
-   * the list wait (a server that hangs holds nobody up). Resolves in every case.
+   * the list wait (a server that hangs holds nobody up). Resolves in every case. `span`: the
+   * agent's `logging/setLevel` (none for a part opened later: it is the session's, by capture).
    */
-  async applyLogLevel(part: ServerPart): Promise<void> {
+  async applyLogLevel(part: ServerPart, span?: SpanParent): Promise<void> {
     const level = this.logLevel;
     if (level === undefined) return;
     const { scheduler, listWaitMs } = this.deps;
-    const sent = part.link.ensure().then(async () => {
+    const sent = part.link.ensure(span).then(async () => {
       if (part.link.initialized?.capabilities.logging === undefined) return;
-      await part.link.forward({
-        jsonrpc: '2.0',
-        id: `toolflight-log-level-${this.#nextLevel++}`,
-        method: 'logging/setLevel',
-        params: { level },
-      });
+      await part.link.forward(
+        {
+          jsonrpc: '2.0',
+          id: `toolflight-log-level-${this.#nextLevel++}`,
+          method: 'logging/setLevel',
+          params: { level },
+        },
+        { span },
+      );
     });
     await withinMs(scheduler, listWaitMs, sent);
   }
@@ -216,6 +221,7 @@ export class GatewaySession implements ServedSession {
     const holder: { part?: ServerPart } = {};
     const link = server.unit.sessionLink(this.hello, {
       id: this.id,
+      capture: this.capture,
       exited: (reason, upstream) => {
         // Only this server's part ends: the agent's next use of it starts a new child.
         this.deps.logger?.warn(

@@ -7,6 +7,7 @@ import type { SchedulerLike } from 'rxjs';
 import { NAME_SEPARATOR, safeNamePart } from '../../projections/toolNames.js';
 import { visibleKey } from '../proxy/narrowTools.js';
 import { withinMs } from './gatewayLists.js';
+import type { SpanParent } from '../endpoint/rpcFacts.js';
 import type { GatewayContexts } from './gatewayContexts.js';
 import type { GatewayUpstream } from './gatewayUpstream.js';
 import { nameCatalog, type NamedCatalog } from './namedCatalog.js';
@@ -97,12 +98,13 @@ export class GatewayTools {
   /**
    * The agent's `tools/list`: every server lists through the session's own upstream session, at
    * once; one that has not answered within `listWaitMs` is left to its last good list (or
-   * none), and the agent is told when its names change once it answers.
+   * none), and the agent is told when its names change once it answers. `span`: the agent's
+   * request (see `#listOnce` for a listing it shares).
    */
-  async list(): Promise<readonly Tool[]> {
+  async list(span?: SpanParent): Promise<readonly Tool[]> {
     let answered = false;
     const listings = this.deps.servers.map((server) => {
-      const listing = this.#listOnce(server.name);
+      const listing = this.#listOnce(server.name, span);
       // An answer that comes after the agent's is told as list_changed if it changes what the
       // agent sees; those in time make one view together (not one per server's answer).
       void listing.then(() => answered && this.compare());
@@ -128,10 +130,12 @@ export class GatewayTools {
    * waits for the lists of the servers it may belong to (its prefix's, and those without one),
    * each as long as that server's own deadlines allow, not `listWaitMs`: a call never reaches a
    * tool the agent could not have seen, and the first call to a server slow to start is not
-   * refused for it. A name no server could give is refused at once, listing nothing.
+   * refused for it. A name no server could give is refused at once, listing nothing. `span`:
+   * the agent's call, the parent of a listing it starts.
    */
   async resolve(
     name: string,
+    span?: SpanParent,
   ): Promise<
     { readonly server: string; readonly upstreamName: string } | { readonly refused: string }
   > {
@@ -141,7 +145,7 @@ export class GatewayTools {
         (server) => !this.#listedBy(server.name) && this.#mayName(server.name, name),
       );
       if (likely.length > 0) {
-        await Promise.all(likely.map((server) => this.#listOnce(server.name)));
+        await Promise.all(likely.map((server) => this.#listOnce(server.name, span)));
         // An agent that had been given names before is told what this listing changed.
         this.compare();
         view = this.view();
@@ -185,13 +189,17 @@ export class GatewayTools {
    * List `server` through the session's part, one listing at a time: calls that come together
    * share it. Settles (never rejects) once it answered or failed; what it changed for the agent
    * is told as list_changed if the agent had been given names before.
+   *
+   * A shared listing is parented on `span`, the request that started it: one upstream
+   * `tools/list` has one parent span. A request that joins it waits for it as before; nothing is
+   * listed again, delayed or kept from the cache for the sake of a span of its own.
    */
-  #listOnce(server: string): Promise<void> {
+  #listOnce(server: string, span: SpanParent | undefined): Promise<void> {
     const running = this.#listing.get(server);
     if (running !== undefined) return running;
     const listing = this.session
       .part(server)
-      .tools.list()
+      .tools.list(span)
       .then(
         () => undefined,
         () => undefined,

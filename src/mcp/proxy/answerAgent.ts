@@ -10,6 +10,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 
 import type { RequestHandle } from '../../tracker/handles.js';
+import type { SpanParent } from '../endpoint/rpcFacts.js';
 import type { AgentSession } from './agentSession.js';
 import { forwardCall, proxyCallSession, type CallDeps } from './forwardCall.js';
 import { rpcError } from '../endpoint/rpcShape.js';
@@ -24,20 +25,21 @@ import { messageOf } from '../../errors.js';
  * the agent gets it at once and its upstream session is opened behind it; otherwise (or when the
  * agent asked a protocol version the proxy does not speak, which its own upstream session
  * settles) the session connects first. A usable answer of the proxy's own while the upstream is
- * down.
+ * down. The session's upstream `initialize` is a child of `span`, the agent's.
  */
 export async function initializeAnswer(
   deps: CallDeps,
   session: AgentSession,
   request: JSONRPCRequest,
+  span?: SpanParent,
 ): Promise<JSONRPCMessage> {
   const asked = (request.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
   const supported = typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked);
   const known = deps.link.initialized ?? deps.catalog.keptInitialize;
   // A version the proxy does not speak gets the one the agent's own upstream session
   // negotiated (the upstream may answer each client its own): wait for it to be known.
-  if (known === undefined || !supported) await session.link.ensure().catch(() => undefined);
-  else void session.link.ensure().catch(() => undefined);
+  if (known === undefined || !supported) await session.link.ensure(span).catch(() => undefined);
+  else void session.link.ensure(span).catch(() => undefined);
   const upstream: InitializeResult | undefined =
     session.link.initialized ?? deps.link.initialized ?? deps.catalog.keptInitialize;
   const protocolVersion = supported
@@ -55,8 +57,12 @@ export async function initializeAnswer(
   return { jsonrpc: '2.0', id: request.id, result };
 }
 
-async function listAnswer(session: AgentSession, request: JSONRPCRequest): Promise<JSONRPCMessage> {
-  const listing = await session.tools.list();
+async function listAnswer(
+  session: AgentSession,
+  request: JSONRPCRequest,
+  span: SpanParent | undefined,
+): Promise<JSONRPCMessage> {
+  const listing = await session.tools.list(span);
   if (listing.kind === 'tools') {
     return { jsonrpc: '2.0', id: request.id, result: { tools: [...listing.tools] } };
   }
@@ -81,9 +87,11 @@ export async function answerAgent(
             'Invalid Request: this session is initialized already: DELETE it and initialize a new one',
           );
         case 'tools/list':
-          return await listAnswer(session, message);
-        case 'tools/call':
-          return await forwardCall(deps, proxyCallSession(deps, session), message, handle, route);
+          return await listAnswer(session, message, route.span);
+        case 'tools/call': {
+          const callSession = proxyCallSession(deps, session, route.span);
+          return await forwardCall(deps, callSession, message, handle, route);
+        }
         default:
           return answerOf(message.id, await session.link.forward(message, route));
       }

@@ -113,6 +113,7 @@ export async function createProxy<C = undefined>(options: ProxyOptions<C>): Prom
       link: (hello, session) =>
         unit.sessionLink(hello, {
           id: session.id,
+          capture: session.capture,
           exited: (reason) => {
             logger?.warn(
               `an agent session's upstream process exited, so the session ended: ${reason}`,

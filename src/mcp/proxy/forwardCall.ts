@@ -26,6 +26,7 @@ import type { ToolCatalog } from './toolCatalog.js';
 import type { SessionLink, UpstreamLink } from './upstream/upstreamLink.js';
 import type { AgentRoute } from './upstream/upstreamSession.js';
 import { recordSafely } from '../endpoint/recordSafely.js';
+import type { SpanParent } from '../endpoint/rpcFacts.js';
 import type { Logger } from '../../logger.js';
 import { messageOf } from '../../errors.js';
 
@@ -89,16 +90,17 @@ const hiddenToolResult = (name: string): CallToolResult => ({
 /**
  * A proxy session's route: its own upstream session; with a narrower, only a tool it lets
  * through from the list the session's own upstream session gave (another agent's list may hold
- * tools the upstream lists to that agent only).
+ * tools the upstream lists to that agent only). A list the call waits for is a child of `span`.
  */
 export function proxyCallSession(
   deps: CallDeps,
   session: { readonly capture: string; readonly link: SessionLink; readonly tools: SessionTools },
+  span?: SpanParent,
 ): CallSession {
   return {
     capture: session.capture,
     resolve: async (name) =>
-      !deps.catalog.narrows || (await session.tools.shows(name))
+      !deps.catalog.narrows || (await session.tools.shows(name, span))
         ? {
             upstreamName: name,
             link: session.link,

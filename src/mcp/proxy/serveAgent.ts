@@ -23,7 +23,7 @@ export function proxySessions(deps: AgentDeps): SessionEndpointDeps<AgentSession
   const host: SessionHost<AgentSession> = {
     open: (capture, hello) => deps.sessions.open(capture, hello),
     find: (id, capture) => deps.sessions.find(id, capture),
-    initialize: (session, request) => initializeAnswer(deps, session, request),
+    initialize: (session, request, span) => initializeAnswer(deps, session, request, span),
     answer(session, message, handle, deliver, span) {
       const route = {
         scope: session.id,

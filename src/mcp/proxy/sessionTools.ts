@@ -7,6 +7,7 @@ import type { Subscription } from 'rxjs';
 import { visibleKey } from './narrowTools.js';
 import type { Listing, ToolCatalog } from './toolCatalog.js';
 import type { SessionLink } from './upstream/upstreamLink.js';
+import type { SpanParent } from '../endpoint/rpcFacts.js';
 
 /** The tools of one agent session. */
 export class SessionTools {
@@ -64,11 +65,12 @@ export class SessionTools {
 
   /**
    * The agent's `tools/list`, through the session's own upstream session; while the upstream
-   * is away, the last good list serves (the session's own, else the proxy's).
+   * is away, the last good list serves (the session's own, else the proxy's). `span`: the agent
+   * request the list is for, the parent of each page's client span.
    */
-  async list(): Promise<Listing> {
+  async list(span?: SpanParent): Promise<Listing> {
     const generation = ++this.#fetched;
-    const fetched = await this.catalog.fetch(this.link);
+    const fetched = await this.catalog.fetch(this.link, span);
     if (fetched.kind === 'tools') {
       // The agent gets these names in the answer: nothing to tell it besides.
       this.#take(fetched.tools, false, generation);
@@ -83,8 +85,8 @@ export class SessionTools {
    * Whether the agent may call `name`: it is in what this session sees (listed first when the
    * session has no list of its own: a call never reaches a tool the agent could not have seen).
    */
-  async shows(name: string): Promise<boolean> {
-    if (this.#own === undefined) await this.list().catch(() => undefined);
+  async shows(name: string, span?: SpanParent): Promise<boolean> {
+    if (this.#own === undefined) await this.list(span).catch(() => undefined);
     return this.visible().some((tool) => tool.name === name);
   }
 

@@ -20,6 +20,7 @@ import type { KeptCatalog, KeptInitialize } from './outbox/keptCatalog.js';
 import type { Narrower, ProxyNotice } from './Proxy.js';
 import type { SessionLink, UpstreamLink } from './upstream/upstreamLink.js';
 import type { Forwarded } from './upstream/upstreamSession.js';
+import type { SpanParent } from '../endpoint/rpcFacts.js';
 
 interface CatalogState<C> {
   /**
@@ -173,17 +174,24 @@ export class ToolCatalog<C> {
     return { kind: 'tools', tools: this.visible(capture), cached: false };
   }
 
-  /** List every page through `link` (a session's own, or the proxy's); accepts nothing. */
-  async fetch(link: Pick<SessionLink, 'forward'>): Promise<Fetched> {
+  /**
+   * List every page through `link` (a session's own, or the proxy's); accepts nothing. `span`:
+   * the agent request it lists for (none for the proxy's own refresh: a root span).
+   */
+  async fetch(link: Pick<SessionLink, 'forward'>, span?: SpanParent): Promise<Fetched> {
+    const route = span === undefined ? {} : { span };
     const tools: Tool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const outcome = await link.forward({
-        jsonrpc: '2.0',
-        id: `toolflight-list-${page}`,
-        method: 'tools/list',
-        ...(cursor === undefined ? {} : { params: { cursor } }),
-      });
+      const outcome = await link.forward(
+        {
+          jsonrpc: '2.0',
+          id: `toolflight-list-${page}`,
+          method: 'tools/list',
+          ...(cursor === undefined ? {} : { params: { cursor } }),
+        },
+        route,
+      );
       const parsed =
         outcome.kind === 'answer' && 'result' in outcome.message
           ? ListToolsResultSchema.safeParse(outcome.message.result)

@@ -43,6 +43,8 @@ export interface UnitOptions<C> {
 /** What an agent session's link reports back to the session that owns it. */
 export interface SessionLinkOwner {
   readonly id: string;
+  /** The session's capture: what its link sends for no agent request is noted under it. */
+  readonly capture?: string;
   /**
    * The session's own child exited after its handshake (the exit code and stderr tail); its
    * upstream session, gone already, is the one whose questions to the agent are withdrawn.
@@ -156,7 +158,7 @@ export class UpstreamUnit<C> {
    * unit's health and credential renewal; with a shared child, its share of the unit's link.
    */
   sessionLink(hello: InitializeRequestParams, owner: SessionLinkOwner): SessionLink {
-    if (this.shared) return new SharedLink(this.link, owner.id);
+    if (this.shared) return new SharedLink(this.link, owner.id, owner.capture);
     const { upstream, scheduler, random, logger } = this.options;
     // With an outbox, a stdio upstream's own child starts with the first agent session (an
     // HTTP upstream's own session starts with the endpoint): the catalog the outbox keeps for a
@@ -175,6 +177,7 @@ export class UpstreamUnit<C> {
       health: this.link,
       renewal: this.link.renewal,
       spans: this.#spans,
+      capture: owner.capture,
       onUp: () => undefined,
       onExited: owner.exited,
       onServerMessage: owner.fromUpstream,

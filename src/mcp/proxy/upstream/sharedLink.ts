@@ -11,6 +11,7 @@ import type {
 
 import type { SessionLink, UpstreamLink } from './upstreamLink.js';
 import type { AgentRoute, Forwarded, UpstreamSession } from './upstreamSession.js';
+import type { SpanParent } from '../../endpoint/rpcFacts.js';
 
 /** One agent session's share of the proxy's link. */
 export class SharedLink implements SessionLink {
@@ -24,6 +25,8 @@ export class SharedLink implements SessionLink {
     private readonly shared: UpstreamLink,
     /** The session's id: the scope of everything it sends, so its cancellations stay its own. */
     private readonly scope: string,
+    /** The session's capture: what it sends for no agent request is noted under it. */
+    private readonly capture?: string,
   ) {}
 
   get session(): UpstreamSession | undefined {
@@ -34,16 +37,17 @@ export class SharedLink implements SessionLink {
     return this.shared.initialized;
   }
 
-  ensure(): Promise<UpstreamSession> {
+  /** The shared child, started if need be (its handshake then the child of `span`). */
+  ensure(span?: SpanParent): Promise<UpstreamSession> {
     if (this.#ended) return Promise.reject(new Error(this.#ended.reason));
-    return this.shared.ensure();
+    return this.shared.ensure(span ?? this.#owner);
   }
 
   async forward(request: JSONRPCRequest, route: AgentRoute = {}): Promise<Forwarded> {
     // The child up first: with a live session the shared link sends at once, in this turn, so
     // a session that ends from here on finds the request there to cancel.
     if (this.#ended === undefined && this.shared.session === undefined) {
-      await this.shared.ensure().catch(() => undefined);
+      await this.shared.ensure(route.span ?? this.#owner).catch(() => undefined);
     }
     const ended = this.#ended;
     if (ended?.byAgent) return { kind: 'cancelled', reason: ended.reason, gone: false };
@@ -51,10 +55,16 @@ export class SharedLink implements SessionLink {
     const key = this.#nextKey++;
     this.#inFlight.set(key, request.id);
     try {
-      return await this.shared.forward(request, { ...route, scope: this.scope });
+      const span = route.span ?? this.#owner;
+      return await this.shared.forward(request, { ...route, scope: this.scope, span });
     } finally {
       this.#inFlight.delete(key);
     }
+  }
+
+  /** What the session sends for no agent request in particular is for: its capture. */
+  get #owner(): SpanParent | undefined {
+    return this.capture === undefined ? undefined : { capture: this.capture };
   }
 
   notify(message: JSONRPCNotification, _scope?: string, gone?: boolean): Promise<void> {

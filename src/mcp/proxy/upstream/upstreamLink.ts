@@ -29,6 +29,7 @@ import {
 import type { Logger } from '../../../logger.js';
 import type { ProxyBackoff, ProxyUpstream, UpstreamNotice, UpstreamState } from './Upstream.js';
 import type { ClientSpans } from './clientSpans.js';
+import type { SpanParent } from '../../endpoint/rpcFacts.js';
 import type { UpstreamDeadlines } from './upstreamDeadlines.js';
 import { messageOf } from '../../../errors.js';
 
@@ -73,6 +74,12 @@ export interface LinkDeps {
   readonly onExited?: (reason: string, session: UpstreamSession) => void;
   /** Where the client span of every request it sends goes. */
   readonly spans?: ClientSpans;
+  /**
+   * The capture of the agent session this link is for: a request it sends for no agent request
+   * in particular (its handshake after a retry, a relist on `list_changed`) is still noted as
+   * that capture's. None for the proxy's own link, which is nobody's.
+   */
+  readonly capture?: string;
 }
 
 /**
@@ -93,6 +100,21 @@ export const PROXY_HELLO: InitializeRequestParams = {
   capabilities: {},
   clientInfo: PROXY_INFO,
 };
+
+/**
+ * What a handshake's client span is for: the agent request (and capture) that caused it, never
+ * the tool call or outbox entry that request was for (the handshake is neither).
+ */
+function handshakeParent(span: SpanParent | undefined): SpanParent | undefined {
+  if (span === undefined) return undefined;
+  const { capture, request, trace } = span;
+  if (capture === undefined && request === undefined && trace === undefined) return undefined;
+  return {
+    ...(capture !== undefined && { capture }),
+    ...(request !== undefined && { request }),
+    ...(trace !== undefined && { trace }),
+  };
+}
 
 /** The connection to the upstream, across sessions and child processes. */
 export class UpstreamLink {
@@ -147,13 +169,14 @@ export class UpstreamLink {
    * Forward a request; connects first when needed. A refused credential is renewed once and a
    * 404'd session replaced once, each time sending the request again (it was not processed).
    */
-  async forward(request: JSONRPCRequest, route: AgentRoute = {}): Promise<Forwarded> {
+  async forward(request: JSONRPCRequest, given: AgentRoute = {}): Promise<Forwarded> {
+    const route = this.#owned(given);
     for (let round = 0; ; round++) {
       let session: UpstreamSession;
       try {
         if (this.#cancelled !== undefined) throw new Error(this.#cancelled);
         // The live session without a turn of the microtask queue: this is every call's path.
-        session = this.#session ?? (await this.ensure());
+        session = this.#session ?? (await this.ensure(route.span));
       } catch (error) {
         // Never sent, and never to be: the agent ended the session it came in.
         if (this.#cancelled !== undefined) {
@@ -201,15 +224,34 @@ export class UpstreamLink {
     await session?.notify(message, scope, gone);
   }
 
-  /** The live session, connecting (and initializing) first; rejects while backing off. */
-  ensure(): Promise<UpstreamSession> {
+  /**
+   * The live session, connecting (and initializing) first; rejects while backing off. `span`:
+   * the agent request that needs it, whose child the handshake is if this call starts one (a
+   * connect under way is shared, and stays the child of the request that started it).
+   */
+  ensure(span?: SpanParent): Promise<UpstreamSession> {
     if (this.#closed) return Promise.reject(new Error('the proxy is closed'));
     if (this.#session) return Promise.resolve(this.#session);
     const health = this.deps.health ?? this;
     if (health.#retry.pending && health.#state === 'down')
       return Promise.reject(new Error(health.#waiting()));
-    this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
+    this.#connecting ??= this.#connect(handshakeParent(span ?? this.#owner)).finally(
+      () => (this.#connecting = undefined),
+    );
     return this.#connecting;
+  }
+
+  /** What a request sent for no agent request in particular is for: the link's capture. */
+  get #owner(): SpanParent | undefined {
+    const { capture } = this.deps;
+    return capture === undefined ? undefined : { capture };
+  }
+
+  /** `route`, its span the link's capture when it names none. */
+  #owned(route: AgentRoute): AgentRoute {
+    if (route.span !== undefined) return route;
+    const owner = this.#owner;
+    return owner === undefined ? route : { ...route, span: owner };
   }
 
   /** Try now instead of at the scheduled time (the host rotated the token, for example). */
@@ -249,7 +291,7 @@ export class UpstreamLink {
     await this.#connecting?.catch(() => undefined);
   }
 
-  async #connect(): Promise<UpstreamSession> {
+  async #connect(span: SpanParent | undefined): Promise<UpstreamSession> {
     this.#set('connecting');
     const { upstream, scheduler, deadlines } = this.deps;
     const spans = this.deps.spans;
@@ -302,6 +344,7 @@ export class UpstreamLink {
       connectTimeoutMs,
       this.#handshake(
         session,
+        span,
         () => (credentialStands = true),
         () => (judged = true),
       ),
@@ -356,10 +399,11 @@ export class UpstreamLink {
   /**
    * Start the transport, `initialize` (renewing a refused credential once) and confirm with
    * `notifications/initialized`; `refusedForGood` is called before the throw for a credential
-   * that nothing can renew.
+   * that nothing can renew. `span`: what the handshake's client span is a child of.
    */
   async #handshake(
     session: UpstreamSession,
+    span: SpanParent | undefined,
     refusedForGood: () => void,
     answeredAtAll: () => void,
   ): Promise<InitializeResult> {
@@ -372,7 +416,7 @@ export class UpstreamLink {
       method: 'initialize',
       params: this.deps.hello ?? PROXY_HELLO,
     };
-    const answer = await this.#renewal.send(() => session.forward(hello, {}, false));
+    const answer = await this.#renewal.send(() => session.forward(hello, { span }, false));
     // The upstream is there and judged this hello (an error, a refusal other than of the
     // credential, a malformed result): a verdict on this session, not on the upstream's health.
     if (answer.kind === 'answer' || (answer.kind === 'refused' && !credentialRefused(answer))) {
