@@ -16,7 +16,7 @@ import { operationAttributes, putPeer, spanName } from './spanAttributes.js';
 import type { SpanStart } from './spanStarter.js';
 
 /** The tool a request names: its target, or on `tools/call` the merged call's tool. */
-const targetOf = (entry: RequestEntry): string | undefined =>
+export const targetOf = (entry: RequestEntry): string | undefined =>
   entry.target ?? (entry.method === 'tools/call' ? entry.call?.toolName : undefined);
 
 /** `{method} {target}`, `{method}` or `request`. */
