@@ -10,6 +10,7 @@ import {
 
 import { derivedSpanId, derivedTraceId } from './derivedIds.js';
 import { fieldsOf, peerOf, rpcIdOf, textOf, traceOf, type Fields } from './facts.js';
+import { OpenEntries } from './openEntries.js';
 import type { ProjectionMetrics } from './projectionMetrics.js';
 import { metricAttributes, operationAttributes, putPeer, spanName } from './spanAttributes.js';
 import { recordError, upstreamError } from './spanErrors.js';
@@ -35,7 +36,7 @@ export interface ClientSpanContext {
 
 /** The open CLIENT spans by span id. */
 export class ClientSpans {
-  private readonly open = new Map<string, ClientEntry>();
+  private readonly open = new OpenEntries<ClientEntry>();
 
   constructor(
     private readonly spans: SpanStarter,
@@ -108,11 +109,11 @@ export class ClientSpans {
 
   /** End every open CLIENT span at `at`, marked `toolflight.unfinished`. */
   endAll(at: number): void {
-    for (const [key, entry] of this.open) this.end(key, entry, at, true);
+    for (const [key, entry] of this.open.entries()) this.end(key, entry, at, true);
   }
 
   private endOldest(at: number): void {
-    for (const [key, entry] of this.open) {
+    for (const [key, entry] of this.open.entries()) {
       this.end(key, entry, at, true);
       return;
     }

@@ -2,7 +2,7 @@
 // of each capture generation while it is current or has work open.
 import type { Span } from '@opentelemetry/api';
 
-import type { Fields, Peer, Trace } from './facts.js';
+import type { Peer, Trace } from './facts.js';
 import type { SessionFacts } from './sessions.js';
 import type { SpanError, ToolCallReport } from './spanErrors.js';
 
@@ -60,15 +60,6 @@ export interface ToolCallEntry {
   /** The request whose span this call is merged into; undefined for a call with its own span. */
   readonly mergedInto: RequestEntry | undefined;
   readonly span: Span | undefined;
-}
-
-/** The envelope of a lifecycle event, checked. */
-export interface Entity {
-  readonly capture: string;
-  readonly gen: number;
-  readonly id: string;
-  readonly at: number;
-  readonly data: Fields | undefined;
 }
 
 /** A request just started: nothing known of it but where it stands and when. */

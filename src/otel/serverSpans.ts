@@ -1,20 +1,21 @@
 // @internal The SERVER span of each agent request and the span of each tool call, folded from the
 // lifecycle events. The first tool call of a `tools/call` request is that request's span (its
 // facts join it); any other call is its own INTERNAL span, a child of its request's.
-import type { Span, SpanContext } from '@opentelemetry/api';
+import type { Attributes, Span, SpanContext } from '@opentelemetry/api';
 
-import { newRequestEntry, type Entity, type RequestEntry, type ToolCallEntry } from './entries.js';
-import { fieldsOf, numberOf, peerOf, rpcIdOf, textOf, traceOf } from './facts.js';
+import { newRequestEntry, type RequestEntry, type ToolCallEntry } from './entries.js';
+import { fieldsOf, numberOf, peerOf, rpcIdOf, textOf, traceOf, type Fields } from './facts.js';
 import { Generations } from './generations.js';
+import { OpenEntries } from './openEntries.js';
 import type { ProjectionMetrics } from './projectionMetrics.js';
 import type { Sessions } from './sessions.js';
-import { metricAttributes } from './spanAttributes.js';
+import { metricAttributes, operationAttributes, type Operation } from './spanAttributes.js';
 import { outcomeError, recordError, rpcError, toolError, type SpanError } from './spanErrors.js';
 import {
   requestAttributes,
   requestName,
-  requestOperation,
   requestStart,
+  targetOf,
   toolCallStart,
 } from './spanStarts.js';
 import type { SpanStarter } from './spanStarter.js';
@@ -23,8 +24,10 @@ import { recordToolCall } from './toolCallFacts.js';
 /** Follows requests and tool calls; only what is still open is kept. */
 export class ServerSpans {
   private readonly generations = new Generations();
-  private readonly requests = new Map<string, RequestEntry>();
-  private readonly toolCalls = new Map<string, ToolCallEntry>();
+  private readonly requests = new OpenEntries<RequestEntry>();
+  private readonly toolCalls = new OpenEntries<ToolCallEntry>();
+  /** The operation attributes the last request's metric took, and the facts they came from. */
+  private lastOperation: (Operation & { readonly attributes: Attributes }) | undefined;
 
   constructor(
     private readonly spans: SpanStarter,
@@ -66,7 +69,7 @@ export class ServerSpans {
     this.generations.settle();
   }
 
-  requestStarted({ capture, gen, id, at }: Entity): void {
+  requestStarted(capture: string, gen: number, id: string, at: number): void {
     const generation = this.generations.of(capture, gen);
     const previous = this.requests.get(id);
     // A hostile log that starts an id twice: the first one's span ends where the second starts.
@@ -77,11 +80,11 @@ export class ServerSpans {
   }
 
   /** The SERVER span starts here, once its ids and parent (`rpc.trace`) are known. */
-  requestClassified(event: Entity): void {
-    const entry = this.request(event);
+  requestClassified(gen: number, id: string, data: Fields | undefined): void {
+    const entry = this.request(gen, id);
     if (entry === undefined || entry.finishedAt !== undefined) return;
-    const rpc = fieldsOf(event.data?.rpc);
-    entry.method = textOf(event.data?.method);
+    const rpc = fieldsOf(data?.rpc);
+    entry.method = textOf(data?.method);
     entry.rpcId = rpcIdOf(rpc?.id);
     entry.session = textOf(rpc?.session);
     entry.target = textOf(rpc?.target);
@@ -98,19 +101,25 @@ export class ServerSpans {
     entry.span?.setAttributes(requestAttributes(entry));
   }
 
-  requestFinished(event: Entity): void {
-    const entry = this.request(event);
+  requestFinished(gen: number, id: string, at: number, data: Fields | undefined): void {
+    const entry = this.request(gen, id);
     if (entry === undefined || entry.finishedAt !== undefined) return;
-    entry.finishedAt = event.at;
-    entry.status = numberOf(event.data?.status);
-    entry.error = rpcError(event.data?.error);
+    entry.finishedAt = at;
+    entry.status = numberOf(data?.status);
+    entry.error = rpcError(data?.error);
     entry.generation.inFlight -= 1;
     // A merged call still running keeps the span open: it ends when the call does.
-    if (entry.call === undefined || entry.call.finished) this.endRequest(entry, event.at, false);
+    if (entry.call === undefined || entry.call.finished) this.endRequest(entry, at, false);
     else this.generations.retire(entry.generation);
   }
 
-  toolCallStarted({ capture, gen, id, at, data }: Entity): void {
+  toolCallStarted(
+    capture: string,
+    gen: number,
+    id: string,
+    at: number,
+    data: Fields | undefined,
+  ): void {
     const generation = this.generations.of(capture, gen);
     const previous = this.toolCalls.get(id);
     if (previous !== undefined) this.endToolCall(previous, at, true);
@@ -151,11 +160,11 @@ export class ServerSpans {
     generation.inFlight += 1;
   }
 
-  toolCallPrepared(event: Entity): void {
-    const entry = this.toolCall(event);
+  toolCallPrepared(gen: number, id: string, data: Fields | undefined): void {
+    const entry = this.toolCall(gen, id);
     if (entry === undefined) return;
-    entry.preparedArgs = event.data?.args;
-    const toolName = textOf(event.data?.toolName);
+    entry.preparedArgs = data?.args;
+    const toolName = textOf(data?.toolName);
     if (toolName === undefined || toolName === entry.toolName) return;
     entry.toolName = toolName;
     if (entry.mergedInto === undefined) {
@@ -166,33 +175,33 @@ export class ServerSpans {
     }
   }
 
-  toolCallResult(event: Entity): void {
-    const entry = this.toolCall(event);
-    if (entry === undefined || event.data === undefined) return;
+  toolCallResult(gen: number, id: string, data: Fields | undefined): void {
+    const entry = this.toolCall(gen, id);
+    if (entry === undefined || data === undefined) return;
     entry.report = {
-      outcome: textOf(event.data.outcome),
-      isError: event.data.isError === true,
-      result: event.data.result,
-      reason: textOf(event.data.reason),
+      outcome: textOf(data.outcome),
+      isError: data.isError === true,
+      result: data.result,
+      reason: textOf(data.reason),
     };
   }
 
-  toolCallFinished(event: Entity): void {
-    const entry = this.toolCall(event);
+  toolCallFinished(gen: number, id: string, at: number, data: Fields | undefined): void {
+    const entry = this.toolCall(gen, id);
     if (entry === undefined) return;
-    const prepared = event.data?.prepared;
+    const prepared = data?.prepared;
     if (typeof prepared === 'boolean') entry.prepared = prepared;
     entry.finished = true;
     entry.generation.inFlight -= 1;
     const request = entry.mergedInto;
     if (request === undefined) {
-      this.endToolCall(entry, event.at, false);
+      this.endToolCall(entry, at, false);
       return;
     }
     this.forgetToolCall(entry);
     // The request answered first: its span waited for this call, and ends with it.
     if (request.finishedAt !== undefined) {
-      this.endRequest(request, Math.max(request.finishedAt, event.at), false);
+      this.endRequest(request, Math.max(request.finishedAt, at), false);
     }
   }
 
@@ -213,12 +222,12 @@ export class ServerSpans {
     return span?.spanContext();
   }
 
-  private request({ gen, id }: Entity): RequestEntry | undefined {
+  private request(gen: number, id: string): RequestEntry | undefined {
     const entry = this.requests.get(id);
     return entry?.generation.gen === gen ? entry : undefined;
   }
 
-  private toolCall({ gen, id }: Entity): ToolCallEntry | undefined {
+  private toolCall(gen: number, id: string): ToolCallEntry | undefined {
     const entry = this.toolCalls.get(id);
     return entry?.generation.gen === gen ? entry : undefined;
   }
@@ -258,10 +267,35 @@ export class ServerSpans {
       this.spans.end(span, entry.startedAt, at);
       if (!unfinished && entry.method !== undefined) {
         const seconds = Math.max(0, at - entry.startedAt) / 1000;
-        this.metrics?.serverOperation(seconds, metricAttributes(requestOperation(entry), error));
+        this.metrics?.serverOperation(seconds, metricAttributes(this.operationOf(entry), error));
       }
     }
     this.generations.retire(entry.generation);
+  }
+
+  /**
+   * The request's operation attributes for its duration metric: the last set again when its
+   * facts are the last request's (a server answers the same few tools over and over), so that
+   * a request ends without building one. Never mutated: the meter may keep it.
+   */
+  private operationOf(entry: RequestEntry): Attributes {
+    const method = entry.method;
+    const target = targetOf(entry);
+    const protocolVersion = entry.sessionFacts?.protocolVersion;
+    const transport = entry.sessionFacts?.transport;
+    const last = this.lastOperation;
+    if (
+      last !== undefined &&
+      last.method === method &&
+      last.target === target &&
+      last.protocolVersion === protocolVersion &&
+      last.transport === transport
+    ) {
+      return last.attributes;
+    }
+    const operation = { method, target, protocolVersion, transport };
+    this.lastOperation = { ...operation, attributes: operationAttributes(operation) };
+    return this.lastOperation.attributes;
   }
 
   private endToolCall(entry: ToolCallEntry, at: number, unfinished: boolean): void {

@@ -7,7 +7,6 @@ import type { ToolflightEvent } from '../events/types.js';
 import { ClientSpans } from './clientSpans.js';
 import { fieldsOf, numberOf, textOf, type Fields } from './facts.js';
 import { createProjectionMetrics, type ProjectionMetrics } from './projectionMetrics.js';
-import type { Entity } from './entries.js';
 import { ServerSpans } from './serverSpans.js';
 import { Sessions } from './sessions.js';
 import { SpanStarter } from './spanStarter.js';
@@ -130,22 +129,22 @@ export class SpanProjector {
     const gen = numberOf(event.gen);
     const id = textOf(event.id);
     if (capture === undefined || gen === undefined || id === undefined) return;
-    const entity: Entity = { capture, gen, id, at, data };
+    // The envelope goes as arguments, not an object per event (seven per tools/call).
     switch (type) {
       case 'request.started':
-        return this.server.requestStarted(entity);
+        return this.server.requestStarted(capture, gen, id, at);
       case 'request.classified':
-        return this.server.requestClassified(entity);
+        return this.server.requestClassified(gen, id, data);
       case 'request.finished':
-        return this.server.requestFinished(entity);
+        return this.server.requestFinished(gen, id, at, data);
       case 'toolCall.started':
-        return this.server.toolCallStarted(entity);
+        return this.server.toolCallStarted(capture, gen, id, at, data);
       case 'toolCall.prepared':
-        return this.server.toolCallPrepared(entity);
+        return this.server.toolCallPrepared(gen, id, data);
       case 'toolCall.result':
-        return this.server.toolCallResult(entity);
+        return this.server.toolCallResult(gen, id, data);
       case 'toolCall.finished':
-        return this.server.toolCallFinished(entity);
+        return this.server.toolCallFinished(gen, id, at, data);
     }
   }
 

@@ -74,14 +74,14 @@ export class SpanStarter {
       // A child takes its parent's trace id and never asks for one: priming it would leave it
       // for whatever span the provider starts next.
       primeIds(spec.parent === undefined ? spec.traceId : undefined, spec.spanId);
+      const startTime = this.time(spec.at);
+      const { kind, attributes, links } = spec;
+      // No spread of a maybe-object: one options object per span, `links` only when given.
       span = this.tracer.startSpan(
         spec.name,
-        {
-          kind: spec.kind,
-          startTime: this.time(spec.at),
-          attributes: spec.attributes,
-          ...(spec.links && { links: spec.links }),
-        },
+        links === undefined
+          ? { kind, startTime, attributes }
+          : { kind, startTime, attributes, links },
         parent,
       );
     } catch (error) {

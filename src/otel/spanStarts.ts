@@ -16,7 +16,7 @@ import { operationAttributes, putPeer, spanName } from './spanAttributes.js';
 import type { SpanStart } from './spanStarter.js';
 
 /** The tool a request names: its target, or on `tools/call` the merged call's tool. */
-const targetOf = (entry: RequestEntry): string | undefined =>
+export const targetOf = (entry: RequestEntry): string | undefined =>
   entry.target ?? (entry.method === 'tools/call' ? entry.call?.toolName : undefined);
 
 /** `{method} {target}`, `{method}` or `request`. */
@@ -66,16 +66,21 @@ function remoteParent(trace: Trace | undefined): SpanContext | undefined {
 /** The SERVER span of a request: on the ids `rpc.trace` recorded, else ids derived from the log. */
 export function requestStart(entry: RequestEntry): SpanStart {
   const { generation, trace } = entry;
-  const key = entityKey(generation.capture, generation.gen, entry.id, entry.startedAt);
   const traceId = trace?.traceId;
+  const spanId = traceId === undefined ? undefined : trace?.spanId;
+  // Keyed and hashed only when the log recorded no ids: most requests of an MCP endpoint have
+  // them, and the key alone (two numbers as text, three joins) was a string per request.
+  const key =
+    traceId === undefined || spanId === undefined
+      ? entityKey(generation.capture, generation.gen, entry.id, entry.startedAt)
+      : '';
   return {
     name: requestName(entry),
     kind: SpanKind.SERVER,
     at: entry.startedAt,
     parent: remoteParent(trace),
-    // Hashed only when the log recorded no ids: most requests of an MCP endpoint have them.
     traceId: traceId ?? derivedTraceId(key),
-    spanId: (traceId === undefined ? undefined : trace?.spanId) ?? derivedSpanId(key),
+    spanId: spanId ?? derivedSpanId(key),
     attributes: requestAttributes(entry),
     ...(trace?.link && { links: [{ context: trace.link }] }),
   };
