@@ -260,6 +260,23 @@ describe('waitForIdle', () => {
     expect(waits).toBe(1);
   });
 
+  it('Seen: a listener that waited on each idle.waited of a live capture fed itself without end', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const tracker = createTracker({ scheduler });
+    tracker.beginCapture('run-1');
+    let waits = 0;
+    tracker.subscribe((event) => {
+      if (event.type !== 'idle.waited' || waits >= 50) return;
+      waits++;
+      void tracker.waitForIdle('run-1', { timeoutMs: 100, admissionGraceMs: 0 });
+    });
+    await tracker.waitForIdle('run-1', { timeoutMs: 100, admissionGraceMs: 0 });
+    for (let i = 0; i < 50; i++) await Promise.resolve();
+    scheduler.flush();
+    expect([...tracker.store.read()].filter((e) => e.type === 'idle.waited')).toHaveLength(1);
+    expect(waits).toBe(1);
+  });
+
   it('Seen: a wait without a timeout (Infinity) reported an observer failure instead of its note', async () => {
     const scheduler = new VirtualTimeScheduler();
     const failures: unknown[] = [];
@@ -278,7 +295,9 @@ describe('waitForIdle', () => {
   it('Seen: bad options rejected the promise instead of throwing at the call', () => {
     const tracker = createTracker();
     tracker.beginCapture('run-1');
-    expect(() => tracker.waitForIdle('run-1', { timeoutMs: '5s' as never })).toThrow(ToolflightError);
+    expect(() => tracker.waitForIdle('run-1', { timeoutMs: '5s' as never })).toThrow(
+      ToolflightError,
+    );
   });
 
   it('resolves false when the agent never finishes, at the timeout', async () => {

@@ -239,7 +239,14 @@ export const demo: Command = async (args, io: CliIo) => {
   // From here on the run is exported: the inspector's wait for a page is not part of it.
   let otlp: OtlpFollower | undefined;
   if (otlpOptions !== undefined) {
-    otlp = await followWithOtlp('demo', otlpOptions, tracker, io);
+    try {
+      otlp = await followWithOtlp('demo', otlpOptions, tracker, io);
+    } catch (error) {
+      // The page and Stately would hold the process open after the error.
+      stately?.close();
+      await inspector?.close();
+      throw error;
+    }
   }
   const origin = Date.now();
   let waiting = false;

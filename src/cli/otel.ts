@@ -2,7 +2,9 @@
 // collector; and `--otlp URL`, the same export beside a live `proxy`, `gateway` or `demo`.
 import { messageOf, ToolflightError } from '../errors.js';
 import type { CapturesView, ToolflightEvent } from '../index.js';
-import { otelProjection, otlpExport, type OtlpExport } from '../otel/index.js';
+import type * as OtelModule from '../otel/index.js';
+import type { OtlpExport } from '../otel/index.js';
+import { MAX_TIMEOUT_MS } from '../otel/otlpLimits.js';
 import { otlpUrls } from '../otel/otlpUrls.js';
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
@@ -13,8 +15,8 @@ const USAGE = [
   '',
   'Export a recording (JSONL or SQLite) to an OpenTelemetry collector over OTLP/HTTP (JSON): a',
   'span per request, tool call and upstream request, with the trace ids the log recorded, and',
-  'the MCP metrics. The same recording gives the same spans each time. Exit 1 when an export',
-  'failed (the rest of the recording is not sent) or lines of the recording could not be read.',
+  'the MCP metrics. The same recording gives the same spans each time. Exit 1 when spans were',
+  'lost (a failed export stops the rest) or lines of the recording could not be read.',
   '',
   'options:',
   '  --endpoint URL  the collector, http(s): /v1/traces and /v1/metrics are added to it, as for',
@@ -47,6 +49,29 @@ class UsageError extends Error {}
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
+/** Spans `toolflight otel` holds for export: whatever one event of a recording may end. */
+const RECORDING_QUEUE = 1 << 20;
+
+/**
+ * `toolflight/otel`, loaded when a command exports: `@opentelemetry/api` is an optional peer,
+ * and every other command runs without it.
+ */
+async function loadOtel(): Promise<typeof OtelModule> {
+  try {
+    return await import('../otel/index.js');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !messageOf(error).includes('@opentelemetry/api')) {
+      throw error;
+    }
+    throw new ToolflightError(
+      'missing_peer',
+      'OpenTelemetry export needs the optional peer dependency @opentelemetry/api, not installed: run `npm install @opentelemetry/api`',
+      { cause: error },
+    );
+  }
+}
+
 /** An error's message on one line, as stderr lines are read. */
 const oneLine = (error: unknown): string => messageOf(error).replace(/\s*\n\s*/g, ' ');
 
@@ -58,10 +83,10 @@ function otlpTimeout(env: NodeJS.ProcessEnv, fallback: number): number {
   const value = env.OTEL_EXPORTER_OTLP_TIMEOUT;
   if (value === undefined || value === '') return fallback;
   const ms = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(ms) || ms <= 0) {
+  if (!Number.isSafeInteger(ms) || ms <= 0 || ms > MAX_TIMEOUT_MS) {
     throw new ToolflightError(
       'invalid_argument',
-      `OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of milliseconds, got ${JSON.stringify(value)}`,
+      `OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${JSON.stringify(value.slice(0, 32))}`,
     );
   }
   return ms;
@@ -168,10 +193,13 @@ export const otel: Command = async (args, io: CliIo) => {
 
   // A missing or unreadable file is refused here, before anything is loaded or sent.
   const log = openCliLog(options.file, io);
+  const { otelProjection, otlpExport } = await loadOtel();
   let otlp: OtlpExport;
   try {
     otlp = await otlpExport({
       ...options,
+      // A recording's end (or a capture cleared) ends every span still open at once.
+      maxQueueSize: RECORDING_QUEUE,
       onError: (error) => io.err(`toolflight otel: ${oneLine(error)}`),
     });
   } catch (error) {
@@ -258,6 +286,7 @@ export async function followWithOtlp(
   tracker: CapturesView,
   io: CliIo,
 ): Promise<OtlpFollower> {
+  const { otelProjection, otlpExport } = await loadOtel();
   let shownAt = -1;
   const otlp: OtlpExport = await otlpExport({
     endpoint,

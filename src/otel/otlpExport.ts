@@ -11,6 +11,7 @@ import {
   otlpCounters,
   otlpFailures,
 } from './otlpReporting.js';
+import { MAX_TIMEOUT_MS } from './otlpLimits.js';
 import { otlpUrls } from './otlpUrls.js';
 
 /** What `otlpExport` takes. */
@@ -23,6 +24,12 @@ export interface OtlpExportOptions {
   readonly endpoint: string;
   /** Sent with every export (an API key, say). Never printed or put in an error message. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Spans held for export before the oldest are dropped, counted as not exported. Default 2048
+   * (the SDK's); raise it when one event may end many spans at once (a capture cleared with
+   * thousands open, a recording's end).
+   */
+  readonly maxQueueSize?: number;
   /** The resource's `service.name`. Default `toolflight`. */
   readonly serviceName?: string;
   /**
@@ -129,6 +136,9 @@ async function loadPeers() {
   };
 }
 
+/** Spans held for export before the oldest are dropped (the SDK's default is 2,048). */
+const DEFAULT_QUEUE = 2048;
+
 /** The options, checked: a `ToolflightError` `invalid_argument` never quotes a header value. */
 function checked(options: OtlpExportOptions) {
   const urls = otlpUrls(options.endpoint);
@@ -137,7 +147,8 @@ function checked(options: OtlpExportOptions) {
     if (!HEADER_NAME.test(name)) {
       throw new ToolflightError(
         'invalid_argument',
-        `an OTLP header name must be an HTTP field name (letters, digits, -), got ${JSON.stringify(name.slice(0, 64))}`,
+        // Not quoted: a token pasted without its name (`=` of base64 padding) would show.
+        'an OTLP header name must be an HTTP field name (letters, digits, -)',
       );
     }
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
@@ -153,10 +164,17 @@ function checked(options: OtlpExportOptions) {
     throw new ToolflightError('invalid_argument', 'the OTLP service name must not be empty');
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
     throw new ToolflightError(
       'invalid_argument',
-      `the OTLP timeout must be a positive number of milliseconds, got ${String(timeoutMs)}`,
+      `the OTLP timeout must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`,
+    );
+  }
+  const { maxQueueSize } = options;
+  if (maxQueueSize !== undefined && (!Number.isSafeInteger(maxQueueSize) || maxQueueSize <= 0)) {
+    throw new ToolflightError(
+      'invalid_argument',
+      `the OTLP span queue must be a positive whole number, got ${String(maxQueueSize)}`,
     );
   }
   return { urls, headers, serviceName, timeoutMs };
@@ -200,7 +218,10 @@ export async function otlpExport(options: OtlpExportOptions): Promise<OtlpExport
     spanProcessors: [
       endedSpanCounter(counters),
       // Its timeout (and the flush's) is past the exporter's: each batch's result is the exporter's.
-      new trace.BatchSpanProcessor(spans, { exportTimeoutMillis: 2 * timeoutMs }),
+      new trace.BatchSpanProcessor(spans, {
+        exportTimeoutMillis: 2 * timeoutMs,
+        maxQueueSize: options.maxQueueSize ?? DEFAULT_QUEUE,
+      }),
     ],
   });
   const interval = Math.max(METRIC_INTERVAL_MS, 2 * timeoutMs);

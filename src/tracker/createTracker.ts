@@ -112,6 +112,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   };
 
   const view = createCapturesView(state, bus, scheduler);
+  // True while an `idle.waited` is appended and published (see `waitForIdle`).
+  let notingWait = false;
   return {
     ...captureCommands(context),
     ...requestCommands(context),
@@ -133,7 +135,10 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const { timeoutMs, admissionGraceMs } = withIdleDefaults(options);
       const waiting = view.waitForIdle(key, options);
       const capture = typeof key === 'string' ? key.trim() : '';
-      if (capture === '' || view.capture(capture)?.state !== 'active') return waiting;
+      // A wait begun by a listener of an `idle.waited` is not noted: it would note the next.
+      if (notingWait || capture === '' || view.capture(capture)?.state !== 'active') {
+        return waiting;
+      }
       const started = clock();
       return waiting.then((idle) => {
         const data = {
@@ -142,11 +147,14 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
           ...(Number.isFinite(timeoutMs) && { timeoutMs }),
           admissionGraceMs,
         };
+        notingWait = true;
         try {
           appendNote(log, 'idle.waited', data, { capture });
         } catch (error) {
           // Never a reason for the wait itself to fail: reported like an observer's failure.
           errors.next({ hook: 'idle.waited', error, capture, gen: undefined, id: undefined });
+        } finally {
+          notingWait = false;
         }
         return idle;
       });

@@ -14,7 +14,9 @@ import {
   type OtlpReceiver,
   type ReceiverMode,
 } from '../support/otlpReceiver.js';
-import { TRACE, writeOtlpRecording } from '../support/otlpRecording.js';
+import { RECORDING_START, TRACE, writeOtlpRecording } from '../support/otlpRecording.js';
+import { createTracker } from '../../src/index.js';
+import { createJsonlStore } from '../../src/store/index.js';
 import { runBin, startBin, type BinOptions } from '../support/runBin.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'toolflight-otel-cli-'));
@@ -172,6 +174,65 @@ describe('toolflight otel RECORDING --endpoint URL (the bin)', { timeout: 30_000
     );
   });
 
+  it('Seen: without @opentelemetry/api installed every command crashed at load; now only export needs it', async () => {
+    const env = hiding('@opentelemetry/api');
+    const version = await runBin(['--version'], { env });
+    expect(version.code).toBe(0);
+    const replay = await runBin(['replay', recording()], { env });
+    expect(replay).toMatchObject({ code: 0, stderr: '' });
+    const proxyHelp = await runBin(['proxy', '--help'], { env });
+    expect(proxyHelp.code).toBe(0);
+    const collector = await receiver();
+    const exported = await otel([recording(), '--endpoint', collector.url], { env });
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toBe(
+      'toolflight otel: OpenTelemetry export needs the optional peer dependency @opentelemetry/api, not installed: run `npm install @opentelemetry/api`\n',
+    );
+  });
+
+  it('Seen: a capture cleared with 3,000 requests open overflowed the export queue, and the collector was blamed', async () => {
+    const collector = await receiver();
+    const file = join(temp, 'many-open.jsonl');
+    const store = createJsonlStore(file);
+    let now = RECORDING_START;
+    const tracker = createTracker({ store, clock: () => now });
+    tracker.beginCapture('run-1');
+    for (let i = 0; i < 3000; i++) {
+      tracker.requestClassified(tracker.requestStarted('run-1'), { method: 'tools/list' });
+    }
+    now += 10;
+    tracker.clearCapture('run-1');
+    store.close();
+    const { code, stderr } = await otel([file, '--endpoint', collector.url]);
+    expect(stderr).not.toContain('not exported');
+    expect(code).toBe(0);
+    await collector.waitFor((r) => (r.spans.length >= 3000 ? true : undefined));
+    expect(collector.spans).toHaveLength(3000);
+  });
+
+  it('Seen: a token pasted as a header without its name was echoed in the error', async () => {
+    const { code, stderr } = await otel([
+      recording(),
+      '--endpoint',
+      'http://127.0.0.1:4318',
+      '--header',
+      'sk/SECRET3abc=',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).not.toContain('SECRET3');
+  });
+
+  it('Seen: a timeout past what a Node timer holds made every timer fire at once', async () => {
+    const { code, stderr } = await otel([recording(), '--endpoint', 'http://127.0.0.1:4318'], {
+      env: { OTEL_EXPORTER_OTLP_TIMEOUT: '2147483647' },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of milliseconds up to',
+    );
+    expect(stderr).not.toContain('TimeoutOverflowWarning');
+  });
+
   describe('refuses bad flags with exit 2 and the usage, sending nothing', () => {
     it.each([
       ['no recording', [], {}, 'give exactly one recording file'],
@@ -204,7 +265,7 @@ describe('toolflight otel RECORDING --endpoint URL (the bin)', { timeout: 30_000
         'an OTEL_EXPORTER_OTLP_TIMEOUT that is not milliseconds',
         ['run.jsonl', '--endpoint', 'http://127.0.0.1:4318'],
         { OTEL_EXPORTER_OTLP_TIMEOUT: 'soon' },
-        'OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of milliseconds, got "soon"',
+        'OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of milliseconds up to 1000000000, got "soon"',
       ],
       [
         'an unknown flag',
@@ -221,7 +282,7 @@ describe('toolflight otel RECORDING --endpoint URL (the bin)', { timeout: 30_000
       expect(stderr).not.toContain('sk-live-123');
     });
 
-    it('a --header that is not an HTTP field name, quoting its name only', async () => {
+    it('a --header that is not an HTTP field name, quoting neither its name nor its value', async () => {
       const { code, stderr } = await otel([
         recording(),
         '--endpoint',
@@ -231,7 +292,7 @@ describe('toolflight otel RECORDING --endpoint URL (the bin)', { timeout: 30_000
       ]);
       expect(code).toBe(2);
       expect(stderr).toMatch(
-        /^toolflight otel: --header: an OTLP header name must be an HTTP field name \(letters, digits, -\), got "x api key"\n/,
+        /^toolflight otel: --header: an OTLP header name must be an HTTP field name \(letters, digits, -\)\n/,
       );
       expect(stderr).not.toContain('sk-live-123');
     });
