@@ -109,8 +109,7 @@ export function rpcFactsOf(body: unknown, req: IncomingMessage): RpcFacts {
   const message = isObject(body) ? body : undefined;
   const method = typeof message?.method === 'string' ? message.method : undefined;
   const params = isObject(message?.params) ? message.params : undefined;
-  const id =
-    typeof message?.id === 'string' ? boundedString(message.id, MAX_TARGET) : message?.id;
+  const id = typeof message?.id === 'string' ? boundedString(message.id, MAX_TARGET) : message?.id;
   const target =
     method !== undefined && TARGETED.has(method)
       ? boundedString(params?.name, MAX_TARGET)

@@ -32,13 +32,7 @@ import { recordSafely } from './recordSafely.js';
 import { rpcError } from './rpcShape.js';
 import type { RegisteredSession, SessionNotes, SessionRefusal } from './sessionRegistry.js';
 import type { SessionStream } from './sessionStream.js';
-import {
-  baggageOf,
-  openedFacts,
-  rpcFactsOf,
-  spanParentOf,
-  type SpanParent,
-} from './rpcFacts.js';
+import { baggageOf, openedFacts, rpcFactsOf, spanParentOf, type SpanParent } from './rpcFacts.js';
 import {
   streamAllowed,
   trackRequest,
