@@ -260,7 +260,7 @@ describe('toolflight gateway', { timeout: 60_000 }, () => {
     });
     expect(timeout.code).toBe(2);
     expect(timeout.err).toMatch(
-      /^toolflight gateway: OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of milliseconds, got "-1"\nusage:/,
+      /^toolflight gateway: OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of milliseconds up to 1000000000, got "-1"\nusage:/,
     );
   });
 
