@@ -98,16 +98,17 @@ export class ClientSpans {
         : undefined;
     const uri = request.method.startsWith('resources/') ? bounded(params.uri, MAX_URI) : undefined;
     const capture = parent?.capture;
+    // What the upstream chose (its session id, its version), bounded like the agent's facts.
+    const upstreamSession = bounded(session.id, MAX_TARGET);
+    const protocolVersion = bounded(session.protocolVersion, MAX_TARGET);
     this.note(
       'upstream.requested',
       {
         server: this.server,
         method: request.method,
         rpcId: request.id,
-        ...(session.id !== undefined && { session: session.id }),
-        ...(session.protocolVersion !== undefined && {
-          protocolVersion: session.protocolVersion,
-        }),
+        ...(upstreamSession !== undefined && { session: upstreamSession }),
+        ...(protocolVersion !== undefined && { protocolVersion }),
         ...(target !== undefined && { target }),
         ...(uri !== undefined && { uri }),
         transport: this.#transport,
@@ -121,8 +122,8 @@ export class ClientSpans {
     );
     const meta = isObject(params._meta) ? params._meta : {};
     // The agent's own trace keys give way to the span's: the upstream is its child, not the
-    // agent's. Everything else in `_meta` goes as the agent sent it.
-    // Own keys as they are (`__proto__` included, as JSON may carry it), the trace keys aside.
+    // agent's. Every other own key of `_meta` goes as the agent sent it (`__proto__` included,
+    // as JSON may carry it).
     const rest = Object.fromEntries(Object.entries(meta).filter(([key]) => !TRACE_KEYS.has(key)));
     const outgoing: JSONRPCRequest = {
       ...request,
