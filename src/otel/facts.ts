@@ -4,15 +4,14 @@
 import type { SpanContext } from '@opentelemetry/api';
 
 import { isSpanId, isTraceId } from '../events/traceContext.js';
+import { isJsonObject } from '../events/validate.js';
 
 /** A JSON object, as a bag of unknown fields. */
 export type Fields = Readonly<Record<string, unknown>>;
 
 /** The object, or undefined for anything else (null, an array, a primitive). */
 export const fieldsOf = (value: unknown): Fields | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Fields)
-    : undefined;
+  isJsonObject(value) ? value : undefined;
 
 /** A non-empty string, or undefined. */
 export const textOf = (value: unknown): string | undefined =>

@@ -4,9 +4,7 @@
 import type { ServerResponse } from 'node:http';
 
 import type { RpcErrorFacts } from '../../events/types.js';
-
-/** Longest error message kept in the log; an upstream chooses its length. */
-const MAX_MESSAGE = 1024;
+import { MAX_MESSAGE } from './rpcFacts.js';
 
 const errors = new WeakMap<ServerResponse, RpcErrorFacts>();
 

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 
 import type { PeerFacts, RpcFacts, SessionOpened, TraceFacts } from '../../events/types.js';
 import { parseTraceparent } from '../../events/traceContext.js';
+import { isJsonObject } from '../../events/validate.js';
 import { newSpanId, newTraceId } from './spanIds.js';
 
 /** Longest `tracestate` kept (the W3C limit is 32 members of at most 256 characters). */
@@ -12,35 +13,28 @@ const MAX_TRACESTATE = 512;
 /** Longest `baggage` kept (the W3C recommends at least 8,192 bytes be accepted). */
 const MAX_BAGGAGE = 8192;
 /** Longest tool or prompt name, or resource URI, noted (longer ones are not low-cardinality). */
-const MAX_TARGET = 256;
-const MAX_URI = 2048;
+export const MAX_TARGET = 256;
+export const MAX_URI = 2048;
+/** Longest error message or reason noted: an agent's or upstream's, of the length it chose. */
+export const MAX_MESSAGE = 1024;
 
 const TARGETED = new Set(['tools/call', 'prompts/get']);
 const WITH_URI = new Set(['resources/read', 'resources/subscribe', 'resources/unsubscribe']);
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const boundedString = (value: unknown, max: number): string | undefined =>
+/** A non-empty string of at most `max` characters, else undefined (too long is not noted). */
+export const boundedString = (value: unknown, max: number): string | undefined =>
   typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
 
+const peer = (address: string | undefined, port: number | undefined): PeerFacts | undefined =>
+  address === undefined ? undefined : port === undefined ? { address } : { address, port };
+
 /** The agent's end of the connection, where the socket says. */
-export function clientOf(req: IncomingMessage): PeerFacts | undefined {
-  const { remoteAddress, remotePort } = req.socket;
-  if (remoteAddress === undefined) return undefined;
-  return remotePort === undefined
-    ? { address: remoteAddress }
-    : { address: remoteAddress, port: remotePort };
-}
+export const clientOf = (req: IncomingMessage): PeerFacts | undefined =>
+  peer(req.socket.remoteAddress, req.socket.remotePort);
 
 /** Where the endpoint listens, as the socket says. */
-export function serverOf(req: IncomingMessage): PeerFacts | undefined {
-  const { localAddress, localPort } = req.socket;
-  if (localAddress === undefined) return undefined;
-  return localPort === undefined
-    ? { address: localAddress }
-    : { address: localAddress, port: localPort };
-}
+const serverOf = (req: IncomingMessage): PeerFacts | undefined =>
+  peer(req.socket.localAddress, req.socket.localPort);
 
 /**
  * A new span's trace facts: a child of the `traceparent` in `meta` when it holds a valid one
@@ -48,7 +42,7 @@ export function serverOf(req: IncomingMessage): PeerFacts | undefined {
  * header) becomes a link.
  */
 export function traceFactsOf(meta: unknown, ambient?: unknown): TraceFacts {
-  const carrier = isObject(meta) ? meta : {};
+  const carrier = isJsonObject(meta) ? meta : {};
   const parent = parseTraceparent(carrier.traceparent);
   const link = typeof ambient === 'string' ? parseTraceparent(ambient) : undefined;
   const state = parent && boundedString(carrier.tracestate, MAX_TRACESTATE);
@@ -66,8 +60,8 @@ export function traceFactsOf(meta: unknown, ambient?: unknown): TraceFacts {
  * in memory only, never in the log (it often names users).
  */
 export function baggageOf(body: unknown): string | undefined {
-  const params = isObject(body) && isObject(body.params) ? body.params : undefined;
-  const meta = isObject(params?._meta) ? params._meta : undefined;
+  const params = isJsonObject(body) && isJsonObject(body.params) ? body.params : undefined;
+  const meta = isJsonObject(params?._meta) ? params._meta : undefined;
   return boundedString(meta?.baggage, MAX_BAGGAGE);
 }
 
@@ -106,9 +100,9 @@ export function spanParentOf(
 export function rpcFactsOf(body: unknown, req: IncomingMessage): RpcFacts {
   const session = boundedString(req.headers['mcp-session-id'], MAX_TARGET);
   const client = clientOf(req);
-  const message = isObject(body) ? body : undefined;
+  const message = isJsonObject(body) ? body : undefined;
   const method = typeof message?.method === 'string' ? message.method : undefined;
-  const params = isObject(message?.params) ? message.params : undefined;
+  const params = isJsonObject(message?.params) ? message.params : undefined;
   const id = typeof message?.id === 'string' ? boundedString(message.id, MAX_TARGET) : message?.id;
   const target =
     method !== undefined && TARGETED.has(method)
@@ -146,8 +140,8 @@ export function openedFacts(
   params: unknown,
   req: IncomingMessage,
 ): SessionOpened['data'] {
-  const hello = isObject(params) ? params : {};
-  const info = isObject(hello.clientInfo) ? hello.clientInfo : {};
+  const hello = isJsonObject(params) ? params : {};
+  const info = isJsonObject(hello.clientInfo) ? hello.clientInfo : {};
   const protocolVersion = boundedString(hello.protocolVersion, MAX_TARGET);
   const clientName = boundedString(info.name, MAX_TARGET);
   const clientVersion = boundedString(info.version, MAX_TARGET);

@@ -4,6 +4,8 @@ import { randomFillSync } from 'node:crypto';
 
 /** Random bytes drawn a page at a time: one system call per 256 span ids, not one per id. */
 const pool = Buffer.alloc(4096);
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
 let used = pool.length;
 
 function randomHex(bytes: number): string {
@@ -15,7 +17,7 @@ function randomHex(bytes: number): string {
     const hex = pool.toString('hex', used, used + bytes);
     used += bytes;
     // All zeros is not a valid id (1 in 2^64 for a span): draw again.
-    if (!/^0+$/.test(hex)) return hex;
+    if (hex !== (bytes === 16 ? ZERO_TRACE : ZERO_SPAN)) return hex;
   }
 }
 

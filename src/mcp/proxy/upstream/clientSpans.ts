@@ -11,7 +11,14 @@ import type {
   UpstreamOutcome,
   UpstreamRequested,
 } from '../../../events/types.js';
-import type { SpanParent } from '../../endpoint/rpcFacts.js';
+import { isJsonObject } from '../../../events/validate.js';
+import {
+  boundedString,
+  MAX_MESSAGE,
+  MAX_TARGET,
+  MAX_URI,
+  type SpanParent,
+} from '../../endpoint/rpcFacts.js';
 import { newSpanId, newTraceId } from '../../endpoint/spanIds.js';
 import type { ProxyUpstream } from './Upstream.js';
 import { isHttpUpstream } from './upstreamTransport.js';
@@ -46,18 +53,6 @@ function peerOf(upstream: ProxyUpstream): PeerFacts | undefined {
 /** The `params._meta` keys of W3C trace context (SEP-414: unprefixed). */
 const TRACE_KEYS = new Set(['traceparent', 'tracestate', 'baggage']);
 
-/** Longest tool or prompt name, and resource URI, noted (as for the agent's requests). */
-const MAX_TARGET = 256;
-const MAX_URI = 2048;
-/** Longest error message or reason noted: an upstream chooses its length. */
-const MAX_REASON = 1024;
-
-const bounded = (value: unknown, max: number): string | undefined =>
-  typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** The client spans of one upstream. */
 export class ClientSpans {
   readonly #transport: 'tcp' | 'pipe';
@@ -91,16 +86,18 @@ export class ClientSpans {
       ...(from?.state !== undefined && { state: from.state }),
     };
     const baggage = parent?.baggage;
-    const params = isObject(request.params) ? request.params : {};
+    const params = isJsonObject(request.params) ? request.params : {};
     const target =
       request.method === 'tools/call' || request.method === 'prompts/get'
-        ? bounded(params.name, MAX_TARGET)
+        ? boundedString(params.name, MAX_TARGET)
         : undefined;
-    const uri = request.method.startsWith('resources/') ? bounded(params.uri, MAX_URI) : undefined;
+    const uri = request.method.startsWith('resources/')
+      ? boundedString(params.uri, MAX_URI)
+      : undefined;
     const capture = parent?.capture;
     // What the upstream chose (its session id, its version), bounded like the agent's facts.
-    const upstreamSession = bounded(session.id, MAX_TARGET);
-    const protocolVersion = bounded(session.protocolVersion, MAX_TARGET);
+    const upstreamSession = boundedString(session.id, MAX_TARGET);
+    const protocolVersion = boundedString(session.protocolVersion, MAX_TARGET);
     this.note(
       'upstream.requested',
       {
@@ -120,7 +117,7 @@ export class ClientSpans {
       },
       capture,
     );
-    const meta = isObject(params._meta) ? params._meta : {};
+    const meta = isJsonObject(params._meta) ? params._meta : {};
     // The agent's own trace keys give way to the span's: the upstream is its child, not the
     // agent's. Every other own key of `_meta` goes as the agent sent it (`__proto__` included,
     // as JSON may carry it).
@@ -150,9 +147,9 @@ export class ClientSpans {
             span: trace.spanId,
             outcome: end.outcome,
             ...(end.error && {
-              error: { code: end.error.code, message: end.error.message.slice(0, MAX_REASON) },
+              error: { code: end.error.code, message: end.error.message.slice(0, MAX_MESSAGE) },
             }),
-            ...(end.reason !== undefined && { reason: end.reason.slice(0, MAX_REASON) }),
+            ...(end.reason !== undefined && { reason: end.reason.slice(0, MAX_MESSAGE) }),
           },
           capture,
         );
