@@ -33,12 +33,7 @@ import { rpcError } from './rpcShape.js';
 import type { RegisteredSession, SessionNotes, SessionRefusal } from './sessionRegistry.js';
 import type { SessionStream } from './sessionStream.js';
 import { baggageOf, openedFacts, rpcFactsOf, spanParentOf, type SpanParent } from './rpcFacts.js';
-import {
-  streamAllowed,
-  trackRequest,
-  type TrackedRequest,
-  type TrackingDeps,
-} from './trackRequest.js';
+import { streamAllowed, trackRequest, type TrackingDeps } from './trackRequest.js';
 
 /** The one role of these endpoints' credentials: agents are not told apart by ownership. */
 export type AgentRole = 'agent';
@@ -210,10 +205,9 @@ async function answerMessages<S extends ServedSession>(
   session: S,
   res: ServerResponse,
   messages: readonly JSONRPCMessage[],
-  tracked: TrackedRequest,
+  request: RequestHandle | undefined,
   span: SpanParent,
 ): Promise<void> {
-  const { request } = tracked;
   const reply = new PostReply(res, { 'mcp-session-id': session.id });
   // A call in progress (one waiting on a person's answer, say) is not an idle session.
   const release = session.hold();
@@ -302,7 +296,7 @@ export async function serveSessions<S extends ServedSession>(
       );
     }
   });
-  if (plainAllowed(req)) return answerMessages(deps, session, res, messages, tracked, span);
+  if (plainAllowed(req)) return answerMessages(deps, session, res, messages, request, span);
   // Headers the fast path does not take: the SDK's transport answers with its standard refusal.
   await refuseThroughSdk(req, res, parsed.body);
 }
