@@ -1,0 +1,224 @@
+// @internal A connection to NATS with the fleet's stream checked (and created when allowed).
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager, StreamInfo } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+
+import { messageOf } from '../errors.js';
+import { loadNats, type NatsModules } from './loadNats.js';
+import { NatsError } from './NatsError.js';
+import { checkPrefix } from './subjects.js';
+
+/** Where the NATS servers are, and how to reach them. */
+export interface NatsServerOptions {
+  /** `nats://host:port`, `host:port`, or several. */
+  readonly servers: string | readonly string[];
+  /**
+   * Passed on to the NATS client's `connect` as they are: `user`/`pass`, `token`,
+   * `authenticator` (nkeys, creds), `tls`, `name`, timeouts. `servers` here is ignored.
+   */
+  readonly connection?: Omit<NodeConnectionOptions, 'servers'>;
+}
+
+/** The stream a fleet ships to, and its limits when toolflight creates it. */
+export interface FleetStreamOptions {
+  /** The stream's name. Default `TOOLFLIGHT`. */
+  readonly stream?: string;
+  /** The subject prefix: events go to `<prefix>.<host>.<log>.<capture>`. Default `toolflight`. */
+  readonly prefix?: string;
+  /** Create the stream when it is missing. Default true for a shipper, false for a reader. */
+  readonly create?: boolean;
+  /** Limits of a stream toolflight creates (an existing stream keeps its own). */
+  readonly limits?: FleetStreamLimits;
+}
+
+/** The limits of a stream toolflight creates. */
+export interface FleetStreamLimits {
+  /** Messages older than this are removed. Default 7 days. */
+  readonly maxAgeMs?: number;
+  /** The oldest messages are removed past this many bytes. Default 1 GiB. */
+  readonly maxBytes?: number;
+  /** How long a `Nats-Msg-Id` is remembered for dedupe. Default 2 minutes. */
+  readonly duplicateWindowMs?: number;
+  /** Copies kept in a cluster. Default 1. */
+  readonly replicas?: number;
+}
+
+export const DEFAULT_STREAM = 'TOOLFLIGHT';
+export const DEFAULT_PREFIX = 'toolflight';
+export const STREAM_DEFAULTS = {
+  maxAgeMs: 7 * 24 * 3600 * 1000,
+  maxBytes: 1024 ** 3,
+  duplicateWindowMs: 2 * 60 * 1000,
+  replicas: 1,
+} as const;
+
+/** @internal An open connection, its JetStream handles and the checked stream. */
+export interface OpenJetStream {
+  readonly modules: NatsModules;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  readonly prefix: string;
+  readonly info: StreamInfo;
+}
+
+const STREAM_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+/** A server list as a person may read it: credentials in a URL are masked. */
+export function shownServers(servers: string | readonly string[]): string {
+  const list = typeof servers === 'string' ? [servers] : [...servers];
+  return list.map((server) => server.replace(/\/\/[^@/]*@/, '//***@')).join(', ');
+}
+
+const NANOS_PER_MS = 1_000_000;
+
+function checkedLimits(limits: FleetStreamLimits = {}): Required<FleetStreamLimits> {
+  const out = { ...STREAM_DEFAULTS, ...limits };
+  for (const [name, value] of Object.entries(out)) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new NatsError(
+        'invalid_argument',
+        `limits.${name} must be a positive integer, got ${String(value)}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Whether the stream subject `pattern` takes every subject of `target` (tokens, `*` and `>`). */
+export function subjectCovers(pattern: string, target: string): boolean {
+  const have = pattern.split('.');
+  const want = target.split('.');
+  for (let i = 0; i < want.length; i++) {
+    const token = have[i];
+    if (token === undefined) return false;
+    if (token === '>') return true;
+    if (token === '*' ? want[i] === '>' : token !== want[i]) return false;
+  }
+  return have.length === want.length;
+}
+
+/**
+ * @internal Connect, make sure the server has JetStream, and find the stream (creating it when
+ * `create` allows). Rejects with a `NatsError` that says what to do; the connection is closed
+ * when anything after connecting fails.
+ */
+export async function openJetStream(
+  server: NatsServerOptions,
+  options: FleetStreamOptions,
+  feature: string,
+  defaultCreate: boolean,
+): Promise<OpenJetStream> {
+  const stream = options.stream ?? DEFAULT_STREAM;
+  if (typeof stream !== 'string' || !STREAM_NAME.test(stream)) {
+    throw new NatsError(
+      'invalid_argument',
+      `the stream name must be 1 to 255 letters, digits, _ or -, got ${JSON.stringify(String(stream).slice(0, 60))}`,
+    );
+  }
+  let prefix: string;
+  try {
+    prefix = checkPrefix(options.prefix ?? DEFAULT_PREFIX);
+  } catch (error) {
+    throw new NatsError('invalid_argument', messageOf(error));
+  }
+  const limits = checkedLimits(options.limits);
+  const servers = server.servers;
+  if (
+    !(typeof servers === 'string' ? servers !== '' : Array.isArray(servers) && servers.length > 0)
+  ) {
+    throw new NatsError('invalid_argument', 'servers must name at least one NATS server');
+  }
+  const modules = await loadNats(feature);
+  let nc: NatsConnection;
+  try {
+    nc = await modules.transport.connect({
+      ...server.connection,
+      servers: typeof servers === 'string' ? servers : [...servers],
+    });
+  } catch (error) {
+    throw new NatsError(
+      'nats_unreachable',
+      `${feature} could not connect to NATS at ${shownServers(servers)}: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  try {
+    let jsm: JetStreamManager;
+    try {
+      jsm = await modules.jetstream.jetstreamManager(nc);
+    } catch (error) {
+      throw new NatsError(
+        'jetstream_unavailable',
+        `the NATS server at ${shownServers(servers)} has no JetStream (${messageOf(error)}): start it with \`nats-server -js\`, or enable JetStream for this account`,
+        { cause: error },
+      );
+    }
+    const info = await findStream(
+      modules,
+      jsm,
+      stream,
+      prefix,
+      options.create ?? defaultCreate,
+      limits,
+    );
+    const wanted = `${prefix}.>`;
+    if (!(info.config.subjects ?? []).some((pattern) => subjectCovers(pattern, wanted))) {
+      throw new NatsError(
+        'subject_outside_stream',
+        `the stream ${stream} takes ${JSON.stringify(info.config.subjects ?? [])}, not ${wanted}: add ${wanted} to its subjects, or pass the prefix it takes`,
+      );
+    }
+    return { modules, nc, js: modules.jetstream.jetstream(nc), jsm, stream, prefix, info };
+  } catch (error) {
+    await nc.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function findStream(
+  modules: NatsModules,
+  jsm: JetStreamManager,
+  stream: string,
+  prefix: string,
+  create: boolean,
+  limits: Required<FleetStreamLimits>,
+): Promise<StreamInfo> {
+  try {
+    return await jsm.streams.info(stream);
+  } catch (error) {
+    const { JetStreamApiError, JetStreamApiCodes } = modules.jetstream;
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) {
+      throw error;
+    }
+  }
+  if (!create) {
+    throw new NatsError(
+      'stream_missing',
+      `the stream ${stream} does not exist: ship to it first (a shipper creates it), or create it with subjects ${prefix}.>`,
+    );
+  }
+  const { RetentionPolicy, StorageType, DiscardPolicy } = modules.jetstream;
+  try {
+    return await jsm.streams.add({
+      name: stream,
+      subjects: [`${prefix}.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: limits.maxAgeMs * NANOS_PER_MS,
+      max_bytes: limits.maxBytes,
+      duplicate_window: limits.duplicateWindowMs * NANOS_PER_MS,
+      num_replicas: limits.replicas,
+      allow_direct: true,
+    });
+  } catch (error) {
+    // Another host created it meanwhile.
+    try {
+      return await jsm.streams.info(stream);
+    } catch {
+      throw error;
+    }
+  }
+}
