@@ -1,5 +1,8 @@
 // @internal The NATS client, an optional peer: `@nats-io/transport-node` and
 // `@nats-io/jetstream` are loaded on first use, with an error that names what to install.
+import type * as Transport from '@nats-io/transport-node';
+import type * as JetStream from '@nats-io/jetstream';
+
 import { ToolflightError, messageOf } from '../errors.js';
 
 /** The packages and the range toolflight supports. */
@@ -18,8 +21,8 @@ const isAbsent = (error: unknown, name: string): boolean => {
 
 /** @internal The two loaded modules. */
 export interface NatsModules {
-  readonly transport: typeof import('@nats-io/transport-node');
-  readonly jetstream: typeof import('@nats-io/jetstream');
+  readonly transport: typeof Transport;
+  readonly jetstream: typeof JetStream;
 }
 
 let loaded: Promise<NatsModules> | undefined;

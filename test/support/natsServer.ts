@@ -61,7 +61,7 @@ export async function startNatsServer(options: NatsServerStart = {}): Promise<Na
         proc.kill('SIGKILL');
         reject(new Error(`nats-server did not get ready in 20 s:\n${log}`));
       }, 20_000);
-      proc.stderr!.on('data', (chunk: Buffer) => {
+      proc.stderr.on('data', (chunk: Buffer) => {
         if (log.length < 64_000) log += chunk.toString();
         if (log.includes('Server is ready')) {
           clearTimeout(timer);
@@ -74,7 +74,7 @@ export async function startNatsServer(options: NatsServerStart = {}): Promise<Na
       });
     });
     // Keep reading its log so a full pipe never stalls it.
-    proc.stderr!.resume();
+    proc.stderr.resume();
   };
 
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
