@@ -88,6 +88,7 @@ const ENTRIES = [
   'src/store/index.ts',
   'src/inspector/index.ts',
   'src/otel/index.ts',
+  'src/nats/index.ts',
   'src/testing/index.ts',
   'machines/index.ts',
 ];
@@ -175,6 +176,26 @@ describe('the source tree', () => {
             ...local(imports).filter((name) => /^src\/(mcp|cli|inspector|nats)\//.test(name)),
           ]
         : imports.filter((name) => name.startsWith('@opentelemetry/'));
+      return wrong.map((name) => `${file} -> ${name}`);
+    });
+    expect(offending).toEqual([]);
+  });
+
+  it('keeps NATS in src/nats, which imports the client as types only, and only the core and the stores', () => {
+    const offending = [...graph].flatMap(([file, imports]) => {
+      const nats = file.startsWith('src/nats/');
+      const wrong = nats
+        ? [
+            // The client is an optional peer: loaded with import() by loadNats, never statically.
+            ...staticImports(file).filter((name) => name.startsWith('@nats-io/')),
+            ...local(imports).filter((name) => /^src\/(mcp|cli|inspector|otel)\//.test(name)),
+          ]
+        : file.startsWith('src/cli/')
+          ? staticImports(file).filter((name) => name.startsWith('@nats-io/'))
+          : [
+              ...imports.filter((name) => name.startsWith('@nats-io/')),
+              ...local(imports).filter((name) => name.startsWith('src/nats/')),
+            ];
       return wrong.map((name) => `${file} -> ${name}`);
     });
     expect(offending).toEqual([]);

@@ -39,6 +39,7 @@ const PATHS: Record<string, string[]> = {
   'toolflight/mcp': ['src/mcp/index.ts'],
   'toolflight/store': ['src/store/index.ts'],
   'toolflight/otel': ['src/otel/index.ts'],
+  'toolflight/nats': ['src/nats/index.ts'],
   'toolflight/inspector': ['src/inspector/index.ts'],
   'toolflight/testing': ['src/testing/index.ts'],
   'toolflight/machines': ['machines/index.ts'],

@@ -1,7 +1,6 @@
 // @internal A connection to NATS with the fleet's stream checked (and created when allowed).
-import type { NodeConnectionOptions } from '@nats-io/transport-node';
+import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager, StreamInfo } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
 
 import { messageOf } from '../errors.js';
 import { loadNats, type NatsModules } from './loadNats.js';
