@@ -24,7 +24,7 @@ export function labelEvent(event: ToolflightEvent, label: string, seq: number): 
     let changed = false;
     for (const field of REFERENCES) {
       if (typeof data[field] === 'string') {
-        data[field] = prefix + (data[field]);
+        data[field] = prefix + data[field];
         changed = true;
       }
     }

@@ -1,10 +1,14 @@
 import { ToolflightError } from '../errors.js';
 
-/** Machine-readable reasons `createInspector` refused its options. */
-export type InspectorErrorCode = 'non_loopback_host' | 'weak_token' | 'invalid_option';
+/**
+ * Machine-readable reasons the inspector refused something: `createInspector`'s options, or an
+ * event pushed to a `fleetFeed` (`invalid_event`, `out_of_order`).
+ */
+export type InspectorErrorCode =
+  'non_loopback_host' | 'weak_token' | 'invalid_option' | 'invalid_event' | 'out_of_order';
 
 /**
- * A configuration error of `createInspector`, thrown to the host: a `ToolflightError` whose
+ * A configuration error of `createInspector` or an event a `fleetFeed` refused, thrown to the host: a `ToolflightError` whose
  * `code` says what was refused and whose message says what to pass instead.
  *
  * @example

@@ -9,6 +9,7 @@ import { STREAM_RETRY_AFTER_S, StreamSlots } from '../http/streamSlots.js';
 import type { Logger } from '../logger.js';
 import type { Tracker } from '../tracker/Tracker.js';
 import { recordingFeed, trackerFeed, type EventFeed } from './eventFeed.js';
+import type { InspectorFeed } from './InspectorFeed.js';
 import { pageHtml, pageScript } from './pageAssets.js';
 import { InspectorError } from './InspectorError.js';
 import {
@@ -20,9 +21,21 @@ import {
 import { checkRequest, requestUrl } from './requestGuard.js';
 import { serveEvents, writeHistory, type EventStream } from './sseStream.js';
 
-/** What the inspector shows: a live tracker, or a recording file (optionally still growing). */
+/**
+ * What the inspector shows: a live tracker, a recording file (optionally still growing), or a
+ * feed of events from elsewhere (a {@link fleetFeed} of several hosts' logs, with `fleet`).
+ */
 export type InspectorSource =
   | { readonly tracker: Tracker; readonly title?: string }
+  | {
+      readonly feed: InspectorFeed;
+      readonly title?: string;
+      /**
+       * The feed merges several hosts' logs, named apart by `labelEvent` (as `fleetFeed`
+       * does): the page adds a host column, a host filter and each host's in-flight and idle.
+       */
+      readonly fleet?: boolean;
+    }
   | {
       /** A JSONL or SQLite recording. */
       readonly recording: string;
@@ -137,11 +150,16 @@ export async function createInspector(
   const feed: EventFeed =
     'tracker' in source
       ? trackerFeed(source.tracker)
-      : recordingFeed(source.recording, {
-          follow: source.follow,
-          onProblem: (message) => options.logger?.warn(message),
-        });
-  const title = source.title ?? ('tracker' in source ? 'live tracker' : source.recording);
+      : 'feed' in source
+        ? source.feed
+        : recordingFeed(source.recording, {
+            follow: source.follow,
+            onProblem: (message) => options.logger?.warn(message),
+          });
+  const title =
+    source.title ??
+    ('tracker' in source ? 'live tracker' : 'feed' in source ? 'event feed' : source.recording);
+  const fleet = 'feed' in source && source.fleet === true;
   const streams = new Set<EventStream>();
   const slots = new StreamSlots(limits, 'the inspector');
   let dropped = 0;
@@ -180,7 +198,8 @@ export async function createInspector(
     }
     // Checked by `checkRequest`: a path.
     const path = requestUrl(req)?.pathname;
-    if (path === '/') return reply(res, 200, 'text/html; charset=utf-8', pageHtml(token, title));
+    if (path === '/')
+      return reply(res, 200, 'text/html; charset=utf-8', pageHtml(token, title, { fleet }));
     if (path === '/app.js')
       return reply(res, 200, 'text/javascript; charset=utf-8', await pageScript());
     if (path === '/history') {

@@ -8,18 +8,11 @@ import { decodeEvent } from '../events/codec.js';
 import type { ToolflightEvent } from '../events/types.js';
 import { readRecording } from '../store/readRecording.js';
 import { encodeOnce } from './encodedEvents.js';
+import type { InspectorFeed } from './InspectorFeed.js';
 import type { Tracker } from '../tracker/Tracker.js';
 
-/** History then live, by seq. */
-export interface EventFeed {
-  /** The kept events with `seq > afterSeq`, in seq order. */
-  readonly history: (afterSeq: number) => Iterable<ToolflightEvent>;
-  /** The seq of the last event kept, 0 when none. */
-  readonly lastSeq: () => number;
-  /** Every event appended from now on; returns the unsubscribe function. */
-  readonly subscribe: (listener: (event: ToolflightEvent) => void) => () => void;
-  readonly close: () => void;
-}
+/** History then live, by seq: the shape a host's own feed has too. */
+export type EventFeed = InspectorFeed;
 
 /** A live tracker: its store's kept history (the last 1,000 events by default), then its bus. */
 export function trackerFeed(tracker: Tracker): EventFeed {

@@ -6,6 +6,14 @@ export {
   type InspectorSource,
   type InspectorStats,
 } from './createInspector.js';
+export {
+  FLEET_MAX_EVENTS,
+  fleetFeed,
+  type FleetFeed,
+  type FleetFeedOptions,
+  type FleetSource,
+} from './fleetFeed.js';
+export type { InspectorFeed } from './InspectorFeed.js';
 export { InspectorError, type InspectorErrorCode } from './InspectorError.js';
 export type { InspectorLimits } from './inspectorOptions.js';
 export type { ConnectionStats } from '../http/connectionGuard.js';

@@ -54,8 +54,13 @@ async function load(): Promise<string> {
 const escapeAttr = (value: string): string =>
   value.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** How the page is set up: `fleet` for a log merged from several hosts. */
+export interface PageConfig {
+  readonly fleet?: boolean;
+}
+
 /** The page's HTML; the script is loaded with the same token as the page. */
-export function pageHtml(token: string, title: string): string {
+export function pageHtml(token: string, title: string, config: PageConfig = {}): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -66,7 +71,7 @@ export function pageHtml(token: string, title: string): string {
 <style>${PAGE_CSS}</style>
 </head>
 <body>
-<div id="app" data-title="${escapeAttr(title)}">loading…</div>
+<div id="app" data-title="${escapeAttr(title)}"${config.fleet ? ' data-fleet="1"' : ''}>loading…</div>
 <script type="module" src="/app.js?token=${encodeURIComponent(token)}"></script>
 </body>
 </html>

@@ -36,6 +36,7 @@ tr.sel,.row.sel{background:#1f3147}tr[data-gen]{cursor:pointer}
 .drop{outline:3px dashed var(--acc);outline-offset:-6px}
 .hint{color:var(--dim);padding:6px 10px}
 section[hidden]{display:none}
+.row .host{display:inline-block;min-width:80px;color:var(--warn)}td.host{color:var(--warn)}.fleet .ent{grid-template-columns:130px 80px 110px 90px 70px 1fr}#fleet tr[data-host]{cursor:pointer}
 .inv-hint{text-transform:none;letter-spacing:0;font-weight:400}
 .inv-up .inv-state{color:var(--ok)}.inv-connecting .inv-state{color:var(--busy)}.inv-down .inv-state,.inv-exited .inv-state{color:var(--bad)}
 .inv-notice{color:var(--warn)}#inventory td{vertical-align:top;white-space:normal;overflow-wrap:anywhere}#inventory td:is(.inv-name,.inv-catalog,.inv-notice){white-space:nowrap}#inventory ul{margin:2px 0;padding-left:16px}

@@ -9,6 +9,7 @@ import { connect } from './connection.js';
 import { diagramSvg } from './diagram.js';
 import { byId, esc } from './dom.js';
 import { EventLog } from './eventLog.js';
+import { FLEET_SECTION, FleetIndex, HOST_FILTER, renderFleet } from './fleetPanel.js';
 import { InventoryPanel } from './inventoryPanel.js';
 import { LAYOUT } from './layout.js';
 import { OutboxPanel } from './outboxPanel.js';
@@ -19,8 +20,17 @@ import { Timeline } from './timeline.js';
 
 const app = byId('app');
 const title = app.dataset.title ?? '';
+/** A log merged from several hosts (`createInspector({ feed, fleet: true })`). */
+const fleet = app.dataset.fleet === '1';
 app.innerHTML = LAYOUT;
 byId('source').textContent = title;
+if (fleet) {
+  // Labelled entity ids are longer: the entities' first column is wider.
+  app.classList.add('fleet');
+  byId('status').insertAdjacentHTML('afterend', HOST_FILTER);
+  byId('captures').querySelector('tr')!.insertAdjacentHTML('afterbegin', '<th>host</th>');
+  byId('captures').closest('section')!.insertAdjacentHTML('beforebegin', FLEET_SECTION);
+}
 
 const token = new URLSearchParams(location.search).get('token') ?? '';
 const log = new EventLog();
@@ -35,7 +45,8 @@ const view = {
   skew: undefined as number | undefined,
   playing: 0,
 };
-const timeline = new Timeline(log, (index) => selectEvent(index));
+const timeline = new Timeline(log, (index) => selectEvent(index), fleet);
+const hosts = new FleetIndex();
 const entities = new EntitiesPanel(log, (id) => selectEntity(id));
 const outbox = new OutboxPanel();
 const inventory = new InventoryPanel();
@@ -72,7 +83,22 @@ function render(): void {
   const status = byId('status');
   status.classList.toggle('past', !view.live);
   if (view.selectedGen === undefined) view.selectedGen = [...log.generations.keys()].pop();
-  renderCaptures(log, snapshot, count, view.selectedGen, now(), graceMs());
+  if (fleet) hosts.update(log);
+  const host = timeline.filter.host;
+  // Following live, the wall clock; back in time, each host's own clock at the cursor.
+  const wall =
+    view.live && disconnect !== undefined ? { wall: Date.now(), skew: view.skew } : undefined;
+  const nowOf = (label: string) => hosts.nowAt(log, label, count, wall);
+  renderCaptures(
+    log,
+    snapshot,
+    count,
+    view.selectedGen,
+    now(),
+    graceMs(),
+    fleet ? { host, nowOf } : undefined,
+  );
+  if (fleet) renderFleet(log, hosts, snapshot, count, nowOf, graceMs(), host);
   entities.render(view.selectedGen, count);
   outbox.render(log.events, count);
   inventory.render(log.events, count, { now: now(), capture: selectedCapture(count) });
@@ -102,7 +128,7 @@ function renderDiagram(count: number): void {
   byId('diagram').innerHTML = diagramSvg(kind, entity && log.entityAt(entity, count));
 }
 
-const optionCounts = { type: -1, capture: -1, tool: -1 };
+const optionCounts = { type: -1, capture: -1, tool: -1, host: -1 };
 function refreshOptions(): void {
   const fill = (id: string, key: keyof typeof optionCounts, values: Iterable<string>) => {
     const list = [...new Set(values)].sort();
@@ -122,6 +148,7 @@ function refreshOptions(): void {
     [...log.generations.values()].map((g) => g.key),
   );
   fill('filter-tool', 'tool', log.tools);
+  if (fleet) fill('filter-host', 'host', hosts.hosts.keys());
 }
 
 function selectEvent(index: number): void {
@@ -200,12 +227,23 @@ byId('captures-body').addEventListener('click', (event) => {
   schedule();
 });
 byId('grace').addEventListener('input', schedule);
+if (fleet) {
+  // A host's row picks it in the host filter; its selected row again shows every host.
+  byId('fleet-body').addEventListener('click', (event) => {
+    const row = (event.target as HTMLElement).closest<HTMLElement>('[data-host]');
+    if (!row) return;
+    const select = byId<HTMLSelectElement>('filter-host');
+    select.value = select.value === row.dataset.host ? '' : (row.dataset.host ?? '');
+    select.dispatchEvent(new Event('input'));
+  });
+}
 
-const filters: [string, 'type' | 'capture' | 'tool' | 'search'][] = [
+const filters: [string, 'type' | 'capture' | 'tool' | 'search' | 'host'][] = [
   ['filter-type', 'type'],
   ['filter-capture', 'capture'],
   ['filter-tool', 'tool'],
   ['search', 'search'],
+  ...(fleet ? [['filter-host', 'host'] as [string, 'host']] : []),
 ];
 for (const [id, key] of filters) {
   byId(id).addEventListener('input', () => {
@@ -223,6 +261,7 @@ function loadRecording(name: string, text: string): void {
   projection.reset();
   outbox.reset();
   inventory.reset();
+  hosts.reset();
   timeline.refilter();
   const problems: string[] = [];
   text.split('\n').forEach((line, i) => {
@@ -258,6 +297,7 @@ disconnect = connect(token, {
       return;
     }
     if (last) view.skew ??= Date.now() - last.at;
+    if (fleet) hosts.learnClocks(events, Date.now());
     schedule();
   },
   onStatus(status) {

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 // @internal The captures table and the entities of the selected capture, at the cursor.
 import type { CaptureSnapshot, ProjectionSnapshot } from '../../projections/snapshot.js';
+import { unlabel } from '../../events/labelEvent.js';
 import { maskSecrets } from '../../events/maskSecrets.js';
 import { byId, esc, VirtualList } from './dom.js';
 import type { EventLog } from './eventLog.js';
@@ -32,6 +33,13 @@ export function idleState(
     : { label: 'idle', css: 'idle' };
 }
 
+/** In fleet mode: the captures table gets a host column, and shows one host or all (''). */
+export interface CapturesFleet {
+  readonly host: string;
+  /** The time at the cursor on a host's own clock (hosts' clocks differ). */
+  readonly nowOf: (host: string) => number;
+}
+
 /** Render the captures known at the cursor; the selected generation is highlighted. */
 export function renderCaptures(
   log: EventLog,
@@ -40,20 +48,31 @@ export function renderCaptures(
   selected: number | undefined,
   now: number,
   graceMs: number,
+  fleet?: CapturesFleet,
 ): void {
   const live = new Map(snapshot.captures.map((capture) => [capture.gen, capture]));
   let rows = '';
   for (const info of log.generations.values()) {
     if (info.begun >= count) continue;
+    let key = info.key;
+    let host = '';
+    let at = now;
+    if (fleet) {
+      const { label, name } = unlabel(info.key);
+      if (fleet.host && label !== fleet.host) continue;
+      key = name;
+      host = `<td class="mono host">${esc(label ?? '')}</td>`;
+      if (label !== undefined) at = fleet.nowOf(label);
+    }
     const capture = live.get(info.gen);
-    const idle = idleState(log, capture, info.gen, count, now, graceMs);
+    const idle = idleState(log, capture, info.gen, count, at, graceMs);
     rows += `<tr data-gen="${info.gen}" data-key="${esc(info.key)}"${info.gen === selected ? ' class="sel"' : ''}>
-<td class="mono">${esc(info.key)}</td><td>${info.gen}${capture && !capture.current ? ' (old)' : ''}</td>
+${host}<td class="mono">${esc(key)}</td><td>${info.gen}${capture && !capture.current ? ' (old)' : ''}</td>
 <td class="in-flight">${capture?.inFlight ?? 0}</td><td>${capture?.activityVersion ?? '-'}</td>
 <td class="idle-state ${idle.css}">${esc(idle.label)}</td></tr>`;
   }
   byId('captures-body').innerHTML =
-    rows || '<tr><td colspan="5" class="hint">no capture yet</td></tr>';
+    rows || `<tr><td colspan="${fleet ? 6 : 5}" class="hint">no capture yet</td></tr>`;
 }
 
 const ROW = 22;

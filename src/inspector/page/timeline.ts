@@ -3,6 +3,7 @@
 import { summarizeEvent } from '../../events/summarizeEvent.js';
 import { byId, esc, VirtualList } from './dom.js';
 import type { EventLog } from './eventLog.js';
+import { hostOf } from './fleetPanel.js';
 
 /** What the timeline shows. */
 export interface TimelineFilter {
@@ -10,13 +11,15 @@ export interface TimelineFilter {
   capture: string;
   tool: string;
   search: string;
+  /** Fleet mode: one host's events ('' for all). */
+  host: string;
 }
 
 const ROW = 22;
 
 /** The timeline panel. Call `render` after the log, the filter or the cursor changed. */
 export class Timeline {
-  readonly filter: TimelineFilter = { type: '', capture: '', tool: '', search: '' };
+  readonly filter: TimelineFilter = { type: '', capture: '', tool: '', search: '', host: '' };
   /** Indexes of the events that pass the filter, over the whole log. */
   private matches: number[] = [];
   private scanned = 0;
@@ -27,6 +30,8 @@ export class Timeline {
   constructor(
     private readonly log: EventLog,
     private readonly onSelect: (index: number) => void,
+    /** Fleet mode: each row starts with its host. */
+    private readonly fleet = false,
   ) {
     this.list = new VirtualList(byId('timeline'), ROW, (i, top) => this.row(i, top));
     byId('timeline').addEventListener('click', (event) => {
@@ -47,13 +52,14 @@ export class Timeline {
     if (f.type && event.type !== f.type) return false;
     if (f.capture && event.capture !== f.capture) return false;
     if (f.tool && this.log.toolOf(event) !== f.tool) return false;
+    if (f.host && hostOf(event) !== f.host) return false;
     if (f.search && !this.log.text(index).includes(f.search.toLowerCase())) return false;
     return true;
   }
 
   private get filtered(): boolean {
     const f = this.filter;
-    return Boolean(f.type || f.capture || f.tool || f.search);
+    return Boolean(f.type || f.capture || f.tool || f.search || f.host);
   }
 
   /** Show the events among the first `cursor` that pass the filter; `selected` is highlighted. */
@@ -87,7 +93,8 @@ export class Timeline {
     if (index === undefined || !event) return '';
     const origin = this.log.events[0]?.at ?? 0;
     const where = event.capture === undefined ? '' : `${event.capture}#${event.gen}`;
-    return `<div class="row${index === this.selected ? ' sel' : ''}" data-index="${index}" data-seq="${event.seq}" data-type="${esc(event.type)}" style="top:${top}px"><span class="t">${String(event.seq).padStart(6)} ${String(event.at - origin).padStart(7)}ms</span> <span class="ty">${esc(event.type)}</span> ${esc(where)} ${esc(event.id ?? '')} ${esc(summarizeEvent(event))}</div>`;
+    const host = this.fleet ? `<span class="host">${esc(hostOf(event) ?? '—')}</span> ` : '';
+    return `<div class="row${index === this.selected ? ' sel' : ''}" data-index="${index}" data-seq="${event.seq}" data-type="${esc(event.type)}" style="top:${top}px"><span class="t">${String(event.seq).padStart(6)} ${String(event.at - origin).padStart(7)}ms</span> ${host}<span class="ty">${esc(event.type)}</span> ${esc(where)} ${esc(event.id ?? '')} ${esc(summarizeEvent(event))}</div>`;
   }
 }
 
