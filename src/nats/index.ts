@@ -17,3 +17,17 @@ export {
   type ShippedSubject,
   type SubjectFilter,
 } from './subjects.js';
+export {
+  shipToJetStream,
+  type Shipper,
+  type ShipperOptions,
+  type ShipperStats,
+} from './shipper.js';
+export {
+  fleetSources,
+  readFleet,
+  readJetStream,
+  type FleetSource,
+  type ReadJetStreamOptions,
+  type ShippedEvent,
+} from './readJetStream.js';
