@@ -3,7 +3,7 @@
 import { messageOf } from '../errors.js';
 import type { ToolflightEvent } from '../events/types.js';
 import { createInspector, fleetFeed } from '../inspector/index.js';
-import { announce } from './inspect.js';
+import { announce } from './announce.js';
 import type { CliIo } from './io.js';
 import { untilInterrupted } from './untilInterrupted.js';
 

@@ -1,4 +1,4 @@
-import { messageOf } from '../errors.js';
+import { messageOf, ToolflightError } from '../errors.js';
 import { createTracker } from '../index.js';
 import {
   createInspector,
@@ -9,11 +9,19 @@ import {
 import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
+import { announce } from './announce.js';
 import { untilInterrupted } from './untilInterrupted.js';
 import { loopbackAddress } from '../http/loopbackHosts.js';
+import { inspectStream, isNatsUrl, parseNatsUrl } from './natsLog.js';
 
-const USAGE =
-  'usage: toolflight inspect [FILE] [--follow] [--port N] [--host 127.0.0.1|localhost|::1] [--stately ws://HOST:PORT]';
+const USAGE = [
+  'usage: toolflight inspect [FILE] [--follow] [--port N] [--host 127.0.0.1|localhost|::1] [--stately ws://HOST:PORT]',
+  '       toolflight inspect nats://[USER:PASS@]HOST:PORT/STREAM [--capture KEY] [--prefix P] [--port N] [--host 127.0.0.1|localhost|::1]',
+  '',
+  'A nats:// URL shows the fleet that ships to a JetStream stream, live: a host column and',
+  "filter, each host's in-flight and idle, time travel over the merged log. --host is the",
+  'address the inspector listens on, as for a file.',
+].join('\n');
 
 /** Parse `--port`; undefined when absent, NaN when not a port. */
 export function parsePort(value: string | undefined): number | undefined {
@@ -56,12 +64,7 @@ export async function reachedStately(
   return false;
 }
 
-/** Print where the inspector is, the way every command that starts one does. */
-export function announce(io: CliIo, inspector: Inspector, what: string): void {
-  io.out(`toolflight inspector: ${what}`);
-  io.out(`open ${inspector.url}`);
-  io.out('(the token in the URL is required; Ctrl-C to stop)');
-}
+export { announce } from './announce.js';
 
 /** `toolflight inspect [FILE] [--follow]`: the inspector page over a recording, until Ctrl-C. */
 export const inspect: Command = async (args, io) => {
@@ -73,10 +76,47 @@ export const inspect: Command = async (args, io) => {
       port: { type: 'string' },
       host: { type: 'string' },
       stately: { type: 'string' },
+      capture: { type: 'string' },
+      prefix: { type: 'string' },
     },
   });
   if (typeof parsed === 'number') return parsed;
   const [file, ...extra] = parsed.positionals;
+  const { capture, prefix } = parsed.values;
+  if (file !== undefined && isNatsUrl(file)) {
+    const target = parseNatsUrl(file);
+    const wrong =
+      typeof target === 'string'
+        ? target
+        : extra.length > 0
+          ? 'one stream at most'
+          : parsed.values.follow || parsed.values.stately !== undefined
+            ? 'a nats:// stream is always followed, and --stately takes a FILE'
+            : Number.isNaN(parsePort(parsed.values.port))
+              ? '--port takes a number from 0 to 65535'
+              : parsed.values.host !== undefined &&
+                  loopbackAddress(parsed.values.host) === undefined
+                ? `--host must be 127.0.0.1, localhost or ::1, got ${JSON.stringify(parsed.values.host)}`
+                : undefined;
+    if (wrong !== undefined || typeof target === 'string') {
+      io.err(`toolflight inspect: ${wrong}\n${USAGE}`);
+      return 2;
+    }
+    try {
+      return await inspectStream(target, { capture, prefix }, io, {
+        port: parsePort(parsed.values.port),
+        host: parsed.values.host,
+      });
+    } catch (error) {
+      if (!(error instanceof ToolflightError)) throw error;
+      io.err(`toolflight inspect: ${messageOf(error)}`);
+      return 1;
+    }
+  }
+  if (capture !== undefined || prefix !== undefined) {
+    io.err(`toolflight inspect: --capture and --prefix are for a nats:// stream\n${USAGE}`);
+    return 2;
+  }
   const port = parsePort(parsed.values.port);
   if (extra.length > 0 || Number.isNaN(port) || (parsed.values.follow && !file)) {
     io.err(

@@ -3,17 +3,25 @@ import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
 import { reportFindings } from './reportFindings.js';
+import { checkStream, isNatsUrl, parseNatsUrl } from './natsLog.js';
 
 const USAGE = [
   'usage: toolflight replay FILE [--until SEQ] [--capture KEY] [--json]',
+  '       toolflight replay nats://[USER:PASS@]HOST:PORT/STREAM [--host H] [--log L] [--capture KEY] [--prefix P] [--until SEQ] [--json]',
   '',
   'Print a recording (JSONL or SQLite) as a timeline, one line per event with the machine state',
   'after it and what it carried (tool, arguments, note), then what was live at the end. Exit 1',
   'on a broken log, with the file, line and rule of each problem.',
   '',
+  "A nats:// URL reads a JetStream stream that hosts ship to: every host's log checked on its",
+  "own, merged in time order with a host column; --until applies to each host's own seq.",
+  '',
   'options:',
   '  --until SEQ    stop after the event with this seq',
   '  --capture KEY  only the events and captures of KEY',
+  '  --host H       (nats://) only host H',
+  '  --log L        (nats://) only log L',
+  '  --prefix P     (nats://) the subject prefix the hosts ship under (default toolflight)',
   '  --json         one JSON object instead: file, events, lastSeq (the last seq read),',
   '                 violations, violationCount, problems, captures',
   '  -h, --help     show this help',
@@ -46,6 +54,9 @@ export const replay: Command = (args, io: CliIo) => {
       until: { type: 'string' },
       capture: { type: 'string' },
       json: { type: 'boolean' },
+      host: { type: 'string' },
+      log: { type: 'string' },
+      prefix: { type: 'string' },
     },
   });
   if (typeof parsed === 'number') return parsed;
@@ -63,6 +74,24 @@ export const replay: Command = (args, io: CliIo) => {
   }
   const only = parsed.values.capture;
   const json = parsed.values.json === true;
+  const { host, log: logId, prefix } = parsed.values;
+  if (isNatsUrl(file)) {
+    const target = parseNatsUrl(file);
+    if (typeof target === 'string') {
+      io.err(`toolflight replay: ${target}\n${USAGE}`);
+      return 2;
+    }
+    return checkStream(
+      'replay',
+      target,
+      { host, log: logId, capture: only, prefix, json, ...(until === Infinity ? {} : { until }) },
+      io,
+    );
+  }
+  if (host !== undefined || logId !== undefined || prefix !== undefined) {
+    io.err(`toolflight replay: --host, --log and --prefix are for a nats:// stream\n${USAGE}`);
+    return 2;
+  }
 
   const log = openCliLog(file, io);
   let firstAt: number | undefined;

@@ -3,14 +3,20 @@ import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
 import { reportFindings } from './reportFindings.js';
+import { checkStream, isNatsUrl, parseNatsUrl } from './natsLog.js';
 
 const USAGE = [
   'usage: toolflight verify FILE [--json]',
+  '       toolflight verify nats://[USER:PASS@]HOST:PORT/STREAM [--host H] [--log L] [--prefix P] [--json]',
   '',
   'Check every event of a recording (JSONL or SQLite) against the machines; exit 1 with the',
-  'file, line, seq, entity and rule of each problem.',
+  "file, line, seq, entity and rule of each problem. A nats:// URL checks every host's log",
+  'shipped to a JetStream stream, each on its own (its own gapless seq).',
   '',
   'options:',
+  '  --host H    (nats://) only host H',
+  '  --log L     (nats://) only log L',
+  '  --prefix P  (nats://) the subject prefix the hosts ship under (default toolflight)',
   '  --json      one JSON object: file, events, lastSeq (the last seq read), valid,',
   '              violations (the first 1000), violationCount, problems',
   '  -h, --help  show this help',
@@ -21,12 +27,31 @@ export const verify: Command = (args, io: CliIo) => {
   const parsed = parseCommandArgs('verify', USAGE, io, {
     args: [...args],
     allowPositionals: true,
-    options: { json: { type: 'boolean' } },
+    options: {
+      json: { type: 'boolean' },
+      host: { type: 'string' },
+      log: { type: 'string' },
+      prefix: { type: 'string' },
+    },
   });
   if (typeof parsed === 'number') return parsed;
   const [file, ...extra] = parsed.positionals;
   if (file === undefined || extra.length > 0) {
     io.err(`toolflight verify: give exactly one recording file\n${USAGE}`);
+    return 2;
+  }
+  const { host, log: logId, prefix } = parsed.values;
+  if (isNatsUrl(file)) {
+    const target = parseNatsUrl(file);
+    if (typeof target === 'string') {
+      io.err(`toolflight verify: ${target}\n${USAGE}`);
+      return 2;
+    }
+    const json = parsed.values.json === true;
+    return checkStream('verify', target, { host, log: logId, prefix, json }, io);
+  }
+  if (host !== undefined || logId !== undefined || prefix !== undefined) {
+    io.err(`toolflight verify: --host, --log and --prefix are for a nats:// stream\n${USAGE}`);
     return 2;
   }
   const log = openCliLog(file, io);

@@ -1,0 +1,219 @@
+// `replay`, `verify` and `inspect` over a NATS JetStream stream: `nats://[USER:PASS@]HOST:PORT/STREAM`.
+import { messageOf, ToolflightError } from '../errors.js';
+import { summarizeEvent, type Violation } from '../index.js';
+import { createLogChecker, type LogChecker } from '../replay/index.js';
+import { readFleet, readJetStream, type ReadJetStreamOptions } from '../nats/index.js';
+import type { RecordingProblem } from '../store/index.js';
+import { inspectFleet } from './fleetInspect.js';
+import type { CliIo } from './io.js';
+
+/** Whether a command's argument names a stream rather than a file. */
+export const isNatsUrl = (text: string): boolean => /^nats:\/\//i.test(text);
+
+/** A `nats://` argument: where to connect, the stream, and the URL as it may be printed. */
+export interface NatsTarget {
+  readonly servers: string;
+  readonly connection?: { readonly user?: string; readonly pass?: string };
+  readonly stream: string;
+  /** The URL with any credentials masked. */
+  readonly shown: string;
+}
+
+/** Parse `nats://[USER[:PASS]@]HOST:PORT/STREAM`; a sentence saying what is wrong otherwise. */
+export function parseNatsUrl(text: string): NatsTarget | string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `${JSON.stringify(text.replace(/\/\/[^@/]*@/, '//***@'))} is not a URL: give nats://HOST:PORT/STREAM`;
+  }
+  const path = url.pathname.replace(/^\//, '');
+  if (url.protocol !== 'nats:' || url.hostname === '') return 'give nats://HOST:PORT/STREAM';
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(path)) {
+    return `the URL must end in /STREAM, one stream name of letters, digits, _ or - (got ${JSON.stringify(path.slice(0, 60))})`;
+  }
+  if (url.search !== '' || url.hash !== '') return 'the URL takes no ?query or #fragment';
+  const port = url.port === '' ? 4222 : Number(url.port);
+  const user = url.username === '' ? undefined : decodeURIComponent(url.username);
+  const pass = url.password === '' ? undefined : decodeURIComponent(url.password);
+  const host = url.hostname;
+  return {
+    servers: `nats://${host}:${port}`,
+    ...(user === undefined
+      ? {}
+      : { connection: { user, ...(pass === undefined ? {} : { pass }) } }),
+    stream: path,
+    shown: `nats://${user === undefined ? '' : '***@'}${host}:${port}/${path}`,
+  };
+}
+
+/** Filters and switches the commands pass on. */
+export interface NatsReadFlags {
+  readonly host?: string;
+  readonly log?: string;
+  readonly capture?: string;
+  readonly prefix?: string;
+  readonly json?: boolean;
+}
+
+const readOptions = (target: NatsTarget, flags: NatsReadFlags): ReadJetStreamOptions => ({
+  servers: target.servers,
+  ...(target.connection ? { connection: target.connection } : {}),
+  stream: target.stream,
+  ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
+  filter: {
+    ...(flags.host === undefined ? {} : { host: flags.host }),
+    ...(flags.log === undefined ? {} : { log: flags.log }),
+    ...(flags.capture === undefined ? {} : { capture: flags.capture }),
+  },
+});
+
+/** One host's log as a command checked it. */
+interface SourceCheck {
+  readonly host: string;
+  readonly log: string;
+  readonly checker: LogChecker;
+  events: number;
+  lastSeq: number;
+  violationCount: number;
+  readonly violations: Violation[];
+}
+
+const KEPT_VIOLATIONS = 1000;
+
+/**
+ * `replay` (with `timeline`) or `verify` over a stream: each host's log checked on its own
+ * against the machines, all of them merged in time order for the timeline. Exit 1 when a log is
+ * broken or a message unreadable, 1 with the reason when the stream cannot be read.
+ */
+export async function checkStream(
+  command: 'replay' | 'verify',
+  target: NatsTarget,
+  flags: NatsReadFlags & { readonly until?: number },
+  io: CliIo,
+): Promise<number> {
+  const problems: RecordingProblem[] = [];
+  const sources = new Map<string, SourceCheck>();
+  const timeline = command === 'replay' && flags.json !== true;
+  let firstAt: number | undefined;
+  try {
+    for await (const { host, log, event } of readFleet({
+      ...readOptions(target, flags),
+      onProblem: (problem) => problems.push(problem),
+    })) {
+      const key = `${host}\n${log}`;
+      let source = sources.get(key);
+      if (!source) {
+        source = {
+          host,
+          log,
+          checker: createLogChecker(),
+          events: 0,
+          lastSeq: 0,
+          violationCount: 0,
+          violations: [],
+        };
+        sources.set(key, source);
+      }
+      if (flags.until !== undefined && event.seq > flags.until) continue;
+      const found = source.checker
+        .apply(event)
+        .map((violation) => ({ ...violation, source: `${target.shown} ${host} ${log}` }));
+      source.events += 1;
+      source.lastSeq = event.seq;
+      source.violationCount += found.length;
+      if (source.violations.length < KEPT_VIOLATIONS) source.violations.push(...found);
+      if (timeline) {
+        firstAt ??= event.at;
+        const where = event.capture === undefined ? '' : `${event.capture}#${event.gen ?? ''}`;
+        io.out(
+          [
+            host.padEnd(12),
+            String(event.seq).padStart(6),
+            `+${event.at - firstAt} ms`.padStart(11),
+            event.type.padEnd(18),
+            (event.id ?? '').padEnd(10),
+            where.padEnd(16),
+            summarizeEvent(event),
+          ]
+            .join('  ')
+            .trimEnd(),
+        );
+        for (const violation of found) io.out(`${' '.repeat(14)}!! ${violation.message}`);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof ToolflightError)) throw error;
+    io.err(`toolflight ${command}: ${messageOf(error)}`);
+    return 1;
+  }
+  const list = [...sources.values()];
+  const broken = problems.length > 0 || list.some((source) => source.violationCount > 0);
+  if (flags.json === true) {
+    io.out(
+      JSON.stringify(
+        {
+          stream: target.shown,
+          valid: !broken,
+          sources: list.map(({ host, log, events, lastSeq, violations, violationCount }) => ({
+            host,
+            log,
+            events,
+            lastSeq,
+            valid: violationCount === 0,
+            violations,
+            violationCount,
+          })),
+          problems,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    if (timeline) io.out('');
+    if (list.length === 0)
+      io.out(
+        `${target.shown}: no shipped events${flags.host || flags.log || flags.capture ? ' match the filter' : ''}`,
+      );
+    for (const source of list) {
+      const span = source.events === 0 ? '' : `, seq to ${source.lastSeq}`;
+      const live =
+        command === 'replay'
+          ? `; live at the end: ${source.checker.state.byKey.size} captures, ${source.checker.state.entities?.size ?? 0} in flight`
+          : '';
+      io.out(
+        `${source.host} ${source.log}: ${source.events} events${span}: ${source.violationCount === 0 ? 'valid' : `${source.violationCount} violations`}${live}`,
+      );
+    }
+  }
+  for (const problem of problems.slice(0, 20)) io.err(problem.message);
+  for (const source of list)
+    for (const violation of source.violations.slice(0, 20))
+      io.err(`${violation.source}: ${violation.message}`);
+  if (broken)
+    io.err(
+      `${target.shown}: broken: ${problems.length} unreadable messages, ${list.reduce((n, s) => n + s.violationCount, 0)} machine violations`,
+    );
+  return broken ? 1 : 0;
+}
+
+/** `inspect nats://…`: the fleet view, following the stream live until Ctrl-C. */
+export function inspectStream(
+  target: NatsTarget,
+  flags: NatsReadFlags,
+  io: CliIo,
+  bind: { readonly port?: number; readonly host?: string },
+): Promise<number> {
+  return inspectFleet(io, {
+    title: target.shown,
+    ...bind,
+    readEvents: (signal) =>
+      readJetStream({
+        ...readOptions(target, flags),
+        follow: true,
+        signal,
+        onProblem: (problem) => io.err(`toolflight inspect: ${problem.message}`),
+      }),
+  });
+}
