@@ -217,7 +217,11 @@ async function findStream(
     try {
       return await jsm.streams.info(stream);
     } catch {
-      throw error;
+      throw new NatsError(
+        'stream_missing',
+        `could not create the stream ${stream} with subjects ${prefix}.> (${messageOf(error)}): when another stream takes those subjects, ship to that stream or pass another prefix`,
+        { cause: error },
+      );
     }
   }
 }
