@@ -229,20 +229,26 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
     throw new NatsError('invalid_argument', 'spool must name a folder');
   }
   const dir = options.spool;
-  let unlock: () => void;
   const older: SpoolLog[] = [];
   let store: EventStore;
+  let locked: (() => void) | undefined;
   try {
     mkdirSync(dir, { recursive: true });
     if (!statSync(dir).isDirectory()) throw new Error('not a folder');
-    unlock = lockSpool(dir);
+    locked = lockSpool(dir);
     for (const name of readdirSync(dir).sort()) {
       const log = name.endsWith('.jsonl') ? name.slice(0, -'.jsonl'.length) : undefined;
       if (log === undefined || log === logId) continue;
       older.push(spoolLog(log, join(dir, name), false));
     }
+    for (const log of older) {
+      // What a crashed run wrote: its last whole line (an unfinished one is skipped).
+      for (const event of readJsonl(log.path, { onProblem: () => undefined })) log.last = event.seq;
+    }
     store = createJsonlStore(join(dir, `${logId}.jsonl`));
   } catch (error) {
+    // A shipper that did not start holds nothing: the next one may take the folder.
+    locked?.();
     if (error instanceof ToolflightError) throw error;
     throw new NatsError(
       'invalid_argument',
@@ -252,10 +258,7 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
       },
     );
   }
-  for (const log of older) {
-    // What a crashed run wrote: its last whole line (an unfinished one is skipped).
-    for (const event of readJsonl(log.path, { onProblem: () => undefined })) log.last = event.seq;
-  }
+  const unlock = locked;
   const current = spoolLog(logId, join(dir, `${logId}.jsonl`), true);
   const logs: SpoolLog[] = [...older, current];
 

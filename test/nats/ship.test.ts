@@ -1,6 +1,6 @@
 // The shipper against a real nats-server: a host's log goes to the stream byte for byte, one
 // subject per capture, exactly once and in order, through NATS SIGKILLs and restarts.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -205,5 +205,21 @@ describe('shipToJetStream', () => {
     await expect(shipToJetStream({ ...base, spool: file, host: 'h' })).rejects.toThrow(
       /the spool .*a-file cannot be used/,
     );
+  });
+  it('Seen: a shipper that failed to start (its log file already held events) kept the spool locked', async () => {
+    const reused = join(dir, 'reused');
+    mkdirSync(reused);
+    writeFileSync(join(reused, 'log-1.jsonl'), readFileSync('test/fixtures/quiet-run.jsonl'));
+    await expect(
+      shipToJetStream({ servers: server.url, host: 'h', spool: reused, log: 'log-1' }),
+    ).rejects.toThrow(/already holds events/);
+    const next = await shipToJetStream({
+      servers: server.url,
+      host: 'h',
+      spool: reused,
+      log: 'log-2',
+      ...fresh(),
+    });
+    await next.close();
   });
 });
