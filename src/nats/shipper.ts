@@ -14,9 +14,9 @@
 //   leave behind. A message stored whose acknowledgement was lost is therefore not sent again;
 //   `Nats-Msg-Id` (host, log, first seq) is the second line, inside the duplicate window.
 // - A message the server refused (a JetStream error, not a lost connection) is retried on a new
-//   connection the same way; messages after it on the old connection may have been stored, and
-//   the stream's last message then names a seq past the refused one. That case is detected
-//   (`hole` in `onError`) rather than repaired: see the README's limits.
+//   connection the same way. Messages after it on the old connection may have been stored; the
+//   stream's last message then names a seq past the refused one, and the shipper goes on from
+//   there: that hole is not repaired (`verify` reports it as a gap). See the README's limits.
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,

@@ -149,3 +149,53 @@ it('resumes a following reader after the last stream seq it saw: nothing missed,
     ...Array.from({ length: 1500 }, (_, i) => `host-b ${i + 1}`),
   ]);
 }, 60_000);
+
+it('reports messages that are not shipped ones with their stream seq, and reads the rest', async () => {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+  const { headers } = await import('@nats-io/transport-node');
+  const nc = await connect({ servers: server.url });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: 'HOSTILE', subjects: ['hostile.>'] });
+  const js = jetstream(nc);
+  const good = hostLog(3, 0, 1);
+  const line = (seq: number) => `${JSON.stringify({ ...good[seq - 1] })}\n`;
+  const publish = async (subject: string, payload: string | Uint8Array, seq?: string) => {
+    const h = headers();
+    if (seq !== undefined) h.set('Toolflight-Seq', seq);
+    await js.publish(subject, payload, { headers: h });
+  };
+  const capture = encodeURIComponent(good[0]!.capture!).replace(/%/g, '~');
+  await publish(`hostile.h.l.${capture}`, line(1), '1-1'); // stream seq 1: good
+  await publish('hostile.h.l', line(2), '2-2'); // 2: not a shipped subject: the filter never reads it
+  await publish(`hostile.h.l.${capture}`, line(2)); // 3: no seq header
+  await publish(`hostile.h.l.${capture}`, line(2), '2-3'); // 4: one line, two seqs said
+  await publish(`hostile.h.l.${capture}`, new Uint8Array([0xff, 0xfe, 0x0a]), '2-2'); // 5: not UTF-8
+  await publish(`hostile.h.l.${capture}`, '{"v":1}\n', '2-2'); // 6: not an event
+  await publish(`hostile.h.l.${capture}`, line(3), '2-2'); // 7: seq 3 where 2 was said
+  await publish(`hostile.h.l.~41`, line(2), '2-2'); // 8: a non-canonical token
+  await nc.close();
+  const problems: { line: number; message: string }[] = [];
+  const read: number[] = [];
+  for await (const { event } of readJetStream({
+    servers: server.url,
+    stream: 'HOSTILE',
+    prefix: 'hostile',
+    onProblem: (problem) => problems.push(problem),
+  })) {
+    read.push(event.seq);
+  }
+  expect(read).toEqual([1]);
+  expect(problems.map((problem) => problem.line)).toEqual([3, 4, 5, 6, 7, 8]);
+  for (const problem of problems)
+    expect(problem.message).toMatch(/^nats:\/\/127\.0\.0\.1:\d+\/HOSTILE:\d+: /);
+  // Without onProblem, the first one throws with where it was.
+  await expect(async () => {
+    for await (const shipped of readJetStream({
+      servers: server.url,
+      stream: 'HOSTILE',
+      prefix: 'hostile',
+    }))
+      void shipped;
+  }).rejects.toThrow(/HOSTILE:3: the message has no valid Toolflight-Seq header/);
+});
