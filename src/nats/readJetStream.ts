@@ -64,9 +64,15 @@ async function* messages(
 ): AsyncGenerator<JsMsg> {
   const { DeliverPolicy } = open.modules.jetstream;
   const info = await open.jsm.streams.info(open.stream);
-  const end = info.state.last_seq;
   const start = (options.startAfter ?? 0) + 1;
-  if (!options.follow && (end < start || info.state.messages === 0)) return;
+  // Where a read that does not follow ends: the filter's own last message, not the stream's
+  // (a filter that matches nothing would otherwise wait for a message that never comes).
+  let end = Infinity;
+  if (!options.follow) {
+    const last = await open.jsm.streams.getMessage(open.stream, { last_by_subj: subject });
+    if (last === null || last.seq < start) return;
+    end = last.seq;
+  }
   const consumer = await open.js.consumers.get(open.stream, {
     filter_subjects: subject,
     deliver_policy: DeliverPolicy.StartSequence,

@@ -199,3 +199,28 @@ it('reports messages that are not shipped ones with their stream seq, and reads 
       void shipped;
   }).rejects.toThrow(/HOSTILE:3: the message has no valid Toolflight-Seq header/);
 });
+
+it('ends a read whose filter matches nothing, and one that starts after the filter last message', async () => {
+  await ship('NOMATCH', 'host-0', hostLog(50, 0, 1));
+  const read: unknown[] = [];
+  for await (const shipped of readJetStream({
+    servers: server.url,
+    stream: 'NOMATCH',
+    prefix: 'nomatch',
+    filter: { host: 'nobody' },
+  })) {
+    read.push(shipped);
+  }
+  expect(read).toEqual([]);
+  // And one that starts after the filter's last message ends at once too.
+  for await (const shipped of readJetStream({
+    servers: server.url,
+    stream: 'NOMATCH',
+    prefix: 'nomatch',
+    filter: { host: 'host-0' },
+    startAfter: 1e9,
+  })) {
+    read.push(shipped);
+  }
+  expect(read).toEqual([]);
+}, 20_000);
