@@ -96,7 +96,8 @@ async function* messages(
 /**
  * Every event shipped to a stream (or those `filter` selects), in stream order: each host's
  * log in its own seq order, hosts interleaved as they shipped. Rejects with a `NatsError` when
- * the server cannot be reached, has no JetStream, or the stream does not exist. Bounded memory.
+ * the server cannot be reached, has no JetStream, or the stream does not exist. Messages are
+ * fetched ahead in batches of 1,000.
  *
  * @example
  * for await (const { host, event } of readJetStream({ servers: 'nats://127.0.0.1:4222' })) console.log(host, event.type);
@@ -170,7 +171,8 @@ export async function fleetSources(options: ReadJetStreamOptions): Promise<Fleet
 
 /**
  * Every host's log of the stream, each read on its own and merged in `at` order (ties: host,
- * log, seq), in bounded memory: what a fleet view or a merged replay reads. Not `follow`.
+ * log, seq): what a fleet view or a merged replay reads. Not `follow`. Each host's consumer
+ * fetches ahead, so a host whose events come late may be held in memory meanwhile.
  */
 export async function* readFleet(options: ReadJetStreamOptions): AsyncGenerator<ShippedEvent> {
   const sources = await fleetSources(options);
