@@ -1,14 +1,11 @@
 // One JetStream message of a shipped log: consecutive events of one host's log, all of one
 // capture, as JSONL lines; headers name the host's log and the seqs it holds.
-import { DecodeError, decodeEvent, encodeEvent } from '../events/codec.js';
+import { DecodeError, decodeEvent } from '../events/codec.js';
 import type { ToolflightEvent } from '../events/types.js';
 import { encodeToken, parseSubject } from './subjects.js';
 
 /** The header with the first and last seq a message holds: `7-12`. */
 export const SEQ_HEADER = 'Toolflight-Seq';
-/** JetStream's dedupe header: a message re-sent with the same id inside the window is stored once. */
-export const MSG_ID_HEADER = 'Nats-Msg-Id';
-
 /**
  * The `Nats-Msg-Id` of the message whose first event has `firstSeq` in `host`'s `log`. A repair
  * (a message stored again after the ones behind a lost one were removed) gets a round number,
@@ -19,34 +16,15 @@ export function messageId(host: string, log: string, firstSeq: number, repair = 
   return repair === 0 ? id : `${id}.r${repair}`;
 }
 
-/** A message ready to publish. */
-export interface OutgoingBatch {
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  /** The events' JSONL lines, each ending in a newline. */
-  readonly payload: Uint8Array;
-  /** The value of {@link SEQ_HEADER}. */
-  readonly seqHeader: string;
-}
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** The payload and seq header of consecutive events (the caller keeps them one capture). */
-export function encodeBatch(events: readonly ToolflightEvent[]): OutgoingBatch {
-  const first = events[0];
-  const last = events[events.length - 1];
-  if (first === undefined || last === undefined)
-    throw new RangeError('a batch holds one event at least');
-  let text = '';
-  for (const event of events) text += `${encodeEvent(event)}\n`;
-  return {
-    firstSeq: first.seq,
-    lastSeq: last.seq,
-    payload: encoder.encode(text),
-    seqHeader: `${first.seq}-${last.seq}`,
-  };
-}
+/** The {@link SEQ_HEADER} value of a message holding seqs `first` to `last`. */
+export const seqHeader = (first: number, last: number): string => `${first}-${last}`;
+
+/** The payload of a message: its events' JSONL lines (`encodeEvent`), each ending in a newline. */
+export const batchPayload = (lines: readonly string[]): Uint8Array =>
+  encoder.encode(`${lines.join('\n')}\n`);
 
 /** A shipped message read back. */
 export interface ShippedBatch {

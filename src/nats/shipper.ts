@@ -47,7 +47,13 @@ import {
   type NatsServerOptions,
   type OpenJetStream,
 } from './openJetStream.js';
-import { messageId, parseSeqHeader, SEQ_HEADER } from './shippedMessage.js';
+import {
+  batchPayload,
+  messageId,
+  parseSeqHeader,
+  SEQ_HEADER,
+  seqHeader,
+} from './shippedMessage.js';
 import { checkName, eventSubject, filterSubject } from './subjects.js';
 
 /** Options of {@link shipToJetStream}. */
@@ -118,7 +124,6 @@ const DEFAULTS = {
   ackTimeoutMs: 5000,
 };
 const BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
-const encoder = new TextEncoder();
 
 /** One message's events and their JSONL lines. */
 interface Batch {
@@ -418,14 +423,14 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
       }
       const firstSeq = batch.events[0]!.seq;
       const lastSeq = firstSeq + batch.events.length - 1;
-      const payload = encoder.encode(`${batch.lines.join('\n')}\n`);
+      const payload = batchPayload(batch.lines);
       log.next = lastSeq + 1;
       if (log.current) {
         dropQueued(log);
         if (log.spilled && log.next > log.last) log.spilled = false;
       }
       const headers = js.modules.transport.headers();
-      headers.set(SEQ_HEADER, `${firstSeq}-${lastSeq}`);
+      headers.set(SEQ_HEADER, seqHeader(firstSeq, lastSeq));
       inFlight += 1;
       messages += 1;
       const sent = client
