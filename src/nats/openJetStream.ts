@@ -123,11 +123,11 @@ function liftCredentials(servers: string | readonly string[]): {
 /** What to do about a refusal the client's own message does not explain. */
 function hintFor(modules: NatsModules, error: unknown): string {
   if (error instanceof modules.transport.AuthorizationError) {
-    return ' (authorization failed: check the credentials, connection: { user, pass }, { token } or { authenticator }, or USER:PASS@ in the URL)';
+    return '. The server refused the credentials: pass the right ones as connection: { user, pass }, { token } or { authenticator }, or USER:PASS@ in the URL';
   }
   const text = messageOf(error);
   if (/certificate|self[- ]signed|altnames/i.test(text)) {
-    return ' (TLS: the server certificate is not trusted for this address; pass its CA as connection: { tls: { ca } } or { tls: { caFile } })';
+    return '. The TLS certificate of the server is not trusted for this address: pass its CA as connection: { tls: { ca } } or { tls: { caFile } }';
   }
   return '';
 }

@@ -126,7 +126,7 @@ describe('a server that requires a user and password', () => {
       expect(error).toBeInstanceOf(NatsError);
       expect((error as NatsError).code).toBe('nats_unreachable');
       expect((error as NatsError).message).toMatch(/authorization/i);
-      expect((error as NatsError).message).toMatch(/check the credentials/);
+      expect((error as NatsError).message).toMatch(/refused the credentials: pass the right ones/);
       expect((error as NatsError).message).not.toContain(wrong);
       const reported = await shipError(options);
       expect(reported).toBeInstanceOf(NatsError);
@@ -156,6 +156,18 @@ describe('a server that requires a user and password', () => {
   });
 });
 
+describe('credentials in server URLs', () => {
+  it('refuses servers that carry different ones, before connecting', async () => {
+    const error = await readError({
+      servers: ['nats://a:one@127.0.0.1:1', 'nats://a:two@127.0.0.1:2'],
+    });
+    expect(error).toBeInstanceOf(NatsError);
+    expect((error as NatsError).code).toBe('invalid_argument');
+    expect((error as NatsError).message).toMatch(/carry different credentials/);
+    expect((error as NatsError).message).not.toMatch(/a:one|a:two/);
+  });
+});
+
 describe('a server that requires a token', () => {
   let server: NatsServer;
   beforeAll(async () => {
@@ -164,6 +176,11 @@ describe('a server that requires a token', () => {
 
   it('takes it as connection: { token }', async () => {
     const seqs = await shipAndRead({ servers: server.url, connection: { token: TOKEN } });
+    expect(seqs).toEqual(gaplessSeqs(seqs.length));
+  });
+
+  it('takes it in the server URL as nats://TOKEN@HOST:PORT', async () => {
+    const seqs = await shipAndRead({ servers: `nats://${TOKEN}@127.0.0.1:${server.port}` });
     expect(seqs).toEqual(gaplessSeqs(seqs.length));
   });
 
