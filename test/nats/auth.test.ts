@@ -71,7 +71,7 @@ async function shipAndRead(server: NatsServerOptions): Promise<number[]> {
 /** The error a read through `server`'s options rejects with. */
 async function readError(server: NatsServerOptions): Promise<unknown> {
   try {
-    for await (const _ of readJetStream({ ...server, stream: 'ANY' })) break;
+    await readJetStream({ ...server, stream: 'ANY' }).next();
   } catch (error) {
     return error;
   }
@@ -200,7 +200,7 @@ describe('a server that requires TLS', () => {
       try {
         return execFileSync('openssl', ['version'], { encoding: 'utf8' });
       } catch (error) {
-        throw new Error(`the TLS tests need openssl on PATH: ${String(error)}`);
+        throw new Error(`the TLS tests need openssl on PATH: ${String(error)}`, { cause: error });
       }
     })();
     expect(probe).toMatch(/SSL/);
