@@ -70,6 +70,68 @@ export function shownServers(servers: string | readonly string[]): string {
   return list.map((server) => server.replace(/\/\/[^@/]*@/, '//***@')).join(', ');
 }
 
+type Credentials = Pick<NodeConnectionOptions, 'user' | 'pass' | 'token'>;
+
+const hasCredentials = (connection: NatsServerOptions['connection']): boolean =>
+  connection !== undefined &&
+  (connection.user !== undefined ||
+    connection.pass !== undefined ||
+    connection.token !== undefined ||
+    connection.authenticator !== undefined);
+
+/**
+ * The servers without the credentials a URL may hold (`nats://USER:PASS@…`, or `nats://TOKEN@…`
+ * as other NATS clients read it): the client ignores them there, and the server would refuse it.
+ */
+function liftCredentials(servers: string | readonly string[]): {
+  list: string[];
+  credentials: Credentials;
+} {
+  const found = new Set<string>();
+  let credentials: Credentials = {};
+  const list = (typeof servers === 'string' ? [servers] : [...servers]).map((server) => {
+    const match = /^([a-z]+:\/\/)([^@/]*)@(.*)$/i.exec(server);
+    if (!match) return server;
+    const [, scheme, userinfo, rest] = match as unknown as [string, string, string, string];
+    found.add(userinfo);
+    const colon = userinfo.indexOf(':');
+    try {
+      credentials =
+        colon === -1
+          ? { token: decodeURIComponent(userinfo) }
+          : {
+              user: decodeURIComponent(userinfo.slice(0, colon)),
+              pass: decodeURIComponent(userinfo.slice(colon + 1)),
+            };
+    } catch {
+      throw new NatsError(
+        'invalid_argument',
+        `the credentials in ${shownServers(server)} are not valid URL encoding: percent-encode them, or pass connection: { user, pass }`,
+      );
+    }
+    return `${scheme}${rest}`;
+  });
+  if (found.size > 1) {
+    throw new NatsError(
+      'invalid_argument',
+      `the servers ${shownServers(servers)} carry different credentials: one connection has one set, pass it as connection: { user, pass } or { token }`,
+    );
+  }
+  return { list, credentials };
+}
+
+/** What to do about a refusal the client's own message does not explain. */
+function hintFor(modules: NatsModules, error: unknown): string {
+  if (error instanceof modules.transport.AuthorizationError) {
+    return '. The server refused the credentials: pass the right ones as connection: { user, pass }, { token } or { authenticator }, or USER:PASS@ in the URL';
+  }
+  const text = messageOf(error);
+  if (/certificate|self[- ]signed|altnames/i.test(text)) {
+    return '. The TLS certificate of the server is not trusted for this address: pass its CA as connection: { tls: { ca } } or { tls: { caFile } }';
+  }
+  return '';
+}
+
 const NANOS_PER_MS = 1_000_000;
 
 function checkedLimits(limits: FleetStreamLimits = {}): Required<FleetStreamLimits> {
@@ -129,17 +191,19 @@ export async function openJetStream(
   ) {
     throw new NatsError('invalid_argument', 'servers must name at least one NATS server');
   }
+  const { list, credentials } = liftCredentials(servers);
   const modules = await loadNats(feature);
   let nc: NatsConnection;
   try {
     nc = await modules.transport.connect({
+      ...(hasCredentials(server.connection) ? {} : credentials),
       ...server.connection,
-      servers: typeof servers === 'string' ? servers : [...servers],
+      servers: list,
     });
   } catch (error) {
     throw new NatsError(
       'nats_unreachable',
-      `${feature} could not connect to NATS at ${shownServers(servers)}: ${messageOf(error)}`,
+      `${feature} could not connect to NATS at ${shownServers(servers)}: ${messageOf(error)}${hintFor(modules, error)}`,
       { cause: error },
     );
   }
