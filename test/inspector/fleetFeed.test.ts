@@ -24,19 +24,11 @@ const REUSED = fixture('reused-key');
 const loose = (seq: number, type: string, data: Record<string, unknown>): ToolflightEvent =>
   ({ v: 1, seq, at: seq * 10, type, data }) as unknown as ToolflightEvent;
 
-/** The same gateway's log on two hosts: session `s1`, server `fs`, each listing its own tool. */
+/** The same gateway's log on two hosts: server `fs` listing its own tool, session `s1`. */
 const gatewayLog = (tool: string): ToolflightEvent[] => [
-  loose(1, 'gateway.configured', {
-    servers: [{ name: 'fs', config: 'cfg', transport: 'stdio' }],
-  }),
-  loose(2, 'upstream.changed', { server: 'fs', state: 'up' }),
-  loose(3, 'catalog.listed', {
-    server: 'fs',
-    tools: [{ name: tool }],
-    fingerprint: tool,
-    config: 'cfg',
-  }),
-  loose(4, 'session.opened', { session: 's1', transport: 'tcp' }),
+  loose(1, 'upstream.changed', { server: 'fs', state: 'up' }),
+  loose(2, 'catalog.listed', { server: 'fs', tools: [{ name: tool }], fingerprint: tool }),
+  loose(3, 'session.opened', { session: 's1', transport: 'tcp' }),
 ];
 
 function refusal(run: () => unknown): InspectorError {
@@ -186,19 +178,18 @@ describe('fleetFeed', () => {
       feed.push('host-a', 'log', a[i]!);
       feed.push('host-b', 'log', b[i]!);
     }
-    feed.push('host-a', 'log', loose(5, 'session.closed', { session: 's1', reason: 'deleted' }));
+    feed.push('host-a', 'log', loose(4, 'session.closed', { session: 's1', reason: 'deleted' }));
     const merged = [...feed.history(0)];
 
-    // Each host's configuration names its own `fs`, so the last one leaves the other's listed.
     const inventory = inventoryOf(merged.reduce(foldInventory, emptyInventory()));
-    const served = inventory.servers.filter((server) => server.tools.length > 0);
-    expect(served.map(({ server, tools }) => `${server}: ${tools[0]!.tool}`)).toEqual([
-      'host-b/fs: write',
+    expect(inventory.servers.map(({ server, state }) => `${server} ${state}`)).toEqual([
+      'host-a/fs up',
+      'host-b/fs up',
     ]);
-    const state = merged.slice(0, -2).reduce(foldInventory, emptyInventory());
-    expect(
-      [...state.servers].map(([name, record]) => `${name}: ${record.list?.fingerprint}`),
-    ).toEqual(['host-a/fs: read', 'host-b/fs: write']);
+    expect(inventory.tools.map(({ name, server, tool }) => `${name}=${server}:${tool}`)).toEqual([
+      'host-a_fs__read=host-a/fs:read',
+      'host-b_fs__write=host-b/fs:write',
+    ]);
 
     // host-a closing its `s1` leaves host-b's `s1` open.
     const sessions = new Sessions(undefined);
