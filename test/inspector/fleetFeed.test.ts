@@ -171,7 +171,7 @@ describe('fleetFeed', () => {
     expect(warnings).toEqual(['fleetFeed: a subscriber threw: Error: boom']);
   });
 
-  it('keeps two hosts’ same-named servers and sessions apart in the merged projections', () => {
+  it('Seen: two hosts’ servers and sessions of the same name were one server and one session in the merged fold', () => {
     const feed = fleetFeed();
     const [a, b] = [gatewayLog('read'), gatewayLog('write')];
     for (let i = 0; i < a.length; i++) {
@@ -202,7 +202,7 @@ describe('fleetFeed', () => {
     expect(sessions.get('host-b/s1')).toMatchObject({ transport: 'tcp' });
   });
 
-  it('gives a loose event the host its names carry, and unlabel gives them back', () => {
+  it('Seen: an event without a capture or an id (a session, an upstream) showed no host', () => {
     const feed = fleetFeed();
     const events = [
       loose(1, 'session.opened', { session: 's1', transport: 'tcp', server: { address: '::1' } }),
