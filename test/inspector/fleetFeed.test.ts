@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { decodeEvent, type ToolflightEvent } from '../../src/index.js';
+import { unlabel } from '../../src/events/labelEvent.js';
 import { fleetFeed, InspectorError } from '../../src/inspector/index.js';
+import { hostOf } from '../../src/inspector/page/fleetPanel.js';
+import { Sessions } from '../../src/otel/sessions.js';
+import { emptyInventory, foldInventory, inventoryOf } from '../../src/projections/inventory.js';
 import { replay } from '../../src/replay/index.js';
 
 const fixture = (name: string): ToolflightEvent[] =>
@@ -15,6 +19,17 @@ const fixture = (name: string): ToolflightEvent[] =>
 
 const QUIET = fixture('quiet-run');
 const REUSED = fixture('reused-key');
+
+/** A loose event of a host's log: no capture, no entity, only what its data names. */
+const loose = (seq: number, type: string, data: Record<string, unknown>): ToolflightEvent =>
+  ({ v: 1, seq, at: seq * 10, type, data }) as unknown as ToolflightEvent;
+
+/** The same gateway's log on two hosts: server `fs` listing its own tool, session `s1`. */
+const gatewayLog = (tool: string): ToolflightEvent[] => [
+  loose(1, 'upstream.changed', { server: 'fs', state: 'up' }),
+  loose(2, 'catalog.listed', { server: 'fs', tools: [{ name: tool }], fingerprint: tool }),
+  loose(3, 'session.opened', { session: 's1', transport: 'tcp' }),
+];
 
 function refusal(run: () => unknown): InspectorError {
   try {
@@ -154,5 +169,61 @@ describe('fleetFeed', () => {
     feed.push('host-a', 'log', QUIET[0]!);
     expect(seen).toEqual([1]);
     expect(warnings).toEqual(['fleetFeed: a subscriber threw: Error: boom']);
+  });
+
+  it('Seen: two hosts’ servers and sessions of the same name were one server and one session in the merged fold', () => {
+    const feed = fleetFeed();
+    const [a, b] = [gatewayLog('read'), gatewayLog('write')];
+    for (let i = 0; i < a.length; i++) {
+      feed.push('host-a', 'log', a[i]!);
+      feed.push('host-b', 'log', b[i]!);
+    }
+    feed.push('host-a', 'log', loose(4, 'session.closed', { session: 's1', reason: 'deleted' }));
+    const merged = [...feed.history(0)];
+
+    const inventory = inventoryOf(merged.reduce(foldInventory, emptyInventory()));
+    expect(inventory.servers.map(({ server, state }) => `${server} ${state}`)).toEqual([
+      'host-a/fs up',
+      'host-b/fs up',
+    ]);
+    expect(inventory.tools.map(({ name, server, tool }) => `${name}=${server}:${tool}`)).toEqual([
+      'host-a_fs__read=host-a/fs:read',
+      'host-b_fs__write=host-b/fs:write',
+    ]);
+
+    // host-a closing its `s1` leaves host-b's `s1` open.
+    const sessions = new Sessions(undefined);
+    for (const event of merged) {
+      const data = event.data as Record<string, unknown>;
+      if (event.type === 'session.opened') sessions.opened(data, event.at);
+      if (event.type === 'session.closed') sessions.closed(data, event.at);
+    }
+    expect(sessions.get('host-a/s1')).toBeUndefined();
+    expect(sessions.get('host-b/s1')).toMatchObject({ transport: 'tcp' });
+  });
+
+  it('Seen: an event without a capture or an id (a session, an upstream) showed no host', () => {
+    const feed = fleetFeed();
+    const events = [
+      loose(1, 'session.opened', { session: 's1', transport: 'tcp', server: { address: '::1' } }),
+      loose(2, 'upstream.requested', {
+        server: 'fs',
+        method: 'tools/list',
+        transport: 'pipe',
+        outbox: 'ob_1',
+        trace: { traceId: 't'.repeat(32), spanId: 's'.repeat(16) },
+      }),
+      loose(3, 'upstream.answered', { server: 'fs', span: 's'.repeat(16), outcome: 'result' }),
+      loose(4, 'agent.asked', { method: 'roots/list', relay: 'r1' }),
+      loose(5, 'log.gap', { through: 9, reason: 'disk full' }),
+    ];
+    const merged = events.map((event) => feed.push('host-b', 'log', event));
+    expect(merged.map(hostOf)).toEqual(['host-b', 'host-b', 'host-b', 'host-b', undefined]);
+    const [opened, requested, answered] = merged.map((e) => e.data as Record<string, unknown>);
+    expect(opened).toMatchObject({ session: 'host-b/s1', server: { address: '::1' } });
+    expect(requested).toMatchObject({ server: 'host-b/fs', outbox: 'host-b/ob_1' });
+    // A span id is the trace's, not the host's: left as it is, so the two still pair up.
+    expect(answered!.span).toBe((requested!.trace as { spanId: string }).spanId);
+    expect(unlabel(opened!.session as string)).toEqual({ label: 'host-b', name: 's1' });
   });
 });

@@ -2,7 +2,7 @@
 // @internal The fleet view: a log merged from several hosts (`fleetFeed`), each host's names
 // starting with its label (`host-a/run-1`). Which host an event is of, and each host's captures,
 // in-flight work and idleness at the cursor.
-import { unlabel } from '../../events/labelEvent.js';
+import { labelOf, unlabel } from '../../events/labelEvent.js';
 import type { ToolflightEvent } from '../../events/types.js';
 import type { ProjectionSnapshot } from '../../projections/snapshot.js';
 import { byId, esc } from './dom.js';
@@ -18,15 +18,12 @@ export const FLEET_SECTION = `<section id="fleet-section" style="flex:0 0 auto;m
 export const HOST_FILTER = `<label>host <select id="filter-host"><option value="">all hosts</option></select></label>`;
 
 /**
- * The label of the host an event is of: from its capture, its entity id or (outbox events) its
- * key; undefined for an event that names none (an upstream's state, a session).
+ * The label of the host an event is of: from the first name it carries (`labelOf`: its
+ * capture, its entity id, the session, server or outbox entry its data names); undefined for
+ * an event that names nothing of its host (a `log.gap`, a host-wide context).
  */
 export function hostOf(event: ToolflightEvent): string | undefined {
-  const named =
-    event.capture ??
-    event.id ??
-    (event.type.startsWith('outbox.') ? (event.data as { key?: unknown }).key : undefined);
-  return typeof named === 'string' ? unlabel(named).label : undefined;
+  return labelOf(event);
 }
 
 /** Each host's events, indexed as the log grows. */
