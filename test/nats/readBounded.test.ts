@@ -71,7 +71,9 @@ async function openStream(stream: string, prefix: string) {
   return { nc, jsm, publish, publishLog };
 }
 
-it('Seen: a merge waiting on a late host had its whole log pulled into memory; now one batch', async () => {
+// The consume() this replaced was bounded too (its re-pulls wait in its iterator's queue): this
+// pins the bound, it does not reproduce an overflow.
+it('has one batch of a late host pulled while the merge waits on it, and nothing after', async () => {
   const EARLY = 3000;
   const LATE = 5000;
   const BATCH = 1000; // the reader's fetch size
@@ -79,7 +81,7 @@ it('Seen: a merge waiting on a late host had its whole log pulled into memory; n
   await publishLog('early', hostLog(EARLY, 0)); // stream seqs 1 to 3000
   await publishLog('late', hostLog(LATE, 10_000_000)); // 3001 to 8000, all after early's
   const lateConsumer = async () => {
-    for await (const info of await jsm.consumers.list('BOUNDED')) {
+    for await (const info of jsm.consumers.list('BOUNDED')) {
       if (info.config.filter_subject?.startsWith('bounded.late.')) return info;
     }
     return undefined;
@@ -131,20 +133,13 @@ it('reports a message on a wrong-shape subject under the prefix with its stream 
       read.push(streamSeq);
       expect(event.seq).toBe(read.length);
     }
-    expect({ read, problems: problems.map(({ line, message }) => ({ line, message })) }).toEqual({
+    expect({ read, problems: problems.map((problem) => problem.line) }).toEqual({
       read: [1, 3, 5],
-      problems: [
-        {
-          line: 2,
-          message: expect.stringMatching(
-            /SHAPES:2: subject "shapes\.a\.log-1" is not shapes\.<host>\.<log>\.<capture>/,
-          ),
-        },
-        {
-          line: 4,
-          message: expect.stringMatching(/SHAPES:4: subject "shapes\.a\.log-1\.run-0\.x" is not/),
-        },
-      ],
+      problems: [2, 4],
     });
+    expect(problems[0]!.message).toMatch(
+      /SHAPES:2: subject "shapes\.a\.log-1" is not shapes\.<host>\.<log>\.<capture>$/,
+    );
+    expect(problems[1]!.message).toMatch(/SHAPES:4: subject "shapes\.a\.log-1\.run-0\.x" is not/);
   }
 });
