@@ -51,12 +51,34 @@ export interface FleetSource {
   readonly messages: number;
 }
 
+/** Messages pulled at a time: at most this many are held ahead of the caller, per source. */
 const FETCH = 1000;
+/** How long a pull waits on the server for messages to come (the client's minimum). */
+const EXPIRES_MS = 30_000;
 
 /** Where a problem was: the stream's URL. */
 const sourceName = (options: ReadJetStreamOptions, stream: string): string =>
   `${shownServers(options.servers).split(', ')[0]}/${stream}`;
 
+/**
+ * The subject a read takes: the filter's, with the wildcards it ends in made one `>`, so that a
+ * message on a subject of the wrong shape under it is read and reported, not silently passed by.
+ */
+function readSubject(prefix: string, filter: SubjectFilter = {}): string {
+  const tokens = filterSubject(prefix, filter)
+    .slice(prefix.length + 1)
+    .split('.');
+  while (tokens.at(-1) === '*') tokens.pop();
+  return tokens.length === 3
+    ? `${prefix}.${tokens.join('.')}`
+    : `${prefix}.${[...tokens, '>'].join('.')}`;
+}
+
+/**
+ * The stored messages of `subject`, pulled a batch at a time: the next batch is asked for only
+ * once the caller has taken the last one, so a reader left waiting (a late host in a merge)
+ * holds one batch, not its host's whole log.
+ */
 async function* messages(
   open: OpenJetStream,
   options: ReadJetStreamOptions,
@@ -73,70 +95,86 @@ async function* messages(
     if (last === null || last.seq < start) return;
     end = last.seq;
   }
+  if (options.signal?.aborted) return;
   const consumer = await open.js.consumers.get(open.stream, {
     filter_subjects: subject,
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: Math.max(start, info.state.first_seq),
   });
-  const stream = await consumer.consume({ max_messages: FETCH });
-  const abort = () => stream.stop();
+  let batch: Awaited<ReturnType<typeof consumer.fetch>> | undefined;
+  const abort = () => batch?.stop();
   options.signal?.addEventListener('abort', abort, { once: true });
   try {
-    if (options.signal?.aborted) return;
-    for await (const message of stream) {
-      yield message;
-      if (!options.follow && (message.seq >= end || message.info.pending === 0)) return;
+    while (!options.signal?.aborted) {
+      batch = await consumer.fetch({ max_messages: FETCH, expires: EXPIRES_MS });
+      for await (const message of batch) {
+        yield message;
+        if (!options.follow && (message.seq >= end || message.info.pending === 0)) return;
+      }
     }
   } finally {
     options.signal?.removeEventListener('abort', abort);
-    stream.stop();
+    batch?.stop();
+    // Ordered consumers are the server's to expire too; deleting says at once that it is done.
+    await consumer.delete().catch(() => undefined);
   }
 }
+
+/** The events of one read, on a connection someone else closes. */
+async function* shippedEvents(
+  open: OpenJetStream,
+  options: ReadJetStreamOptions,
+): AsyncGenerator<ShippedEvent> {
+  const where = sourceName(options, open.stream);
+  for await (const message of messages(open, options, readSubject(open.prefix, options.filter))) {
+    let batch;
+    try {
+      batch = decodeBatch(
+        open.prefix,
+        message.subject,
+        message.headers?.get(SEQ_HEADER) || undefined,
+        message.data,
+        { source: where, line: message.seq },
+      );
+    } catch (error) {
+      if (!options.onProblem || !(error instanceof DecodeError)) throw error;
+      options.onProblem({
+        source: where,
+        line: message.seq,
+        code: error.code,
+        message: error.message,
+      });
+      continue;
+    }
+    for (let i = 0; i < batch.events.length; i++) {
+      yield {
+        host: batch.host,
+        log: batch.log,
+        event: batch.events[i]!,
+        line: batch.lines[i]!,
+        streamSeq: message.seq,
+      };
+    }
+  }
+}
+
+const openForReading = (options: ReadJetStreamOptions): Promise<OpenJetStream> =>
+  openJetStream(options, { ...options, create: false }, 'reading NATS', false);
 
 /**
  * Every event shipped to a stream (or those `filter` selects), in stream order: each host's
  * log in its own seq order, hosts interleaved as they shipped. Rejects with a `NatsError` when
  * the server cannot be reached, has no JetStream, or the stream does not exist. Messages are
- * fetched ahead in batches of 1,000.
+ * pulled in batches of 1,000, the next one when the caller has taken the last. A message under
+ * the prefix (and the filter) whose subject is not a shipped one is a problem, like a bad payload.
  *
  * @example
  * for await (const { host, event } of readJetStream({ servers: 'nats://127.0.0.1:4222' })) console.log(host, event.type);
  */
 export async function* readJetStream(options: ReadJetStreamOptions): AsyncGenerator<ShippedEvent> {
-  const open = await openJetStream(options, { ...options, create: false }, 'reading NATS', false);
-  const where = sourceName(options, open.stream);
+  const open = await openForReading(options);
   try {
-    const subject = filterSubject(open.prefix, options.filter);
-    for await (const message of messages(open, options, subject)) {
-      let batch;
-      try {
-        batch = decodeBatch(
-          open.prefix,
-          message.subject,
-          message.headers?.get(SEQ_HEADER) || undefined,
-          message.data,
-          { source: where, line: message.seq },
-        );
-      } catch (error) {
-        if (!options.onProblem || !(error instanceof DecodeError)) throw error;
-        options.onProblem({
-          source: where,
-          line: message.seq,
-          code: error.code,
-          message: error.message,
-        });
-        continue;
-      }
-      for (let i = 0; i < batch.events.length; i++) {
-        yield {
-          host: batch.host,
-          log: batch.log,
-          event: batch.events[i]!,
-          line: batch.lines[i]!,
-          streamSeq: message.seq,
-        };
-      }
-    }
+    yield* shippedEvents(open, options);
   } finally {
     await open.nc.close().catch(() => undefined);
   }
@@ -144,57 +182,68 @@ export async function* readJetStream(options: ReadJetStreamOptions): AsyncGenera
 
 /** The hosts' logs a stream holds (those `filter` selects), sorted by host and log. */
 export async function fleetSources(options: ReadJetStreamOptions): Promise<FleetSource[]> {
-  const open = await openJetStream(options, { ...options, create: false }, 'reading NATS', false);
+  const open = await openForReading(options);
   try {
-    const info = await open.jsm.streams.info(open.stream, {
-      subjects_filter: filterSubject(open.prefix, options.filter),
-    });
-    const counts = new Map<string, FleetSource>();
-    for (const [subject, count] of Object.entries(info.state.subjects ?? {})) {
-      const from = parseSubject(open.prefix, subject);
-      if (from === undefined) continue;
-      const key = `${from.host}\n${from.log}`;
-      const before = counts.get(key);
-      counts.set(key, {
-        host: from.host,
-        log: from.log,
-        messages: (before?.messages ?? 0) + count,
-      });
-    }
-    return [...counts.values()].sort((a, b) =>
-      a.host === b.host ? (a.log < b.log ? -1 : 1) : a.host < b.host ? -1 : 1,
-    );
+    return await sourcesOf(open, options);
   } finally {
     await open.nc.close().catch(() => undefined);
   }
 }
 
+async function sourcesOf(
+  open: OpenJetStream,
+  options: ReadJetStreamOptions,
+): Promise<FleetSource[]> {
+  const info = await open.jsm.streams.info(open.stream, {
+    subjects_filter: filterSubject(open.prefix, options.filter),
+  });
+  const counts = new Map<string, FleetSource>();
+  for (const [subject, count] of Object.entries(info.state.subjects ?? {})) {
+    const from = parseSubject(open.prefix, subject);
+    if (from === undefined) continue;
+    const key = `${from.host}\n${from.log}`;
+    const before = counts.get(key);
+    counts.set(key, {
+      host: from.host,
+      log: from.log,
+      messages: (before?.messages ?? 0) + count,
+    });
+  }
+  return [...counts.values()].sort((a, b) =>
+    a.host === b.host ? (a.log < b.log ? -1 : 1) : a.host < b.host ? -1 : 1,
+  );
+}
+
 /**
  * Every host's log of the stream, each read on its own and merged in `at` order (ties: host,
- * log, seq): what a fleet view or a merged replay reads. Not `follow`. Each host's consumer
- * fetches ahead, so a host whose events come late may be held in memory meanwhile.
+ * log, seq): what a fleet view or a merged replay reads. Not `follow`. One connection, a
+ * consumer per host's log; each holds at most one batch (1,000 messages) ahead of the merge.
  */
 export async function* readFleet(options: ReadJetStreamOptions): AsyncGenerator<ShippedEvent> {
-  const sources = await fleetSources(options);
-  const readers = sources.map((source) =>
-    readJetStream({
-      ...options,
-      follow: false,
-      filter: { ...options.filter, host: source.host, log: source.log },
-    })[Symbol.asyncIterator](),
-  );
-  const heads: (ShippedEvent | undefined)[] = await Promise.all(
-    readers.map(async (reader) => (await reader.next()).value as ShippedEvent | undefined),
-  );
-  const before = (a: ShippedEvent, b: ShippedEvent): boolean =>
-    a.event.at !== b.event.at
-      ? a.event.at < b.event.at
-      : a.host !== b.host
-        ? a.host < b.host
-        : a.log !== b.log
-          ? a.log < b.log
-          : a.event.seq < b.event.seq;
+  const open = await openForReading(options);
+  const readers: AsyncGenerator<ShippedEvent>[] = [];
   try {
+    const sources = await sourcesOf(open, options);
+    for (const source of sources) {
+      readers.push(
+        shippedEvents(open, {
+          ...options,
+          follow: false,
+          filter: { ...options.filter, host: source.host, log: source.log },
+        }),
+      );
+    }
+    const heads: (ShippedEvent | undefined)[] = await Promise.all(
+      readers.map(async (reader) => (await reader.next()).value as ShippedEvent | undefined),
+    );
+    const before = (a: ShippedEvent, b: ShippedEvent): boolean =>
+      a.event.at !== b.event.at
+        ? a.event.at < b.event.at
+        : a.host !== b.host
+          ? a.host < b.host
+          : a.log !== b.log
+            ? a.log < b.log
+            : a.event.seq < b.event.seq;
     for (;;) {
       let best = -1;
       for (let i = 0; i < heads.length; i++) {
@@ -206,6 +255,7 @@ export async function* readFleet(options: ReadJetStreamOptions): AsyncGenerator<
       heads[best] = (await readers[best]!.next()).value as ShippedEvent | undefined;
     }
   } finally {
-    await Promise.all(readers.map((reader) => reader.return?.(undefined)));
+    await Promise.all(readers.map((reader) => reader.return(undefined).catch(() => undefined)));
+    await open.nc.close().catch(() => undefined);
   }
 }
