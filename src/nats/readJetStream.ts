@@ -53,8 +53,6 @@ export interface FleetSource {
 
 /** Messages pulled at a time: at most this many are held ahead of the caller, per source. */
 const FETCH = 1000;
-/** How long a pull waits on the server for messages to come (the client's minimum). */
-const EXPIRES_MS = 30_000;
 
 /** Where a problem was: the stream's URL. */
 const sourceName = (options: ReadJetStreamOptions, stream: string): string =>
@@ -75,9 +73,13 @@ function readSubject(prefix: string, filter: SubjectFilter = {}): string {
 }
 
 /**
- * The stored messages of `subject`, pulled a batch at a time: the next batch is asked for only
- * once the caller has taken the last one, so a reader left waiting (a late host in a merge)
- * holds one batch, not its host's whole log.
+ * The stored messages of `subject`, from `startAfter`. Pulled 1,000 at a time with the client's
+ * `consume()`, whose next pull is sent only as the caller iterates: a reader left waiting (a
+ * late host in a merge) holds about one batch, not its host's whole log (`readBounded.test.ts`
+ * pins it). A read that does not follow ends at the stream's last message as of its start, or
+ * sooner when the consumer has nothing more for it (a filter that matches nothing ends at once;
+ * the filter's own `last_by_subj` is not asked, since nats-server 2.9 answers that wrongly for a
+ * wildcard subject whose last messages were removed).
  */
 async function* messages(
   open: OpenJetStream,
@@ -87,34 +89,29 @@ async function* messages(
   const { DeliverPolicy } = open.modules.jetstream;
   const info = await open.jsm.streams.info(open.stream);
   const start = (options.startAfter ?? 0) + 1;
-  // Where a read that does not follow ends: the filter's own last message, not the stream's
-  // (a filter that matches nothing would otherwise wait for a message that never comes).
-  let end = Infinity;
-  if (!options.follow) {
-    const last = await open.jsm.streams.getMessage(open.stream, { last_by_subj: subject });
-    if (last === null || last.seq < start) return;
-    end = last.seq;
-  }
-  if (options.signal?.aborted) return;
+  const end = options.follow ? Infinity : info.state.last_seq;
+  if (start > end || options.signal?.aborted) return;
   const consumer = await open.js.consumers.get(open.stream, {
     filter_subjects: subject,
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: Math.max(start, info.state.first_seq),
   });
-  let batch: Awaited<ReturnType<typeof consumer.fetch>> | undefined;
-  const abort = () => batch?.stop();
-  options.signal?.addEventListener('abort', abort, { once: true });
   try {
-    while (!options.signal?.aborted) {
-      batch = await consumer.fetch({ max_messages: FETCH, expires: EXPIRES_MS });
-      for await (const message of batch) {
+    if (!options.follow && (await consumer.info()).num_pending === 0) return;
+    const stream = await consumer.consume({ max_messages: FETCH });
+    const abort = () => stream.stop();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      if (options.signal?.aborted) return;
+      for await (const message of stream) {
         yield message;
         if (!options.follow && (message.seq >= end || message.info.pending === 0)) return;
       }
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+      stream.stop();
     }
   } finally {
-    options.signal?.removeEventListener('abort', abort);
-    batch?.stop();
     // Ordered consumers are the server's to expire too; deleting says at once that it is done.
     await consumer.delete().catch(() => undefined);
   }
@@ -165,7 +162,7 @@ const openForReading = (options: ReadJetStreamOptions): Promise<OpenJetStream> =
  * Every event shipped to a stream (or those `filter` selects), in stream order: each host's
  * log in its own seq order, hosts interleaved as they shipped. Rejects with a `NatsError` when
  * the server cannot be reached, has no JetStream, or the stream does not exist. Messages are
- * pulled in batches of 1,000, the next one when the caller has taken the last. A message under
+ * pulled in batches of 1,000 as the caller reads. A message under
  * the prefix (and the filter) whose subject is not a shipped one is a problem, like a bad payload.
  *
  * @example
