@@ -10,6 +10,11 @@ export type NatsErrorCode =
   | 'stream_missing'
   /** The stream exists but does not take the subjects toolflight publishes. */
   | 'subject_outside_stream'
+  /**
+   * JetStream did not store a shipped message (it refused it, or the answer never came); the
+   * events stay in the spool and are sent again.
+   */
+  | 'message_refused'
   /** An option is not valid. */
   | 'invalid_argument';
 

@@ -7,13 +7,13 @@ import { encodeToken, parseSubject } from './subjects.js';
 /** The header with the first and last seq a message holds: `7-12`. */
 export const SEQ_HEADER = 'Toolflight-Seq';
 /**
- * The `Nats-Msg-Id` of the message whose first event has `firstSeq` in `host`'s `log`. A repair
- * (a message stored again after the ones behind a lost one were removed) gets a round number,
- * since the dedupe window still remembers the first id.
+ * The `Nats-Msg-Id` of the message whose first event has `firstSeq` in `host`'s `log`. A message
+ * sent again after a repair (the messages behind a lost one removed) carries the repair's token,
+ * since the dedupe window still remembers the ids of the removed ones.
  */
-export function messageId(host: string, log: string, firstSeq: number, repair = 0): string {
+export function messageId(host: string, log: string, firstSeq: number, repair = ''): string {
   const id = `${encodeToken(host)}.${encodeToken(log)}.${firstSeq}`;
-  return repair === 0 ? id : `${id}.r${repair}`;
+  return repair === '' ? id : `${id}.r${repair}`;
 }
 
 const encoder = new TextEncoder();

@@ -13,10 +13,15 @@
 //   goes on after its last seq: the stream's truth decides, not a local note that a crash could
 //   leave behind. A message stored whose acknowledgement was lost is therefore not sent again;
 //   `Nats-Msg-Id` (host, log, first seq) is the second line, inside the duplicate window.
-// - A message the server refused (a JetStream error, not a lost connection) is retried on a new
-//   connection the same way. Messages after it on the old connection may have been stored; the
-//   stream's last message then names a seq past the refused one, and the shipper goes on from
-//   there: that hole is not repaired (`verify` reports it as a gap). See the README's limits.
+// - A log's progress moves only through acknowledgements taken in the order the messages were
+//   sent. A message that was refused (a JetStream error: too big, storage full) or whose answer
+//   never came, with later ones of the same log stored, would leave a hole: on the next
+//   connection the shipper reads that log's messages stored since its last acknowledged one,
+//   keeps them while their seqs follow on, removes the rest from the stream, and sends them
+//   again under ids with a repair token (the dedupe window remembers the removed ones' ids).
+//   After a failure it sends one message of that log at a time until one is stored.
+// - An acknowledgement that says "duplicate" is checked: the message it names must still be in
+//   the stream and hold the same seqs (a message removed by a repair before a crash is not).
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -30,7 +35,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { JetStreamClient, MsgRequest, NextMsgRequest, PubAck } from '@nats-io/jetstream';
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 
 import { messageOf, ToolflightError } from '../errors.js';
 import { encodeEvent } from '../events/codec.js';
@@ -82,6 +88,8 @@ export interface ShipperOptions extends NatsServerOptions, FleetStreamOptions {
   readonly keep?: boolean;
   /** Told about each failure (once per distinct problem in a row); shipping goes on. */
   readonly onError?: (error: Error) => void;
+  /** Timers of the reconnect backoff (100 ms to 5 s) and of `close`'s deadline. Default: RxJS `asyncScheduler`; pass a virtual one in tests. */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** What a shipper has done so far. */
@@ -96,6 +104,8 @@ export interface ShipperStats {
   /** Times the shipper asked the stream where a log stands (each connect, each old log). */
   readonly resyncs: number;
   readonly connected: boolean;
+  /** Holes repaired: times messages stored after a lost one were removed to be sent again. */
+  readonly repairs: number;
   /** Logs of earlier runs still being shipped. */
   readonly olderLogs: number;
 }
@@ -125,6 +135,17 @@ const DEFAULTS = {
 };
 const BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
 
+/** One message sent on the current connection, until it is acknowledged in order. */
+interface Sent {
+  readonly first: number;
+  readonly last: number;
+  state: 'pending' | 'stored' | 'failed';
+  /** Its stream seq, once stored. */
+  streamSeq: number;
+  /** Failed with a JetStream error, so certainly not stored. */
+  refused: boolean;
+}
+
 /** One message's events and their JSONL lines. */
 interface Batch {
   readonly events: ToolflightEvent[];
@@ -139,8 +160,21 @@ interface SpoolLog {
   readonly current: boolean;
   /** The last seq on disk (for an old log: what its file holds). */
   last: number;
-  /** The last seq the stream holds. */
+  /** The last seq the stream holds, with no gap before it. */
   acked: number;
+  /** The stream seq of the message that holds `acked` (0: unknown or none). */
+  good: number;
+  /** Messages sent on this connection and not acknowledged in order yet. */
+  sent: Sent[];
+  /**
+   * Messages of this log may be stored past `acked` with a gap: on connecting, read back what
+   * is stored after this stream seq (undefined: nothing to read back).
+   */
+  suspect: number | undefined;
+  /** After a failure: one message in flight until one is stored. */
+  probe: boolean;
+  /** The repair token of the message ids ('' until a hole is repaired). */
+  repair: string;
   /** The next seq to publish. */
   next: number;
   /** Events in memory, `queue[head..]`, consecutive (current log only). */
@@ -234,6 +268,7 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
     throw new NatsError('invalid_argument', 'spool must name a folder');
   }
   const dir = options.spool;
+  const scheduler = options.scheduler ?? asyncScheduler;
   const older: SpoolLog[] = [];
   let store: EventStore;
   let locked: (() => void) | undefined;
@@ -272,6 +307,7 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
   let stopped = false;
   let messages = 0;
   let resyncs = 0;
+  let repairs = 0;
   let failures = 0;
   let lastProblem = '';
   let inFlight = 0;
@@ -322,24 +358,79 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
     close: () => store.close(),
   };
 
-  /** The stream's last seq of `log`, 0 when it holds none. */
+  /**
+   * Where the stream has `log`. After a connection that broke with messages of the log
+   * unacknowledged (`log.suspect`, a stream seq), read what it stored after that seq: keep the
+   * messages while their seqs follow on from `acked`, and remove the ones past a gap. Otherwise
+   * ask for the log's last message (`last_by_subj`) and read on from there, since a wildcard
+   * `last_by_subj` on nats-server 2.9 misses a log whose last messages were removed; the stream
+   * only ever moves `acked` forward.
+   */
   const resync = async (js: OpenJetStream, log: SpoolLog): Promise<void> => {
     resyncs += 1;
-    const message = await js.jsm.streams.getMessage(js.stream, {
-      last_by_subj: filterSubject(js.prefix, { host, log: log.log }),
-    });
-    const stored = message ? (parseSeqHeader(message.header.get(SEQ_HEADER))?.[1] ?? 0) : 0;
-    if (stored > log.last) {
+    const subject = filterSubject(js.prefix, { host, log: log.log });
+    const repairing = log.suspect !== undefined;
+    let after = log.suspect ?? log.good;
+    if (!repairing) {
+      const last = await js.jsm.streams.getMessage(js.stream, { last_by_subj: subject });
+      const stored = last ? (parseSeqHeader(last.header.get(SEQ_HEADER))?.[1] ?? 0) : 0;
+      if (stored > log.last) {
+        report(
+          new NatsError(
+            'invalid_argument',
+            `the stream holds ${host} log ${log.log} up to seq ${stored}, past the spool's ${log.last}: another host ships under the same name and log`,
+          ),
+        );
+      }
+      if (last !== null && stored > log.acked) {
+        log.acked = Math.min(stored, log.last);
+        log.good = last.seq;
+      }
+      after = Math.max(after, last?.seq ?? 0);
+    }
+    let removed = 0;
+    let lost = 0;
+    for (let seq = after + 1; ;) {
+      // The server's STREAM.MSG.GET takes `next_by_subj` (2.9 on); the client types it for direct gets only.
+      const request: NextMsgRequest = { next_by_subj: subject, seq };
+      const message = await js.jsm.streams.getMessage(js.stream, request as unknown as MsgRequest);
+      if (message === null) break;
+      seq = message.seq + 1;
+      const range = parseSeqHeader(message.header.get(SEQ_HEADER));
+      // Not a shipped message (somebody else's): readers report it; it is not the shipper's to remove.
+      if (range === undefined) continue;
+      if (removed === 0 && range[0] === log.acked + 1 && range[1] <= log.last) {
+        log.acked = range[1];
+        log.good = message.seq;
+        continue;
+      }
+      // Past a gap. Only messages this run sent and saw fail around are removed; a gap found
+      // otherwise (retention, another writer) is left for `verify` to report.
+      if (!repairing) break;
+      if (removed === 0) lost = log.acked + 1;
+      await js.jsm.streams.deleteMessage(js.stream, message.seq, false);
+      removed += 1;
+    }
+    log.suspect = undefined;
+    log.next = log.acked + 1;
+    dropQueued(log);
+    if (removed > 0) {
+      repairs += 1;
+      log.repair = randomBytes(4).toString('hex');
       report(
         new NatsError(
-          'invalid_argument',
-          `the stream holds ${host} log ${log.log} up to seq ${stored}, past the spool's ${log.last}: another host ships under the same name and log`,
+          'message_refused',
+          `seq ${lost} of ${host} log ${log.log} was not stored while later ones were: removed the ${removed} message(s) after it from the stream so the log has no gap; they are sent again`,
         ),
       );
     }
-    log.acked = Math.min(stored, log.last);
-    log.next = log.acked + 1;
-    dropQueued(log);
+  };
+
+  /** Whether the message a "duplicate" acknowledgement names is in the stream and holds `sent`. */
+  const stillStored = async (js: OpenJetStream, ack: PubAck, sent: Sent): Promise<boolean> => {
+    const message = await js.jsm.streams.getMessage(js.stream, { seq: ack.seq });
+    const range = message ? parseSeqHeader(message.header.get(SEQ_HEADER)) : undefined;
+    return range?.[0] === sent.first && range[1] === sent.last;
   };
 
   /** The next batch of `log`: consecutive events of one capture, from `log.next`. */
@@ -348,7 +439,7 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
   }
   let reader:
     { log: SpoolLog; events: Generator<ToolflightEvent>; ahead?: ToolflightEvent } | undefined;
-  const nextBatch = (log: SpoolLog): Batch => {
+  const nextBatch = (log: SpoolLog, maxBytes: number): Batch => {
     const batch: Batch = { events: [], lines: [], bytes: 0 };
     const take = (event: ToolflightEvent): boolean => {
       const line = encodeEvent(event);
@@ -357,7 +448,7 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
         first !== undefined &&
         (event.capture !== first.capture ||
           batch.events.length >= maxBatchEvents ||
-          batch.bytes + line.length + 1 > maxBatchBytes)
+          batch.bytes + line.length + 1 > maxBytes)
       ) {
         return false;
       }
@@ -389,7 +480,43 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
     return batch;
   };
 
+  /** Take the acknowledgements of `log` in the order its messages were sent. */
+  const advance = (log: SpoolLog): void => {
+    while (log.sent[0]?.state === 'stored') {
+      const sent = log.sent.shift()!;
+      log.acked = Math.max(log.acked, sent.last);
+      log.good = sent.streamSeq;
+      log.probe = false;
+    }
+  };
+
+  /** The payload bytes a message of `log` may have on this connection (headers left room). */
+  const batchLimit = (js: OpenJetStream, log: SpoolLog): number => {
+    const room = 96 + messageId(host, log.log, Number.MAX_SAFE_INTEGER, 'ffffffff').length;
+    const limits = [
+      maxBatchBytes,
+      js.info.config.max_msg_size ?? -1,
+      js.nc.info?.max_payload ?? -1,
+    ];
+    return Math.max(1, Math.min(...limits.filter((limit) => limit > 0).map((l) => l - room)));
+  };
+
+  const refusal = (log: SpoolLog, batch: Batch, limit: number, error: unknown): NatsError => {
+    const first = batch.events[0]!.seq;
+    const range = `${first}-${first + batch.events.length - 1}`;
+    const tooBig =
+      batch.bytes > limit
+        ? `; event seq ${first} is ${batch.bytes} bytes, more than the stream or server takes (${limit} with headers' room): raise the stream's max_msg_size or the server's max_payload, the log waits in the spool until then`
+        : '';
+    return new NatsError(
+      'message_refused',
+      `JetStream did not store seqs ${range} of ${host} log ${log.log} (${messageOf(error)})${tooBig}; they stay in the spool and are sent again`,
+      { cause: error },
+    );
+  };
+
   const publishLoop = async (js: OpenJetStream): Promise<void> => {
+    const startSeq = js.info.state.last_seq;
     for (const log of logs) await resync(js, log);
     reader = undefined;
     settle();
@@ -398,23 +525,24 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
     const outstanding = new Set<Promise<void>>();
     while (!stopped || logs.some((log) => pendingOf(log) > 0 && log.next <= log.last)) {
       if (broken.error) break;
-      const log = logs.find((l) => l.next <= l.last);
+      const log = logs.find((l) => l.next <= l.last && !(l.probe && l.sent.length > 0));
       if (log === undefined || inFlight >= maxInFlight) {
-        if (stopped && log === undefined) break;
+        if (stopped && log === undefined && outstanding.size === 0) break;
         await new Promise<void>((resolve) => {
           wake = resolve;
           if (outstanding.size === 0 && log !== undefined) resolve();
         });
         continue;
       }
-      let batch = nextBatch(log);
+      const limit = batchLimit(js, log);
+      let batch = nextBatch(log, limit);
       if (batch.events.length === 0) {
         // The queue does not start at the next seq (spilled): read on from the file.
         log.queue.length = 0;
         log.head = 0;
         log.spilled = true;
         reader = undefined;
-        batch = nextBatch(log);
+        batch = nextBatch(log, limit);
         if (batch.events.length === 0) {
           // Not on disk yet as far as a reader sees: wait for the next append or ack.
           await new Promise<void>((resolve) => (wake = resolve));
@@ -431,32 +559,70 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
       }
       const headers = js.modules.transport.headers();
       headers.set(SEQ_HEADER, seqHeader(firstSeq, lastSeq));
+      const sent: Sent = {
+        first: firstSeq,
+        last: lastSeq,
+        state: 'pending',
+        streamSeq: 0,
+        refused: false,
+      };
+      log.sent.push(sent);
       inFlight += 1;
       messages += 1;
-      const sent = client
-        .publish(eventSubject(js.prefix, host, log.log, batch.events[0]!.capture), payload, {
-          msgID: messageId(host, log.log, firstSeq),
-          headers,
-          timeout: ackTimeoutMs,
-        })
+      const failed = (error: unknown, refused: boolean): void => {
+        sent.state = 'failed';
+        sent.refused = refused;
+        broken.error ??= refusal(log, batch, limit, error);
+      };
+      let publishing: Promise<PubAck>;
+      try {
+        publishing = client.publish(
+          eventSubject(js.prefix, host, log.log, batch.events[0]!.capture),
+          payload,
+          { msgID: messageId(host, log.log, firstSeq, log.repair), headers, timeout: ackTimeoutMs },
+        );
+      } catch (error) {
+        // Refused by the client before sending (bigger than the server's max_payload).
+        publishing = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      const done = publishing
         .then(
-          () => {
-            if (!broken.error) log.acked = Math.max(log.acked, lastSeq);
+          async (ack) => {
+            if (ack.duplicate && !(await stillStored(js, ack, sent))) {
+              // Its id names a message a repair removed: send it under a new one.
+              log.repair = randomBytes(4).toString('hex');
+              failed(new Error(`a duplicate of stream seq ${ack.seq}, which is gone`), false);
+              return;
+            }
+            sent.state = 'stored';
+            sent.streamSeq = ack.seq;
           },
-          (error: unknown) => {
-            broken.error ??= error instanceof Error ? error : new Error(String(error));
-          },
+          (error: unknown) =>
+            failed(error, error instanceof js.modules.jetstream.JetStreamApiError),
         )
+        .catch((error: unknown) => failed(error, false))
         .finally(() => {
+          advance(log);
           inFlight -= 1;
-          outstanding.delete(sent);
+          outstanding.delete(done);
           settle();
           poke();
         });
-      outstanding.add(sent);
+      outstanding.add(done);
     }
     await Promise.all(outstanding);
-    if (broken.error) throw broken.error;
+    if (broken.error) {
+      for (const log of logs) {
+        if (log.sent.length === 0) continue;
+        // A stored message past the failed one, or one whose fate is not known: read back.
+        if (log.sent.some((sent) => sent.state === 'stored' || !sent.refused)) {
+          log.suspect = Math.min(log.suspect ?? Infinity, Math.max(log.good, startSeq));
+        }
+        log.probe = true;
+        log.sent = [];
+      }
+      throw broken.error;
+    }
   };
 
   const run = async (): Promise<void> => {
@@ -501,9 +667,9 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
       const delay = BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)]!;
       failures += 1;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
+        const timer = scheduler.schedule(resolve, delay);
         cancelBackoff = () => {
-          clearTimeout(timer);
+          timer.unsubscribe();
           resolve();
         };
       });
@@ -529,6 +695,7 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
       messages,
       resyncs,
       connected: open !== undefined && !connecting,
+      repairs,
       olderLogs: logs.filter((log) => !log.current).length,
     }),
     flushed: flushedNow,
@@ -537,12 +704,12 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
       current.closed = true;
       stopped = true;
       poke();
-      let timer: NodeJS.Timeout | undefined;
+      let timer: Subscription | undefined;
       await Promise.race([
         flushedNow(),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
+        new Promise<void>((resolve) => (timer = scheduler.schedule(resolve, deadlineMs))),
       ]);
-      clearTimeout(timer);
+      timer?.unsubscribe();
       closing = true;
       cancelBackoff?.();
       poke();
@@ -574,6 +741,11 @@ function spoolLog(log: string, path: string, current: boolean): SpoolLog {
     current,
     last: 0,
     acked: 0,
+    good: 0,
+    sent: [],
+    suspect: undefined,
+    probe: false,
+    repair: '',
     next: 1,
     queue: [],
     head: 0,
