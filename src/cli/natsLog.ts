@@ -68,6 +68,33 @@ const readOptions = (target: NatsTarget, flags: NatsReadFlags): ReadJetStreamOpt
   },
 });
 
+/**
+ * `replay FILE` or `verify FILE` where FILE may be a stream: the exit code when FILE is a
+ * `nats://` URL (checked with `checkStream`) or when the stream-only flags were given to a file,
+ * undefined when FILE is a recording file for the command to read.
+ */
+export function streamCommand(
+  command: 'replay' | 'verify',
+  file: string,
+  usage: string,
+  flags: NatsReadFlags & { readonly until?: number },
+  io: CliIo,
+): Promise<number> | number | undefined {
+  if (isNatsUrl(file)) {
+    const target = parseNatsUrl(file);
+    if (typeof target === 'string') {
+      io.err(`toolflight ${command}: ${target}\n${usage}`);
+      return 2;
+    }
+    return checkStream(command, target, flags, io);
+  }
+  if (flags.host !== undefined || flags.log !== undefined || flags.prefix !== undefined) {
+    io.err(`toolflight ${command}: --host, --log and --prefix are for a nats:// stream\n${usage}`);
+    return 2;
+  }
+  return undefined;
+}
+
 /** One host's log as a command checked it. */
 interface SourceCheck {
   readonly host: string;

@@ -3,7 +3,7 @@ import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
 import { reportFindings } from './reportFindings.js';
-import { checkStream, isNatsUrl, parseNatsUrl } from './natsLog.js';
+import { streamCommand } from './natsLog.js';
 
 const USAGE = [
   'usage: toolflight replay FILE [--until SEQ] [--capture KEY] [--json]',
@@ -75,23 +75,14 @@ export const replay: Command = (args, io: CliIo) => {
   const only = parsed.values.capture;
   const json = parsed.values.json === true;
   const { host, log: logId, prefix } = parsed.values;
-  if (isNatsUrl(file)) {
-    const target = parseNatsUrl(file);
-    if (typeof target === 'string') {
-      io.err(`toolflight replay: ${target}\n${USAGE}`);
-      return 2;
-    }
-    return checkStream(
-      'replay',
-      target,
-      { host, log: logId, capture: only, prefix, json, ...(until === Infinity ? {} : { until }) },
-      io,
-    );
-  }
-  if (host !== undefined || logId !== undefined || prefix !== undefined) {
-    io.err(`toolflight replay: --host, --log and --prefix are for a nats:// stream\n${USAGE}`);
-    return 2;
-  }
+  const fromStream = streamCommand(
+    'replay',
+    file,
+    USAGE,
+    { host, log: logId, capture: only, prefix, json, ...(until === Infinity ? {} : { until }) },
+    io,
+  );
+  if (fromStream !== undefined) return fromStream;
 
   const log = openCliLog(file, io);
   let firstAt: number | undefined;

@@ -3,7 +3,7 @@ import type { CliIo, Command } from './io.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { openCliLog } from './readLog.js';
 import { reportFindings } from './reportFindings.js';
-import { checkStream, isNatsUrl, parseNatsUrl } from './natsLog.js';
+import { streamCommand } from './natsLog.js';
 
 const USAGE = [
   'usage: toolflight verify FILE [--json]',
@@ -41,25 +41,15 @@ export const verify: Command = (args, io: CliIo) => {
     return 2;
   }
   const { host, log: logId, prefix } = parsed.values;
-  if (isNatsUrl(file)) {
-    const target = parseNatsUrl(file);
-    if (typeof target === 'string') {
-      io.err(`toolflight verify: ${target}\n${USAGE}`);
-      return 2;
-    }
-    const json = parsed.values.json === true;
-    return checkStream('verify', target, { host, log: logId, prefix, json }, io);
-  }
-  if (host !== undefined || logId !== undefined || prefix !== undefined) {
-    io.err(`toolflight verify: --host, --log and --prefix are for a nats:// stream\n${USAGE}`);
-    return 2;
-  }
+  const json = parsed.values.json === true;
+  const fromStream = streamCommand('verify', file, USAGE, { host, log: logId, prefix, json }, io);
+  if (fromStream !== undefined) return fromStream;
   const log = openCliLog(file, io);
   const result = replay(log.events, { locate: log.where });
   log.done();
   const { events, lastSeq, violations, violationCount } = result;
   const valid = log.problems.length === 0 && violationCount === 0;
-  if (parsed.values.json === true) {
+  if (json) {
     io.out(
       JSON.stringify(
         { file, events, lastSeq, valid, violations, violationCount, problems: log.problems },
