@@ -225,7 +225,10 @@ export async function checkStream(
   return broken ? 1 : 0;
 }
 
-/** `inspect nats://…`: the fleet view, following the stream live until Ctrl-C. */
+/**
+ * `inspect nats://…`: the fleet view, following the stream live until Ctrl-C. The connection
+ * is retried for ever (every 2 s) while NATS is away; the read goes on where it left off.
+ */
 export function inspectStream(
   target: NatsTarget,
   flags: NatsReadFlags,
@@ -238,6 +241,7 @@ export function inspectStream(
     readEvents: (signal) =>
       readJetStream({
         ...readOptions(target, flags),
+        connection: { ...target.connection, maxReconnectAttempts: -1 },
         follow: true,
         signal,
         onProblem: (problem) => io.err(`toolflight inspect: ${problem.message}`),

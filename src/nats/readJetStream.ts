@@ -12,6 +12,7 @@ import {
   type NatsServerOptions,
   type OpenJetStream,
 } from './openJetStream.js';
+import { NatsError } from './NatsError.js';
 import { decodeBatch, SEQ_HEADER } from './shippedMessage.js';
 import { filterSubject, parseSubject, type SubjectFilter } from './subjects.js';
 
@@ -103,10 +104,18 @@ async function* messages(
     options.signal?.addEventListener('abort', abort, { once: true });
     try {
       if (options.signal?.aborted) return;
+      let last = start - 1;
       for await (const message of stream) {
+        last = message.seq;
         yield message;
         if (!options.follow && (message.seq >= end || message.info.pending === 0)) return;
       }
+      if (options.signal?.aborted) return;
+      // The client stopped the read: the connection is gone for good (its reconnects gave up).
+      throw new NatsError(
+        'nats_unreachable',
+        `the connection to NATS at ${shownServers(options.servers)} was lost and not regained, so the read of ${open.stream} stopped after stream seq ${last}: read again with startAfter: ${last}, or give connection.maxReconnectAttempts (-1: for ever)`,
+      );
     } finally {
       options.signal?.removeEventListener('abort', abort);
       stream.stop();

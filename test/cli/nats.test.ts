@@ -150,4 +150,43 @@ describe('toolflight inspect nats://', () => {
     bin.kill('SIGINT');
     expect((await bin.exit).code).toBe(0);
   }, 30_000);
+
+  it('keeps following across a SIGKILL and restart of nats-server', async () => {
+    const nats = await startNatsServer();
+    const ship = async (host: string, calls: number): Promise<void> => {
+      const shipper = await shipToJetStream({
+        servers: nats.url,
+        host,
+        spool: join(dir, `outage-${host}`),
+        stream: 'OUTAGE',
+        prefix: 'outage',
+      });
+      const tracker = createTracker({ store: shipper.store, ids: sequentialIds() });
+      tracker.beginCapture('run-1');
+      for (let i = 0; i < calls; i++) tracker.requestFinished(tracker.requestStarted('run-1'));
+      await shipper.close();
+    };
+    await ship('host-a', 2); // 5 events
+    const bin = startBin(['inspect', `nats://127.0.0.1:${nats.port}/OUTAGE`, '--prefix', 'outage']);
+    try {
+      const open = (await bin.waitFor(/^open (http:\/\/\S+)$/m))[1]!;
+      const page = new URL(open);
+      const history = new URL('/history', page);
+      history.searchParams.set('token', page.searchParams.get('token')!);
+      const shown = async (): Promise<number> => {
+        const response = await fetch(history);
+        return response.ok ? ((await response.text()).match(/"type"/g) ?? []).length : 0;
+      };
+      await expect.poll(shown).toBe(5);
+      await nats.kill('SIGKILL');
+      await nats.restart();
+      await ship('host-b', 3); // 7 events, shipped after the outage
+      await expect.poll(shown, { timeout: 20_000 }).toBe(12);
+      bin.kill('SIGINT');
+      expect((await bin.exit).code).toBe(0);
+    } finally {
+      bin.kill('SIGKILL');
+      await nats.stop();
+    }
+  }, 60_000);
 });
