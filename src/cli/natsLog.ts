@@ -1,7 +1,8 @@
 // `replay`, `verify` and `inspect` over a NATS JetStream stream: `nats://[USER:PASS@]HOST:PORT/STREAM`.
 import { messageOf, ToolflightError } from '../errors.js';
-import { summarizeEvent, type Violation } from '../index.js';
-import { createLogChecker, type LogChecker } from '../replay/index.js';
+import { summarizeEvent } from '../index.js';
+import { createLogChecker } from '../replay/index.js';
+import { ReplayTally, type ReplayStep } from '../replay/replay.js';
 import { readFleet, readJetStream, type ReadJetStreamOptions } from '../nats/index.js';
 import type { RecordingProblem } from '../store/index.js';
 import { inspectFleet } from './fleetInspect.js';
@@ -95,18 +96,30 @@ export function streamCommand(
   return undefined;
 }
 
-/** One host's log as a command checked it. */
+/** One host's log as a command checked it: its own checker, tally and (replay) timeline. */
 interface SourceCheck {
   readonly host: string;
   readonly log: string;
-  readonly checker: LogChecker;
-  events: number;
-  lastSeq: number;
-  violationCount: number;
-  readonly violations: Violation[];
+  readonly tally: ReplayTally;
 }
 
-const KEPT_VIOLATIONS = 1000;
+/** A timeline line of a merged stream: host, then what a file's timeline shows. */
+function streamLine(host: string, step: ReplayStep, firstAt: number): string {
+  const { event } = step;
+  const where = event.capture === undefined ? '' : `${event.capture}#${event.gen ?? ''}`;
+  return [
+    host.padEnd(12),
+    String(event.seq).padStart(6),
+    `+${event.at - firstAt} ms`.padStart(11),
+    event.type.padEnd(18),
+    (event.id ?? '').padEnd(10),
+    where.padEnd(16),
+    (step.applied ? step.stateAfter : '!! refused').padEnd(22),
+    summarizeEvent(event),
+  ]
+    .join('  ')
+    .trimEnd();
+}
 
 /**
  * `replay` (with `timeline`) or `verify` over a stream: each host's log checked on its own
@@ -131,43 +144,25 @@ export async function checkStream(
       const key = `${host}\n${log}`;
       let source = sources.get(key);
       if (!source) {
+        const shown = `${target.shown} ${host} ${log}`;
+        const onStep = (step: ReplayStep): void => {
+          const from = (firstAt ??= step.event.at);
+          io.out(streamLine(host, step, from));
+          for (const violation of step.violations)
+            io.out(`${' '.repeat(14)}!! ${violation.message}`);
+        };
         source = {
           host,
           log,
-          checker: createLogChecker(),
-          events: 0,
-          lastSeq: 0,
-          violationCount: 0,
-          violations: [],
+          tally: new ReplayTally(createLogChecker(), {
+            locate: () => ({ source: shown }),
+            ...(timeline ? { onStep } : {}),
+          }),
         };
         sources.set(key, source);
       }
       if (flags.until !== undefined && event.seq > flags.until) continue;
-      const found = source.checker
-        .apply(event)
-        .map((violation) => ({ ...violation, source: `${target.shown} ${host} ${log}` }));
-      source.events += 1;
-      source.lastSeq = event.seq;
-      source.violationCount += found.length;
-      if (source.violations.length < KEPT_VIOLATIONS) source.violations.push(...found);
-      if (timeline) {
-        firstAt ??= event.at;
-        const where = event.capture === undefined ? '' : `${event.capture}#${event.gen ?? ''}`;
-        io.out(
-          [
-            host.padEnd(12),
-            String(event.seq).padStart(6),
-            `+${event.at - firstAt} ms`.padStart(11),
-            event.type.padEnd(18),
-            (event.id ?? '').padEnd(10),
-            where.padEnd(16),
-            summarizeEvent(event),
-          ]
-            .join('  ')
-            .trimEnd(),
-        );
-        for (const violation of found) io.out(`${' '.repeat(14)}!! ${violation.message}`);
-      }
+      source.tally.apply(event);
     }
   } catch (error) {
     if (!(error instanceof ToolflightError)) throw error;
@@ -175,21 +170,21 @@ export async function checkStream(
     return 1;
   }
   const list = [...sources.values()];
-  const broken = problems.length > 0 || list.some((source) => source.violationCount > 0);
+  const broken = problems.length > 0 || list.some(({ tally }) => tally.violationCount > 0);
   if (flags.json === true) {
     io.out(
       JSON.stringify(
         {
           stream: target.shown,
           valid: !broken,
-          sources: list.map(({ host, log, events, lastSeq, violations, violationCount }) => ({
+          sources: list.map(({ host, log, tally }) => ({
             host,
             log,
-            events,
-            lastSeq,
-            valid: violationCount === 0,
-            violations,
-            violationCount,
+            events: tally.events,
+            lastSeq: tally.lastSeq,
+            valid: tally.violationCount === 0,
+            violations: tally.violations,
+            violationCount: tally.violationCount,
           })),
           problems,
         },
@@ -203,24 +198,25 @@ export async function checkStream(
       io.out(
         `${target.shown}: no shipped events${flags.host || flags.log || flags.capture ? ' match the filter' : ''}`,
       );
-    for (const source of list) {
-      const span = source.events === 0 ? '' : `, seq to ${source.lastSeq}`;
+    for (const { host, log, tally } of list) {
+      const span = tally.events === 0 ? '' : `, seq to ${tally.lastSeq}`;
+      const { state } = tally.checker;
       const live =
         command === 'replay'
-          ? `; live at the end: ${source.checker.state.byKey.size} captures, ${source.checker.state.entities?.size ?? 0} in flight`
+          ? `; live at the end: ${state.byKey.size} captures, ${state.entities?.size ?? 0} in flight`
           : '';
       io.out(
-        `${source.host} ${source.log}: ${source.events} events${span}: ${source.violationCount === 0 ? 'valid' : `${source.violationCount} violations`}${live}`,
+        `${host} ${log}: ${tally.events} events${span}: ${tally.violationCount === 0 ? 'valid' : `${tally.violationCount} violations`}${live}`,
       );
     }
   }
   for (const problem of problems.slice(0, 20)) io.err(problem.message);
-  for (const source of list)
-    for (const violation of source.violations.slice(0, 20))
+  for (const { tally } of list)
+    for (const violation of tally.violations.slice(0, 20))
       io.err(`${violation.source}: ${violation.message}`);
   if (broken)
     io.err(
-      `${target.shown}: broken: ${problems.length} unreadable messages, ${list.reduce((n, s) => n + s.violationCount, 0)} machine violations`,
+      `${target.shown}: broken: ${problems.length} unreadable messages, ${list.reduce((n, { tally }) => n + tally.violationCount, 0)} machine violations`,
     );
   return broken ? 1 : 0;
 }

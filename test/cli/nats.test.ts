@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
 import { parseNatsUrl } from '../../src/cli/natsLog.js';
-import { createTracker, sequentialIds } from '../../src/index.js';
-import { shipToJetStream } from '../../src/nats/index.js';
+import { createTracker, sequentialIds, type ToolflightEvent } from '../../src/index.js';
+import { replay } from '../../src/replay/index.js';
+import { readJetStream, shipToJetStream } from '../../src/nats/index.js';
 import { startNatsServer, type NatsServer } from '../support/natsServer.js';
 import { startBin } from '../support/runBin.js';
 
@@ -119,6 +120,17 @@ describe('toolflight replay nats://', () => {
     expect(io.stdout.at(-1)).toMatch(
       /^host-b log-1: 13 events, seq to 13: valid; live at the end: 1 captures, 0 in flight$/,
     );
+    // The machine state column, as a file's timeline shows it for the same events.
+    const events: ToolflightEvent[] = [];
+    for await (const shipped of readJetStream({ servers: server.url, stream: 'FLEET' }))
+      if (shipped.host === 'host-a') events.push(shipped.event);
+    const states: string[] = [];
+    replay(events, { onStep: (step) => states.push(step.stateAfter) });
+    expect(states.filter((state) => state !== '').length).toBeGreaterThan(5);
+    const column = io.stdout
+      .filter((line) => /^host-a +\d/.test(line))
+      .map((line) => line.slice(85, 107).trim());
+    expect(column).toEqual(states);
   });
 });
 
