@@ -407,7 +407,11 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
       // Past a gap. Only messages this run sent and saw fail around are removed; a gap found
       // otherwise (retention, another writer) is left for `verify` to report.
       if (!repairing) break;
-      if (removed === 0) lost = log.acked + 1;
+      if (removed === 0) {
+        lost = log.acked + 1;
+        // A new token before the first removal: a resync cut short still sends under new ids.
+        log.repair = randomBytes(4).toString('hex');
+      }
       await js.jsm.streams.deleteMessage(js.stream, message.seq, false);
       removed += 1;
     }
@@ -416,7 +420,6 @@ export async function shipToJetStream(options: ShipperOptions): Promise<Shipper>
     dropQueued(log);
     if (removed > 0) {
       repairs += 1;
-      log.repair = randomBytes(4).toString('hex');
       report(
         new NatsError(
           'message_refused',
