@@ -1,6 +1,21 @@
 /// <reference lib="dom" />
 // @internal In flight over time, grace windows shaded, the cursor marked.
+import type { ToolflightEvent } from '../../events/types.js';
 import type { EventLog } from './eventLog.js';
+
+/** The series as last drawn: a scrubber move over the same log only moves the cursor. */
+interface Drawn {
+  readonly log: EventLog;
+  /** The log's last event when drawn (a log cleared and filled again has other objects). */
+  readonly last: ToolflightEvent;
+  readonly length: number;
+  readonly width: number;
+  readonly height: number;
+  readonly graceMs: number;
+  readonly image: HTMLCanvasElement;
+  readonly max: number;
+}
+let drawn: Drawn | undefined;
 
 /** Draw the whole log's in-flight series on `canvas`; `count` events are before the cursor. */
 export function drawChart(
@@ -16,12 +31,45 @@ export function drawChart(
   g.clearRect(0, 0, width, height);
   const events = log.events;
   if (events.length === 0) return;
+  if (
+    drawn?.log !== log ||
+    drawn.length !== events.length ||
+    drawn.last !== events[events.length - 1] ||
+    drawn.width !== width ||
+    drawn.height !== height ||
+    drawn.graceMs !== graceMs
+  ) {
+    drawn = drawSeries(log, width, height, graceMs);
+  }
+  g.drawImage(drawn.image, 0, 0);
+  const t0 = events[0]!.at;
+  const span = Math.max(1, events[events.length - 1]!.at - t0);
+  const cursor = events[Math.max(0, count - 1)];
+  if (cursor) {
+    g.fillStyle = '#4fb3ff';
+    g.fillRect(Math.round(((cursor.at - t0) / span) * (width - 2) + 1), 0, 2, height);
+  }
+  g.fillStyle = '#7b8794';
+  g.font = '11px sans-serif';
+  g.fillText(`in flight (max ${drawn.max})`, 6, 12);
+}
+
+/** The grace windows and the in-flight steps of the whole log, on a canvas of their own. */
+function drawSeries(log: EventLog, width: number, height: number, graceMs: number): Drawn {
+  const image = document.createElement('canvas');
+  image.width = width;
+  image.height = height;
+  const events = log.events;
   const t0 = events[0]!.at;
   const span = Math.max(1, events[events.length - 1]!.at - t0);
   const x = (at: number) => ((at - t0) / span) * (width - 2) + 1;
   let max = 1;
   for (const value of log.inFlight) if (value > max) max = value;
   const y = (value: number) => height - 4 - (value / max) * (height - 10);
+  const last = events[events.length - 1]!;
+  const done = { log, last, length: events.length, width, height, graceMs, image, max };
+  const g = image.getContext('2d');
+  if (!g) return done;
 
   // Grace windows: from each return to zero in flight, for graceMs or until the next start.
   g.fillStyle = 'rgba(245,165,36,0.18)';
@@ -56,12 +104,5 @@ export function drawChart(
   }
   g.lineTo(width, lastY);
   g.stroke();
-  const cursor = events[Math.max(0, count - 1)];
-  if (cursor) {
-    g.fillStyle = '#4fb3ff';
-    g.fillRect(Math.round(x(cursor.at)), 0, 2, height);
-  }
-  g.fillStyle = '#7b8794';
-  g.font = '11px sans-serif';
-  g.fillText(`in flight (max ${max})`, 6, 12);
+  return done;
 }

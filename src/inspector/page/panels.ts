@@ -79,7 +79,9 @@ const ROW = 22;
 
 /** The entities of one generation, every one started before the cursor, finished ones too. */
 export class EntitiesPanel {
-  private ids: string[] = [];
+  /** The selected generation's entities, in the order they started; the first `shown` are shown. */
+  private ids: readonly string[] = [];
+  private shown = 0;
   private count = 0;
   private readonly list: VirtualList;
 
@@ -98,16 +100,23 @@ export class EntitiesPanel {
 
   render(gen: number | undefined, count: number): void {
     const info = gen === undefined ? undefined : this.log.generations.get(gen);
-    this.ids = [];
-    for (const id of info?.entities ?? []) {
-      const first = this.log.entities.get(id)?.events[0];
-      if (first !== undefined && first < count) this.ids.push(id);
+    // A generation lists its entities in the order they started: those started before the
+    // cursor are a prefix, found by a binary search (a scrub costs the same at any length).
+    this.ids = info?.entities ?? [];
+    let lo = 0;
+    let hi = this.ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const first = this.log.entities.get(this.ids[mid]!)?.events[0] ?? Infinity;
+      if (first < count) lo = mid + 1;
+      else hi = mid;
     }
+    this.shown = lo;
     this.count = count;
     byId('entities-title').textContent = info
-      ? `entities of ${info.key} #${info.gen} (${this.ids.length})`
+      ? `entities of ${info.key} #${info.gen} (${this.shown})`
       : 'entities';
-    this.list.update(this.ids.length, true);
+    this.list.update(this.shown, true);
   }
 
   private row(position: number, top: number): string {
