@@ -79,6 +79,7 @@ function render(): void {
   const lastSeq = log.events[log.length - 1]?.seq ?? 0;
   byId('seq').textContent = `seq ${seq} / ${lastSeq}`;
   byId('seq').dataset.seq = String(seq);
+  writeFragment(seq);
   byId('live').classList.toggle('on', view.live);
   const status = byId('status');
   status.classList.toggle('past', !view.live);
@@ -150,6 +151,54 @@ function refreshOptions(): void {
   fill('filter-tool', 'tool', log.tools);
   if (fleet) fill('filter-host', 'host', hosts.hosts.keys());
 }
+
+/** The index of the event with `text` as its seq, if the log holds it (seqs ascend). */
+function indexOfSeq(text: string | null): number | undefined {
+  const seq = Number(text);
+  if (text === null || !Number.isSafeInteger(seq) || seq < 1) return undefined;
+  let lo = 0;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (log.events[mid]!.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return log.events[lo]?.seq === seq ? lo : undefined;
+}
+
+/**
+ * The view as the URL's fragment, a permalink: `#seq=12&event=7` (the cursor's seq, the
+ * selected event's), nothing while following live. Written once the history is in, so that
+ * the fragment a page was opened with is read first.
+ */
+function writeFragment(seq: number): void {
+  if (!caughtUp) return;
+  const params = new URLSearchParams();
+  if (!view.live) params.set('seq', String(seq));
+  const selected = view.selectedEvent === undefined ? undefined : log.events[view.selectedEvent];
+  if (selected) params.set('event', String(selected.seq));
+  const hash = params.size > 0 ? `#${params.toString()}` : '';
+  if (location.hash !== hash) {
+    history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+  }
+}
+
+/** Go where the URL's fragment says (a seq the log does not hold is ignored). */
+function readFragment(): void {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const at = indexOfSeq(params.get('seq'));
+  if (at !== undefined) {
+    stop();
+    view.live = false;
+    view.cursor = at + 1;
+  }
+  const selected = indexOfSeq(params.get('event'));
+  if (selected !== undefined) selectEvent(selected);
+}
+window.addEventListener('hashchange', () => {
+  readFragment();
+  schedule();
+});
 
 function selectEvent(index: number): void {
   const event = log.events[index];
@@ -301,7 +350,10 @@ disconnect = connect(token, {
     schedule();
   },
   onStatus(status) {
-    caughtUp ||= status === 'live';
+    if (!caughtUp && status === 'live') {
+      caughtUp = true;
+      readFragment();
+    }
     byId('status').textContent = status;
     byId('status').classList.toggle('live', status === 'live');
     schedule();
