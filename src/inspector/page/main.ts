@@ -166,10 +166,14 @@ function indexOfSeq(text: string | null): number | undefined {
   return log.events[lo]?.seq === seq ? lo : undefined;
 }
 
+/** The fragment to write, and the timer that writes it. */
+const fragment = { wanted: '', timer: 0 };
+
 /**
  * The view as the URL's fragment, a permalink: `#seq=12&event=7` (the cursor's seq, the
  * selected event's), nothing while following live. Written once the history is in, so that
- * the fragment a page was opened with is read first.
+ * the fragment a page was opened with is read first; at most every 250 ms, since browsers
+ * throttle `history.replaceState` (Firefox throws) and play redraws 20 times a second.
  */
 function writeFragment(seq: number): void {
   if (!caughtUp) return;
@@ -177,10 +181,17 @@ function writeFragment(seq: number): void {
   if (!view.live) params.set('seq', String(seq));
   const selected = view.selectedEvent === undefined ? undefined : log.events[view.selectedEvent];
   if (selected) params.set('event', String(selected.seq));
-  const hash = params.size > 0 ? `#${params.toString()}` : '';
-  if (location.hash !== hash) {
-    history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
-  }
+  fragment.wanted = params.size > 0 ? `#${params.toString()}` : '';
+  if (fragment.timer || location.hash === fragment.wanted) return;
+  fragment.timer = window.setTimeout(() => {
+    fragment.timer = 0;
+    if (location.hash === fragment.wanted) return;
+    try {
+      history.replaceState(null, '', `${location.pathname}${location.search}${fragment.wanted}`);
+    } catch {
+      // Throttled: the next change writes it.
+    }
+  }, 250);
 }
 
 /** Go where the URL's fragment says (a seq the log does not hold is ignored). */
