@@ -7,7 +7,7 @@ import { maskSecrets, maskText } from '../../events/maskSecrets.js';
 import { drawChart } from './chart.js';
 import { connect } from './connection.js';
 import { diagramSvg } from './diagram.js';
-import { byId, esc } from './dom.js';
+import { byId, countBelow, esc } from './dom.js';
 import { EventLog } from './eventLog.js';
 import { FLEET_SECTION, FleetIndex, HOST_FILTER, renderFleet } from './fleetPanel.js';
 import { InventoryPanel } from './inventoryPanel.js';
@@ -156,14 +156,8 @@ function refreshOptions(): void {
 function indexOfSeq(text: string | null): number | undefined {
   const seq = Number(text);
   if (text === null || !Number.isSafeInteger(seq) || seq < 1) return undefined;
-  let lo = 0;
-  let hi = log.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (log.events[mid]!.seq < seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return log.events[lo]?.seq === seq ? lo : undefined;
+  const at = countBelow(log.length, (i) => log.events[i]!.seq < seq);
+  return log.events[at]?.seq === seq ? at : undefined;
 }
 
 /** The fragment to write, and the timer that writes it. */

@@ -3,7 +3,7 @@
 import type { CaptureSnapshot, ProjectionSnapshot } from '../../projections/snapshot.js';
 import { unlabel } from '../../events/labelEvent.js';
 import { maskSecrets } from '../../events/maskSecrets.js';
-import { byId, esc, VirtualList } from './dom.js';
+import { byId, countBelow, esc, VirtualList } from './dom.js';
 import type { EventLog } from './eventLog.js';
 
 /** Busy while anything is in flight, then a grace countdown, then idle (the `idle$` rule). */
@@ -102,16 +102,11 @@ export class EntitiesPanel {
     const info = gen === undefined ? undefined : this.log.generations.get(gen);
     // A generation lists its entities in the order they started: those started before the
     // cursor are a prefix, found by a binary search (a scrub costs the same at any length).
-    this.ids = info?.entities ?? [];
-    let lo = 0;
-    let hi = this.ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const first = this.log.entities.get(this.ids[mid]!)?.events[0] ?? Infinity;
-      if (first < count) lo = mid + 1;
-      else hi = mid;
-    }
-    this.shown = lo;
+    const ids = (this.ids = info?.entities ?? []);
+    this.shown = countBelow(
+      ids.length,
+      (i) => (this.log.entities.get(ids[i]!)?.events[0] ?? Infinity) < count,
+    );
     this.count = count;
     byId('entities-title').textContent = info
       ? `entities of ${info.key} #${info.gen} (${this.shown})`

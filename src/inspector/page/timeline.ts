@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // @internal The event timeline: filters, free-text search, a virtualised list, JSON detail.
 import { summarizeEvent } from '../../events/summarizeEvent.js';
-import { byId, esc, VirtualList } from './dom.js';
+import { byId, countBelow, esc, VirtualList } from './dom.js';
 import type { EventLog } from './eventLog.js';
 import { hostOf } from './fleetPanel.js';
 
@@ -99,13 +99,5 @@ export class Timeline {
 }
 
 /** How many of the sorted `values` are below `limit`. */
-function upperBound(values: readonly number[], limit: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (values[mid]! < limit) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const upperBound = (values: readonly number[], limit: number): number =>
+  countBelow(values.length, (i) => values[i]! < limit);
