@@ -2,6 +2,22 @@
 // @internal In flight over time, grace windows shaded, the cursor marked.
 import type { ToolflightEvent } from '../../events/types.js';
 import type { EventLog } from './eventLog.js';
+import { themeColor } from './theme.js';
+
+/** The theme's colours the chart uses, read when it draws (the scheme can change). */
+interface Colors {
+  readonly cursor: string;
+  readonly label: string;
+  readonly series: string;
+  readonly grace: string;
+}
+
+const colors = (): Colors => ({
+  cursor: themeColor('acc'),
+  label: themeColor('dim'),
+  series: themeColor('busy'),
+  grace: themeColor('grace'),
+});
 
 /** The series as last drawn: a scrubber move over the same log only moves the cursor. */
 interface Drawn {
@@ -12,6 +28,8 @@ interface Drawn {
   readonly width: number;
   readonly height: number;
   readonly graceMs: number;
+  /** The series' colours: drawn again when the scheme changes. */
+  readonly colors: Colors;
   readonly image: HTMLCanvasElement;
   readonly max: number;
 }
@@ -31,31 +49,40 @@ export function drawChart(
   g.clearRect(0, 0, width, height);
   const events = log.events;
   if (events.length === 0) return;
+  const theme = colors();
   if (
     drawn?.log !== log ||
     drawn.length !== events.length ||
     drawn.last !== events[events.length - 1] ||
     drawn.width !== width ||
     drawn.height !== height ||
-    drawn.graceMs !== graceMs
+    drawn.graceMs !== graceMs ||
+    drawn.colors.series !== theme.series ||
+    drawn.colors.grace !== theme.grace
   ) {
-    drawn = drawSeries(log, width, height, graceMs);
+    drawn = drawSeries(log, width, height, graceMs, theme);
   }
   g.drawImage(drawn.image, 0, 0);
   const t0 = events[0]!.at;
   const span = Math.max(1, events[events.length - 1]!.at - t0);
   const cursor = events[Math.max(0, count - 1)];
   if (cursor) {
-    g.fillStyle = '#4fb3ff';
+    g.fillStyle = theme.cursor;
     g.fillRect(Math.round(((cursor.at - t0) / span) * (width - 2) + 1), 0, 2, height);
   }
-  g.fillStyle = '#7b8794';
+  g.fillStyle = theme.label;
   g.font = '11px sans-serif';
   g.fillText(`in flight (max ${drawn.max})`, 6, 12);
 }
 
 /** The grace windows and the in-flight steps of the whole log, on a canvas of their own. */
-function drawSeries(log: EventLog, width: number, height: number, graceMs: number): Drawn {
+function drawSeries(
+  log: EventLog,
+  width: number,
+  height: number,
+  graceMs: number,
+  colors: Colors,
+): Drawn {
   const image = document.createElement('canvas');
   image.width = width;
   image.height = height;
@@ -67,12 +94,12 @@ function drawSeries(log: EventLog, width: number, height: number, graceMs: numbe
   for (const value of log.inFlight) if (value > max) max = value;
   const y = (value: number) => height - 4 - (value / max) * (height - 10);
   const last = events[events.length - 1]!;
-  const done = { log, last, length: events.length, width, height, graceMs, image, max };
+  const done = { log, last, length: events.length, width, height, graceMs, colors, image, max };
   const g = image.getContext('2d');
   if (!g) return done;
 
   // Grace windows: from each return to zero in flight, for graceMs or until the next start.
-  g.fillStyle = 'rgba(245,165,36,0.18)';
+  g.fillStyle = colors.grace;
   for (let i = 1; i < events.length; i++) {
     if (log.inFlight[i] === 0 && log.inFlight[i - 1]! > 0) {
       const start = events[i]!.at;
@@ -87,7 +114,7 @@ function drawSeries(log: EventLog, width: number, height: number, graceMs: numbe
     }
   }
   // The series as steps, at most one segment per pixel column.
-  g.strokeStyle = '#c586ff';
+  g.strokeStyle = colors.series;
   g.lineWidth = 1.5;
   g.beginPath();
   let lastX = -1;

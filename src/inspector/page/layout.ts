@@ -6,6 +6,7 @@ export const LAYOUT = `
   <label>grace <input id="grace" type="number" min="0" step="50" value="250" style="width:70px"> ms</label>
   <label><input id="file" type="file" accept=".jsonl,application/x-ndjson,application/json"></label>
   <button id="export" title="download the stream as .jsonl">export .jsonl</button>
+  <button id="help-open" title="keyboard shortcuts (?)" aria-haspopup="dialog" aria-label="keyboard shortcuts">?</button>
 </header>
 <header>
   <button id="step-back" title="previous event (←)">◀</button>

@@ -11,11 +11,13 @@ import { byId, countBelow, esc } from './dom.js';
 import { EventLog } from './eventLog.js';
 import { FLEET_SECTION, FleetIndex, HOST_FILTER, renderFleet } from './fleetPanel.js';
 import { InventoryPanel } from './inventoryPanel.js';
+import { wireShortcuts } from './keys.js';
 import { LAYOUT } from './layout.js';
 import { OutboxPanel } from './outboxPanel.js';
 import { EntitiesPanel, renderCaptures } from './panels.js';
 import { ProjectionCursor } from './projectionCursor.js';
 import { wireRecordingIo } from './recordingIo.js';
+import { onSchemeChange } from './theme.js';
 import { Timeline } from './timeline.js';
 
 const app = byId('app');
@@ -269,11 +271,15 @@ byId('play').addEventListener('click', () => {
     moveTo(view.cursor + Math.max(1, Math.floor(log.length / 400)));
   }, 50);
 });
-document.addEventListener('keydown', (event) => {
-  if ((event.target as HTMLElement).closest('input,select')) return;
-  if (event.key === 'ArrowLeft') byId('step-back').click();
-  if (event.key === 'ArrowRight') byId('step-fwd').click();
+wireShortcuts(app, {
+  seek(to) {
+    stop();
+    view.live = false;
+    moveTo(to(view.cursor, log.length));
+  },
 });
+// The chart is a canvas: drawn again in the new scheme's colours.
+onSchemeChange(schedule);
 byId('captures-body').addEventListener('click', (event) => {
   const row = (event.target as HTMLElement).closest<HTMLElement>('[data-gen]');
   if (!row) return;
