@@ -29,7 +29,7 @@ tr.sel,.row.sel{background:var(--sel)}tr[data-gen]{cursor:pointer}
 .grace{color:var(--warn)}.idle{color:var(--ok)}.gone{color:var(--dim)}
 .vlist{position:relative;overflow:auto;flex:1;min-height:0}.vlist .spacer{position:absolute;left:0;top:0;width:1px}
 .row{position:absolute;left:0;right:0;height:22px;line-height:22px;padding:0 8px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:pointer;font-family:ui-monospace,monospace;font-size:12px}
-.row:hover{background:var(--hover)}.row .t{color:var(--dim);white-space:pre}.row .ty{display:inline-block;width:130px;color:var(--acc)}
+.row:hover{background:var(--hover)}.row .t{color:var(--dim);white-space:pre}.row .ty{display:inline-block;width:140px;color:var(--acc)}
 .row.after{opacity:.35}
 .ent{display:grid;grid-template-columns:70px 80px 110px 90px 70px 1fr;gap:6px}
 #filters{display:flex;gap:6px;padding:6px;border-bottom:1px solid var(--line);flex-wrap:wrap}

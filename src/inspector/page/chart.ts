@@ -8,6 +8,7 @@ import { themeColor } from './theme.js';
 interface Colors {
   readonly cursor: string;
   readonly label: string;
+  readonly ground: string;
   readonly series: string;
   readonly grace: string;
 }
@@ -15,6 +16,7 @@ interface Colors {
 const colors = (): Colors => ({
   cursor: themeColor('acc'),
   label: themeColor('dim'),
+  ground: themeColor('bg'),
   series: themeColor('busy'),
   grace: themeColor('grace'),
 });
@@ -70,9 +72,13 @@ export function drawChart(
     g.fillStyle = theme.cursor;
     g.fillRect(Math.round(((cursor.at - t0) / span) * (width - 2) + 1), 0, 2, height);
   }
-  g.fillStyle = theme.label;
+  const label = `in flight (max ${drawn.max})`;
   g.font = '11px sans-serif';
-  g.fillText(`in flight (max ${drawn.max})`, 6, 12);
+  // On the page's background, so the series never runs through the words.
+  g.fillStyle = theme.ground;
+  g.fillRect(2, 1, g.measureText(label).width + 8, 15);
+  g.fillStyle = theme.label;
+  g.fillText(label, 6, 12);
 }
 
 /** The grace windows and the in-flight steps of the whole log, on a canvas of their own. */
