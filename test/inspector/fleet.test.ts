@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 
 import { decodeEvent, type ToolflightEvent } from '../../src/index.js';
 import { createInspector, fleetFeed, type FleetFeed } from '../../src/inspector/index.js';
 import { replay } from '../../src/replay/index.js';
-import { launchChromium, openPage, WAIT, waitForText } from './support.js';
+import { chromiumSuite, WAIT, waitForText } from './support.js';
 
 const fixture = (name: string): ToolflightEvent[] =>
   readFileSync(join(import.meta.dirname, '..', 'fixtures', `${name}.jsonl`), 'utf8')
@@ -84,21 +84,7 @@ const shownHosts = (page: Page, want: string, seq: number) =>
     )
     .toBe(`${seq}|${want}`);
 
-let browser: Browser;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  const failures: unknown[] = [];
-  for (const cleanup of cleanups.splice(0).reverse())
-    await cleanup().catch((e: unknown) => failures.push(e));
-  if (failures.length > 0) throw failures[0];
-});
+const { cleanups, open } = chromiumSuite();
 
 describe('the inspector’s fleet view in Chromium', () => {
   it('shows each host’s captures, filters by host, folds each host like its own log, and takes live pushes', async () => {
@@ -109,7 +95,7 @@ describe('the inspector’s fleet view in Chromium', () => {
       feed.push(source.host, source.log, event);
     const inspector = await createInspector({ feed, title: 'fleet', fleet: true });
     cleanups.push(() => inspector.close());
-    const page = await openPage(browser, inspector.url, cleanups);
+    const page = await open(inspector.url);
     await waitForText(page, '#status', /^live$/);
     await waitForText(page, '#timeline-count', new RegExp(`^${early} of ${early} events$`));
     await page.fill('#grace', '0');
@@ -189,7 +175,7 @@ describe('the inspector’s fleet view in Chromium', () => {
     };
     const inspector = await createInspector({ feed, title: 'plain feed' });
     cleanups.push(() => inspector.close());
-    const page = await openPage(browser, inspector.url, cleanups);
+    const page = await open(inspector.url);
     await waitForText(page, '#timeline-count', new RegExp(`^${events.length} of `));
     await waitForText(page, '#source', /^plain feed$/);
     expect(await page.locator('#fleet-section').count()).toBe(0);

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 
 import {
   createMemoryStore,
@@ -16,23 +16,9 @@ import {
   type ToolflightEvent,
 } from '../../src/index.js';
 import { createInspector } from '../../src/inspector/index.js';
-import { launchChromium, openPage, WAIT, waitForText } from './support.js';
+import { chromiumSuite, WAIT, waitForText } from './support.js';
 
-let browser: Browser;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  const failures: unknown[] = [];
-  for (const cleanup of cleanups.splice(0).reverse())
-    await cleanup().catch((e: unknown) => failures.push(e));
-  if (failures.length > 0) throw failures[0];
-});
+const { cleanups, open } = chromiumSuite();
 
 const HOSTILE_TOOL = '<img src=x onerror="window.pwned=1">';
 
@@ -105,7 +91,7 @@ async function openRecording(events: readonly ToolflightEvent[]): Promise<Page> 
   writeFileSync(file, events.map((event) => `${encodeEvent(event)}\n`).join(''));
   const inspector = await createInspector({ recording: file });
   cleanups.push(() => inspector.close());
-  const page = await openPage(browser, inspector.url, cleanups);
+  const page = await open(inspector.url);
   await waitForText(page, '#status', /^live$/);
   await waitForText(page, '#timeline-count', new RegExp(`^${events.length} of `));
   return page;

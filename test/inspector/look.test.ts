@@ -3,22 +3,21 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createMemoryStore, createTracker, type Tracker } from '../../src/index.js';
 import { createInspector, type Inspector } from '../../src/inspector/index.js';
 import { SHORTCUTS } from '../../src/inspector/page/keys.js';
-import { launchChromium, openPage as openIn, WAIT, waitForText } from './support.js';
+import { chromiumSuite, WAIT, waitForText } from './support.js';
 
 const OUTPUT = join(import.meta.dirname, '..', '..', 'test-output');
 
-let browser: Browser;
 let tracker: Tracker;
 let inspector: Inspector;
 /** How many events the tracker holds (its seqs are 1..EVENTS). */
 let EVENTS = 0;
-const cleanups: (() => Promise<unknown>)[] = [];
+const { open } = chromiumSuite();
 
 /**
  * Two captures, overlapping calls (up to three in flight), one failure, two calls still
@@ -50,25 +49,17 @@ function busyTracker(): Tracker {
 }
 
 beforeAll(async () => {
-  browser = await launchChromium();
   tracker = busyTracker();
   EVENTS = tracker.store.lastSeq();
   inspector = await createInspector({ tracker, title: 'look' });
 }, 60_000);
 afterAll(async () => {
   await inspector?.close();
-  await browser?.close();
-});
-afterEach(async () => {
-  const failures: unknown[] = [];
-  for (const cleanup of cleanups.splice(0).reverse())
-    await cleanup().catch((e: unknown) => failures.push(e));
-  if (failures.length > 0) throw failures[0];
 });
 
 /** The page, following live with every event in. */
 async function openLive(fragment = ''): Promise<Page> {
-  const page = await openIn(browser, `${inspector.url}${fragment}`, cleanups);
+  const page = await open(`${inspector.url}${fragment}`);
   await waitForText(page, '#status', /^live$/);
   await waitForText(page, '#seq', new RegExp(`^seq ${EVENTS} / ${EVENTS}$`));
   return page;

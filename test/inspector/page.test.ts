@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   createMemoryStore,
@@ -13,35 +12,14 @@ import {
   snapshotCaptures,
 } from '../../src/index.js';
 import { createInspector, type Inspector } from '../../src/inspector/index.js';
-import {
-  launchChromium,
-  openPage as openIn,
-  startLiveHost,
-  WAIT,
-  waitForText,
-  type LiveHost,
-} from './support.js';
+import { chromiumSuite, startLiveHost, WAIT, waitForText, type LiveHost } from './support.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'reused-key.jsonl');
 const SCREENSHOT = join(import.meta.dirname, '..', '..', 'test-output', 'inspector.png');
 
-let browser: Browser;
-const cleanups: (() => Promise<unknown>)[] = [];
+const { cleanups, open } = chromiumSuite();
 
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  const failures: unknown[] = [];
-  for (const cleanup of cleanups.splice(0).reverse())
-    await cleanup().catch((e: unknown) => failures.push(e));
-  if (failures.length > 0) throw failures[0];
-});
-
-const openPage = (inspector: Inspector) => openIn(browser, inspector.url, cleanups);
+const openPage = (inspector: Inspector) => open(inspector.url);
 
 describe('inspector page in Chromium', () => {
   it('shows a live tool call started then finished, scrubs back to it in flight, filters and masks', async () => {

@@ -2,31 +2,19 @@
 // so a reload or a colleague's browser opens the same view.
 import { join } from 'node:path';
 
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { createInspector } from '../../src/inspector/index.js';
-import { launchChromium, openPage, waitForText } from './support.js';
+import { chromiumSuite, waitForText } from './support.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'reused-key.jsonl');
 
-let browser: Browser;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { cleanups, open } = chromiumSuite();
 
 it('opens at the seq and selection of its fragment, keeps them across a reload, and follows scrubs and edits', async () => {
   const inspector = await createInspector({ recording: FIXTURE });
   cleanups.push(() => inspector.close());
-  const page = await openPage(browser, `${inspector.url}#seq=5&event=3`, cleanups);
+  const page = await open(`${inspector.url}#seq=5&event=3`);
   await waitForText(page, '#seq', /^seq 5 \//);
   await waitForText(page, '#detail', /"seq": 3,/);
   expect(new URL(page.url()).hash).toBe('#seq=5&event=3');

@@ -5,7 +5,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 import { createMemoryStore, createTracker, type Tracker } from '../../src/index.js';
 import {
@@ -57,6 +57,42 @@ export async function openPage(
   });
   await page.goto(url);
   return page;
+}
+
+/** What the Chromium tests of one file share: one browser, and what each test leaves behind. */
+export interface ChromiumSuite {
+  /** The browser, launched before the file's first test. */
+  readonly browser: () => Browser;
+  /** Run after each test, the last pushed first; the first that throws fails the test. */
+  readonly cleanups: (() => Promise<unknown>)[];
+  /** A fresh page at `url` in its own context ({@link openPage}), closed after the test. */
+  readonly open: (url: string) => Promise<Page>;
+}
+
+/**
+ * Launch Chromium for this test file (closed after its last test) and run each test's cleanups
+ * after it: call once, at the top of the file.
+ */
+export function chromiumSuite(): ChromiumSuite {
+  let browser: Browser | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const launched = (): Browser => {
+    if (!browser) throw new Error('chromiumSuite: the browser is launched in beforeAll');
+    return browser;
+  };
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    const failures: unknown[] = [];
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw failures[0];
+  });
+  return { browser: launched, cleanups, open: (url) => openPage(launched(), url, cleanups) };
 }
 
 /** Wait until the element's text matches. */
