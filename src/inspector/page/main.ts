@@ -9,6 +9,7 @@ import { connect } from './connection.js';
 import { diagramSvg } from './diagram.js';
 import { byId, countBelow, esc } from './dom.js';
 import { EventLog } from './eventLog.js';
+import { readFindParams, wireFailureJumps, writeFindParams } from './find.js';
 import { FLEET_SECTION, FleetIndex, HOST_FILTER, renderFleet } from './fleetPanel.js';
 import { InventoryPanel } from './inventoryPanel.js';
 import { LAYOUT } from './layout.js';
@@ -164,8 +165,8 @@ function indexOfSeq(text: string | null): number | undefined {
 const fragment = { wanted: '', timer: 0 };
 
 /**
- * The view as the URL's fragment, a permalink: `#seq=12&event=7` (the cursor's seq, the
- * selected event's), nothing while following live. Written once the history is in, so that
+ * The view as the URL's fragment, a permalink: `#seq=12&event=7&outcome=failed` (the cursor's
+ * seq, the selected event's, the timeline's filters: find.ts), no seq while following live. Written once the history is in, so that
  * the fragment a page was opened with is read first; at most every 250 ms, since browsers
  * throttle `history.replaceState` (Firefox throws) and play redraws 20 times a second.
  */
@@ -175,6 +176,7 @@ function writeFragment(seq: number): void {
   if (!view.live) params.set('seq', String(seq));
   const selected = view.selectedEvent === undefined ? undefined : log.events[view.selectedEvent];
   if (selected) params.set('event', String(selected.seq));
+  writeFindParams(params, timeline.filter);
   fragment.wanted = params.size > 0 ? `#${params.toString()}` : '';
   if (fragment.timer || location.hash === fragment.wanted) return;
   fragment.timer = window.setTimeout(() => {
@@ -199,6 +201,8 @@ function readFragment(): void {
   }
   const selected = indexOfSeq(params.get('event'));
   if (selected !== undefined) selectEvent(selected);
+  refreshOptions();
+  if (readFindParams(params, timeline.filter, log)) timeline.refilter();
 }
 window.addEventListener('hashchange', () => {
   readFragment();
@@ -292,13 +296,16 @@ if (fleet) {
   });
 }
 
-const filters: [string, 'type' | 'capture' | 'tool' | 'search' | 'host'][] = [
-  ['filter-type', 'type'],
-  ['filter-capture', 'capture'],
-  ['filter-tool', 'tool'],
-  ['search', 'search'],
-  ...(fleet ? [['filter-host', 'host'] as [string, 'host']] : []),
-];
+const filters: [string, 'type' | 'capture' | 'tool' | 'search' | 'host' | 'outcome' | 'slower'][] =
+  [
+    ['filter-type', 'type'],
+    ['filter-outcome', 'outcome'],
+    ['filter-slower', 'slower'],
+    ['filter-capture', 'capture'],
+    ['filter-tool', 'tool'],
+    ['search', 'search'],
+    ...(fleet ? [['filter-host', 'host'] as [string, 'host']] : []),
+  ];
 for (const [id, key] of filters) {
   byId(id).addEventListener('input', () => {
     timeline.filter[key] = byId<HTMLInputElement>(id).value;
@@ -306,6 +313,17 @@ for (const [id, key] of filters) {
     schedule();
   });
 }
+
+wireFailureJumps(
+  log,
+  () => ({ selected: view.selectedEvent, cursor: view.cursor }),
+  (index) => {
+    stop();
+    view.live = false;
+    view.cursor = index + 1;
+    selectEvent(index);
+  },
+);
 
 /** Replace the stream with a recording's events (the live connection is closed). */
 function loadRecording(name: string, text: string): void {

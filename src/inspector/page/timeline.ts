@@ -3,6 +3,7 @@
 import { summarizeEvent } from '../../events/summarizeEvent.js';
 import { byId, countBelow, esc, VirtualList } from './dom.js';
 import type { EventLog } from './eventLog.js';
+import { findStamp, finding, passesFind } from './find.js';
 import { hostOf } from './fleetPanel.js';
 
 /** What the timeline shows. */
@@ -13,16 +14,31 @@ export interface TimelineFilter {
   search: string;
   /** Fleet mode: one host's events ('' for all). */
   host: string;
+  /** Entities of this outcome, `failure` for any but completed ('' for all; find.ts). */
+  outcome: string;
+  /** Entities lasting at least this many ms ('' for all; find.ts). */
+  slower: string;
 }
 
 const ROW = 22;
 
 /** The timeline panel. Call `render` after the log, the filter or the cursor changed. */
 export class Timeline {
-  readonly filter: TimelineFilter = { type: '', capture: '', tool: '', search: '', host: '' };
+  readonly filter: TimelineFilter = {
+    type: '',
+    capture: '',
+    tool: '',
+    search: '',
+    host: '',
+    outcome: '',
+    slower: '',
+  };
   /** Indexes of the events that pass the filter, over the whole log. */
   private matches: number[] = [];
   private scanned = 0;
+  /** The find filters' verdict per entity, and what they hold for (find.ts `findStamp`). */
+  private verdicts = new Map<string, boolean>();
+  private stamp = 0;
   private count = 0;
   private selected: number | undefined;
   private readonly list: VirtualList;
@@ -44,6 +60,7 @@ export class Timeline {
   refilter(): void {
     this.matches = [];
     this.scanned = 0;
+    this.verdicts = new Map();
   }
 
   private passes(index: number): boolean {
@@ -54,17 +71,22 @@ export class Timeline {
     if (f.tool && this.log.toolOf(event) !== f.tool) return false;
     if (f.host && hostOf(event) !== f.host) return false;
     if (f.search && !this.log.text(index).includes(f.search.toLowerCase())) return false;
-    return true;
+    return passesFind(this.log, f, event, this.verdicts);
   }
 
   private get filtered(): boolean {
     const f = this.filter;
-    return Boolean(f.type || f.capture || f.tool || f.search || f.host);
+    return Boolean(f.type || f.capture || f.tool || f.search || f.host || finding(f));
   }
 
   /** Show the events among the first `cursor` that pass the filter; `selected` is highlighted. */
   render(cursor: number, selected: number | undefined): void {
     if (this.filtered) {
+      const stamp = findStamp(this.log, this.filter);
+      if (stamp !== this.stamp) {
+        this.stamp = stamp;
+        this.refilter();
+      }
       for (; this.scanned < this.log.length; this.scanned++) {
         if (this.passes(this.scanned)) this.matches.push(this.scanned);
       }
