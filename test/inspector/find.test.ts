@@ -226,6 +226,38 @@ describe('finding things in the inspector', () => {
     await expect.poll(() => new URL(page.url()).hash).toMatch(/slower=1000&q=deploy$/);
   }, 60_000);
 
+  it('follows live: a later result or the passing time brings in the earlier events', async () => {
+    let now = 1_000;
+    const tracker = createTracker({ store: createMemoryStore(), clock: () => now });
+    tracker.beginCapture('live');
+    const live = await createInspector({ tracker });
+    cleanups.push(() => live.close());
+    const page = await openPage(browser, live.url, cleanups);
+    await waitForText(page, '#status', /^live$/);
+    await page.selectOption('#filter-outcome', 'failed');
+    const call = tracker.toolCallStarted({ capture: 'live', toolName: 'deploy', args: {} });
+    await waitForText(page, '#timeline-count', /^0 of 2 events$/);
+    tracker.toolCallResult(call, { outcome: 'failed', isError: true });
+    // The result makes the call failed: its started event, scanned before, now passes too.
+    await waitForText(page, '#timeline-count', /^2 of 3 events$/);
+
+    await page.selectOption('#filter-outcome', '');
+    await page.fill('#filter-slower', '1000');
+    tracker.toolCallFinished(call);
+    tracker.toolCallStarted({ capture: 'live', toolName: 'send', args: {} }); // left open
+    await waitForText(page, '#timeline-count', /^0 of 5 events$/);
+    now += 1_500;
+    tracker.toolCallResult(
+      tracker.toolCallStarted({ capture: 'live', toolName: 'send', args: {} }),
+      {
+        outcome: 'completed',
+        isError: false,
+      },
+    );
+    // Still open, it lasts up to the log's last event: 1.5 s now, so it is slower than 1 s.
+    await waitForText(page, '#timeline-count', /^1 of 7 events$/);
+  }, 60_000);
+
   it('ignores a hostile fragment without an error, on load and as an edit', async () => {
     const long = 'x'.repeat(20_000);
     const page = await open(`#outcome=<script>&slower=-5&seq=abc&type=${long}&q=${long}`);

@@ -3,7 +3,7 @@
 import { summarizeEvent } from '../../events/summarizeEvent.js';
 import { byId, countBelow, esc, VirtualList } from './dom.js';
 import type { EventLog } from './eventLog.js';
-import { findStamp, finding, passesFind } from './find.js';
+import { findCandidates, findStamp, finding, passesFind } from './find.js';
 import { hostOf } from './fleetPanel.js';
 
 /** What the timeline shows. */
@@ -36,8 +36,7 @@ export class Timeline {
   /** Indexes of the events that pass the filter, over the whole log. */
   private matches: number[] = [];
   private scanned = 0;
-  /** The find filters' verdict per entity, and what they hold for (find.ts `findStamp`). */
-  private verdicts = new Map<string, boolean>();
+  /** What the find filters' matches hold for (find.ts `findStamp`). */
   private stamp = 0;
   private count = 0;
   private selected: number | undefined;
@@ -60,10 +59,14 @@ export class Timeline {
   refilter(): void {
     this.matches = [];
     this.scanned = 0;
-    this.verdicts = new Map();
   }
 
   private passes(index: number): boolean {
+    return this.passesOthers(index) && passesFind(this.log, this.filter, this.log.events[index]!);
+  }
+
+  /** Every filter but find.ts's. */
+  private passesOthers(index: number): boolean {
     const event = this.log.events[index]!;
     const f = this.filter;
     if (f.type && event.type !== f.type) return false;
@@ -71,7 +74,7 @@ export class Timeline {
     if (f.tool && this.log.toolOf(event) !== f.tool) return false;
     if (f.host && hostOf(event) !== f.host) return false;
     if (f.search && !this.log.text(index).includes(f.search.toLowerCase())) return false;
-    return passesFind(this.log, f, event, this.verdicts);
+    return true;
   }
 
   private get filtered(): boolean {
@@ -86,6 +89,11 @@ export class Timeline {
       if (stamp !== this.stamp) {
         this.stamp = stamp;
         this.refilter();
+      }
+      if (this.scanned === 0 && finding(this.filter)) {
+        for (const index of findCandidates(this.log, this.filter))
+          if (this.passesOthers(index)) this.matches.push(index);
+        this.scanned = this.log.length;
       }
       for (; this.scanned < this.log.length; this.scanned++) {
         if (this.passes(this.scanned)) this.matches.push(this.scanned);
