@@ -14,7 +14,7 @@ import {
   type ToolflightEvent,
 } from '../../src/index.js';
 import { createInspector, type Inspector } from '../../src/inspector/index.js';
-import { launchChromium, openPage, waitForText } from './support.js';
+import { launchChromium, openPage, WAIT, waitForText } from './support.js';
 
 const OUTCOMES = ['completed', 'failed', 'timed_out', 'blocked', 'cancelled', 'unknown'] as const;
 
@@ -115,12 +115,14 @@ async function open(fragment = ''): Promise<Page> {
   return page;
 }
 
-/** The seqs the timeline shows, once it counts `expected` of them. */
-async function shown(page: Page, expected: readonly number[]): Promise<number[]> {
+/** Wait until the timeline shows exactly the `expected` seqs, and counts them. */
+async function expectShown(page: Page, expected: readonly number[]): Promise<void> {
+  const rows = () =>
+    page.$$eval('#timeline .row', (all) =>
+      all.map((row) => Number((row as HTMLElement).dataset.seq)),
+    );
+  await expect.poll(rows, WAIT).toEqual(expected);
   await waitForText(page, '#timeline-count', new RegExp(`^${expected.length} of `));
-  return page.$$eval('#timeline .row', (rows) =>
-    rows.map((row) => Number((row as HTMLElement).dataset.seq)),
-  );
 }
 
 describe('finding things in the inspector', () => {
@@ -131,11 +133,11 @@ describe('finding things in the inspector', () => {
       await page.selectOption('#filter-outcome', outcome);
       const expected = seqsOf((e) => e.outcome === outcome);
       expect(expected.length).toBeGreaterThan(0);
-      expect(await shown(page, expected)).toEqual(expected);
+      await expectShown(page, expected);
     }
     await page.selectOption('#filter-outcome', 'failure');
     const failures = seqsOf((e) => e.outcome !== undefined && e.outcome !== 'completed');
-    expect(await shown(page, failures)).toEqual(failures);
+    await expectShown(page, failures);
     await page.selectOption('#filter-outcome', '');
     await waitForText(
       page,
@@ -149,13 +151,13 @@ describe('finding things in the inspector', () => {
     for (const ms of [0, 15, 1_000, 4_000, 9_000]) {
       await page.fill('#filter-slower', String(ms));
       const expected = seqsOf((e) => e.ms >= ms);
-      expect(await shown(page, expected)).toEqual(expected);
+      await expectShown(page, expected);
     }
     // The open call lasts about 3 s: slower than 1 s holds it and the slow call, not the fast ones.
     await page.fill('#filter-slower', '1000');
     await page.selectOption('#filter-tool', 'deploy');
     const slowDeploys = seqsOf((e) => e.ms >= 1_000).filter((seq) => entityTool(seq) === 'deploy');
-    expect(await shown(page, slowDeploys)).toEqual(slowDeploys);
+    await expectShown(page, slowDeploys);
     await page.fill('#filter-slower', '');
     await page.selectOption('#filter-tool', '');
     await waitForText(page, '#timeline-count', new RegExp(`^${EVENTS.length} of `));
@@ -193,10 +195,12 @@ describe('finding things in the inspector', () => {
     const page = await open();
     await page.selectOption('#filter-outcome', 'failure');
     await page.selectOption('#filter-tool', 'search');
+    const searchFailures = seqsOf(
+      (e) => e.outcome !== undefined && e.outcome !== 'completed',
+    ).filter((seq) => entityTool(seq) === 'search');
+    await expectShown(page, searchFailures);
     await page.locator('#timeline .row').first().click();
-    const first = seqsOf((e) => e.outcome !== undefined && e.outcome !== 'completed').find(
-      (seq) => entityTool(seq) === 'search',
-    )!;
+    const first = searchFailures[0]!;
     await expect
       .poll(() => new URL(page.url()).hash)
       .toMatch(new RegExp(`^#(seq=\\d+&)?event=${first}&outcome=failure&tool=search$`));
@@ -206,11 +210,8 @@ describe('finding things in the inspector', () => {
     await waitForText(page, '#detail', new RegExp(`"seq": ${first},`));
     expect(await page.inputValue('#filter-outcome')).toBe('failure');
     expect(await page.inputValue('#filter-tool')).toBe('search');
-    const searchFailures = seqsOf((e) => e.outcome !== undefined && e.outcome !== 'completed');
-    const expected = searchFailures.filter(
-      (seq) => entityTool(seq) === 'search' && seq <= cursorSeq(page.url()),
-    );
-    expect(await shown(page, expected)).toEqual(expected);
+    const expected = searchFailures.filter((seq) => seq <= cursorSeq(page.url()));
+    await expectShown(page, expected);
 
     // An edited fragment: absent filters are cleared, the new ones set.
     await page.evaluate(() => (location.hash = '#slower=1000&q=deploy'));
@@ -219,7 +220,7 @@ describe('finding things in the inspector', () => {
         .toLowerCase()
         .includes('deploy'),
     );
-    expect(await shown(page, slow)).toEqual(slow);
+    await expectShown(page, slow);
     expect(await page.inputValue('#filter-outcome')).toBe('');
     expect(await page.inputValue('#filter-slower')).toBe('1000');
     expect(await page.inputValue('#search')).toBe('deploy');
@@ -273,13 +274,13 @@ describe('finding things in the inspector', () => {
     // A filter set, then a fragment the page cannot use: the filter stays, nothing throws.
     await page.evaluate(() => (location.hash = '#outcome=blocked'));
     const blocked = seqsOf((e) => e.outcome === 'blocked');
-    expect(await shown(page, blocked)).toEqual(blocked);
+    await expectShown(page, blocked);
     await page.evaluate(
       (value) => (location.hash = `#outcome=%3Cimg%20src=x%3E&slower=1e999&tool=${value}`),
       long,
     );
     await expect.poll(() => new URL(page.url()).hash).toMatch(/^#(seq=\d+&)?outcome=blocked$/);
-    expect(await shown(page, blocked)).toEqual(blocked);
+    await expectShown(page, blocked);
     expect(await page.inputValue('#filter-slower')).toBe('');
   }, 60_000);
 });

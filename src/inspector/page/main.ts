@@ -17,7 +17,7 @@ import { OutboxPanel } from './outboxPanel.js';
 import { EntitiesPanel, renderCaptures } from './panels.js';
 import { ProjectionCursor } from './projectionCursor.js';
 import { wireRecordingIo } from './recordingIo.js';
-import { Timeline } from './timeline.js';
+import { Timeline, type TimelineFilter } from './timeline.js';
 
 const app = byId('app');
 const title = app.dataset.title ?? '';
@@ -166,9 +166,10 @@ const fragment = { wanted: '', timer: 0 };
 
 /**
  * The view as the URL's fragment, a permalink: `#seq=12&event=7&outcome=failed` (the cursor's
- * seq, the selected event's, the timeline's filters: find.ts), no seq while following live. Written once the history is in, so that
- * the fragment a page was opened with is read first; at most every 250 ms, since browsers
- * throttle `history.replaceState` (Firefox throws) and play redraws 20 times a second.
+ * seq, the selected event's, then the timeline's filters: find.ts), no seq while following
+ * live. Written once the history is in, so that the fragment a page was opened with is read
+ * first; at most every 250 ms, since browsers throttle `history.replaceState` (Firefox throws)
+ * and play redraws 20 times a second.
  */
 function writeFragment(seq: number): void {
   if (!caughtUp) return;
@@ -296,16 +297,15 @@ if (fleet) {
   });
 }
 
-const filters: [string, 'type' | 'capture' | 'tool' | 'search' | 'host' | 'outcome' | 'slower'][] =
-  [
-    ['filter-type', 'type'],
-    ['filter-outcome', 'outcome'],
-    ['filter-slower', 'slower'],
-    ['filter-capture', 'capture'],
-    ['filter-tool', 'tool'],
-    ['search', 'search'],
-    ...(fleet ? [['filter-host', 'host'] as [string, 'host']] : []),
-  ];
+const filters: [string, keyof TimelineFilter][] = [
+  ['filter-type', 'type'],
+  ['filter-capture', 'capture'],
+  ['filter-tool', 'tool'],
+  ['search', 'search'],
+  ['filter-outcome', 'outcome'],
+  ['filter-slower', 'slower'],
+  ...(fleet ? [['filter-host', 'host'] as [string, 'host']] : []),
+];
 for (const [id, key] of filters) {
   byId(id).addEventListener('input', () => {
     timeline.filter[key] = byId<HTMLInputElement>(id).value;
