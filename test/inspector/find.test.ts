@@ -147,13 +147,16 @@ describe('finding things in the inspector', () => {
   }, 60_000);
 
   it('filters by duration, an open call counting up to the log last event, and with the others', async () => {
+    // The reference holds the open call (tool send, ~3 s to the log's end) above 1 s, none above 9 s.
+    expect(seqsOf((e) => e.ms >= 1_000).some((seq) => entityTool(seq) === 'send')).toBe(true);
+    expect(seqsOf((e) => e.ms >= 9_000)).toEqual([]);
     const page = await open();
     for (const ms of [0, 15, 1_000, 4_000, 9_000]) {
       await page.fill('#filter-slower', String(ms));
       const expected = seqsOf((e) => e.ms >= ms);
       await expectShown(page, expected);
     }
-    // The open call lasts about 3 s: slower than 1 s holds it and the slow call, not the fast ones.
+    // With the tool filter: the 5 s deploy only, not the open send call nor the fast deploys.
     await page.fill('#filter-slower', '1000');
     await page.selectOption('#filter-tool', 'deploy');
     const slowDeploys = seqsOf((e) => e.ms >= 1_000).filter((seq) => entityTool(seq) === 'deploy');
