@@ -7,6 +7,7 @@ import {
 } from '../../../machines/compiledTables.js';
 import type { ToolflightEvent } from '../../events/types.js';
 import { maskSecrets } from '../../events/maskSecrets.js';
+import { settledOutcome } from './find.js';
 
 /** One request or tool call as the whole log knows it (finished ones included). */
 export interface EntityInfo {
@@ -15,6 +16,10 @@ export interface EntityInfo {
   readonly capture: string;
   readonly gen: number;
   toolName: string | undefined;
+  /** Its outcome once settled (find.ts `settledOutcome`), and when it started and finished. */
+  outcome: string | undefined;
+  readonly startedAt: number;
+  endedAt: number | undefined;
   /** Indexes into `EventLog.events` of the entity's events, in order. */
   readonly events: number[];
 }
@@ -62,6 +67,10 @@ export class EventLog {
   readonly tools = new Set<string>();
   /** In flight over all captures after each event: the chart's series. */
   readonly inFlight: number[] = [];
+  /** Indexes of the failure events (a settled outcome other than `completed`), ascending. */
+  readonly failures: number[] = [];
+  /** How many events settled an outcome or an end: the find filters' verdicts depend on it. */
+  settled = 0;
   private running = 0;
   private lowered: (string | undefined)[] = [];
 
@@ -95,6 +104,9 @@ export class EventLog {
           capture: event.capture,
           gen: event.gen,
           toolName: undefined,
+          outcome: undefined,
+          startedAt: event.at,
+          endedAt: undefined,
           events: [],
         };
         this.entities.set(event.id, entity);
@@ -107,6 +119,13 @@ export class EventLog {
           this.tools.add(event.data.toolName);
         }
         const finished = event.type === 'request.finished' || event.type === 'toolCall.finished';
+        const outcome = settledOutcome(event);
+        if (outcome !== undefined) {
+          entity.outcome = outcome;
+          if (outcome !== 'completed') this.failures.push(index);
+        }
+        if (finished) entity.endedAt = event.at;
+        if (finished || outcome !== undefined) this.settled++;
         if (started || finished) {
           this.generations.get(entity.gen)?.activity.push(index);
           this.running += started ? 1 : -1;
@@ -125,6 +144,8 @@ export class EventLog {
     this.types.clear();
     this.tools.clear();
     this.inFlight.length = 0;
+    this.failures.length = 0;
+    this.settled = 0;
     this.running = 0;
     this.lowered = [];
   }

@@ -1,4 +1,6 @@
 // @internal The page's markup; every view fills its own element.
+import { FIND_CONTROLS } from './find.js';
+
 export const LAYOUT = `
 <header>
   <h1>toolflight inspector</h1><span class="src" id="source"></span>
@@ -39,7 +41,7 @@ export const LAYOUT = `
       <select id="filter-type"><option value="">every type</option></select>
       <select id="filter-capture"><option value="">every capture</option></select>
       <select id="filter-tool"><option value="">every tool</option></select>
-      <input id="search" type="search" placeholder="search events…">
+      <input id="search" type="search" placeholder="search events…">${FIND_CONTROLS}
     </div>
     <div id="timeline"></div>
     <pre id="detail">select an event to see its JSON (secret-looking argument values are masked)</pre>

@@ -9,6 +9,7 @@ import { connect } from './connection.js';
 import { diagramSvg } from './diagram.js';
 import { byId, countBelow, esc } from './dom.js';
 import { EventLog } from './eventLog.js';
+import { readFindParams, wireFailureJumps, writeFindParams } from './find.js';
 import { FLEET_SECTION, FleetIndex, HOST_FILTER, renderFleet } from './fleetPanel.js';
 import { InventoryPanel } from './inventoryPanel.js';
 import { wireShortcuts } from './keys.js';
@@ -18,7 +19,7 @@ import { EntitiesPanel, renderCaptures } from './panels.js';
 import { ProjectionCursor } from './projectionCursor.js';
 import { wireRecordingIo } from './recordingIo.js';
 import { onSchemeChange } from './theme.js';
-import { Timeline } from './timeline.js';
+import { Timeline, type TimelineFilter } from './timeline.js';
 
 const app = byId('app');
 const title = app.dataset.title ?? '';
@@ -166,10 +167,11 @@ function indexOfSeq(text: string | null): number | undefined {
 const fragment = { wanted: '', timer: 0 };
 
 /**
- * The view as the URL's fragment, a permalink: `#seq=12&event=7` (the cursor's seq, the
- * selected event's), nothing while following live. Written once the history is in, so that
- * the fragment a page was opened with is read first; at most every 250 ms, since browsers
- * throttle `history.replaceState` (Firefox throws) and play redraws 20 times a second.
+ * The view as the URL's fragment, a permalink: `#seq=12&event=7&outcome=failed` (the cursor's
+ * seq, the selected event's, then the timeline's filters: find.ts), no seq while following
+ * live. Written once the history is in, so that the fragment a page was opened with is read
+ * first; at most every 250 ms, since browsers throttle `history.replaceState` (Firefox throws)
+ * and play redraws 20 times a second.
  */
 function writeFragment(seq: number): void {
   if (!caughtUp) return;
@@ -177,6 +179,7 @@ function writeFragment(seq: number): void {
   if (!view.live) params.set('seq', String(seq));
   const selected = view.selectedEvent === undefined ? undefined : log.events[view.selectedEvent];
   if (selected) params.set('event', String(selected.seq));
+  writeFindParams(params, timeline.filter);
   fragment.wanted = params.size > 0 ? `#${params.toString()}` : '';
   if (fragment.timer || location.hash === fragment.wanted) return;
   fragment.timer = window.setTimeout(() => {
@@ -201,6 +204,8 @@ function readFragment(): void {
   }
   const selected = indexOfSeq(params.get('event'));
   if (selected !== undefined) selectEvent(selected);
+  refreshOptions();
+  if (readFindParams(params, timeline.filter, log)) timeline.refilter();
 }
 window.addEventListener('hashchange', () => {
   readFragment();
@@ -298,11 +303,13 @@ if (fleet) {
   });
 }
 
-const filters: [string, 'type' | 'capture' | 'tool' | 'search' | 'host'][] = [
+const filters: [string, keyof TimelineFilter][] = [
   ['filter-type', 'type'],
   ['filter-capture', 'capture'],
   ['filter-tool', 'tool'],
   ['search', 'search'],
+  ['filter-outcome', 'outcome'],
+  ['filter-slower', 'slower'],
   ...(fleet ? [['filter-host', 'host'] as [string, 'host']] : []),
 ];
 for (const [id, key] of filters) {
@@ -312,6 +319,17 @@ for (const [id, key] of filters) {
     schedule();
   });
 }
+
+wireFailureJumps(
+  log,
+  () => ({ selected: view.selectedEvent, cursor: view.cursor }),
+  (index) => {
+    stop();
+    view.live = false;
+    view.cursor = index + 1;
+    selectEvent(index);
+  },
+);
 
 /** Replace the stream with a recording's events (the live connection is closed). */
 function loadRecording(name: string, text: string): void {

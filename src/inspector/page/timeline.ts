@@ -3,6 +3,7 @@
 import { summarizeEvent } from '../../events/summarizeEvent.js';
 import { byId, countBelow, esc, VirtualList } from './dom.js';
 import type { EventLog } from './eventLog.js';
+import { findCandidates, findStamp, finding, passesFind } from './find.js';
 import { hostOf } from './fleetPanel.js';
 
 /** What the timeline shows. */
@@ -13,16 +14,30 @@ export interface TimelineFilter {
   search: string;
   /** Fleet mode: one host's events ('' for all). */
   host: string;
+  /** Entities of this outcome, `failure` for any but completed ('' for all; find.ts). */
+  outcome: string;
+  /** Entities lasting at least this many ms ('' for all; find.ts). */
+  slower: string;
 }
 
 const ROW = 22;
 
 /** The timeline panel. Call `render` after the log, the filter or the cursor changed. */
 export class Timeline {
-  readonly filter: TimelineFilter = { type: '', capture: '', tool: '', search: '', host: '' };
+  readonly filter: TimelineFilter = {
+    type: '',
+    capture: '',
+    tool: '',
+    search: '',
+    host: '',
+    outcome: '',
+    slower: '',
+  };
   /** Indexes of the events that pass the filter, over the whole log. */
   private matches: number[] = [];
   private scanned = 0;
+  /** What the find filters' matches hold for (find.ts `findStamp`). */
+  private stamp = 0;
   private count = 0;
   private selected: number | undefined;
   private readonly list: VirtualList;
@@ -47,6 +62,11 @@ export class Timeline {
   }
 
   private passes(index: number): boolean {
+    return this.passesOthers(index) && passesFind(this.log, this.filter, this.log.events[index]!);
+  }
+
+  /** Every filter but find.ts's. */
+  private passesOthers(index: number): boolean {
     const event = this.log.events[index]!;
     const f = this.filter;
     if (f.type && event.type !== f.type) return false;
@@ -59,12 +79,22 @@ export class Timeline {
 
   private get filtered(): boolean {
     const f = this.filter;
-    return Boolean(f.type || f.capture || f.tool || f.search || f.host);
+    return Boolean(f.type || f.capture || f.tool || f.search || f.host || finding(f));
   }
 
   /** Show the events among the first `cursor` that pass the filter; `selected` is highlighted. */
   render(cursor: number, selected: number | undefined): void {
     if (this.filtered) {
+      const stamp = findStamp(this.log, this.filter);
+      if (stamp !== this.stamp) {
+        this.stamp = stamp;
+        this.refilter();
+      }
+      if (this.scanned === 0 && finding(this.filter)) {
+        for (const index of findCandidates(this.log, this.filter))
+          if (this.passesOthers(index)) this.matches.push(index);
+        this.scanned = this.log.length;
+      }
       for (; this.scanned < this.log.length; this.scanned++) {
         if (this.passes(this.scanned)) this.matches.push(this.scanned);
       }

@@ -1,0 +1,185 @@
+/// <reference lib="dom" />
+// @internal Finding things in the timeline: filters by outcome and by duration, jumps to the
+// next or previous failure, and the filters' part of the permalink.
+import type { ToolflightEvent } from '../../events/types.js';
+import { byId, countBelow } from './dom.js';
+import type { EntityInfo, EventLog } from './eventLog.js';
+import type { TimelineFilter } from './timeline.js';
+
+/** The outcome filter's choices: '' is every outcome, `failure` every one but `completed`. */
+const OUTCOMES = ['failure', 'blocked', 'failed', 'timed_out', 'cancelled', 'unknown', 'completed'];
+
+/** The find controls of the timeline's filter bar (layout.ts `#filters`). */
+export const FIND_CONTROLS = `
+      <select id="filter-outcome"><option value="">every outcome</option>${OUTCOMES.map(
+        (o) => `<option value="${o}">${o === 'failure' ? 'any failure' : o}</option>`,
+      ).join('')}</select>
+      <label>slower than <input id="filter-slower" type="number" min="0" step="100" style="flex:0 0 80px;min-width:0"> ms</label>
+      <button id="prev-failure" title="previous failure (N)">◀ failure</button>
+      <button id="next-failure" title="next failure (n)">next failure ▶</button>
+      <span id="find-status"></span>`;
+
+/**
+ * The outcome an event settles for its entity, if it settles one. A tool call's is its
+ * `toolCall.result`'s. A request has none of its own: `request.finished` makes it `failed`
+ * when the agent was answered with a JSON-RPC error or an HTTP status of 400 or more, else
+ * `completed`.
+ */
+export function settledOutcome(event: ToolflightEvent): string | undefined {
+  if (event.type === 'toolCall.result') return event.data.outcome;
+  if (event.type !== 'request.finished') return undefined;
+  const failed = event.data.error !== undefined || (event.data.status ?? 0) >= 400;
+  return failed ? 'failed' : 'completed';
+}
+
+/** The minimum duration of `slower`, or undefined when it is off (empty, negative, not a number). */
+function slowerMs(slower: string): number | undefined {
+  if (slower.trim() === '') return undefined;
+  const ms = Number(slower);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+/** Whether an outcome or duration filter is on. */
+export const finding = (filter: TimelineFilter): boolean =>
+  filter.outcome !== '' || slowerMs(filter.slower) !== undefined;
+
+/**
+ * What the timeline's matches depend on beyond the events it scanned: an entity settling (a
+ * later event gives earlier ones an outcome or an end) or, under a duration filter while some
+ * are open, every new event (an open one lasts up to the log's last event). When it changes,
+ * the timeline scans again.
+ */
+export function findStamp(log: EventLog, filter: TimelineFilter): number {
+  if (!finding(filter)) return 0;
+  const open = (log.inFlight[log.length - 1] ?? 0) > 0;
+  return slowerMs(filter.slower) !== undefined && open ? -log.length : log.settled;
+}
+
+/**
+ * Whether an event passes the outcome and duration filters: it belongs to a request or tool
+ * call whose outcome and duration, as the whole log knows them, are the chosen ones. An entity
+ * with no outcome yet passes only "every outcome".
+ */
+export function passesFind(log: EventLog, filter: TimelineFilter, event: ToolflightEvent): boolean {
+  if (!finding(filter)) return true;
+  const entity = event.id === undefined ? undefined : log.entities.get(event.id);
+  return entity !== undefined && entityPasses(log, filter, entity);
+}
+
+/**
+ * The events of the entities that pass the outcome and duration filters, ascending: what the
+ * timeline scans instead of the whole log (at 1M events, a walk of the entities, not a lookup
+ * per event).
+ */
+export function findCandidates(log: EventLog, filter: TimelineFilter): number[] {
+  // Marked then swept, not sorted: when nearly every entity passes, a sort of 1M costs 10x.
+  const marked = new Uint8Array(log.length);
+  for (const entity of log.entities.values())
+    if (entityPasses(log, filter, entity)) for (const index of entity.events) marked[index] = 1;
+  const found: number[] = [];
+  for (let index = 0; index < marked.length; index++) if (marked[index]) found.push(index);
+  return found;
+}
+
+function entityPasses(log: EventLog, filter: TimelineFilter, entity: EntityInfo): boolean {
+  const { outcome } = entity;
+  if (filter.outcome === 'failure' && (outcome === undefined || outcome === 'completed'))
+    return false;
+  if (filter.outcome !== '' && filter.outcome !== 'failure' && outcome !== filter.outcome)
+    return false;
+  const ms = slowerMs(filter.slower);
+  if (ms === undefined) return true;
+  const end = entity.endedAt ?? log.events[log.length - 1]?.at ?? entity.startedAt;
+  return end - entity.startedAt >= ms;
+}
+
+/**
+ * The failure event to jump to from `from` (the selected event, else the cursor): `next` is
+ * the first one after the selected event (at or after the cursor: its events are not shown
+ * yet), previous the last one before. A binary search over `log.failures`.
+ */
+export function failureFrom(
+  log: EventLog,
+  from: { selected: number | undefined; cursor: number },
+  next: boolean,
+): number | undefined {
+  const { failures } = log;
+  if (next) {
+    const after = from.selected === undefined ? from.cursor : from.selected + 1;
+    return failures[countBelow(failures.length, (i) => failures[i]! < after)];
+  }
+  const before = from.selected ?? from.cursor;
+  return failures[countBelow(failures.length, (i) => failures[i]! < before) - 1];
+}
+
+/**
+ * Wire the failure buttons. At either end a jump moves nothing (no wrap-around) and says so
+ * in `#find-status`; `go` moves the view to a failure and selects it.
+ */
+export function wireFailureJumps(
+  log: EventLog,
+  from: () => { selected: number | undefined; cursor: number },
+  go: (index: number) => void,
+): void {
+  const jump = (next: boolean) => {
+    const at = failureFrom(log, from(), next);
+    const status = byId('find-status');
+    if (at === undefined) {
+      status.textContent = next ? 'no failure after this' : 'no failure before this';
+      return;
+    }
+    status.textContent = `failure ${countBelow(log.failures.length, (i) => log.failures[i]! < at) + 1} of ${log.failures.length}`;
+    go(at);
+  };
+  byId('next-failure').addEventListener('click', () => jump(true));
+  byId('prev-failure').addEventListener('click', () => jump(false));
+}
+
+/** The permalink's filter parameters, the control each restores, the filter key it sets. */
+const PARAMS = [
+  ['outcome', 'filter-outcome', 'outcome'],
+  ['tool', 'filter-tool', 'tool'],
+  ['slower', 'filter-slower', 'slower'],
+  ['type', 'filter-type', 'type'],
+  ['capture', 'filter-capture', 'capture'],
+  ['q', 'search', 'search'],
+] as const;
+/** A longer value is not one the page wrote: it is ignored. */
+const MAX_VALUE = 500;
+
+/** The filters as fragment parameters (empty ones omitted). */
+export function writeFindParams(params: URLSearchParams, filter: TimelineFilter): void {
+  for (const [name, , key] of PARAMS) if (filter[key] !== '') params.set(name, filter[key]);
+}
+
+/**
+ * Restore the filters and their controls from fragment parameters: an absent one is cleared,
+ * one the page cannot use (an outcome or a type the log does not know, a negative or
+ * non-numeric duration, an over-long value) is ignored and the control stays as it was.
+ * The selects' options must be filled first. Returns whether a filter changed.
+ */
+export function readFindParams(
+  params: URLSearchParams,
+  filter: TimelineFilter,
+  log: EventLog,
+): boolean {
+  const known: Record<string, (value: string) => boolean> = {
+    outcome: (v) => OUTCOMES.includes(v),
+    tool: (v) => log.tools.has(v),
+    slower: (v) => /^\d{1,12}$/.test(v),
+    type: (v) => log.types.has(v),
+    capture: (v) => [...log.generations.values()].some((g) => g.key === v),
+    q: () => true,
+  };
+  let changed = false;
+  for (const [name, id, key] of PARAMS) {
+    const value = params.get(name) ?? '';
+    if (value.length > MAX_VALUE || (value !== '' && !known[name]!(value))) continue;
+    if (filter[key] === value) continue;
+    filter[key] = value;
+    byId<HTMLInputElement>(id).value = value;
+    changed = true;
+  }
+  if (changed) byId('find-status').textContent = '';
+  return changed;
+}
