@@ -101,6 +101,8 @@ export class Waterfall {
   private press: { x: number; from: number; to: number; moved: boolean } | undefined;
   private hover: { x: number; y: number } | undefined;
   private first: unknown;
+  /** The scroll offset and the cursor line's x (CSS px) as last drawn. */
+  private drawn = { scrollTop: 0, cursor: undefined as number | undefined };
 
   constructor(
     private readonly log: EventLog,
@@ -148,13 +150,14 @@ export class Waterfall {
     range: { from: number; to: number };
     plot: { left: number; top: number; width: number };
     scrollTop: number;
+    cursor: number | undefined;
     rows: number;
   } {
     return {
       bars: this.laid,
       range: { ...this.range },
       plot: { left: LABEL, top: RULER, width: this.plotWidth() },
-      scrollTop: this.scroller.scrollTop,
+      ...this.drawn,
       rows: this.frameData?.rows ?? 0,
     };
   }
@@ -309,12 +312,12 @@ export class Waterfall {
 
     this.ruler(g, from, to, plot, cssWidth, p);
     // The cursor line, over the ruler and every row.
-    if (this.log.length > 0) {
-      const cx = x(now);
-      if (cx >= LABEL && cx <= LABEL + plot) {
-        g.fillStyle = p.acc;
-        g.fillRect(Math.round(cx) - 1, 0, 2, cssHeight);
-      }
+    this.drawn = { scrollTop, cursor: undefined };
+    const cx = Math.round(x(now));
+    if (this.log.length > 0 && cx >= LABEL && cx <= LABEL + plot) {
+      g.fillStyle = p.acc;
+      g.fillRect(cx - 1, 0, 2, cssHeight);
+      this.drawn.cursor = cx;
     }
     if (this.hover) this.showTip(this.hover.x, this.hover.y);
   }
