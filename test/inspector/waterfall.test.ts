@@ -168,13 +168,15 @@ interface State {
 
 const state = (page: Page): Promise<State> =>
   page.evaluate(
-    () => (window as unknown as { toolflightInspector: { waterfall: State } }).toolflightInspector.waterfall,
+    () =>
+      (window as unknown as { toolflightInspector: { waterfall: State } }).toolflightInspector
+        .waterfall,
   );
 
 /** Every bar at the cursor: the waterfall scrolled from top to bottom, a screen at a time. */
 async function allBars(page: Page): Promise<Laid[]> {
   const seen = new Map<string, Laid>();
-  for (let top = 0; ; ) {
+  for (let top = 0; ;) {
     const actual = await page.evaluate((y) => {
       const scroller = document.getElementById('waterfall-scroll')!;
       scroller.scrollTop = y;
@@ -190,14 +192,20 @@ async function allBars(page: Page): Promise<Laid[]> {
     const drawn = await state(page);
     for (const bar of drawn.bars) seen.set(bar.id, bar);
     if (actual < top || drawn.bars.length === 0) break;
-    const height = await page.evaluate(() => document.getElementById('waterfall-scroll')!.clientHeight);
+    const height = await page.evaluate(
+      () => document.getElementById('waterfall-scroll')!.clientHeight,
+    );
     top = actual + height - 40;
   }
   return [...seen.values()].sort((a, b) => a.row - b.row);
 }
 
 /** Move the scrubber to `count` events and wait until the page has drawn there. */
-async function scrubTo(page: Page, events: readonly ToolflightEvent[], count: number): Promise<void> {
+async function scrubTo(
+  page: Page,
+  events: readonly ToolflightEvent[],
+  count: number,
+): Promise<void> {
   await page.locator('#scrubber').fill(String(count));
   await waitForText(page, '#seq', new RegExp(`^seq ${events[count - 1]!.seq} /`));
 }
@@ -235,7 +243,9 @@ describe('inspector waterfall', () => {
   it('the recording has what the waterfall must show', () => {
     const types = events.map((event) => event.type);
     expect(types).toContain('idle.waited');
-    expect(new Set(events.filter((e) => e.type === 'capture.begun').map((e) => e.gen)).size).toBe(2);
+    expect(new Set(events.filter((e) => e.type === 'capture.begun').map((e) => e.gen)).size).toBe(
+      2,
+    );
     const outcomes = events.flatMap((e) => (e.type === 'toolCall.result' ? [e.data.outcome] : []));
     expect(new Set(outcomes)).toEqual(
       new Set(['completed', 'failed', 'timed_out', 'blocked', 'cancelled', 'unknown']),
@@ -250,15 +260,26 @@ describe('inspector waterfall', () => {
 
   it('lays out the bars of the library fold at every cursor, open ones up to the cursor line', async () => {
     const page = await open();
-    const positions = [...new Set([1, 2, 3, 5, 8, 13, 17, 21, 26, 30, 34, 38, events.length - 1, events.length])]
-      .filter((n) => n >= 1 && n <= events.length);
+    const positions = [
+      ...new Set([1, 2, 3, 5, 8, 13, 17, 21, 26, 30, 34, 38, events.length - 1, events.length]),
+    ].filter((n) => n >= 1 && n <= events.length);
     for (const count of positions) {
       await scrubTo(page, events, count);
       const laid = await allBars(page);
       const expected = expectedBars(events, count);
       expect(
         laid.map(({ id, kind, label, gen, capture, depth, start, end, outcome, state, row }) => ({
-          id, kind, label, gen, capture, depth, start, end, outcome, state, row,
+          id,
+          kind,
+          label,
+          gen,
+          capture,
+          depth,
+          start,
+          end,
+          outcome,
+          state,
+          row,
         })),
         `bars at ${count} events`,
       ).toEqual(expected);
@@ -285,7 +306,9 @@ describe('inspector waterfall', () => {
         const canvas = document.getElementById('waterfall') as HTMLCanvasElement;
         const ratio = canvas.width / canvas.clientWidth;
         const x = inspector.waterfall.cursor!;
-        const [r, g, b] = canvas.getContext('2d')!.getImageData(Math.floor(x * ratio), 1, 1, 1).data;
+        const [r, g, b] = canvas
+          .getContext('2d')!
+          .getImageData(Math.floor(x * ratio), 1, 1, 1).data;
         const acc = getComputedStyle(document.documentElement).getPropertyValue('--acc').trim();
         return { x, rgb: [r, g, b], acc };
       });
@@ -309,9 +332,9 @@ describe('inspector waterfall', () => {
     const y = box.y + 60;
     await page.mouse.move(box.x + px, y);
     await page.mouse.wheel(0, -400);
-    await expect.poll(async () => (await state(page)).range.to - (await state(page)).range.from).toBeLessThan(
-      (before.range.to - before.range.from) / 2,
-    );
+    await expect
+      .poll(async () => (await state(page)).range.to - (await state(page)).range.from)
+      .toBeLessThan((before.range.to - before.range.from) / 2);
     const zoomed = await state(page);
     expect(timeAt(zoomed, px)).toBeCloseTo(timeAt(before, px), 3);
 
@@ -322,7 +345,9 @@ describe('inspector waterfall', () => {
     await page.mouse.move(box.x + px + 100, y);
     await page.mouse.up();
     const shift = (100 / zoomed.plot.width) * (zoomed.range.to - zoomed.range.from);
-    await expect.poll(async () => (await state(page)).range.from).toBeCloseTo(zoomed.range.from - shift, 3);
+    await expect
+      .poll(async () => (await state(page)).range.from)
+      .toBeCloseTo(zoomed.range.from - shift, 3);
 
     await page.mouse.dblclick(box.x + px, y);
     await expect.poll(async () => (await state(page)).range).toEqual(before.range);
@@ -335,12 +360,15 @@ describe('inspector waterfall', () => {
     const center = async (id: string) => {
       // Scroll the bar's row into view, then aim at its middle.
       const bar = bars.find((b) => b.id === id)!;
-      await page.evaluate((top) => (document.getElementById('waterfall-scroll')!.scrollTop = top), bar.row * 18 - 40);
+      await page.evaluate(
+        (top) => (document.getElementById('waterfall-scroll')!.scrollTop = top),
+        bar.row * 18 - 40,
+      );
       await page.waitForFunction(
         (wanted) =>
-          (window as unknown as { toolflightInspector: { waterfall: State } }).toolflightInspector.waterfall.bars.some(
-            (b) => b.id === wanted && b.y > 20,
-          ),
+          (
+            window as unknown as { toolflightInspector: { waterfall: State } }
+          ).toolflightInspector.waterfall.bars.some((b) => b.id === wanted && b.y > 20),
         id,
         WAIT,
       );
@@ -383,7 +411,9 @@ describe('inspector waterfall', () => {
         client: document.documentElement.clientHeight,
       }));
       expect(scroll).toBeLessThanOrEqual(client);
-      expect(await page.locator('#waterfall').boundingBox()).toMatchObject({ height: expect.any(Number) });
+      // Still room for several rows of bars.
+      const canvas = await page.locator('#waterfall').boundingBox();
+      expect(canvas?.height).toBeGreaterThan(100);
     }, 60_000);
   }
 });

@@ -53,7 +53,9 @@ const outbox = new OutboxPanel();
 const inventory = new InventoryPanel();
 const scrubber = byId<HTMLInputElement>('scrubber');
 byId('waterfall-legend').innerHTML = WATERFALL_LEGEND;
-const waterfall = new Waterfall(log, byId<HTMLCanvasElement>('waterfall'), (id) => selectEntity(id));
+const waterfall = new Waterfall(log, byId<HTMLCanvasElement>('waterfall'), (id) =>
+  selectEntity(id),
+);
 let frame = 0;
 /** False until the stream's history is all in. */
 let caughtUp = false;

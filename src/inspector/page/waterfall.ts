@@ -230,15 +230,7 @@ export class Waterfall {
       g.clip();
       g.globalAlpha = 0.18;
       g.fillStyle = p.warn;
-      for (const w of this.model.graceWindows(
-        group.gen,
-        count,
-        now,
-        graceMs,
-        from,
-        to,
-        msPerPx,
-      )) {
+      for (const w of this.model.graceWindows(group.gen, count, now, graceMs, from, to, msPerPx)) {
         g.fillRect(x(w.start), top, Math.max(1, x(w.end) - x(w.start)), bottom - top);
       }
       g.globalAlpha = 1;
@@ -285,10 +277,14 @@ export class Waterfall {
       }
       const indent = 10 + bar.depth * 14;
       g.fillStyle = bar.kind === 'request' ? p.dim : p.fg;
-      g.fillText(this.fit(g, `${maskText(bar.label)} ${bar.id}`, LABEL - indent - 4), indent, y + 9);
+      g.fillText(
+        this.fit(g, `${maskText(bar.label)} ${bar.id}`, LABEL - indent - 4),
+        indent,
+        y + 9,
+      );
       const open = bar.end === undefined;
       const x0 = x(bar.start);
-      const x1 = x(open ? Math.max(bar.start, now) : bar.end!);
+      const x1 = x(bar.end ?? Math.max(bar.start, now));
       const left = Math.max(LABEL, x0);
       const right = Math.min(LABEL + plot, Math.max(x1, x0 + 1));
       const barWidth = Math.max(1, right - left);
@@ -391,7 +387,11 @@ export class Waterfall {
   private barAt(x: number, y: number): LaidOutBar | undefined {
     // A thin bar is hard to hit: its whole row counts, within a few px of it.
     return this.laid.find(
-      (bar) => y >= bar.y - 3 && y < bar.y + bar.height + 3 && x >= bar.x - 3 && x <= bar.x + bar.width + 3,
+      (bar) =>
+        y >= bar.y - 3 &&
+        y < bar.y + bar.height + 3 &&
+        x >= bar.x - 3 &&
+        x <= bar.x + bar.width + 3,
     );
   }
 
