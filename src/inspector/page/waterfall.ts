@@ -162,8 +162,11 @@ export class Waterfall {
     };
   }
 
+  /** The plot's width as last drawn (reading the canvas's width again would force a layout). */
+  private plot = 1;
+
   private plotWidth(): number {
-    return Math.max(1, (this.canvas.clientWidth || 600) - LABEL - 8);
+    return this.plot;
   }
 
   private palette(): Palette {
@@ -204,13 +207,12 @@ export class Waterfall {
     const firstRow = Math.floor(scrollTop / ROW);
     const lastRow = Math.ceil((scrollTop + cssHeight - RULER) / ROW) + 1;
     const frame = (this.frameData = this.model.frame(count, now, firstRow, lastRow));
-    this.spacer.style.height = `${Math.max(0, RULER + frame.rows * ROW - cssHeight)}px`;
     const pad = (frame.t1 - frame.t0) * 0.01;
     const { from, to } = (this.range = this.zoom ?? {
       from: frame.t0 - pad,
       to: frame.t1 + pad,
     });
-    const plot = this.plotWidth();
+    const plot = (this.plot = Math.max(1, cssWidth - LABEL - 8));
     const span = Math.max(1e-6, to - from);
     const x = (at: number) => LABEL + ((at - from) / span) * plot;
     const rowY = (row: number) => RULER + row * ROW - scrollTop;
@@ -315,6 +317,9 @@ export class Waterfall {
       g.fillRect(cx - 1, 0, 2, cssHeight);
       this.drawn.cursor = cx;
     }
+    // Written last: a style write before the reads above would make each of them a layout.
+    const spacer = `${Math.max(0, RULER + frame.rows * ROW - cssHeight)}px`;
+    if (this.spacer.style.height !== spacer) this.spacer.style.height = spacer;
     if (this.hover) this.showTip(this.hover.x, this.hover.y);
   }
 
