@@ -164,6 +164,11 @@ interface State {
   scrollTop: number;
   cursor: number | undefined;
   rows: number;
+  marks: {
+    gen: number;
+    grace: { start: number; end: number }[];
+    idle: { at: number; result: string }[];
+  }[];
 }
 
 const state = (page: Page): Promise<State> =>
@@ -296,6 +301,34 @@ describe('inspector waterfall', () => {
       expect(drawn.cursor).toBe(Math.round(x(events[count - 1]!.at)));
     }
   }, 120_000);
+
+  it('marks the idle wait and the grace window before it on its generation', async () => {
+    const page = await open();
+    const waited = events.findIndex((event) => event.type === 'idle.waited');
+    const lastFinish = events.slice(0, waited).findLast((e) => e.type === 'request.finished')!;
+    const nextStart = events.slice(waited).find((e) => e.type === 'toolCall.started')!;
+    const gen = events.find((e) => e.type === 'capture.begun')!.gen;
+    await page.evaluate(() => (document.getElementById('waterfall-scroll')!.scrollTop = 0));
+    await expect
+      .poll(async () => (await state(page)).marks.find((m) => m.gen === gen)?.idle)
+      .toEqual([{ at: events[waited]!.at, result: 'idle', waitedMs: 100 }]);
+    const grace = (await state(page)).marks.find((m) => m.gen === gen)!.grace;
+    // The page's rule: nothing in flight, until 250 ms (the grace input) or the next start.
+    expect(grace).toContainEqual({
+      start: lastFinish.at,
+      end: Math.min(lastFinish.at + 250, nextStart.at),
+    });
+    // Back at the idle wait: the window is cut at the cursor, the mark is there.
+    await scrubTo(page, events, waited + 1);
+    await expect
+      .poll(async () => (await state(page)).marks.find((m) => m.gen === gen)?.grace.at(-1))
+      .toEqual({ start: lastFinish.at, end: events[waited]!.at });
+    // Before it: no mark yet.
+    await scrubTo(page, events, waited);
+    await expect
+      .poll(async () => (await state(page)).marks.find((m) => m.gen === gen)?.idle)
+      .toEqual([]);
+  }, 60_000);
 
   it('moves the cursor line with the scrubber, drawn in the accent colour', async () => {
     const page = await open();

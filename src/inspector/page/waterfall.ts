@@ -4,7 +4,13 @@
 import { maskText } from '../../events/maskSecrets.js';
 import { esc } from './dom.js';
 import type { EventLog } from './eventLog.js';
-import { WaterfallModel, type WaterfallBar, type WaterfallFrame } from './waterfallModel.js';
+import {
+  WaterfallModel,
+  type GraceWindow,
+  type IdleMark,
+  type WaterfallBar,
+  type WaterfallFrame,
+} from './waterfallModel.js';
 
 const ROW = 18;
 const RULER = 20;
@@ -103,6 +109,8 @@ export class Waterfall {
   private first: unknown;
   /** The scroll offset and the cursor line's x (CSS px) as last drawn. */
   private drawn = { scrollTop: 0, cursor: undefined as number | undefined };
+  /** Each drawn group's grace windows and idle marks. */
+  private marks: { gen: number; grace: GraceWindow[]; idle: IdleMark[] }[] = [];
 
   constructor(
     private readonly log: EventLog,
@@ -152,6 +160,7 @@ export class Waterfall {
     scrollTop: number;
     cursor: number | undefined;
     rows: number;
+    marks: readonly { gen: number; grace: GraceWindow[]; idle: IdleMark[] }[];
   } {
     return {
       bars: this.laid,
@@ -159,6 +168,7 @@ export class Waterfall {
       plot: { left: LABEL, top: RULER, width: this.plotWidth() },
       ...this.drawn,
       rows: this.frameData?.rows ?? 0,
+      marks: this.marks,
     };
   }
 
@@ -222,23 +232,27 @@ export class Waterfall {
     g.font = '11px ui-monospace,monospace';
     g.textBaseline = 'middle';
     // Each group: its header band, its grace windows and idle marks over its rows.
+    this.marks = [];
     for (const group of frame.groups) {
       const top = Math.max(RULER, rowY(group.row));
       const bottom = Math.min(cssHeight, rowY(group.row + 1 + group.entities));
       if (bottom <= top) continue;
+      const grace = this.model.graceWindows(group.gen, count, now, graceMs, from, to, msPerPx);
+      const idle = this.model.idleMarks(group.gen, count, from, to);
+      this.marks.push({ gen: group.gen, grace, idle });
       g.save();
       g.beginPath();
       g.rect(LABEL, top, plot, bottom - top);
       g.clip();
       g.globalAlpha = 0.18;
       g.fillStyle = p.warn;
-      for (const w of this.model.graceWindows(group.gen, count, now, graceMs, from, to, msPerPx)) {
+      for (const w of grace) {
         g.fillRect(x(w.start), top, Math.max(1, x(w.end) - x(w.start)), bottom - top);
       }
       g.globalAlpha = 1;
       g.fillStyle = p.acc;
       g.fillRect(x(group.begun), top, 1, bottom - top);
-      for (const mark of this.model.idleMarks(group.gen, count, from, to)) {
+      for (const mark of idle) {
         const mx = x(mark.at);
         g.fillStyle = mark.result === 'idle' ? p.ok : p.bad;
         g.fillRect(mx - 0.5, top, 1, bottom - top);
