@@ -3,6 +3,7 @@ export const PAGE_CSS = `
 :root{color-scheme:light dark;font:13px/1.35 ui-sans-serif,system-ui,sans-serif;
 --bg:#0f1419;--panel:#161c23;--line:#263040;--fg:#d8dee9;--dim:#98a4b0;--acc:#4fb3ff;--on-acc:#000;
 --ok:#4cc38a;--warn:#f5a524;--bad:#f0616d;--busy:#c586ff;--sel:#1f3147;--hover:#1a2430;--banner:#3a2a10;
+--wf-h:clamp(150px,22vh,240px);
 --node:#1c2530;--edge:#52606d;--label:#9aa5b1;--grace:rgba(245,165,36,.18);--backdrop:rgba(0,0,0,.55)}
 @media (prefers-color-scheme: light){:root{--bg:#f6f8fa;--panel:#fff;--line:#d0d7de;--fg:#1f2328;--dim:#59636e;
 --acc:#0969da;--on-acc:#fff;--ok:#116329;--warn:#7d4e00;--bad:#cf222e;--busy:#6f42c1;--sel:#ddf4ff;--hover:#eef2f6;
@@ -16,7 +17,7 @@ button:hover{border-color:var(--acc)}button.on{background:var(--acc);color:var(-
 #seq{font-family:ui-monospace,monospace;min-width:150px}
 .status{padding:2px 6px;border-radius:3px;background:var(--panel);border:1px solid var(--line)}
 .status.live{color:var(--ok)}.status.past{color:var(--warn)}
-main{display:grid;grid-template-columns:minmax(420px,45%) 1fr;gap:10px;padding:10px;height:calc(100vh - 175px)}
+main{display:grid;grid-template-columns:minmax(420px,45%) 1fr;gap:10px;padding:10px;height:calc(100vh - 185px - var(--wf-h))}
 section{background:var(--panel);border:1px solid var(--line);border-radius:6px;display:flex;flex-direction:column;min-height:0}
 section h2{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:var(--dim);margin:0;padding:6px 10px;border-bottom:1px solid var(--line);display:flex;gap:8px;align-items:center}
 .col{display:flex;flex-direction:column;gap:10px;min-height:0}
@@ -36,6 +37,11 @@ tr.sel,.row.sel{background:var(--sel)}tr[data-gen]{cursor:pointer}
 #filters input{flex:1;min-width:100px}
 #detail{margin:0;padding:8px;overflow:auto;max-height:220px;font:12px ui-monospace,monospace;border-top:1px solid var(--line);white-space:pre-wrap}
 #chart{width:100%;height:70px;display:block}
+#waterfall-section{position:relative;margin:10px 10px 0;height:var(--wf-h)}#waterfall-scroll{flex:1;min-height:0;overflow-y:auto;overflow-x:hidden}
+#waterfall{position:sticky;top:0;display:block;width:100%;height:100%;cursor:crosshair}
+.wf-legend{display:flex;gap:8px;text-transform:none;letter-spacing:0;font-weight:400}.wf-key i{display:inline-block;width:9px;height:9px;border-radius:2px;margin-right:3px;vertical-align:-1px}
+.wf-hint{margin-left:auto;text-transform:none;letter-spacing:0;font-weight:400}
+.wf-tip{position:absolute;z-index:5;pointer-events:none;background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:4px;padding:5px 8px;font:12px ui-monospace,monospace;max-width:260px;overflow-wrap:anywhere}.wf-tip b{color:var(--dim);font-weight:400}
 #diagram svg{width:100%;height:130px}#diagram{min-height:140px}
 .banner{background:var(--banner);color:var(--warn);padding:4px 12px}
 .drop{outline:3px dashed var(--acc);outline-offset:-6px}

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   createMemoryStore,
@@ -14,7 +14,7 @@ import {
   type ToolflightEvent,
 } from '../../src/index.js';
 import { createInspector, type Inspector } from '../../src/inspector/index.js';
-import { launchChromium, openPage, WAIT, waitForText } from './support.js';
+import { chromiumSuite, WAIT, waitForText } from './support.js';
 
 const OUTCOMES = ['completed', 'failed', 'timed_out', 'blocked', 'cancelled', 'unknown'] as const;
 
@@ -86,30 +86,24 @@ const FAILURES = EVENTS.filter(
     entity(e.id).outcome !== 'completed',
 ).map((e) => e.seq);
 
-let browser: Browser;
+const { cleanups, open: openUrl } = chromiumSuite();
 let dir: string;
 let inspector: Inspector;
-const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'toolflight-find-'));
   const file = join(dir, 'find.jsonl');
   writeFileSync(file, EVENTS.map((event) => `${encodeEvent(event)}\n`).join(''));
   inspector = await createInspector({ recording: file });
-  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
   await inspector?.close();
   rmSync(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 /** The page at `fragment`, with the history in and a timeline tall enough to draw every row. */
 async function open(fragment = ''): Promise<Page> {
-  const page = await openPage(browser, `${inspector.url}${fragment}`, cleanups);
+  const page = await openUrl(`${inspector.url}${fragment}`);
   await page.addStyleTag({ content: '#timeline{flex:none;height:4000px}' });
   await waitForText(page, '#seq', new RegExp(`/ ${EVENTS.length}$`));
   return page;
@@ -236,7 +230,7 @@ describe('finding things in the inspector', () => {
     tracker.beginCapture('live');
     const live = await createInspector({ tracker });
     cleanups.push(() => live.close());
-    const page = await openPage(browser, live.url, cleanups);
+    const page = await openUrl(live.url);
     await waitForText(page, '#status', /^live$/);
     await page.selectOption('#filter-outcome', 'failed');
     const call = tracker.toolCallStarted({ capture: 'live', toolName: 'deploy', args: {} });

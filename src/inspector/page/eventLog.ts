@@ -7,7 +7,19 @@ import {
 } from '../../../machines/compiledTables.js';
 import type { ToolflightEvent } from '../../events/types.js';
 import { maskSecrets } from '../../events/maskSecrets.js';
-import { settledOutcome } from './find.js';
+
+/**
+ * The outcome an event settles for its entity, if it settles one. A tool call's is its
+ * `toolCall.result`'s. A request has none of its own: `request.finished` makes it `failed`
+ * when the agent was answered with a JSON-RPC error or an HTTP status of 400 or more, else
+ * `completed`.
+ */
+export function settledOutcome(event: ToolflightEvent): string | undefined {
+  if (event.type === 'toolCall.result') return event.data.outcome;
+  if (event.type !== 'request.finished') return undefined;
+  const failed = event.data.error !== undefined || (event.data.status ?? 0) >= 400;
+  return failed ? 'failed' : 'completed';
+}
 
 /** One request or tool call as the whole log knows it (finished ones included). */
 export interface EntityInfo {
@@ -16,7 +28,7 @@ export interface EntityInfo {
   readonly capture: string;
   readonly gen: number;
   toolName: string | undefined;
-  /** Its outcome once settled (find.ts `settledOutcome`), and when it started and finished. */
+  /** Its outcome once settled (`settledOutcome`), and when it started and finished. */
   outcome: string | undefined;
   readonly startedAt: number;
   endedAt: number | undefined;

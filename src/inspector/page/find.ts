@@ -19,19 +19,6 @@ export const FIND_CONTROLS = `
       <button id="next-failure" title="next failure (n)">next failure ▶</button>
       <span id="find-status"></span>`;
 
-/**
- * The outcome an event settles for its entity, if it settles one. A tool call's is its
- * `toolCall.result`'s. A request has none of its own: `request.finished` makes it `failed`
- * when the agent was answered with a JSON-RPC error or an HTTP status of 400 or more, else
- * `completed`.
- */
-export function settledOutcome(event: ToolflightEvent): string | undefined {
-  if (event.type === 'toolCall.result') return event.data.outcome;
-  if (event.type !== 'request.finished') return undefined;
-  const failed = event.data.error !== undefined || (event.data.status ?? 0) >= 400;
-  return failed ? 'failed' : 'completed';
-}
-
 /** The minimum duration of `slower`, or undefined when it is off (empty, negative, not a number). */
 function slowerMs(slower: string): number | undefined {
   if (slower.trim() === '') return undefined;

@@ -20,6 +20,8 @@ export const LAYOUT = `
 </header>
 <div id="banner"></div>
 <canvas id="chart"></canvas>
+<section id="waterfall-section"><h2>waterfall <span class="wf-legend" id="waterfall-legend"></span><span class="wf-hint">wheel: zoom · drag: pan · double-click: reset</span></h2>
+  <div id="waterfall-scroll"><canvas id="waterfall"></canvas></div></section>
 <main>
   <div class="col">
     <section style="flex:0 0 auto;max-height:30%"><h2>captures</h2>

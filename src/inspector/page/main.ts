@@ -20,6 +20,7 @@ import { ProjectionCursor } from './projectionCursor.js';
 import { wireRecordingIo } from './recordingIo.js';
 import { onSchemeChange } from './theme.js';
 import { Timeline, type TimelineFilter } from './timeline.js';
+import { Waterfall, WATERFALL_LEGEND } from './waterfall.js';
 
 const app = byId('app');
 const title = app.dataset.title ?? '';
@@ -54,6 +55,10 @@ const entities = new EntitiesPanel(log, (id) => selectEntity(id));
 const outbox = new OutboxPanel();
 const inventory = new InventoryPanel();
 const scrubber = byId<HTMLInputElement>('scrubber');
+byId('waterfall-legend').innerHTML = WATERFALL_LEGEND;
+const waterfall = new Waterfall(log, byId<HTMLCanvasElement>('waterfall'), (id) =>
+  selectEntity(id),
+);
 let frame = 0;
 /** False until the stream's history is all in. */
 let caughtUp = false;
@@ -110,6 +115,7 @@ function render(): void {
   if (view.live) timeline.follow();
   renderDiagram(count);
   drawChart(byId<HTMLCanvasElement>('chart'), log, count, graceMs());
+  waterfall.render({ count, now: now(), graceMs: graceMs(), selected: entities.selected });
   refreshOptions();
   // A grace countdown is a clock: redraw while one runs; a retry countdown only moves live.
   if (document.querySelector('.idle-state.grace')) setTimeout(schedule, 100);
@@ -396,5 +402,16 @@ disconnect = connect(token, {
   },
 });
 // Exposed for tests and the benchmark: how many events are folded and shown.
-Object.assign(window, { toolflightInspector: { log, view, moveTo, render, loadRecording } });
+Object.assign(window, {
+  toolflightInspector: {
+    log,
+    view,
+    moveTo,
+    render,
+    loadRecording,
+    get waterfall() {
+      return waterfall.state;
+    },
+  },
+});
 schedule();
