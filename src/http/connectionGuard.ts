@@ -77,6 +77,9 @@ export class ConnectionGuard {
       Math.min(1_000, Math.max(10, Math.floor(limits.headersTimeoutMs / 10)));
     // Between two requests Node arms the socket with this, and disarms it on the next request.
     server.keepAliveTimeout = limits.idleTimeoutMs;
+    // Node destroys a socket whose idle timer fired unless someone listens here: the guard
+    // decides instead, a turn of the event loop later (see #timedOut).
+    server.on('timeout', (socket: Socket) => this.#timedOut(socket));
     // Added after Node's own listeners, so the socket already has its parser.
     server.on('connection', (socket: Socket) => this.#admit(socket));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#serving(req, res));
@@ -113,6 +116,23 @@ export class ConnectionGuard {
       this.#responses.delete(socket);
       this.#idle.delete(socket);
       if (left !== undefined && left.size > 0) process.nextTick(closeQueued, left);
+    });
+  }
+
+  /**
+   * A socket's idle timer fired (the guard's before a first request, Node's keep-alive timer
+   * between two). Timers run before the event loop's poll phase: a loop that ran late (a loaded
+   * machine, a long collection) finds the timer due while a request waits unread in the socket,
+   * and closing it then drops that request unanswered. Look again once the poll phase has run:
+   * a socket that read anything since was not idle (reading re-armed its timer, a request
+   * disarmed it); one serving a request has that request's deadlines.
+   */
+  #timedOut(socket: Socket): void {
+    const read = socket.bytesRead;
+    setImmediate(() => {
+      if (socket.destroyed || socket.bytesRead !== read) return;
+      if ((this.#responses.get(socket)?.size ?? 0) > 0) return;
+      socket.destroy();
     });
   }
 

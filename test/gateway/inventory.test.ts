@@ -11,7 +11,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createMemoryStore, createTracker } from '../../src/index.js';
 import { createGateway, hideTools } from '../../src/mcp/index.js';
 import { agentTransport } from '../proxy/support.js';
-import { connectAgent, everything, memory, tempDir } from './support.js';
+import { connectAgent, everything, memory, tempDir, toolsOnceListed } from './support.js';
 
 /** An HTTP server that counts what reaches it (and answers nothing useful). */
 async function countingServer(): Promise<{ url: string; hits: () => number }> {
@@ -72,11 +72,9 @@ describe('gateway.inventory', { timeout: 60_000 }, () => {
     onTestFinished(() => gateway.close());
     gateway.setContext('reader', { capture: 'run-2' });
     const agent = await connectAgent(gateway, 'run-1');
-    const listed = (await agent.listTools()).tools.map((t) => t.name).sort();
-    // The servers' own sessions list too, as they come up: wait for both catalogs in the log.
-    await expect
-      .poll(() => gateway.inventory().servers.map((s) => s.notice ?? s.state), { timeout: 30_000 })
-      .toEqual(['up', 'up']);
+    // The agent's first list starts both servers; what it is shown once both have listed.
+    const listed = await toolsOnceListed(gateway, agent);
+    expect(gateway.inventory().servers.map((s) => s.notice ?? s.state)).toEqual(['up', 'up']);
     const all = gateway.inventory({ capture: 'run-1' });
     expect(all.tools.map((t) => t.name).sort()).toEqual(listed);
     expect(all.servers.every((s) => s.listedAt !== undefined && s.catalogAgeMs! >= 0)).toBe(true);

@@ -7,8 +7,6 @@ import { join } from 'node:path';
 
 import { describe, expect, it, onTestFinished } from 'vitest';
 
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-
 import { hideTools } from '../../src/mcp/index.js';
 import {
   callText,
@@ -18,10 +16,9 @@ import {
   memory,
   named,
   startGateway,
+  toolsOnceListed,
 } from './support.js';
 import { startHttpEverything } from '../support/serverEverything.js';
-
-const names = (tools: readonly Tool[]): string[] => tools.map((tool) => tool.name).sort();
 
 // Several real children start per agent: allow for a loaded machine.
 describe('a gateway in front of real registry servers', { timeout: 60_000 }, () => {
@@ -31,8 +28,7 @@ describe('a gateway in front of real registry servers', { timeout: 60_000 }, () 
       servers: { everything: everything(), memory: memory(), files: files.upstream },
     });
     const agent = await connectAgent(gateway);
-    const { tools } = await agent.listTools();
-    const listed = names(tools);
+    const listed = await toolsOnceListed(gateway, agent);
     expect(listed).toContain('everything__echo');
     expect(listed).toContain('memory__create_entities');
     expect(listed).toContain('files__read_text_file');
@@ -76,7 +72,7 @@ describe('a gateway in front of real registry servers', { timeout: 60_000 }, () 
       reserved: ['memory__read_graph'],
     });
     const agent = await connectAgent(gateway);
-    const listed = names((await agent.listTools()).tools);
+    const listed = await toolsOnceListed(gateway, agent);
     expect(listed).toEqual(
       expect.arrayContaining([
         'every__thing__echo',
@@ -117,7 +113,7 @@ describe('a gateway in front of real registry servers', { timeout: 60_000 }, () 
     for (const order of [servers, { clash: servers.clash, everything: servers.everything }]) {
       const { gateway } = await startGateway({ servers: order });
       const agent = await connectAgent(gateway);
-      const listed = names((await agent.listTools()).tools);
+      const listed = await toolsOnceListed(gateway, agent);
       listings.push(listed);
       // `clash` sorts first and its own name is that: it keeps it; server-everything's is -2.
       expect(await callText(agent, 'everything__echo')).toEqual({
@@ -143,8 +139,8 @@ describe('a gateway in front of real registry servers', { timeout: 60_000 }, () 
     gateway.setContext('reader', { capture: 'run-2' });
     const writer = await connectAgent(gateway, 'run-1');
     const reader = await connectAgent(gateway, 'run-2');
-    const writerTools = names((await writer.listTools()).tools);
-    const readerTools = names((await reader.listTools()).tools);
+    const writerTools = await toolsOnceListed(gateway, writer);
+    const readerTools = await toolsOnceListed(gateway, reader);
     expect(writerTools).toContain('memory__create_entities');
     expect(readerTools).not.toContain('memory__create_entities');
     expect(readerTools).toContain('memory__read_graph');
@@ -179,7 +175,7 @@ describe(
       });
       const first = await connectAgent(gateway, 'run-1', 'first');
       const second = await connectAgent(gateway, 'run-1', 'second');
-      const listed = names((await first.listTools()).tools);
+      const listed = await toolsOnceListed(gateway, first);
       expect(listed).toContain('web__echo');
       expect(listed).toContain('memory__read_graph');
       expect(await callText(second, 'web__echo', { message: 'over http' })).toEqual({

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 
 import {
   createMemoryStore,
@@ -137,4 +137,33 @@ export function stderrOf(gateway: {
         n.data.server === server &&
         pattern.test(n.data.stderr ?? ''),
     ).length;
+}
+
+/** How long a test waits for real children to start and list: a loaded 2-core CI is slow. */
+export const STARTED_MS = 30_000;
+
+/**
+ * Resolves once every server of `gateway` has a catalog in the log (`up`, no notice). A server
+ * starts on first use; one slower than the list wait (`listWaitMs`, 5 s) is left out of that
+ * `tools/list` by design, as the README says, and a loaded machine starts a child that slowly.
+ */
+export async function everyServerListed(gateway: Pick<Gateway<never>, 'inventory'>): Promise<void> {
+  await expect
+    .poll(() => gateway.inventory().servers.filter((s) => (s.notice ?? s.state) !== 'up'), {
+      timeout: STARTED_MS,
+    })
+    .toEqual([]);
+}
+
+/**
+ * The names `agent` is shown once every server has listed: its first `tools/list` starts them
+ * (a slow one is left out of it), the next comes after all of them have a catalog.
+ */
+export async function toolsOnceListed(
+  gateway: Pick<Gateway<never>, 'inventory'>,
+  agent: Client,
+): Promise<string[]> {
+  await agent.listTools();
+  await everyServerListed(gateway);
+  return (await agent.listTools()).tools.map((tool) => tool.name).sort();
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { EventOf, ToolflightEvent } from '../../src/index.js';
 import { settled } from '../mcp/support.js';
-import { callText, connectAgent, named, startGateway } from './support.js';
+import { callText, connectAgent, named, startGateway, STARTED_MS } from './support.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -12,46 +12,51 @@ const ofType = <T extends ToolflightEvent['type']>(events: ToolflightEvent[], ty
   events.filter((event): event is EventOf<T> => event.type === type);
 
 describe('gateway: client spans per server', () => {
-  it("makes each tools/call sent to a server a client span under the agent's request", async () => {
-    const { gateway, tracker, events } = await startGateway({
-      servers: { alpha: named('alpha', 'echo'), beta: named('beta', 'echo') },
-    });
-    const agent = await connectAgent(gateway);
-    await agent.listTools();
-    expect(await callText(agent, 'beta__echo')).toEqual({ text: 'beta:echo', isError: false });
-    await settled({ tracker });
-    const log = events();
-    const classified = ofType(log, 'request.classified').find(
-      (e) => e.data.rpc?.target === 'beta__echo',
-    )!;
-    const call = ofType(log, 'upstream.requested').find((e) => e.data.method === 'tools/call')!;
-    expect(call.data).toMatchObject({
-      server: 'beta',
-      target: 'echo',
-      transport: 'pipe',
-      request: classified.id,
-      trace: {
-        traceId: classified.data.rpc!.trace!.traceId,
-        parent: classified.data.rpc!.trace!.spanId,
-      },
-    });
-    expect(call.data.peer).toBeUndefined();
-    const answered = ofType(log, 'upstream.answered').find(
-      (e) => e.data.span === call.data.trace.spanId,
-    );
-    expect(answered?.data).toMatchObject({ server: 'beta', outcome: 'result' });
-    // Every request sent upstream has its answer noted, the handshakes and lists included. The
-    // gateway's own list of a server is nobody's, so `settled` does not wait for its answer.
-    const unanswered = () => {
-      const now = events();
-      const ends = new Set(ofType(now, 'upstream.answered').map((e) => e.data.span));
-      return ofType(now, 'upstream.requested')
-        .filter((e) => !ends.has(e.data.trace.spanId))
-        .map((e) => `${e.data.server} ${e.data.method}`);
-    };
-    await expect.poll(unanswered).toEqual([]);
-    expect(ofType(log, 'session.opened')).toHaveLength(1);
-  });
+  // Two tsx children start per agent: allow for a loaded machine (vitest's default is 5 s).
+  it(
+    "makes each tools/call sent to a server a client span under the agent's request",
+    { timeout: 60_000 },
+    async () => {
+      const { gateway, tracker, events } = await startGateway({
+        servers: { alpha: named('alpha', 'echo'), beta: named('beta', 'echo') },
+      });
+      const agent = await connectAgent(gateway);
+      await agent.listTools();
+      expect(await callText(agent, 'beta__echo')).toEqual({ text: 'beta:echo', isError: false });
+      await settled({ tracker });
+      const log = events();
+      const classified = ofType(log, 'request.classified').find(
+        (e) => e.data.rpc?.target === 'beta__echo',
+      )!;
+      const call = ofType(log, 'upstream.requested').find((e) => e.data.method === 'tools/call')!;
+      expect(call.data).toMatchObject({
+        server: 'beta',
+        target: 'echo',
+        transport: 'pipe',
+        request: classified.id,
+        trace: {
+          traceId: classified.data.rpc!.trace!.traceId,
+          parent: classified.data.rpc!.trace!.spanId,
+        },
+      });
+      expect(call.data.peer).toBeUndefined();
+      const answered = ofType(log, 'upstream.answered').find(
+        (e) => e.data.span === call.data.trace.spanId,
+      );
+      expect(answered?.data).toMatchObject({ server: 'beta', outcome: 'result' });
+      // Every request sent upstream has its answer noted, the handshakes and lists included. The
+      // gateway's own list of a server is nobody's, so `settled` does not wait for its answer.
+      const unanswered = () => {
+        const now = events();
+        const ends = new Set(ofType(now, 'upstream.answered').map((e) => e.data.span));
+        return ofType(now, 'upstream.requested')
+          .filter((e) => !ends.has(e.data.trace.spanId))
+          .map((e) => `${e.data.server} ${e.data.method}`);
+      };
+      await expect.poll(unanswered, { timeout: STARTED_MS }).toEqual([]);
+      expect(ofType(log, 'session.opened')).toHaveLength(1);
+    },
+  );
 
   it(
     "Seen: the tools/list and prompts/list the gateway fans out went to every server as roots of unrelated traces, with no capture, and so did each server's handshake",

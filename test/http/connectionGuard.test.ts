@@ -172,6 +172,20 @@ describe('connection guard: timeouts', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(90);
   });
 
+  it('Seen: on a loaded machine, a request that arrived while the event loop was late had its connection closed unanswered by the idle timer; it is served', async () => {
+    const target = await guarded({ headersTimeoutMs: 60_000, idleTimeoutMs: 50 });
+    const socket = await socketTo(target.port);
+    // The server has taken the connection (and armed its idle timer) before the request comes.
+    await expect.poll(() => target.guard.stats().open).toBe(1);
+    target.server.once('request', () => target.answer());
+    socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${target.port}\r\nConnection: close\r\n\r\n`);
+    // A busy loop (another process on the core, a collection) past the idle timeout: the timer
+    // is due before the poll phase reads the request waiting in the socket.
+    const busyUntil = performance.now() + 200;
+    while (performance.now() < busyUntil);
+    expect(await closedWith(socket)).toMatch(/^HTTP\/1\.1 200 [^]*answered$/);
+  });
+
   it('never cuts a request in progress for silence: it has its own deadlines', async () => {
     const target = await guarded({ idleTimeoutMs: 100 });
     const held = await heldRequest(target);
