@@ -81,9 +81,10 @@ function entityPasses(log: EventLog, filter: TimelineFilter, entity: EntityInfo)
 }
 
 /**
- * The failure event to jump to from `from` (the selected event, else the cursor): `next` is
- * the first one after the selected event (at or after the cursor: its events are not shown
- * yet), previous the last one before. A binary search over `log.failures`.
+ * The failure event to jump to from `from`: the selected event while it is shown (before the
+ * cursor), else the cursor (after a scrub away from the selection, or with none). `next` is
+ * the first failure after it, previous the last one before it. A binary search over
+ * `log.failures`.
  */
 export function failureFrom(
   log: EventLog,
@@ -91,11 +92,12 @@ export function failureFrom(
   next: boolean,
 ): number | undefined {
   const { failures } = log;
+  const shown = from.selected !== undefined && from.selected < from.cursor;
   if (next) {
-    const after = from.selected === undefined ? from.cursor : from.selected + 1;
+    const after = shown ? from.selected! + 1 : from.cursor;
     return failures[countBelow(failures.length, (i) => failures[i]! < after)];
   }
-  const before = from.selected ?? from.cursor;
+  const before = shown ? from.selected! : from.cursor;
   return failures[countBelow(failures.length, (i) => failures[i]! < before) - 1];
 }
 
