@@ -4,7 +4,7 @@
 import type { ToolflightEvent } from '../../events/types.js';
 import { byId, countBelow } from './dom.js';
 import type { EntityInfo, EventLog } from './eventLog.js';
-import type { TimelineFilter } from './timeline.js';
+import type { TimelineFilter } from './timelineFilter.js';
 
 /** The outcome filter's choices: '' is every outcome, `failure` every one but `completed`. */
 const OUTCOMES = ['failure', 'blocked', 'failed', 'timed_out', 'cancelled', 'unknown', 'completed'];

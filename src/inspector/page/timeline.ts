@@ -5,20 +5,9 @@ import { byId, countBelow, esc, VirtualList } from './dom.js';
 import type { EventLog } from './eventLog.js';
 import { findCandidates, findStamp, finding, passesFind } from './find.js';
 import { hostOf } from './fleetPanel.js';
+import type { TimelineFilter } from './timelineFilter.js';
 
-/** What the timeline shows. */
-export interface TimelineFilter {
-  type: string;
-  capture: string;
-  tool: string;
-  search: string;
-  /** Fleet mode: one host's events ('' for all). */
-  host: string;
-  /** Entities of this outcome, `failure` for any but completed ('' for all; find.ts). */
-  outcome: string;
-  /** Entities lasting at least this many ms ('' for all; find.ts). */
-  slower: string;
-}
+export type { TimelineFilter } from './timelineFilter.js';
 
 const ROW = 22;
 
