@@ -8,20 +8,7 @@ export const esc = (value: unknown): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 
-/**
- * How many of the first `length` positions are `below` (they must come first, then none are):
- * a binary search over the log's ascending seqs, indexes or start positions.
- */
-export function countBelow(length: number, below: (index: number) => boolean): number {
-  let lo = 0;
-  let hi = length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (below(mid)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+export { countBelow } from './countBelow.js';
 
 /** The element with this id; the page's HTML always has it. */
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -47,7 +34,9 @@ export class VirtualList {
     root.classList.add('vlist');
     this.spacer = document.createElement('div');
     this.spacer.className = 'spacer';
-    root.addEventListener('scroll', () => this.draw(true));
+    // Rows only change in `update`: a scroll that keeps the range in view (one made by `reveal`
+    // after it drew) has nothing to draw.
+    root.addEventListener('scroll', () => this.draw(false));
   }
 
   /** Show `count` rows; `force` redraws even when the visible range did not change. */
@@ -57,14 +46,14 @@ export class VirtualList {
     this.draw(force);
   }
 
-  /** Scroll so that row `index` is visible. */
+  /** Scroll so that row `index` is visible (the rows drawn by the last `update` stay if it is). */
   reveal(index: number): void {
     const top = index * this.height;
     const view = this.root.clientHeight || 300;
     if (top < this.root.scrollTop || top + this.height > this.root.scrollTop + view) {
       this.root.scrollTop = Math.max(0, top - view / 2);
     }
-    this.draw(true);
+    this.draw(false);
   }
 
   private draw(force: boolean): void {

@@ -10,12 +10,16 @@ import type { EventLog } from './eventLog.js';
  * copy of the state is kept every `every` events the first time the fold passes them, so
  * moving back starts from the nearest one before the position: any move costs fewer than
  * `every` folds once the log was folded through, forward or back.
+ *
+ * A window of a longer log starts from a `base`: the state after the log's first `from`
+ * events (the window's context), and the fold starts there.
  */
 export class ProjectionCursor {
   private state: CapturesState = initialCapturesState();
   private folded = 0;
+  private from = 0;
   private cached: ProjectionSnapshot | undefined;
-  /** `checkpoints[k]`: the state after the first `k * every` events (never folded on). */
+  /** `checkpoints[k]`: the state after the first `from + k * every` events (never folded on). */
   private readonly checkpoints: CapturesState[] = [initialCapturesState()];
 
   constructor(
@@ -23,33 +27,44 @@ export class ProjectionCursor {
     private readonly every = 2048,
   ) {}
 
-  /** Forget the fold (the log was replaced). */
-  reset(): void {
-    this.state = initialCapturesState();
-    this.folded = 0;
+  /** Forget the fold (the log was replaced); fold on from `base` after the first `from` events. */
+  reset(base: CapturesState = initialCapturesState(), from = 0): void {
+    this.checkpoints.length = 0;
+    this.checkpoints.push(base);
+    this.state = cloneCapturesState(base);
+    this.folded = this.from = from;
     this.cached = undefined;
-    this.checkpoints.length = 1;
   }
 
-  /** The projection snapshot after the first `count` events. */
+  /** The projection snapshot after the first `count` events (no fewer than the base's). */
   at(count: number): ProjectionSnapshot {
     if (count === this.folded && this.cached) return this.cached;
-    const { every, checkpoints } = this;
-    const mark = Math.min(Math.floor(count / every), checkpoints.length - 1);
+    this.cached = snapshotCaptures(this.stateAt(count));
+    return this.cached;
+  }
+
+  /** The state after the first `count` events: the cursor's own, to read and not to change. */
+  stateAt(count: number): CapturesState {
+    const { every, checkpoints, from } = this;
+    count = Math.max(count, from);
+    if (count === this.folded) return this.state;
+    this.cached = undefined;
+    const mark = Math.min(Math.floor((count - from) / every), checkpoints.length - 1);
+    const marked = from + mark * every;
     // Back, or far ahead of a checkpoint already made: start from the nearest one before.
-    if (count < this.folded || mark * every > this.folded) {
+    if (count < this.folded || marked > this.folded) {
       this.state = cloneCapturesState(checkpoints[mark]!);
-      this.folded = mark * every;
+      this.folded = marked;
     }
     const events = this.log.events;
     for (let i = this.folded; i < count; i++) {
       evolveCaptures(this.state, events[i]!);
-      if ((i + 1) % every === 0 && checkpoints.length === (i + 1) / every) {
+      const done = i + 1 - from;
+      if (done % every === 0 && checkpoints.length === done / every) {
         checkpoints.push(cloneCapturesState(this.state));
       }
     }
     this.folded = count;
-    this.cached = snapshotCaptures(this.state);
-    return this.cached;
+    return this.state;
   }
 }
