@@ -1,6 +1,7 @@
 // The inspector page in Chromium over a 100,000- and a 1,000,000-event recording: time to first
-// render (page load, stream, fold, draw), the p95 of scrubber moves (fold to the position,
-// redraw, layout) and, at 1M, the page's JavaScript heap after a GC.
+// render (page load, the window of the log's end, fold, draw), the p95 of scrubber moves (the
+// window around the position when it is not held, fold to it, redraw, layout) and, at 1M, the
+// page's JavaScript heap after a GC.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,10 +76,15 @@ async function measure(
         );
         out.firsts.push(performance.now() - start);
         const times = await page.evaluate(
-          ([n, total]) => {
+          async ([n, total]) => {
             const inspector = (
               window as unknown as {
-                toolflightInspector: { moveTo(count: number): void; render(): void };
+                toolflightInspector: {
+                  moveTo(count: number): void;
+                  render(): void;
+                  readonly fetching: boolean;
+                  whenHeld(): Promise<void>;
+                };
               }
             ).toolflightInspector;
             const moved: number[] = [];
@@ -87,6 +93,8 @@ async function measure(
               x = (x * 1103515245 + 12345) % 2147483648;
               const t = performance.now();
               inspector.moveTo(x % total);
+              // A move out of the window held waits for the server's window around it.
+              if (inspector.fetching) await inspector.whenHeld();
               inspector.render();
               void document.body.offsetHeight; // include style and layout
               moved.push(performance.now() - t);

@@ -16,9 +16,11 @@ import {
   inspectorLimits,
   LAUNCH_TOKEN,
   launchToken,
+  windowSize,
   type InspectorLimits,
 } from './inspectorOptions.js';
 import { checkRequest, requestUrl } from './requestGuard.js';
+import { LogWindows, wholeWindow, windowAt, windowBody } from './logWindows.js';
 import { serveEvents, writeHistory, type EventStream } from './sseStream.js';
 
 /**
@@ -64,6 +66,13 @@ export interface InspectorOptions {
   readonly logger?: Logger;
   /** Called each time a page opens the event stream (a CLI can wait for the first one). */
   readonly onStream?: () => void;
+  /**
+   * Events in a window of a recording (default 2,000; 100 to 1,000,000). The page holds one
+   * window, with the projection as of its start, and asks for another when the scrubber leaves
+   * it: opening and scrubbing cost the same at a million events as at a thousand. A live
+   * tracker's or a feed's kept history is sent whole.
+   */
+  readonly windowEvents?: number;
 }
 
 /** A running inspector. */
@@ -146,6 +155,7 @@ export async function createInspector(
   }
   const token = launchToken(options.token);
   const limits = inspectorLimits(options.limits);
+  const windowEvents = windowSize(options.windowEvents);
   const tokenMatcher = new SecretMatcher(token);
   const feed: EventFeed =
     'tracker' in source
@@ -156,6 +166,8 @@ export async function createInspector(
             follow: source.follow,
             onProblem: (message) => options.logger?.warn(message),
           });
+  const windows = 'recording' in source ? new LogWindows(feed, windowEvents) : undefined;
+  windows?.prepare();
   const title =
     source.title ??
     ('tracker' in source ? 'live tracker' : 'feed' in source ? 'event feed' : source.recording);
@@ -211,8 +223,14 @@ export async function createInspector(
       });
       return writeHistory(feed, res);
     }
+    if (path === '/window') {
+      const where = windowAt(requestUrl(req)!.searchParams);
+      if (typeof where === 'string') return reply(res, 400, TEXT, where);
+      const window = windows ? windows.window(where) : wholeWindow(feed);
+      return reply(res, 200, 'application/x-ndjson; charset=utf-8', windowBody(window));
+    }
     if (path === '/events') return openStream(req, res);
-    reply(res, 404, TEXT, 'Not Found: the inspector serves /, /history and /events');
+    reply(res, 404, TEXT, 'Not Found: the inspector serves /, /window, /history and /events');
   };
 
   const server = createServer((req, res) => {

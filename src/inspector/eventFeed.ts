@@ -35,6 +35,8 @@ class HeldEvents {
   }
 
   history(afterSeq: number): Iterable<ToolflightEvent> {
+    // Nothing new, the common case of a window's look for appended events: no scan.
+    if (afterSeq >= this.lastSeq()) return [];
     // seq is gapless from the first kept event, so the index is arithmetic when it can be.
     const first = this.events[0]?.seq ?? 1;
     const from = Math.max(0, afterSeq + 1 - first);

@@ -89,3 +89,24 @@ export function inspectorLimits(
     maxBufferedBytes: buffered ?? MAX_BUFFERED_BYTES,
   };
 }
+
+const WINDOW_EVENTS = 2_000;
+const MIN_WINDOW_EVENTS = 100;
+const MAX_WINDOW_EVENTS = 1_000_000;
+
+/** The `windowEvents` option checked; throws `invalid_option`. */
+export function windowSize(value: unknown): number {
+  if (value === undefined) return WINDOW_EVENTS;
+  if (
+    typeof value !== 'number' ||
+    !Number.isSafeInteger(value) ||
+    value < MIN_WINDOW_EVENTS ||
+    value > MAX_WINDOW_EVENTS
+  ) {
+    throw new InspectorError(
+      'invalid_option',
+      `windowEvents must be an integer from ${MIN_WINDOW_EVENTS} to ${MAX_WINDOW_EVENTS}, got ${shownValue(value)}`,
+    );
+  }
+  return value;
+}

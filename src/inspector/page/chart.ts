@@ -44,8 +44,11 @@ export function drawChart(
   count: number,
   graceMs: number,
 ): void {
-  const width = (canvas.width = canvas.clientWidth || 600);
-  const height = (canvas.height = canvas.clientHeight || 70);
+  const width = canvas.clientWidth || 600;
+  const height = canvas.clientHeight || 70;
+  // Set only when changed: setting either resets the bitmap, and each reset asks for a layout.
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
   const g = canvas.getContext('2d');
   if (!g) return;
   g.clearRect(0, 0, width, height);
@@ -65,7 +68,7 @@ export function drawChart(
     drawn = drawSeries(log, width, height, graceMs, theme);
   }
   g.drawImage(drawn.image, 0, 0);
-  const t0 = events[0]!.at;
+  const t0 = (events[log.context] ?? events[0]!).at;
   const span = Math.max(1, events[events.length - 1]!.at - t0);
   const cursor = events[Math.max(0, count - 1)];
   if (cursor) {
@@ -93,7 +96,7 @@ function drawSeries(
   image.width = width;
   image.height = height;
   const events = log.events;
-  const t0 = events[0]!.at;
+  const t0 = (events[log.context] ?? events[0]!).at;
   const span = Math.max(1, events[events.length - 1]!.at - t0);
   const x = (at: number) => ((at - t0) / span) * (width - 2) + 1;
   let max = 1;

@@ -1,65 +1,66 @@
 /// <reference lib="dom" />
-// @internal The live stream: EventSource (which resumes with Last-Event-ID by itself), decoded
-// events handed over once per animation frame.
+// @internal The server's log: a window of it first, then the live stream (EventSource, which
+// resumes with Last-Event-ID by itself), decoded events handed over once per animation frame.
 import { decodeEvent } from '../../events/codec.js';
 import type { ToolflightEvent } from '../../events/types.js';
+import { readWindow, WindowError, type WindowAt } from './logWindow.js';
 
 /** What the connection tells the page. */
 export interface ConnectionHandlers {
-  /** Events received since the last frame, in seq order. */
+  /** The first window of the server's log (`/window`): what the page shows first. */
+  readonly onWindow: (window: ServerWindow) => void;
+  /** Live events received since the last frame, in seq order. */
   readonly onEvents: (events: ToolflightEvent[]) => void;
   readonly onStatus: (status: 'connecting' | 'live' | 'reconnecting') => void;
   /** The server's kept history starts after the seq the page has. */
   readonly onGap: (after: number) => void;
-  /** A line the page could not decode. */
+  /** A line the page could not decode, a window it could not read. */
   readonly onError: (error: unknown) => void;
 }
 
+/** A `/window` answer, read. */
+export type ServerWindow = ReturnType<typeof readWindow>;
+
 /**
- * Load the kept history in one request (`/history`), then stream what follows from `/events`,
- * resuming after the last seq loaded (and, on reconnects, after the last received). Returns the
- * function that disconnects.
+ * Ask the server for a window of its log (`/window`): around a position, an event's seq, or
+ * the end. Rejects with a `WindowError` for an answer that is not a window.
  */
-export function connect(token: string, handlers: ConnectionHandlers): () => void {
+export async function fetchWindow(token: string, where: WindowAt): Promise<ServerWindow> {
+  const params = new URLSearchParams({ token });
+  for (const [name, value] of Object.entries(where ?? {})) params.set(name, String(value));
+  const response = await fetch(`/window?${params.toString()}`);
+  const body = await response.text();
+  if (!response.ok) throw new WindowError(`the server refused the window: ${body.slice(0, 200)}`);
+  return readWindow(body);
+}
+
+/**
+ * Load the first window of the server's log (`/window`), then stream what follows from
+ * `/events`, resuming after the server log's last seq (and, on reconnects, after the last
+ * received). Returns the function that disconnects.
+ */
+export function connect(
+  token: string,
+  handlers: ConnectionHandlers,
+  first: WindowAt = undefined,
+): () => void {
   let source: EventSource | undefined;
   let closed = false;
-  const query = `token=${encodeURIComponent(token)}`;
   handlers.onStatus('connecting');
-  history(`/history?${query}`)
-    .catch(() => [] as ToolflightEvent[])
-    .then((events) => {
+  fetchWindow(token, first)
+    .then((window) => {
       if (closed) return;
-      if (events.length > 0) handlers.onEvents(events);
+      handlers.onWindow(window);
       // A bounded store (a tracker keeps the last 1,000) may have dropped the oldest events.
-      const first = events[0]?.seq ?? 1;
-      if (first > 1) handlers.onGap(first - 1);
-      const after = events[events.length - 1]?.seq ?? 0;
-      source = stream(`/events?${query}&after=${after}`, handlers);
+      if (window.header.firstSeq > 1) handlers.onGap(window.header.firstSeq - 1);
+      const query = `token=${encodeURIComponent(token)}`;
+      source = stream(`/events?${query}&after=${window.header.lastSeq}`, handlers);
     })
     .catch((error: unknown) => handlers.onError(error));
   return () => {
     closed = true;
     source?.close();
   };
-}
-
-/** The kept history, decoded line by line while it downloads. */
-async function history(url: string): Promise<ToolflightEvent[]> {
-  const response = await fetch(url);
-  const events: ToolflightEvent[] = [];
-  if (!response.ok || !response.body) return events;
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let rest = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    const text = rest + (value ?? '');
-    const lines = text.split('\n');
-    rest = done ? '' : (lines.pop() ?? '');
-    for (const line of lines) {
-      if (line !== '') events.push(decodeEvent(line, { source: 'history' }));
-    }
-    if (done) return events;
-  }
 }
 
 function stream(url: string, handlers: ConnectionHandlers): EventSource {

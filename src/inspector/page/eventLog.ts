@@ -83,6 +83,13 @@ export class EventLog {
   readonly failures: number[] = [];
   /** How many events settled an outcome or an end: the find filters' verdicts depend on it. */
   settled = 0;
+  /**
+   * A window of a longer log (logWindow.ts): its first `context` events are earlier ones the
+   * views need (the cursor never goes among them), and `origin` is the `at` of the whole log's
+   * first event, where the views' times count from.
+   */
+  context = 0;
+  origin: number | undefined;
   private running = 0;
   private lowered: (string | undefined)[] = [];
 
@@ -158,8 +165,15 @@ export class EventLog {
     this.inFlight.length = 0;
     this.failures.length = 0;
     this.settled = 0;
+    this.context = 0;
+    this.origin = undefined;
     this.running = 0;
     this.lowered = [];
+  }
+
+  /** The `at` the views' times count from: the whole log's first event's. */
+  get t0(): number {
+    return this.origin ?? this.events[0]?.at ?? 0;
   }
 
   /** The tool name of the entity an event is about, if it is a tool call. */

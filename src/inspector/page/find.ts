@@ -4,6 +4,7 @@
 import type { ToolflightEvent } from '../../events/types.js';
 import { byId, countBelow } from './dom.js';
 import type { EntityInfo, EventLog } from './eventLog.js';
+import { globalOf, type Span } from './logWindow.js';
 import type { TimelineFilter } from './timelineFilter.js';
 
 /** The outcome filter's choices: '' is every outcome, `failure` every one but `completed`. */
@@ -80,45 +81,88 @@ function entityPasses(log: EventLog, filter: TimelineFilter, entity: EntityInfo)
   return end - entity.startedAt >= ms;
 }
 
-/**
- * The failure event to jump to from `from`: the selected event while it is shown (before the
- * cursor), else the cursor (after a scrub away from the selection, or with none). `next` is
- * the first failure after it, previous the last one before it. A binary search over
- * `log.failures`.
- */
-export function failureFrom(
-  log: EventLog,
-  from: { selected: number | undefined; cursor: number },
-  next: boolean,
-): number | undefined {
-  const { failures } = log;
-  const shown = from.selected !== undefined && from.selected < from.cursor;
-  if (next) {
-    const after = shown ? from.selected! + 1 : from.cursor;
-    return failures[countBelow(failures.length, (i) => failures[i]! < after)];
-  }
-  const before = shown ? from.selected! : from.cursor;
-  return failures[countBelow(failures.length, (i) => failures[i]! < before) - 1];
+/** Where a failure jump starts: the selected event and the cursor, counts of the page's log. */
+export interface JumpFrom {
+  readonly selected: number | undefined;
+  readonly cursor: number;
 }
 
 /**
- * Wire the failure buttons. At either end a jump moves nothing (no wrap-around) and says so
- * in `#find-status`; `go` moves the view to a failure and selects it.
+ * Where a jump looks from: the selected event while it is shown (before the cursor), else the
+ * cursor (after a scrub away from the selection, or with none). Next looks at the failures from
+ * there on, previous at those before it.
  */
-export function wireFailureJumps(
-  log: EventLog,
-  from: () => { selected: number | undefined; cursor: number },
-  go: (index: number) => void,
-): void {
+function jumpStart(from: JumpFrom, next: boolean): number {
+  const shown = from.selected !== undefined && from.selected < from.cursor;
+  if (!shown) return from.cursor;
+  return next ? from.selected + 1 : from.selected;
+}
+
+/**
+ * The failure event of the page's log to jump to from `from`: the first one after its start or
+ * the last one before it, never one of a window's context. A binary search over `log.failures`.
+ */
+export function failureFrom(log: EventLog, from: JumpFrom, next: boolean): number | undefined {
+  const { failures } = log;
+  const below = countBelow(failures.length, (i) => failures[i]! < jumpStart(from, next));
+  const found = failures[next ? below : below - 1];
+  return found !== undefined && found >= log.context ? found : undefined;
+}
+
+/** What the failure buttons need of the page. */
+export interface FailureJumps {
+  readonly from: () => JumpFrom;
+  /** Where the page's log sits in the server's, with the failures it does not hold. */
+  readonly span: () => Span;
+  /** Move the view to a failure of the page's log and select it. */
+  readonly go: (index: number) => void;
+  /**
+   * Ask the server for the window around the failure from a position of its log on (`next`)
+   * or before it; `found` gets the failure's index in the page's log once that window is held,
+   * or undefined when the log has none there.
+   */
+  readonly beyond: (
+    next: boolean,
+    from: number,
+    found: (index: number | undefined) => void,
+  ) => void;
+}
+
+/** "failure k of n", over the server's log. */
+function failureStatus(log: EventLog, span: Span, index: number): string {
+  const { failures } = log;
+  const context = countBelow(failures.length, (i) => failures[i]! < log.context);
+  const rank = countBelow(failures.length, (i) => failures[i]! < index) - context;
+  const total = span.failuresBefore + failures.length - context + span.failuresAfter;
+  return `failure ${span.failuresBefore + rank + 1} of ${total}`;
+}
+
+/**
+ * Wire the failure buttons. A jump goes to a failure of the window held, else asks the server
+ * for the window around the next one. At either end a jump moves nothing (no wrap-around)
+ * and says so in `#find-status`.
+ */
+export function wireFailureJumps(log: EventLog, page: FailureJumps): void {
+  const status = byId('find-status');
+  const none = (next: boolean) =>
+    (status.textContent = next ? 'no failure after this' : 'no failure before this');
+  const land = (index: number) => {
+    status.textContent = failureStatus(log, page.span(), index);
+    page.go(index);
+  };
   const jump = (next: boolean) => {
-    const at = failureFrom(log, from(), next);
-    const status = byId('find-status');
-    if (at === undefined) {
-      status.textContent = next ? 'no failure after this' : 'no failure before this';
-      return;
-    }
-    status.textContent = `failure ${countBelow(log.failures.length, (i) => log.failures[i]! < at) + 1} of ${log.failures.length}`;
-    go(at);
+    const from = page.from();
+    const at = failureFrom(log, from, next);
+    if (at !== undefined) return land(at);
+    const span = page.span();
+    const held = log.length - span.context;
+    const more = next ? span.start + held < span.total : span.start > 0;
+    if (!more) return none(next);
+    status.textContent = 'looking…';
+    const start = Math.max(jumpStart(from, next), log.context);
+    page.beyond(next, globalOf(span, start), (index) =>
+      index === undefined ? none(next) : land(index),
+    );
   };
   byId('next-failure').addEventListener('click', () => jump(true));
   byId('prev-failure').addEventListener('click', () => jump(false));

@@ -15,7 +15,7 @@ export const LAYOUT = `
   <button id="play" title="play from here">▶ play</button>
   <button id="step-fwd" title="next event (→)">▶|</button>
   <input id="scrubber" type="range" min="0" max="0" value="0" step="1" aria-label="time travel over seq">
-  <span id="seq">seq 0 / 0</span>
+  <span id="seq">seq 0 / 0</span><span id="held" class="hint"></span>
   <button id="live" class="on" title="follow new events">● live</button>
 </header>
 <div id="banner"></div>

@@ -5,15 +5,24 @@ import { decodeEvent } from '../../events/codec.js';
 import type { ToolflightEvent } from '../../events/types.js';
 import { maskSecrets, maskText } from '../../events/maskSecrets.js';
 import { drawChart } from './chart.js';
-import { connect } from './connection.js';
+import { connect, fetchWindow, type ServerWindow } from './connection.js';
 import { diagramSvg } from './diagram.js';
 import { byId, countBelow, esc } from './dom.js';
-import { EventLog } from './eventLog.js';
+import { EventLog, settledOutcome } from './eventLog.js';
 import { readFindParams, wireFailureJumps, writeFindParams } from './find.js';
 import { FLEET_SECTION, FleetIndex, HOST_FILTER, renderFleet } from './fleetPanel.js';
 import { InventoryPanel } from './inventoryPanel.js';
 import { wireShortcuts } from './keys.js';
 import { LAYOUT } from './layout.js';
+import {
+  globalOf,
+  holdWindow,
+  localOf,
+  wholeSpan,
+  type Span,
+  type WindowAt,
+  type WindowHeader,
+} from './logWindow.js';
 import { OutboxPanel } from './outboxPanel.js';
 import { EntitiesPanel, renderCaptures } from './panels.js';
 import { ProjectionCursor } from './projectionCursor.js';
@@ -60,6 +69,13 @@ const waterfall = new Waterfall(log, byId<HTMLCanvasElement>('waterfall'), (id) 
   selectEntity(id),
 );
 let frame = 0;
+/** Where the page's log sits in the server's: the whole log, or one window of it. */
+let span: Span = wholeSpan(0, 0);
+/** The newest live events, for a window of the log's end that comes after some of them. */
+const recent: ToolflightEvent[] = [];
+const RECENT = 10_000;
+/** The server log's position of the cursor. */
+const position = (): number => globalOf(span, view.cursor);
 /** False until the stream's history is all in. */
 let caughtUp = false;
 let disconnect: (() => void) | undefined;
@@ -78,14 +94,20 @@ function now(): number {
 }
 
 function render(): void {
+  // Called directly (a test, the benchmark): the frame asked for would draw the same again.
+  if (frame) cancelAnimationFrame(frame);
   frame = 0;
   const count = view.cursor;
   const snapshot = projection.at(count);
-  scrubber.max = String(log.length);
-  scrubber.value = String(count);
+  scrubber.max = String(span.total);
+  scrubber.value = String(position());
   const seq = log.events[count - 1]?.seq ?? 0;
-  const lastSeq = log.events[log.length - 1]?.seq ?? 0;
-  byId('seq').textContent = `seq ${seq} / ${lastSeq}`;
+  byId('seq').textContent = `seq ${seq} / ${span.lastSeq}`;
+  const held = log.length - span.context;
+  byId('held').textContent =
+    held < span.total
+      ? `holding events ${(span.start + 1).toLocaleString('en-US')}–${(span.start + held).toLocaleString('en-US')} of ${span.total.toLocaleString('en-US')}`
+      : '';
   byId('seq').dataset.seq = String(seq);
   writeFragment(seq);
   byId('live').classList.toggle('on', view.live);
@@ -199,11 +221,21 @@ function writeFragment(seq: number): void {
   }, 250);
 }
 
-/** Go where the URL's fragment says (a seq the log does not hold is ignored). */
-function readFragment(): void {
+/**
+ * Go where the URL's fragment says: a seq outside the window held is fetched first (once), a
+ * seq the log does not hold is ignored.
+ */
+function readFragment(fetched = false): void {
   const params = new URLSearchParams(location.hash.slice(1));
+  const seq = Number(params.get('seq'));
   const at = indexOfSeq(params.get('seq'));
-  if (at !== undefined) {
+  if (at === undefined && !fetched && log.length - span.context < span.total && seq > 0) {
+    return wantWindow({ seq }, () => {
+      readFragment(true);
+      schedule();
+    });
+  }
+  if (at !== undefined && at >= span.context) {
     stop();
     view.live = false;
     view.cursor = at + 1;
@@ -240,10 +272,99 @@ function maskEvent(event: ToolflightEvent): ToolflightEvent {
   return event.data === undefined ? event : ({ ...event, data: maskSecrets(event.data) } as never);
 }
 
-function moveTo(count: number): void {
-  view.cursor = Math.max(0, Math.min(log.length, count));
-  view.live = view.cursor === log.length && disconnect !== undefined && view.live;
+/**
+ * Move the cursor to a position of the server's log: at once inside the window held, else
+ * once the window around it has come.
+ */
+function moveTo(target: number): void {
+  const to = Math.max(0, Math.min(span.total, target));
+  const count = localOf(span, log, to);
+  // Asked again once held: the end (the live button's Infinity) may have moved meanwhile.
+  if (count === undefined) return wantWindow({ at: to }, () => moveTo(target));
+  view.cursor = count;
+  view.live = count === log.length && span.atEnd && disconnect !== undefined && view.live;
   schedule();
+}
+
+/** The window asked for last, with what to do once it is held; one request at a time. */
+let pending:
+  { readonly where: WindowAt; readonly then: (header?: WindowHeader) => void } | undefined;
+let fetching = false;
+
+/**
+ * Ask for the window around `where`; `then` runs once it is held. Scrubbing fast asks for a
+ * window per move: only the newest wish waits, and each answer is shown as it comes.
+ */
+function wantWindow(where: WindowAt, then: (header?: WindowHeader) => void): void {
+  pending = { where, then };
+  if (fetching) return;
+  fetching = true;
+  byId('held').textContent = 'loading…';
+  void (async () => {
+    while (pending) {
+      const wish = pending;
+      pending = undefined;
+      let header: WindowHeader;
+      try {
+        const window = await fetchWindow(token, wish.where);
+        showWindow(window);
+        header = window.header;
+      } catch (error) {
+        showError(error);
+        continue;
+      }
+      // A newer wish may fall in this window: done now, else it is fetched next.
+      const next = pending ?? wish;
+      pending = undefined;
+      next.then(next === wish ? header : undefined);
+    }
+    fetching = false;
+    for (const resolve of held.splice(0)) resolve();
+  })();
+}
+
+/** Waiting for the windows asked for to be held (the benchmark and tests). */
+const held: (() => void)[] = [];
+const whenHeld = (): Promise<void> =>
+  fetching ? new Promise((resolve) => held.push(resolve)) : Promise.resolve();
+
+/** Hold a window of the server's log: the views start again over it; the selection stays. */
+function showWindow({ header, events }: ServerWindow): void {
+  const selected = view.selectedEvent === undefined ? undefined : log.events[view.selectedEvent];
+  resetViews();
+  span = holdWindow(log, projection, header, events);
+  if (span.atEnd) {
+    for (const event of recent) {
+      if (event.seq <= span.lastSeq) continue;
+      log.append(event);
+      span.total += 1;
+      span.lastSeq = event.seq;
+    }
+  }
+  view.cursor = Math.max(span.context, Math.min(view.cursor, log.length));
+  const again = selected === undefined ? undefined : indexOfSeq(String(selected.seq));
+  if (again !== undefined) view.selectedEvent = again;
+  else {
+    view.selectedEvent = undefined;
+    byId('detail').textContent = '';
+  }
+  if (entities.selected !== undefined && !log.entities.has(entities.selected))
+    entities.selected = undefined;
+  if (view.selectedGen !== undefined && !log.generations.has(view.selectedGen))
+    view.selectedGen = undefined;
+}
+
+function showError(error: unknown): void {
+  byId('banner').innerHTML = `<div class="banner">${esc(maskText(String(error)))}</div>`;
+}
+
+/** The views' own indexes of the log, forgotten when the log is replaced. */
+function resetViews(): void {
+  projection.reset();
+  outbox.reset();
+  inventory.reset();
+  hosts.reset();
+  timeline.refilter();
 }
 
 function stop(): void {
@@ -260,33 +381,34 @@ scrubber.addEventListener('input', () => {
 byId('step-back').addEventListener('click', () => {
   stop();
   view.live = false;
-  moveTo(view.cursor - 1);
+  moveTo(position() - 1);
 });
 byId('step-fwd').addEventListener('click', () => {
   stop();
   view.live = false;
-  moveTo(view.cursor + 1);
+  moveTo(position() + 1);
 });
 byId('live').addEventListener('click', () => {
   stop();
   view.live = disconnect !== undefined;
-  moveTo(log.length);
+  moveTo(Infinity);
 });
 byId('play').addEventListener('click', () => {
   if (view.playing) return stop();
   view.live = false;
-  if (view.cursor >= log.length) view.cursor = 0;
+  if (position() >= span.total) moveTo(0);
   byId('play').textContent = '❚❚ pause';
   view.playing = window.setInterval(() => {
-    if (view.cursor >= log.length) return stop();
-    moveTo(view.cursor + Math.max(1, Math.floor(log.length / 400)));
+    if (position() >= span.total) return stop();
+    // A move waits for the window it needs: play does not run ahead of what is shown.
+    if (!fetching) moveTo(position() + Math.max(1, Math.floor(span.total / 400)));
   }, 50);
 });
 wireShortcuts(app, {
   seek(to) {
     stop();
     view.live = false;
-    moveTo(to(view.cursor, log.length));
+    moveTo(to(position(), span.total));
   },
 });
 // The chart is a canvas: drawn again in the new scheme's colours.
@@ -326,27 +448,33 @@ for (const [id, key] of filters) {
   });
 }
 
-wireFailureJumps(
-  log,
-  () => ({ selected: view.selectedEvent, cursor: view.cursor }),
-  (index) => {
+wireFailureJumps(log, {
+  from: () => ({ selected: view.selectedEvent, cursor: view.cursor }),
+  span: () => span,
+  go(index) {
     stop();
     view.live = false;
     view.cursor = index + 1;
     selectEvent(index);
   },
-);
+  beyond(next, from, found) {
+    wantWindow({ failure: next ? 'next' : 'prev', from }, (header) => {
+      // Superseded by a later move: the jump is dropped.
+      if (header === undefined) return;
+      const count =
+        typeof header.failure === 'number' ? localOf(span, log, header.failure + 1) : undefined;
+      found(count === undefined ? undefined : count - 1);
+    });
+  },
+});
 
 /** Replace the stream with a recording's events (the live connection is closed). */
 function loadRecording(name: string, text: string): void {
   disconnect?.();
   disconnect = undefined;
+  pending = undefined;
   log.clear();
-  projection.reset();
-  outbox.reset();
-  inventory.reset();
-  hosts.reset();
-  timeline.refilter();
+  resetViews();
   const problems: string[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
@@ -356,6 +484,7 @@ function loadRecording(name: string, text: string): void {
       problems.push((error as Error).message);
     }
   });
+  span = wholeSpan(log.length, log.events[log.length - 1]?.seq ?? 0);
   Object.assign(view, { cursor: log.length, live: false, selectedGen: undefined });
   view.selectedEvent = undefined;
   entities.selected = undefined;
@@ -369,38 +498,55 @@ function loadRecording(name: string, text: string): void {
 
 wireRecordingIo(loadRecording, () => log.events);
 
-disconnect = connect(token, {
-  onEvents(events) {
-    const follow = view.live && view.cursor === log.length;
-    for (const event of events) log.append(event);
-    const last = events[events.length - 1];
-    if (follow) view.cursor = log.length;
-    if (!caughtUp) {
-      // Drawing every view for each part of a long history would cost more than folding it.
-      byId('status').textContent = `loading ${log.length.toLocaleString('en-US')} events…`;
-      return;
-    }
-    if (last) view.skew ??= Date.now() - last.at;
-    if (fleet) hosts.learnClocks(events, Date.now());
-    schedule();
+/** The seq a permalink opens at, so that the first window is the one around it. */
+const openedAt = Number(new URLSearchParams(location.hash.slice(1)).get('seq'));
+disconnect = connect(
+  token,
+  {
+    onWindow(window) {
+      showWindow(window);
+      view.cursor = log.length;
+    },
+    onEvents(events) {
+      const follow = view.live && view.cursor === log.length && span.atEnd;
+      for (const event of events) {
+        if (event.seq <= span.lastSeq) continue;
+        span.total += 1;
+        span.lastSeq = event.seq;
+        recent.push(event);
+        // A window of an earlier part: the new events are counted, and kept for later.
+        if (span.atEnd) log.append(event);
+        else if ((settledOutcome(event) ?? 'completed') !== 'completed') span.failuresAfter += 1;
+      }
+      if (recent.length > 2 * RECENT) recent.splice(0, recent.length - RECENT);
+      const last = events[events.length - 1];
+      if (follow) view.cursor = log.length;
+      if (!caughtUp) {
+        // Drawing every view for each part of a long history would cost more than folding it.
+        byId('status').textContent = `loading ${log.length.toLocaleString('en-US')} events…`;
+        return;
+      }
+      if (last) view.skew ??= Date.now() - last.at;
+      if (fleet) hosts.learnClocks(events, Date.now());
+      schedule();
+    },
+    onStatus(status) {
+      if (!caughtUp && status === 'live') {
+        caughtUp = true;
+        readFragment();
+      }
+      byId('status').textContent = status;
+      byId('status').classList.toggle('live', status === 'live');
+      schedule();
+    },
+    onError: showError,
+    onGap(after) {
+      byId('banner').innerHTML =
+        `<div class="banner">the server no longer keeps the events up to seq ${after} (a bounded store): the views fold from the oldest kept event, so work begun earlier is missing</div>`;
+    },
   },
-  onStatus(status) {
-    if (!caughtUp && status === 'live') {
-      caughtUp = true;
-      readFragment();
-    }
-    byId('status').textContent = status;
-    byId('status').classList.toggle('live', status === 'live');
-    schedule();
-  },
-  onError(error) {
-    byId('banner').innerHTML = `<div class="banner">${esc(maskText(String(error)))}</div>`;
-  },
-  onGap(after) {
-    byId('banner').innerHTML =
-      `<div class="banner">the server no longer keeps the events up to seq ${after} (a bounded store): the views fold from the oldest kept event, so work begun earlier is missing</div>`;
-  },
-});
+  Number.isSafeInteger(openedAt) && openedAt > 0 ? { seq: openedAt } : undefined,
+);
 // Exposed for tests and the benchmark: how many events are folded and shown.
 Object.assign(window, {
   toolflightInspector: {
@@ -408,6 +554,11 @@ Object.assign(window, {
     view,
     moveTo,
     render,
+    /** A window is being fetched; `whenHeld` resolves once none is. */
+    get fetching() {
+      return fetching;
+    },
+    whenHeld,
     loadRecording,
     get waterfall() {
       return waterfall.state;

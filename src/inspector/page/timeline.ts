@@ -28,6 +28,8 @@ export class Timeline {
   /** What the find filters' matches hold for (find.ts `findStamp`). */
   private stamp = 0;
   private count = 0;
+  /** The rows may differ from those drawn at the same positions: the log or a filter changed. */
+  private dirty = true;
   private selected: number | undefined;
   private readonly list: VirtualList;
 
@@ -48,6 +50,7 @@ export class Timeline {
   refilter(): void {
     this.matches = [];
     this.scanned = 0;
+    this.dirty = true;
   }
 
   private passes(index: number): boolean {
@@ -93,7 +96,8 @@ export class Timeline {
     this.selected = selected;
     byId('timeline-count').textContent =
       `${this.count.toLocaleString('en-US')} of ${cursor.toLocaleString('en-US')} events`;
-    this.list.update(this.count, changed);
+    this.list.update(this.count, changed || this.dirty);
+    this.dirty = false;
     if (changed && selected !== undefined) {
       const position = this.filtered ? upperBound(this.matches, selected) - 1 : selected;
       if (position >= 0) this.list.reveal(position);
@@ -110,7 +114,7 @@ export class Timeline {
     // A scroll may draw between a filter change and the next render: skip rows gone meanwhile.
     const event = index === undefined ? undefined : this.log.events[index];
     if (index === undefined || !event) return '';
-    const origin = this.log.events[0]?.at ?? 0;
+    const origin = this.log.t0;
     const where = event.capture === undefined ? '' : `${event.capture}#${event.gen}`;
     const host = this.fleet ? `<span class="host">${esc(hostOf(event) ?? '—')}</span> ` : '';
     return `<div class="row${index === this.selected ? ' sel' : ''}" data-index="${index}" data-seq="${event.seq}" data-type="${esc(event.type)}" style="top:${top}px"><span class="t">${String(event.seq).padStart(6)} ${String(event.at - origin).padStart(7)}ms</span> ${host}<span class="ty">${esc(event.type)}</span> ${esc(where)} ${esc(event.id ?? '')} ${esc(summarizeEvent(event))}</div>`;

@@ -120,7 +120,8 @@ export class WaterfallModel {
       row = end;
     }
     const events = log.events;
-    const t0 = events[0]?.at ?? 0;
+    // A window's axis starts at its own first event: earlier context would squeeze its bars.
+    const t0 = (events[log.context] ?? events[0])?.at ?? 0;
     const t1 = Math.max(t0 + 1, events[events.length - 1]?.at ?? 0, now);
     return { rows: row, groups, headers, bars, t0, t1 };
   }

@@ -1,0 +1,211 @@
+// @internal Windows of a recording for the page: the events around a position, the projection
+// as of the window's first event, and the earlier events the page's views need to read the
+// window on their own. A page shows a million-event recording by holding one window, not the log.
+import { capturesStateToJson } from '../projections/capturesJson.js';
+import { encodeOnce } from './encodedEvents.js';
+import type { EventFeed } from './eventFeed.js';
+import { countBelow } from './page/countBelow.js';
+import { EventLog } from './page/eventLog.js';
+import type { WindowAt, WindowHeader } from './page/logWindow.js';
+import { ProjectionCursor } from './page/projectionCursor.js';
+
+/**
+ * `/window`'s query: `at` (a position of the log), `seq`, or `failure=next|prev` with `from` (a
+ * position), or none of them (the end); else why not, for a 400.
+ */
+export function windowAt(params: URLSearchParams): WindowAt | string {
+  const given = ['at', 'seq', 'from'].filter((name) => params.has(name));
+  const failure = params.get('failure');
+  if (failure !== null && failure !== 'next' && failure !== 'prev')
+    return `Bad Request: failure must be next or prev, got ${JSON.stringify(failure.slice(0, 40))}`;
+  if (failure !== null && (given.length !== 1 || given[0] !== 'from'))
+    return 'Bad Request: failure needs from (the position to look from), and nothing else';
+  if (failure === null && given.includes('from'))
+    return 'Bad Request: from goes with failure=next or failure=prev';
+  if (given.length > 1) return 'Bad Request: give at or seq, not both';
+  const name = given[0];
+  if (name === undefined) return undefined;
+  const text = params.get(name)!;
+  const value = Number(text);
+  if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(value)) {
+    return `Bad Request: ${name} must be a whole number, got ${JSON.stringify(text.slice(0, 40))}`;
+  }
+  if (failure !== null) return { failure, from: value };
+  return name === 'at' ? { at: value } : { seq: value };
+}
+
+/** The types the page's outbox and inventory panels fold: all sent, whatever their age. */
+const FOLDED_ALWAYS = (type: string): boolean =>
+  type.startsWith('outbox.') ||
+  type === 'gateway.configured' ||
+  type === 'catalog.listed' ||
+  type === 'upstream.changed' ||
+  type === 'context.changed';
+
+/** The events of one window, encoded, with its header. */
+export interface LogWindow {
+  readonly header: WindowHeader;
+  readonly lines: string[];
+}
+
+/**
+ * A recording's log indexed once (the page's own `EventLog` and `ProjectionCursor`, run on the
+ * server), cut into windows on request. Followed recordings are indexed as they grow.
+ */
+export class LogWindows {
+  private readonly log = new EventLog();
+  private readonly projection = new ProjectionCursor(this.log);
+  /** Indexes of the {@link FOLDED_ALWAYS} events, ascending. */
+  private readonly always: number[] = [];
+
+  constructor(
+    private readonly feed: EventFeed,
+    /** Events in a window. */
+    readonly size: number,
+    /** At most this many earlier events go with a window (the newest are kept). */
+    private readonly maxContext = 20_000,
+  ) {}
+
+  /**
+   * Index what the feed holds now and fold the projection through it, leaving a checkpoint
+   * every 2,048 events: done at start, while nobody waits, so that a window costs its own size.
+   */
+  prepare(): void {
+    this.sync();
+    this.projection.stateAt(this.log.length);
+  }
+
+  /** Take in what the feed appended since the last look. */
+  private sync(): void {
+    const last = this.log.events[this.log.length - 1]?.seq ?? 0;
+    for (const event of this.feed.history(last)) {
+      const index = this.log.length;
+      if (this.log.append(event) && FOLDED_ALWAYS(event.type)) this.always.push(index);
+    }
+  }
+
+  /**
+   * The window around `where` (the end of the log when undefined): `size` events placed so
+   * that the position is in their middle, or the whole log when it is no longer.
+   *
+   * The context is what the page cannot know from the window alone, the earlier events that
+   * its views read: each capture generation's `capture.begun` and its last activity (with
+   * the rest of that entity's events, so that the page knows the entity), every event of an
+   * entity still live when the window starts, and the outbox and inventory events. They come
+   * first, in seq order (at most `maxContext`, the newest); the page folds the projection only
+   * from `base`.
+   */
+  window(where: WindowAt): LogWindow {
+    this.sync();
+    const { log, size } = this;
+    const total = log.length;
+    const failure = where !== undefined && 'failure' in where ? this.failure(where) : undefined;
+    const at =
+      where === undefined
+        ? total
+        : 'at' in where
+          ? Math.min(where.at, total)
+          : 'seq' in where
+            ? // The cursor just past the event with that seq (or the first after it).
+              Math.min(total, countBelow(total, (i) => log.events[i]!.seq < where.seq) + 1)
+            : // Just past the failure, or where the search began when there is none.
+              Math.min(total, failure === undefined ? where.from : failure + 1);
+    const start = Math.max(0, Math.min(at - Math.floor(size / 2), total - size));
+    const end = Math.min(total, start + size);
+    const state = start === 0 ? undefined : this.projection.stateAt(start);
+    const context =
+      state === undefined
+        ? { indexes: [], truncated: false }
+        : this.context(start, state.entities?.keys() ?? []);
+    const lines: string[] = [];
+    for (const index of context.indexes) lines.push(encodeOnce(log.events[index]!));
+    for (let i = start; i < end; i++) lines.push(encodeOnce(log.events[i]!));
+    return {
+      header: {
+        total,
+        start,
+        end,
+        context: context.indexes.length,
+        truncated: context.truncated,
+        base: state === undefined ? null : capturesStateToJson(state),
+        firstSeq: log.events[0]?.seq ?? 0,
+        lastSeq: log.events[total - 1]?.seq ?? 0,
+        firstAt: log.events[0]?.at ?? 0,
+        failures: log.failures.length,
+        failuresBefore: countBelow(log.failures.length, (i) => log.failures[i]! < start),
+        ...(where !== undefined && 'failure' in where ? { failure: failure ?? null } : {}),
+      },
+      lines,
+    };
+  }
+
+  /** The failure event a jump from `from` lands on: the page's `failureFrom`, over the log. */
+  private failure({ failure, from }: { failure: 'next' | 'prev'; from: number }) {
+    const { failures } = this.log;
+    const below = countBelow(failures.length, (i) => failures[i]! < from);
+    return failures[failure === 'next' ? below : below - 1];
+  }
+
+  private context(
+    start: number,
+    live: Iterable<string>,
+  ): { indexes: number[]; truncated: boolean } {
+    const { log } = this;
+    const picked = new Set<number>();
+    /** Every event of an entity before the window: the page reads it as the whole log does. */
+    const pickEntity = (id: string | undefined): void => {
+      for (const index of (id === undefined ? undefined : log.entities.get(id))?.events ?? []) {
+        if (index >= start) break;
+        picked.add(index);
+      }
+    };
+    for (const generation of log.generations.values()) {
+      if (generation.begun >= start) continue;
+      picked.add(generation.begun);
+      // Its last activity (the idle countdown's start), with the entity it belongs to.
+      const before = countBelow(generation.activity.length, (i) => generation.activity[i]! < start);
+      if (before > 0) pickEntity(log.events[generation.activity[before - 1]!]!.id);
+    }
+    for (const id of live) pickEntity(id);
+    const always = countBelow(this.always.length, (i) => this.always[i]! < start);
+    for (let i = 0; i < always; i++) picked.add(this.always[i]!);
+    const indexes = [...picked].sort((a, b) => a - b);
+    const truncated = indexes.length > this.maxContext;
+    return { indexes: truncated ? indexes.slice(-this.maxContext) : indexes, truncated };
+  }
+}
+
+/** The kept history whole, as one window: a live tracker's or a feed's log, which is bounded. */
+export function wholeWindow(feed: EventFeed): LogWindow {
+  const lines: string[] = [];
+  let firstSeq = 0;
+  let lastSeq = 0;
+  let firstAt = 0;
+  for (const event of feed.history(0)) {
+    if (firstSeq === 0) firstAt = event.at;
+    firstSeq ||= event.seq;
+    lastSeq = event.seq;
+    lines.push(encodeOnce(event));
+  }
+  return {
+    header: {
+      total: lines.length,
+      start: 0,
+      end: lines.length,
+      context: 0,
+      truncated: false,
+      base: null,
+      firstSeq,
+      lastSeq,
+      firstAt,
+      // A whole log's failures are counted by the page, which holds them all.
+      failures: 0,
+      failuresBefore: 0,
+    },
+    lines,
+  };
+}
+
+/** A window as the `/window` body: the header's JSON line, then one line per event. */
+export const windowBody = ({ header, lines }: LogWindow): string =>
+  `${JSON.stringify(header)}\n${lines.length ? `${lines.join('\n')}\n` : ''}`;

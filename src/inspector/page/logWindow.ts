@@ -1,0 +1,150 @@
+// @internal The page's side of `/window`: which part of the server's log the page holds, read
+// from the answer's header, and the page's log and projection filled from it.
+import { decodeEvent } from '../../events/codec.js';
+import type { ToolflightEvent } from '../../events/types.js';
+import { capturesStateFromJson, type CapturesJson } from '../../projections/capturesJson.js';
+import type { EventLog } from './eventLog.js';
+import type { ProjectionCursor } from './projectionCursor.js';
+
+/** The first line of a `/window` answer; the event lines follow, `context` of them first. */
+export interface WindowHeader {
+  /** Events in the log (the server's, kept). */
+  readonly total: number;
+  /** The log's index of the window's first event, and of the one after its last. */
+  readonly start: number;
+  readonly end: number;
+  /** How many earlier events come before the window's own (the server's `LogWindows.window`). */
+  readonly context: number;
+  /** Fewer context events were sent than there are (`maxContext`). */
+  readonly truncated: boolean;
+  /** The projection after the first `start` events; null at the start of the log. */
+  readonly base: CapturesJson | null;
+  /** The seq of the log's first and last events (0 for an empty log). */
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** The `at` of the log's first event (0 for an empty log): where the page's times count from. */
+  readonly firstAt: number;
+  /** Failure events in the log (`EventLog.failures`), and how many are before the window. */
+  readonly failures: number;
+  readonly failuresBefore: number;
+  /** Asked with `failure`: the log's index of the failure found, null when there is none. */
+  readonly failure?: number | null;
+}
+
+/**
+ * Where a window is wanted: around a position of the log, around the event with a seq, or
+ * around the next or previous failure from a position; the log's end when undefined.
+ */
+export type WindowAt =
+  | { readonly at: number }
+  | { readonly seq: number }
+  | { readonly failure: 'next' | 'prev'; readonly from: number }
+  | undefined;
+
+/** Where the page's log sits in the server's: positions are the server log's, counts local. */
+export interface Span {
+  /** The server log's index of the window's first event. */
+  readonly start: number;
+  /** The earlier events before the window's own in the page's log. */
+  readonly context: number;
+  /** Events in the server's log (it grows while live). */
+  total: number;
+  /** The seq of the server log's last event. */
+  lastSeq: number;
+  /** The window ends where the server's log does: live events are appended to it. */
+  atEnd: boolean;
+  /** Failure events of the server's log before the window, and after it (while not at the end). */
+  readonly failuresBefore: number;
+  failuresAfter: number;
+}
+
+/** A whole log held by the page: a recording dropped on it, or before any window came. */
+export const wholeSpan = (length: number, lastSeq: number): Span => ({
+  start: 0,
+  context: 0,
+  total: length,
+  lastSeq,
+  atEnd: true,
+  failuresBefore: 0,
+  failuresAfter: 0,
+});
+
+/** Thrown for a `/window` answer the page cannot read. */
+export class WindowError extends Error {
+  override readonly name = 'WindowError';
+}
+
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** The header and events of a `/window` body; throws {@link WindowError} when it is not one. */
+export function readWindow(body: string): { header: WindowHeader; events: ToolflightEvent[] } {
+  const lines = body.split('\n');
+  let header: WindowHeader;
+  try {
+    header = JSON.parse(lines[0] ?? '') as WindowHeader;
+  } catch {
+    throw new WindowError('the window has no header line');
+  }
+  const { total, start, end, context } = (header ?? {}) as Partial<WindowHeader>;
+  if (
+    !isCount(total) ||
+    !isCount(start) ||
+    !isCount(end) ||
+    !isCount(context) ||
+    start > end ||
+    end > total ||
+    (start === 0 && context > 0)
+  ) {
+    throw new WindowError('the window header does not describe a part of the log');
+  }
+  const events: ToolflightEvent[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line !== '') events.push(decodeEvent(line, { source: 'window', line: i + 1 }));
+  }
+  if (events.length !== context + end - start)
+    throw new WindowError(
+      `the window promised ${context + end - start} events and holds ${events.length}`,
+    );
+  return { header, events };
+}
+
+/**
+ * Replace the page's log with a window: its context, then its events; the projection folds
+ * from the header's base after the context. Returns where the page's log now sits.
+ */
+export function holdWindow(
+  log: EventLog,
+  projection: ProjectionCursor,
+  header: WindowHeader,
+  events: readonly ToolflightEvent[],
+): Span {
+  log.clear();
+  for (const event of events) log.append(event);
+  if (log.length !== events.length)
+    throw new WindowError('the window repeats a seq or goes back: its events must ascend');
+  log.context = header.context;
+  log.origin = header.firstAt;
+  if (header.base === null) projection.reset();
+  else projection.reset(capturesStateFromJson(header.base), header.context);
+  const own = log.failures.filter((index) => index >= header.context).length;
+  return {
+    start: header.start,
+    context: header.context,
+    total: header.total,
+    lastSeq: header.lastSeq,
+    atEnd: header.end === header.total,
+    failuresBefore: header.failuresBefore,
+    // A whole log's window does not count them (0): the page holds them all.
+    failuresAfter: Math.max(0, header.failures - header.failuresBefore - own),
+  };
+}
+
+/** The server log's position of a count of the page's log, and back (clamped to the window). */
+export const globalOf = (span: Span, count: number): number =>
+  span.start + Math.max(0, count - span.context);
+export const localOf = (span: Span, log: EventLog, position: number): number | undefined => {
+  const count = position - span.start + span.context;
+  return count >= span.context && count <= log.length ? count : undefined;
+};

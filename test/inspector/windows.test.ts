@@ -1,0 +1,346 @@
+// A recording longer than a window, in Chromium: the page holds one window of the server's log
+// at a time, and wherever the scrubber goes it shows what the library's fold of the whole log
+// says there; failure jumps and permalinks reach past the window held.
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import {
+  createMemoryStore,
+  createTracker,
+  encodeEvent,
+  type ToolflightEvent,
+} from '../../src/index.js';
+import { createInspector, type Inspector } from '../../src/inspector/index.js';
+import type { EventLog } from '../../src/inspector/page/eventLog.js';
+import { evolveCaptures, initialCapturesState } from '../../src/projections/captures.js';
+import { snapshotCaptures } from '../../src/projections/snapshot.js';
+import { chromiumSuite, WAIT, waitForText } from './support.js';
+
+const WINDOW = 500;
+
+/**
+ * Tool calls on an injected clock, a few in flight at a time; every 25th stays open for 40
+ * calls (so windows start in the middle of it), and one call, 60% of the way in, fails.
+ */
+function recording(calls: number): ToolflightEvent[] {
+  const store = createMemoryStore();
+  let now = 1_000;
+  const tracker = createTracker({ store, clock: () => (now += 3) });
+  tracker.beginCapture('run');
+  const long: { call: ReturnType<typeof tracker.toolCallStarted>; until: number }[] = [];
+  for (let i = 0; i < calls; i++) {
+    const request = tracker.requestStarted('run');
+    tracker.requestClassified(request, { method: 'tools/call' });
+    const call = tracker.toolCallStarted({ request, toolName: `tool-${i % 3}`, args: { i } });
+    if (i % 25 === 0) long.push({ call, until: i + 40 });
+    else {
+      const failed = i === Math.floor(calls * 0.6) + 1;
+      tracker.toolCallResult(call, { outcome: failed ? 'failed' : 'completed', isError: failed });
+      tracker.toolCallFinished(call);
+    }
+    tracker.requestFinished(request, { status: 200 });
+    while (long[0] !== undefined && long[0].until <= i) {
+      const done = long.shift()!;
+      tracker.toolCallResult(done.call, { outcome: 'completed', isError: false });
+      tracker.toolCallFinished(done.call);
+    }
+  }
+  return [...store.read()];
+}
+
+const EVENTS = recording(1_000);
+const FAILURE = EVENTS.findIndex(
+  (e) => e.type === 'toolCall.result' && e.data.outcome === 'failed',
+);
+const dir = mkdtempSync(join(tmpdir(), 'toolflight-windows-page-'));
+const file = join(dir, 'run.jsonl');
+writeFileSync(file, EVENTS.map((event) => `${encodeEvent(event)}\n`).join(''));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const suite = chromiumSuite();
+let inspector: Inspector | undefined;
+
+async function open(hash = ''): Promise<Page> {
+  inspector ??= await createInspector({ recording: file }, { windowEvents: WINDOW });
+  const page = await suite.open(`${inspector.url}${hash}`);
+  await page.waitForFunction(() => document.getElementById('held')?.textContent !== '', WAIT);
+  return page;
+}
+afterAll(() => inspector?.close());
+
+/** The library's fold of the first `count` events: in flight and activity of each capture. */
+function expected(count: number) {
+  const state = initialCapturesState();
+  for (let i = 0; i < count; i++) evolveCaptures(state, EVENTS[i]!);
+  const snapshot = snapshotCaptures(state);
+  return {
+    seq: String(EVENTS[count - 1]?.seq ?? 0),
+    captures: snapshot.captures.map((c) => [c.key, String(c.inFlight), String(c.activityVersion)]),
+    toolCalls: snapshot.captures.flatMap((c) => c.toolCalls.map((t) => [t.id, t.state])),
+  };
+}
+
+/** The page's own handle (main.ts `toolflightInspector`), as far as these tests read it. */
+interface PageHandle {
+  readonly log: EventLog;
+  readonly view: { readonly cursor: number };
+}
+
+/** What the page shows at its cursor: the seq, the captures table, the live tool calls. */
+async function shown(page: Page, liveIds: readonly string[]) {
+  return page.evaluate((ids) => {
+    const text = (element: Element | null) => element?.textContent ?? '';
+    return {
+      seq: document.getElementById('seq')!.dataset.seq!,
+      captures: Array.from(document.querySelectorAll('#captures-body tr[data-key]')).map((row) => [
+        row.getAttribute('data-key')!,
+        text(row.querySelector('.in-flight')),
+        text(row.children[3]!),
+      ]),
+      // What the entities panel draws for each (its rows are virtualised: not all in the DOM).
+      toolCalls: ids.map((id) => {
+        const { log, view } = (window as unknown as { toolflightInspector: PageHandle })
+          .toolflightInspector;
+        const entity = log.entities.get(id);
+        return [id, entity ? (log.entityAt(entity, view.cursor)?.state ?? '') : ''];
+      }),
+    };
+  }, liveIds);
+}
+
+/** Move the scrubber to a position of the whole log and wait for the page to show it. */
+async function scrubTo(page: Page, count: number): Promise<void> {
+  await page.$eval(
+    '#scrubber',
+    (element, value) => {
+      const scrubber = element as HTMLInputElement;
+      scrubber.value = String(value);
+      scrubber.dispatchEvent(new Event('input'));
+    },
+    count,
+  );
+  await page.waitForFunction(
+    (seq) => document.getElementById('seq')?.dataset.seq === seq,
+    expected(count).seq,
+    WAIT,
+  );
+}
+
+describe('inspector page over a recording longer than a window', () => {
+  it('opens at the end holding one window, and shows the fold of the whole log wherever it is scrubbed', async () => {
+    expect(EVENTS.length).toBeGreaterThan(10 * WINDOW);
+    const page = await open();
+    await waitForText(page, '#held', /^holding events 5,\d{3}–\d,\d{3} of \d,\d{3}$/);
+    const total = EVENTS.length;
+    expect(await page.textContent('#held')).toBe(
+      `holding events ${(total - WINDOW + 1).toLocaleString('en-US')}–${total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`,
+    );
+    expect(await page.$eval('#scrubber', (s) => (s as HTMLInputElement).max)).toBe(String(total));
+    // Far back, just inside a window, its first event, the very start, and back in the middle.
+    for (const count of [total, 2_000, 2_001, 1_750, 1, 0, 3_333, total - 1]) {
+      if (count !== total) await scrubTo(page, count);
+      const want = expected(count);
+      await expect
+        .poll(
+          () =>
+            shown(
+              page,
+              want.toolCalls.map(([id]) => id!),
+            ),
+          WAIT,
+        )
+        .toEqual(want);
+    }
+  });
+
+  it('steps across the edge of the window held with the arrow keys', async () => {
+    const page = await open();
+    await scrubTo(page, 2_000);
+    const start = Number(
+      (await page.textContent('#held'))!.match(/holding events ([\d,]+)/)![1]!.replace(/,/g, ''),
+    );
+    // To the window's first event, then one more back: a new window, the same fold.
+    await scrubTo(page, start);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(
+      (seq) => document.getElementById('seq')?.dataset.seq === seq,
+      expected(start - 1).seq,
+      WAIT,
+    );
+    const want = expected(start - 1);
+    await expect
+      .poll(
+        () =>
+          shown(
+            page,
+            want.toolCalls.map(([id]) => id!),
+          ),
+        WAIT,
+      )
+      .toEqual(want);
+  });
+
+  it('jumps to the one failure from the end (N) and from the start (Home, n), across windows', async () => {
+    const page = await open();
+    expect(FAILURE).toBeGreaterThan(WINDOW);
+    expect(FAILURE).toBeLessThan(EVENTS.length - WINDOW);
+    await page.keyboard.press('N');
+    await waitForText(page, '#find-status', /^failure 1 of 1$/);
+    await page.waitForFunction(
+      (seq) => document.getElementById('seq')?.dataset.seq === seq,
+      String(EVENTS[FAILURE]!.seq),
+      WAIT,
+    );
+    await waitForText(page, '#detail', /"outcome": "failed"/);
+    await page.keyboard.press('N');
+    await waitForText(page, '#find-status', /^no failure before this$/);
+    await page.keyboard.press('Home');
+    await page.waitForFunction(
+      () => document.getElementById('seq')?.dataset.seq === '0',
+      undefined,
+      WAIT,
+    );
+    await page.keyboard.press('n');
+    await page.waitForFunction(
+      (seq) => document.getElementById('seq')?.dataset.seq === seq,
+      String(EVENTS[FAILURE]!.seq),
+      WAIT,
+    );
+    await waitForText(page, '#find-status', /^failure 1 of 1$/);
+    await page.keyboard.press('n');
+    await waitForText(page, '#find-status', /^no failure after this$/);
+  });
+
+  it('opens a permalink to a seq outside the last window there, and the live button goes back to the end', async () => {
+    const seq = EVENTS[2_500]!.seq;
+    const page = await open(`#seq=${seq}&event=${seq}`);
+    await page.waitForFunction(
+      (s) => document.getElementById('seq')?.dataset.seq === s,
+      String(seq),
+      WAIT,
+    );
+    await waitForText(page, '#detail', new RegExp(`"seq": ${seq},`));
+    const want = expected(2_501);
+    await expect
+      .poll(
+        () =>
+          shown(
+            page,
+            want.toolCalls.map(([id]) => id!),
+          ),
+        WAIT,
+      )
+      .toEqual(want);
+    await page.click('#live');
+    await page.waitForFunction(
+      (s) => document.getElementById('seq')?.dataset.seq === s,
+      expected(EVENTS.length).seq,
+      WAIT,
+    );
+  });
+});
+
+/** Positions of the 1M-event test's scrubs, and the fold at each, made while writing the file. */
+const MILLION_AT = [250_000, 500_001, 999_000];
+
+/**
+ * About a million events written to a JSONL file as the tracker makes them (its store keeps the
+ * last 1,000), with the library's fold taken at each of `MILLION_AT` on the way.
+ */
+function millionRecording(path: string) {
+  const store = createMemoryStore({ retain: 1_000 });
+  let now = 0;
+  const tracker = createTracker({ store, clock: () => (now += 3) });
+  const state = initialCapturesState();
+  const folds = new Map<number, { seq: string; inFlight: string; activity: string }>();
+  const lines: string[] = [];
+  let count = 0;
+  store.subscribe((event) => {
+    evolveCaptures(state, event);
+    count += 1;
+    if (MILLION_AT.includes(count)) {
+      const capture = snapshotCaptures(state).captures[0]!;
+      folds.set(count, {
+        seq: String(event.seq),
+        inFlight: String(capture.inFlight),
+        activity: String(capture.activityVersion),
+      });
+    }
+    lines.push(encodeEvent(event));
+    if (lines.length === 10_000) appendFileSync(path, `${lines.splice(0).join('\n')}\n`);
+  });
+  tracker.beginCapture('million');
+  for (let i = 0; count < 1_000_000 - 10; i++) {
+    const request = tracker.requestStarted('million');
+    const call = tracker.toolCallStarted({ request, toolName: `tool-${i % 3}`, args: { i } });
+    tracker.toolCallResult(call, {
+      outcome: i % 17 ? 'completed' : 'failed',
+      isError: i % 17 === 0,
+    });
+    tracker.toolCallFinished(call);
+    tracker.requestFinished(request, { status: 200 });
+  }
+  if (lines.length > 0) appendFileSync(path, `${lines.join('\n')}\n`);
+  return { count, lastSeq: String(store.lastSeq()), folds };
+}
+
+describe('inspector page over a 1,000,000-event recording', () => {
+  it('opens at the end and scrubs to the fold of the whole log anywhere, holding one window', async () => {
+    const path = join(dir, 'million.jsonl');
+    const made = millionRecording(path);
+    const server = await createInspector({ recording: path });
+    try {
+      const page = await suite.open(server.url);
+      await page.waitForFunction(
+        (seq) => document.getElementById('seq')?.dataset.seq === seq,
+        made.lastSeq,
+        { timeout: 120_000 },
+      );
+      const total = made.count.toLocaleString('en-US');
+      expect(await page.textContent('#held')).toBe(
+        `holding events ${(made.count - 1_999).toLocaleString('en-US')}–${total} of ${total}`,
+      );
+      for (const at of MILLION_AT) {
+        const want = made.folds.get(at)!;
+        await page.$eval(
+          '#scrubber',
+          (element, value) => {
+            const scrubber = element as HTMLInputElement;
+            scrubber.value = String(value);
+            scrubber.dispatchEvent(new Event('input'));
+          },
+          at,
+        );
+        await page.waitForFunction(
+          (seq) => document.getElementById('seq')?.dataset.seq === seq,
+          want.seq,
+          WAIT,
+        );
+        await expect
+          .poll(
+            () =>
+              page.$eval('#captures-body tr[data-key="million"]', (row) => ({
+                inFlight: row.querySelector('.in-flight')!.textContent,
+                activity: row.children[3]!.textContent,
+              })),
+            WAIT,
+          )
+          .toEqual({ inFlight: want.inFlight, activity: want.activity });
+      }
+      // The page holds a window, not the log.
+      expect(
+        await page.evaluate(
+          () =>
+            (window as unknown as { toolflightInspector: PageHandle }).toolflightInspector.log
+              .length,
+        ),
+      ).toBeLessThan(3_000);
+    } finally {
+      await server.close();
+    }
+  }, 240_000);
+});
