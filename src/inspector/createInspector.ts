@@ -20,7 +20,7 @@ import {
   type InspectorLimits,
 } from './inspectorOptions.js';
 import { checkRequest, requestUrl } from './requestGuard.js';
-import { LogWindows, wholeWindow, windowAt, windowBody } from './logWindows.js';
+import { LogWindows, wholeWindow, windowAt, windowChunks } from './logWindows.js';
 import { serveEvents, writeHistory, type EventStream } from './sseStream.js';
 
 /**
@@ -227,7 +227,14 @@ export async function createInspector(
       const where = windowAt(requestUrl(req)!.searchParams);
       if (typeof where === 'string') return reply(res, 400, TEXT, where);
       const window = windows ? windows.window(where) : wholeWindow(feed);
-      return reply(res, 200, 'application/x-ndjson; charset=utf-8', windowBody(window));
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'application/x-ndjson; charset=utf-8',
+      });
+      // A window is bounded (windowEvents, and the context's cap): written at once.
+      for (const chunk of windowChunks(window)) res.write(chunk);
+      res.end();
+      return;
     }
     if (path === '/events') return openStream(req, res);
     reply(res, 404, TEXT, 'Not Found: the inspector serves /, /window, /history and /events');

@@ -206,6 +206,19 @@ export function wholeWindow(feed: EventFeed): LogWindow {
   };
 }
 
-/** A window as the `/window` body: the header's JSON line, then one line per event. */
-export const windowBody = ({ header, lines }: LogWindow): string =>
-  `${JSON.stringify(header)}\n${lines.length ? `${lines.join('\n')}\n` : ''}`;
+/** Lines per chunk of a `/window` body: a few tens of KB, well below V8's large-object size. */
+const CHUNK_LINES = 200;
+
+/**
+ * A window as the `/window` body, in chunks: the header's JSON line, then one line per event.
+ * Chunks rather than one string: a string of a window's size is a large object, and one per
+ * request made the server's garbage collector look through its whole heap often.
+ */
+export function* windowChunks({ header, lines }: LogWindow): Generator<string> {
+  yield `${JSON.stringify(header)}\n`;
+  for (let i = 0; i < lines.length; i += CHUNK_LINES)
+    yield `${lines.slice(i, i + CHUNK_LINES).join('\n')}\n`;
+}
+
+/** A window's whole body as one string (`windowChunks` joined). */
+export const windowBody = (window: LogWindow): string => [...windowChunks(window)].join('');
