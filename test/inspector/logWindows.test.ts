@@ -84,11 +84,11 @@ function foldTo(events: readonly ToolflightEvent[], count: number) {
 /** A page's log and projection holding the window the server cuts around `at`. */
 function pageHolding(windows: LogWindows, at: number | undefined) {
   const body = windowBody(windows.window(at === undefined ? undefined : { at }));
-  const { header, events } = readWindow(body);
+  const window = readWindow(body);
   const log = new EventLog();
   const projection = new ProjectionCursor(log, 64);
-  const span = holdWindow(log, projection, header, events);
-  return { header, log, projection, span };
+  const span = holdWindow(log, projection, window);
+  return { header: window.header, log, projection, span };
 }
 
 /** What the views read of the whole log at a position, from a page's log at its count. */
@@ -246,12 +246,16 @@ describe('readWindow: a /window body the page cannot read', () => {
     expect(() => readWindow(`${head}\n${lines.slice(0, -2).join('\n')}\n{"seq":"x"}\n`)).toThrow();
   });
 
-  it('a window whose events go back is refused by holdWindow', () => {
-    const { header, events } = readWindow(body);
-    const swapped = [...events];
+  it('refuses events that go back, and a base that is not a projection, before the page takes any of it', () => {
+    const swapped = [...lines];
     [swapped[5], swapped[6]] = [swapped[6]!, swapped[5]!];
-    const log = new EventLog();
-    expect(() => holdWindow(log, new ProjectionCursor(log), header, swapped)).toThrow(WindowError);
+    expect(() => readWindow(`${head}\n${swapped.join('\n')}`)).toThrow(/must ascend/);
+    const header = JSON.parse(head!) as Record<string, unknown>;
+    const badBase = JSON.stringify({ ...header, base: { seq: 1, generations: 'x' } });
+    expect(() => readWindow(`${badBase}\n${lines.join('\n')}`)).toThrow(WindowError);
+    expect(() => readWindow(`${badBase}\n${lines.join('\n')}`)).toThrow(/base is not a projection/);
+    const noCounts = JSON.stringify({ ...header, failures: -1 });
+    expect(() => readWindow(`${noCounts}\n${lines.join('\n')}`)).toThrow(/does not describe/);
   });
 });
 

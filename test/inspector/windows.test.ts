@@ -1,7 +1,7 @@
 // A recording longer than a window, in Chromium: the page holds one window of the server's log
 // at a time, and wherever the scrubber goes it shows what the library's fold of the whole log
 // says there; failure jumps and permalinks reach past the window held.
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -112,9 +112,20 @@ async function shown(page: Page, liveIds: readonly string[]) {
   }, liveIds);
 }
 
-/** Move the scrubber to a position of the whole log and wait for the page to show it. */
-async function scrubTo(page: Page, count: number): Promise<void> {
-  await page.$eval(
+/** Wait until the page's cursor is at the event with this seq. */
+const seqShown = (page: Page, seq: string, options: { timeout: number } = WAIT) =>
+  page.waitForFunction((s) => document.getElementById('seq')?.dataset.seq === s, seq, options);
+
+/** Wait until the page shows the library's fold of the first `count` events. */
+async function showsFold(page: Page, count: number): Promise<void> {
+  const want = expected(count);
+  const ids = want.toolCalls.map(([id]) => id!);
+  await expect.poll(() => shown(page, ids), WAIT).toEqual(want);
+}
+
+/** Set the scrubber to a position of the whole log, as a drag does. */
+const setScrubber = (page: Page, count: number) =>
+  page.$eval(
     '#scrubber',
     (element, value) => {
       const scrubber = element as HTMLInputElement;
@@ -123,11 +134,11 @@ async function scrubTo(page: Page, count: number): Promise<void> {
     },
     count,
   );
-  await page.waitForFunction(
-    (seq) => document.getElementById('seq')?.dataset.seq === seq,
-    expected(count).seq,
-    WAIT,
-  );
+
+/** Move the scrubber to a position of the whole log and wait for the page to show it. */
+async function scrubTo(page: Page, count: number): Promise<void> {
+  await setScrubber(page, count);
+  await seqShown(page, expected(count).seq);
 }
 
 describe('inspector page over a recording longer than a window', () => {
@@ -143,17 +154,7 @@ describe('inspector page over a recording longer than a window', () => {
     // Far back, just inside a window, its first event, the very start, and back in the middle.
     for (const count of [total, 2_000, 2_001, 1_750, 1, 0, 3_333, total - 1]) {
       if (count !== total) await scrubTo(page, count);
-      const want = expected(count);
-      await expect
-        .poll(
-          () =>
-            shown(
-              page,
-              want.toolCalls.map(([id]) => id!),
-            ),
-          WAIT,
-        )
-        .toEqual(want);
+      await showsFold(page, count);
     }
   });
 
@@ -166,22 +167,8 @@ describe('inspector page over a recording longer than a window', () => {
     // To the window's first event, then one more back: a new window, the same fold.
     await scrubTo(page, start);
     await page.keyboard.press('ArrowLeft');
-    await page.waitForFunction(
-      (seq) => document.getElementById('seq')?.dataset.seq === seq,
-      expected(start - 1).seq,
-      WAIT,
-    );
-    const want = expected(start - 1);
-    await expect
-      .poll(
-        () =>
-          shown(
-            page,
-            want.toolCalls.map(([id]) => id!),
-          ),
-        WAIT,
-      )
-      .toEqual(want);
+    await seqShown(page, expected(start - 1).seq);
+    await showsFold(page, start - 1);
   });
 
   it('jumps to the one failure from the end (N) and from the start (Home, n), across windows', async () => {
@@ -190,57 +177,35 @@ describe('inspector page over a recording longer than a window', () => {
     expect(FAILURE).toBeLessThan(EVENTS.length - WINDOW);
     await page.keyboard.press('N');
     await waitForText(page, '#find-status', /^failure 1 of 1$/);
-    await page.waitForFunction(
-      (seq) => document.getElementById('seq')?.dataset.seq === seq,
-      String(EVENTS[FAILURE]!.seq),
-      WAIT,
-    );
+    await seqShown(page, String(EVENTS[FAILURE]!.seq));
     await waitForText(page, '#detail', /"outcome": "failed"/);
     await page.keyboard.press('N');
     await waitForText(page, '#find-status', /^no failure before this$/);
     await page.keyboard.press('Home');
-    await page.waitForFunction(
-      () => document.getElementById('seq')?.dataset.seq === '0',
-      undefined,
-      WAIT,
-    );
+    await seqShown(page, '0');
     await page.keyboard.press('n');
-    await page.waitForFunction(
-      (seq) => document.getElementById('seq')?.dataset.seq === seq,
-      String(EVENTS[FAILURE]!.seq),
-      WAIT,
-    );
+    await seqShown(page, String(EVENTS[FAILURE]!.seq));
     await waitForText(page, '#find-status', /^failure 1 of 1$/);
     await page.keyboard.press('n');
     await waitForText(page, '#find-status', /^no failure after this$/);
   });
 
-  it('opens a permalink to a seq outside the last window there, and the live button goes back to the end', async () => {
+  it('opens a permalink to a seq outside the last window there, exports the whole log, and the live button goes back to the end', async () => {
     const seq = EVENTS[2_500]!.seq;
     const page = await open(`#seq=${seq}&event=${seq}`);
-    await page.waitForFunction(
-      (s) => document.getElementById('seq')?.dataset.seq === s,
-      String(seq),
-      WAIT,
-    );
+    await seqShown(page, String(seq));
     await waitForText(page, '#detail', new RegExp(`"seq": ${seq},`));
-    const want = expected(2_501);
-    await expect
-      .poll(
-        () =>
-          shown(
-            page,
-            want.toolCalls.map(([id]) => id!),
-          ),
-        WAIT,
-      )
-      .toEqual(want);
-    await page.click('#live');
-    await page.waitForFunction(
-      (s) => document.getElementById('seq')?.dataset.seq === s,
-      expected(EVENTS.length).seq,
-      WAIT,
+    await showsFold(page, 2_501);
+    // Export saves the whole log, not the window held.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const exported = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n');
+    expect(exported.map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual(
+      EVENTS.map((event) => event.seq),
     );
+    await page.click('#live');
+    await seqShown(page, expected(EVENTS.length).seq);
   });
 });
 
@@ -295,31 +260,15 @@ describe('inspector page over a 1,000,000-event recording', () => {
     const server = await createInspector({ recording: path });
     try {
       const page = await suite.open(server.url);
-      await page.waitForFunction(
-        (seq) => document.getElementById('seq')?.dataset.seq === seq,
-        made.lastSeq,
-        { timeout: 120_000 },
-      );
+      await seqShown(page, made.lastSeq, { timeout: 120_000 });
       const total = made.count.toLocaleString('en-US');
       expect(await page.textContent('#held')).toBe(
         `holding events ${(made.count - 1_999).toLocaleString('en-US')}–${total} of ${total}`,
       );
       for (const at of MILLION_AT) {
         const want = made.folds.get(at)!;
-        await page.$eval(
-          '#scrubber',
-          (element, value) => {
-            const scrubber = element as HTMLInputElement;
-            scrubber.value = String(value);
-            scrubber.dispatchEvent(new Event('input'));
-          },
-          at,
-        );
-        await page.waitForFunction(
-          (seq) => document.getElementById('seq')?.dataset.seq === seq,
-          want.seq,
-          WAIT,
-        );
+        await setScrubber(page, at);
+        await seqShown(page, want.seq);
         await expect
           .poll(
             () =>

@@ -3,7 +3,9 @@
 // resumes with Last-Event-ID by itself), decoded events handed over once per animation frame.
 import { decodeEvent } from '../../events/codec.js';
 import type { ToolflightEvent } from '../../events/types.js';
-import { readWindow, WindowError, type WindowAt } from './logWindow.js';
+import { readWindow, WindowError, type ServerWindow, type WindowAt } from './logWindow.js';
+
+export type { ServerWindow } from './logWindow.js';
 
 /** What the connection tells the page. */
 export interface ConnectionHandlers {
@@ -17,9 +19,6 @@ export interface ConnectionHandlers {
   /** A line the page could not decode, a window it could not read. */
   readonly onError: (error: unknown) => void;
 }
-
-/** A `/window` answer, read. */
-export type ServerWindow = ReturnType<typeof readWindow>;
 
 /**
  * Ask the server for a window of its log (`/window`): around a position, an event's seq, or

@@ -2,6 +2,7 @@
 // from the answer's header, and the page's log and projection filled from it.
 import { decodeEvent } from '../../events/codec.js';
 import type { ToolflightEvent } from '../../events/types.js';
+import type { CapturesState } from '../../projections/captureRecords.js';
 import { capturesStateFromJson, type CapturesJson } from '../../projections/capturesJson.js';
 import type { EventLog } from './eventLog.js';
 import type { ProjectionCursor } from './projectionCursor.js';
@@ -77,8 +78,20 @@ export class WindowError extends Error {
 const isCount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
-/** The header and events of a `/window` body; throws {@link WindowError} when it is not one. */
-export function readWindow(body: string): { header: WindowHeader; events: ToolflightEvent[] } {
+/** A `/window` answer, read and checked: nothing of it is taken until all of it is good. */
+export interface ServerWindow {
+  readonly header: WindowHeader;
+  readonly events: ToolflightEvent[];
+  /** The header's base, ready to fold on (undefined at the log's start). */
+  readonly base: CapturesState | undefined;
+}
+
+/**
+ * The header, events and base of a `/window` body; throws {@link WindowError} when it is not
+ * one (a header that does not describe a part of the log, fewer or more events than it says,
+ * events that do not ascend by seq, a base that is not a projection).
+ */
+export function readWindow(body: string): ServerWindow {
   const lines = body.split('\n');
   let header: WindowHeader;
   try {
@@ -86,12 +99,17 @@ export function readWindow(body: string): { header: WindowHeader; events: Toolfl
   } catch {
     throw new WindowError('the window has no header line');
   }
-  const { total, start, end, context } = (header ?? {}) as Partial<WindowHeader>;
+  const { total, start, end, context, failures, failuresBefore, lastSeq, firstAt } = (header ??
+    {}) as Partial<WindowHeader>;
   if (
     !isCount(total) ||
     !isCount(start) ||
     !isCount(end) ||
     !isCount(context) ||
+    !isCount(failures) ||
+    !isCount(failuresBefore) ||
+    !isCount(lastSeq) ||
+    typeof firstAt !== 'number' ||
     start > end ||
     end > total ||
     (start === 0 && context > 0)
@@ -107,7 +125,17 @@ export function readWindow(body: string): { header: WindowHeader; events: Toolfl
     throw new WindowError(
       `the window promised ${context + end - start} events and holds ${events.length}`,
     );
-  return { header, events };
+  for (let i = 1; i < events.length; i++) {
+    if (events[i]!.seq <= events[i - 1]!.seq)
+      throw new WindowError('the window repeats a seq or goes back: its events must ascend');
+  }
+  let base: CapturesState | undefined;
+  try {
+    base = header.base === null ? undefined : capturesStateFromJson(header.base);
+  } catch (error) {
+    throw new WindowError(`the window's base is not a projection: ${(error as Error).message}`);
+  }
+  return { header, events, base };
 }
 
 /**
@@ -117,17 +145,14 @@ export function readWindow(body: string): { header: WindowHeader; events: Toolfl
 export function holdWindow(
   log: EventLog,
   projection: ProjectionCursor,
-  header: WindowHeader,
-  events: readonly ToolflightEvent[],
+  { header, events, base }: ServerWindow,
 ): Span {
   log.clear();
   for (const event of events) log.append(event);
-  if (log.length !== events.length)
-    throw new WindowError('the window repeats a seq or goes back: its events must ascend');
   log.context = header.context;
   log.origin = header.firstAt;
-  if (header.base === null) projection.reset();
-  else projection.reset(capturesStateFromJson(header.base), header.context);
+  if (base === undefined) projection.reset();
+  else projection.reset(base, header.context);
   const own = log.failures.filter((index) => index >= header.context).length;
   return {
     start: header.start,

@@ -329,10 +329,14 @@ const whenHeld = (): Promise<void> =>
   fetching ? new Promise((resolve) => held.push(resolve)) : Promise.resolve();
 
 /** Hold a window of the server's log: the views start again over it; the selection stays. */
-function showWindow({ header, events }: ServerWindow): void {
+function showWindow(window: ServerWindow): void {
   const selected = view.selectedEvent === undefined ? undefined : log.events[view.selectedEvent];
   resetViews();
-  span = holdWindow(log, projection, header, events);
+  span = holdWindow(log, projection, window);
+  if (window.header.truncated) {
+    byId('banner').innerHTML =
+      '<div class="banner">this part of the log needs more earlier events than a window carries (20,000): the oldest captures, entities or outbox entries may be missing from the views</div>';
+  }
   if (span.atEnd) {
     for (const event of recent) {
       if (event.seq <= span.lastSeq) continue;
@@ -496,7 +500,12 @@ function loadRecording(name: string, text: string): void {
   schedule();
 }
 
-wireRecordingIo(loadRecording, () => log.events);
+// A window of the server's log exports the whole log, from the server.
+wireRecordingIo(loadRecording, () =>
+  log.length - span.context < span.total && disconnect !== undefined
+    ? `/history?token=${encodeURIComponent(token)}`
+    : log.events,
+);
 
 /** The seq a permalink opens at, so that the first window is the one around it. */
 const openedAt = Number(new URLSearchParams(location.hash.slice(1)).get('seq'));
