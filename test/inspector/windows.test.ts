@@ -209,6 +209,55 @@ describe('inspector page over a recording longer than a window', () => {
   });
 });
 
+describe('inspector page over a followed recording longer than a window', () => {
+  it('follows new lines at the end, counts them while an earlier window is held, and takes them all on going live', async () => {
+    const grown = join(dir, 'grown.jsonl');
+    const write = (from: number, to: number) =>
+      appendFileSync(
+        grown,
+        EVENTS.slice(from, to)
+          .map((e) => `${encodeEvent(e)}\n`)
+          .join(''),
+      );
+    write(0, 3_000);
+    const server = await createInspector(
+      { recording: grown, follow: true },
+      { windowEvents: WINDOW },
+    );
+    try {
+      const page = await suite.open(server.url);
+      await seqShown(page, expected(3_000).seq);
+      await waitForText(page, '#held', /^holding events 2,501–3,000 of 3,000$/);
+      write(3_000, 3_100);
+      // Live at the end: the window grows with the file.
+      await seqShown(page, expected(3_100).seq);
+      await waitForText(page, '#held', /^holding events 2,501–3,100 of 3,100$/);
+      await scrubTo(page, 1_000);
+      write(3_100, 3_200);
+      // Back in time: the new lines are counted, the cursor stays.
+      await waitForText(page, '#held', / of 3,200$/);
+      expect(await page.$eval('#scrubber', (s) => (s as HTMLInputElement).max)).toBe('3200');
+      expect(await page.$eval('#seq', (s) => (s as HTMLElement).dataset.seq)).toBe(
+        expected(1_000).seq,
+      );
+      await page.click('#live');
+      await seqShown(page, expected(3_200).seq);
+      await showsFold(page, 3_200);
+      const seqs = await page.evaluate(() =>
+        (
+          window as unknown as { toolflightInspector: PageHandle }
+        ).toolflightInspector.log.events.map((e) => e.seq),
+      );
+      // Every event once, in order, up to the file's last.
+      expect(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!)).toBe(true);
+      expect(seqs[seqs.length - 1]).toBe(EVENTS[3_199]!.seq);
+      expect(seqs.slice(-WINDOW)).toEqual(EVENTS.slice(3_200 - WINDOW, 3_200).map((e) => e.seq));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 /** Positions of the 1M-event test's scrubs, and the fold at each, made while writing the file. */
 const MILLION_AT = [250_000, 500_001, 999_000];
 
