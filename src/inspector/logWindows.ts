@@ -6,7 +6,7 @@ import { encodeOnce } from './encodedEvents.js';
 import type { EventFeed } from './eventFeed.js';
 import { countBelow } from './page/countBelow.js';
 import { EventLog } from './page/eventLog.js';
-import type { WindowAt, WindowHeader } from './page/logWindow.js';
+import type { Overview, WindowAt, WindowHeader } from './page/logWindow.js';
 import { ProjectionCursor } from './page/projectionCursor.js';
 
 /**
@@ -34,6 +34,9 @@ export function windowAt(params: URLSearchParams): WindowAt | string {
   return name === 'at' ? { at: value } : { seq: value };
 }
 
+/** Stretches of the overview: about a pixel each on a wide screen. */
+const OVERVIEW_BUCKETS = 1024;
+
 /** The types the page's outbox and inventory panels fold: all sent, whatever their age. */
 const FOLDED_ALWAYS = (type: string): boolean =>
   type.startsWith('outbox.') ||
@@ -57,6 +60,8 @@ export class LogWindows {
   private readonly projection = new ProjectionCursor(this.log);
   /** Indexes of the {@link FOLDED_ALWAYS} events, ascending. */
   private readonly always: number[] = [];
+  /** The overview as of a log length (made again once the log grew). */
+  private overviewOf: { length: number; overview: Overview } | undefined;
 
   constructor(
     private readonly feed: EventFeed,
@@ -134,9 +139,36 @@ export class LogWindows {
         failures: log.failures.length,
         failuresBefore: countBelow(log.failures.length, (i) => log.failures[i]! < start),
         ...(where !== undefined && 'failure' in where ? { failure: failure ?? null } : {}),
+        ...(end - start < total ? { overview: this.overview() } : {}),
       },
       lines,
     };
+  }
+
+  /** The whole log's in-flight series in {@link OVERVIEW_BUCKETS} stretches of time. */
+  private overview(): Overview {
+    const { log } = this;
+    if (this.overviewOf?.length === log.length) return this.overviewOf.overview;
+    const events = log.events;
+    const t0 = events[0]?.at ?? 0;
+    const t1 = Math.max(t0 + 1, events[events.length - 1]?.at ?? 0);
+    const max = new Array<number>(OVERVIEW_BUCKETS).fill(0);
+    const first = new Array<number>(OVERVIEW_BUCKETS).fill(-1);
+    const last = OVERVIEW_BUCKETS - 1;
+    // A stretch starts at the count carried in from before it, and keeps its highest.
+    let level = 0;
+    let reached = -1;
+    for (let i = 0; i < events.length; i++) {
+      const at = ((events[i]!.at - t0) / (t1 - t0)) * OVERVIEW_BUCKETS;
+      const bucket = Math.min(last, Math.floor(at));
+      while (reached < bucket) max[++reached] = level;
+      if (first[bucket] === -1) first[bucket] = i;
+      level = log.inFlight[i]!;
+      if (level > max[bucket]!) max[bucket] = level;
+    }
+    while (reached < last) max[++reached] = level;
+    this.overviewOf = { length: log.length, overview: { t0, t1, max, first } };
+    return this.overviewOf.overview;
   }
 
   /** The failure event a jump from `from` lands on: the page's `failureFrom`, over the log. */

@@ -171,6 +171,75 @@ describe('LogWindows: a window read by the page', () => {
   });
 });
 
+describe('LogWindows: the overview of the whole log', () => {
+  /** The chart's series folded here: in flight after each event, one stretch at a time. */
+  function foldOverview(events: readonly ToolflightEvent[], buckets: number) {
+    const t0 = events[0]!.at;
+    const t1 = events[events.length - 1]!.at;
+    const bucketOf = (at: number) =>
+      Math.min(buckets - 1, Math.floor(((at - t0) / (t1 - t0)) * buckets));
+    const levels: number[] = [];
+    let level = 0;
+    for (const event of events) {
+      if (event.type === 'request.started' || event.type === 'toolCall.started') level++;
+      if (event.type === 'request.finished' || event.type === 'toolCall.finished') level--;
+      levels.push(level);
+    }
+    const max: number[] = [];
+    const first: number[] = [];
+    for (let b = 0; b < buckets; b++) {
+      const inside = events.flatMap((event, i) => (bucketOf(event.at) === b ? [i] : []));
+      const before = events.findLastIndex((event) => bucketOf(event.at) < b);
+      const carried = before === -1 ? 0 : levels[before]!;
+      max.push(Math.max(carried, ...inside.map((i) => levels[i]!)));
+      first.push(inside[0] ?? -1);
+    }
+    return { t0, t1, max, first };
+  }
+
+  it('is the highest in flight of each stretch of time and its first event, carried over stretches without one', () => {
+    // A quiet hour after event 2000: stretches without an event.
+    const gapped = rich.map((event, i) => (i < 2000 ? event : { ...event, at: event.at + 3.6e6 }));
+    const windows = new LogWindows(recordingFeed(write('overview.jsonl', gapped)), 150);
+    const { overview } = windows.window({ at: 1000 }).header;
+    expect(overview).toEqual(foldOverview(gapped, 1024));
+    // The quiet stretches carry in the level of the last event before them.
+    const quiet = overview!.first.indexOf(-1);
+    expect(quiet).toBeGreaterThan(0);
+    expect(overview!.max[quiet]).toBe(fullLog.inFlight[1999]);
+    expect(Math.max(...overview!.max)).toBe(Math.max(...fullLog.inFlight));
+    // Every window of the log carries the same one.
+    expect(windows.window(undefined).header.overview).toEqual(overview);
+  });
+
+  it('is not sent with a window that holds the whole log', () => {
+    const windows = new LogWindows(recordingFeed(write('whole.jsonl', rich.slice(0, 300))), 500);
+    expect(windows.window(undefined).header.overview).toBeUndefined();
+  });
+
+  it('is made again once a followed recording grew', async () => {
+    const grown = join(dir, 'overview-grown.jsonl');
+    const lines = (events: readonly ToolflightEvent[]) =>
+      events.map((e) => `${encodeEvent(e)}\n`).join('');
+    writeFileSync(grown, lines(rich.slice(0, 1000)));
+    const inspector = await createInspector(
+      { recording: grown, follow: true },
+      { windowEvents: 100 },
+    );
+    try {
+      const url = `${inspector.origin}/window?token=${inspector.token}`;
+      const before = readWindow((await get(url)).body).header.overview;
+      expect(before).toEqual(foldOverview(rich.slice(0, 1000), 1024));
+      writeFileSync(grown, lines(rich.slice(0, 2000)));
+      await expect
+        .poll(async () => readWindow((await get(url)).body).header.overview)
+        .toEqual(foldOverview(rich.slice(0, 2000), 1024));
+    } finally {
+      await inspector.close();
+    }
+  });
+});
+
 describe('capturesStateToJson / capturesStateFromJson', () => {
   it('a state through JSON folds on exactly as the state itself', () => {
     const events = busyLog(400);
@@ -256,6 +325,31 @@ describe('readWindow: a /window body the page cannot read', () => {
     expect(() => readWindow(`${badBase}\n${lines.join('\n')}`)).toThrow(/base is not a projection/);
     const noCounts = JSON.stringify({ ...header, failures: -1 });
     expect(() => readWindow(`${noCounts}\n${lines.join('\n')}`)).toThrow(/does not describe/);
+  });
+
+  it('refuses an overview that is not one: the chart would draw or jump to it', () => {
+    const header = JSON.parse(head!) as Record<string, unknown>;
+    const good = { t0: 0, t1: 10, max: [1, 2], first: [0, -1] };
+    expect(
+      readWindow(`${JSON.stringify({ ...header, overview: good })}\n${lines.join('\n')}`),
+    ).toBeTruthy();
+    for (const overview of [
+      null,
+      'x',
+      { ...good, t1: 0 },
+      { ...good, t0: 'x' },
+      { ...good, max: [1, -2] },
+      { ...good, max: [1, 2.5] },
+      { ...good, first: [0] },
+      { ...good, first: [0, 10 ** 9] },
+      { ...good, first: [0, -2] },
+      { ...good, max: [], first: [] },
+      { ...good, max: new Array(5000).fill(0), first: new Array(5000).fill(-1) },
+    ]) {
+      expect(() =>
+        readWindow(`${JSON.stringify({ ...header, overview })}\n${lines.join('\n')}`),
+      ).toThrow(/overview that is not one/);
+    }
   });
 });
 

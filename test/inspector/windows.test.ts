@@ -190,6 +190,28 @@ describe('inspector page over a recording longer than a window', () => {
     await waitForText(page, '#find-status', /^no failure after this$/);
   });
 
+  it('a click on the chart over a window goes to that stretch of the whole log', async () => {
+    const page = await open();
+    const t0 = EVENTS[0]!.at;
+    const t1 = EVENTS[EVENTS.length - 1]!.at;
+    for (const fraction of [0.25, 0.7]) {
+      const width = await page.$eval('#chart', (chart) => chart.clientWidth);
+      const x = Math.round(width * fraction);
+      // The stretch under x, of 1,024 over the log's time; its first event is where the click goes.
+      const stretch = Math.floor((x / width) * 1024);
+      const first = EVENTS.findIndex(
+        (e) => Math.floor(((e.at - t0) / (t1 - t0)) * 1024) >= stretch,
+      );
+      expect(first).toBeGreaterThan(0);
+      await page.click('#chart', { position: { x, y: 30 } });
+      await seqShown(page, String(EVENTS[first]!.seq));
+      await showsFold(page, first + 1);
+      expect(await page.textContent('#held')).toMatch(/^holding events [\d,]+–[\d,]+ of /);
+    }
+    // No longer live: the click held an earlier stretch.
+    expect(await page.evaluate(() => location.hash)).toMatch(/seq=/);
+  });
+
   it('opens a permalink to a seq outside the last window there, exports the whole log, and the live button goes back to the end', async () => {
     const seq = EVENTS[2_500]!.seq;
     const page = await open(`#seq=${seq}&event=${seq}`);

@@ -2,6 +2,7 @@
 // @internal In flight over time, grace windows shaded, the cursor marked.
 import type { ToolflightEvent } from '../../events/types.js';
 import type { EventLog } from './eventLog.js';
+import type { Overview } from './logWindow.js';
 import { themeColor } from './theme.js';
 
 /** The theme's colours the chart uses, read when it draws (the scheme can change). */
@@ -37,12 +38,22 @@ interface Drawn {
 }
 let drawn: Drawn | undefined;
 
-/** Draw the whole log's in-flight series on `canvas`; `count` events are before the cursor. */
+/** The overview as last drawn, on a canvas of its own. */
+let drawnOverview:
+  | { overview: Overview; width: number; height: number; series: string; image: HTMLCanvasElement }
+  | undefined;
+
+/**
+ * Draw the whole log's in-flight series on `canvas`; `count` events are before the cursor. A
+ * window of a longer log draws the server's `overview` of the whole log instead, with the
+ * stretch held shaded.
+ */
 export function drawChart(
   canvas: HTMLCanvasElement,
   log: EventLog,
   count: number,
   graceMs: number,
+  overview?: Overview,
 ): void {
   const width = canvas.clientWidth || 600;
   const height = canvas.clientHeight || 70;
@@ -55,6 +66,7 @@ export function drawChart(
   const events = log.events;
   if (events.length === 0) return;
   const theme = colors();
+  if (overview) return drawWhole(g, overview, log, count, width, height, theme);
   if (
     drawn?.log !== log ||
     drawn.length !== events.length ||
@@ -75,13 +87,71 @@ export function drawChart(
     g.fillStyle = theme.cursor;
     g.fillRect(Math.round(((cursor.at - t0) / span) * (width - 2) + 1), 0, 2, height);
   }
-  const label = `in flight (max ${drawn.max})`;
+  label(g, `in flight (max ${drawn.max})`, theme);
+}
+
+function label(g: CanvasRenderingContext2D, text: string, theme: Colors): void {
   g.font = '11px sans-serif';
   // On the page's background, so the series never runs through the words.
   g.fillStyle = theme.ground;
-  g.fillRect(2, 1, g.measureText(label).width + 8, 15);
+  g.fillRect(2, 1, g.measureText(text).width + 8, 15);
   g.fillStyle = theme.label;
-  g.fillText(label, 6, 12);
+  g.fillText(text, 6, 12);
+}
+
+/** The overview's stretch under `x` on a chart `width` wide. */
+export const overviewBucket = (overview: Overview, x: number, width: number): number =>
+  Math.max(0, Math.min(overview.max.length - 1, Math.floor((x / width) * overview.max.length)));
+
+/** The whole log's overview, the window held shaded, the cursor marked. */
+function drawWhole(
+  g: CanvasRenderingContext2D,
+  overview: Overview,
+  log: EventLog,
+  count: number,
+  width: number,
+  height: number,
+  theme: Colors,
+): void {
+  const { max, t0, t1 } = overview;
+  const top = Math.max(1, ...max);
+  if (
+    drawnOverview?.overview !== overview ||
+    drawnOverview.width !== width ||
+    drawnOverview.height !== height ||
+    drawnOverview.series !== theme.series
+  ) {
+    const image = document.createElement('canvas');
+    image.width = width;
+    image.height = height;
+    const c = image.getContext('2d');
+    if (c) {
+      c.fillStyle = theme.series;
+      const step = width / max.length;
+      max.forEach((value, i) => {
+        const h = (value / top) * (height - 10);
+        c.fillRect(i * step, height - 4 - h, Math.max(1, step), h);
+      });
+    }
+    drawnOverview = { overview, width, height, series: theme.series, image };
+  }
+  const x = (at: number) => ((at - t0) / Math.max(1, t1 - t0)) * width;
+  const events = log.events;
+  const from = (events[log.context] ?? events[0]!).at;
+  const to = events[events.length - 1]!.at;
+  g.fillStyle = theme.grace;
+  g.fillRect(x(from), 0, Math.max(2, x(to) - x(from)), height);
+  g.drawImage(drawnOverview.image, 0, 0);
+  const cursor = events[Math.max(0, count - 1)];
+  if (cursor) {
+    g.fillStyle = theme.cursor;
+    g.fillRect(Math.round(x(cursor.at)), 0, 2, height);
+  }
+  label(
+    g,
+    `in flight over the whole log (max ${top}; shaded: the window held; click to go there)`,
+    theme,
+  );
 }
 
 /** The grace windows and the in-flight steps of the whole log, on a canvas of their own. */

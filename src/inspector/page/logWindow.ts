@@ -30,6 +30,19 @@ export interface WindowHeader {
   readonly failuresBefore: number;
   /** Asked with `failure`: the log's index of the failure found, null when there is none. */
   readonly failure?: number | null;
+  /** The whole log's in-flight series, for the chart (a window of a longer log only). */
+  readonly overview?: Overview;
+}
+
+/**
+ * The whole log's in flight over time, in equal stretches of time from `t0` to `t1`: the
+ * highest count in each, and the log's index of its first event (-1 for a stretch without one).
+ */
+export interface Overview {
+  readonly t0: number;
+  readonly t1: number;
+  readonly max: readonly number[];
+  readonly first: readonly number[];
 }
 
 /**
@@ -57,6 +70,8 @@ export interface Span {
   /** Failure events of the server's log before the window, and after it (while not at the end). */
   readonly failuresBefore: number;
   failuresAfter: number;
+  /** The whole log's in-flight series (a window of a longer log). */
+  readonly overview?: Overview;
 }
 
 /** A whole log held by the page: a recording dropped on it, or before any window came. */
@@ -77,6 +92,26 @@ export class WindowError extends Error {
 
 const isCount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** The server sends 1,024 stretches; a page draws no more than a few thousand. */
+const OVERVIEW_MOST = 4096;
+
+/** Whether `value` is an {@link Overview} of a log of `total` events. */
+function isOverview(value: unknown, total: number): value is Overview {
+  const { t0, t1, max, first } = (value ?? {}) as Partial<Overview>;
+  return (
+    Number.isFinite(t0) &&
+    Number.isFinite(t1) &&
+    t1! > t0! &&
+    Array.isArray(max) &&
+    Array.isArray(first) &&
+    max.length > 0 &&
+    max.length <= OVERVIEW_MOST &&
+    first.length === max.length &&
+    max.every(isCount) &&
+    first.every((index) => index === -1 || (isCount(index) && index < total))
+  );
+}
 
 /** A `/window` answer, read and checked: nothing of it is taken until all of it is good. */
 export interface ServerWindow {
@@ -116,6 +151,8 @@ export function readWindow(body: string): ServerWindow {
   ) {
     throw new WindowError('the window header does not describe a part of the log');
   }
+  if (header.overview !== undefined && !isOverview(header.overview, total))
+    throw new WindowError('the window header has an overview that is not one');
   const events: ToolflightEvent[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
@@ -163,6 +200,7 @@ export function holdWindow(
     failuresBefore: header.failuresBefore,
     // A whole log's window does not count them (0): the page holds them all.
     failuresAfter: Math.max(0, header.failures - header.failuresBefore - own),
+    ...(header.overview ? { overview: header.overview } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
 import { decodeEvent } from '../../events/codec.js';
 import type { ToolflightEvent } from '../../events/types.js';
 import { maskSecrets, maskText } from '../../events/maskSecrets.js';
-import { drawChart } from './chart.js';
+import { drawChart, overviewBucket } from './chart.js';
 import { connect, fetchWindow, type ServerWindow } from './connection.js';
 import { diagramSvg } from './diagram.js';
 import { byId, countBelow, esc } from './dom.js';
@@ -136,7 +136,7 @@ function render(): void {
   timeline.render(count, view.selectedEvent);
   if (view.live) timeline.follow();
   renderDiagram(count);
-  drawChart(byId<HTMLCanvasElement>('chart'), log, count, graceMs());
+  drawChart(byId<HTMLCanvasElement>('chart'), log, count, graceMs(), span.overview);
   waterfall.render({ count, now: now(), graceMs: graceMs(), selected: entities.selected });
   refreshOptions();
   // A grace countdown is a clock: redraw while one runs; a retry countdown only moves live.
@@ -424,6 +424,19 @@ byId('captures-body').addEventListener('click', (event) => {
   schedule();
 });
 byId('grace').addEventListener('input', schedule);
+// Over a window of a longer log, the chart is the whole log's: a click goes to that stretch.
+byId('chart').addEventListener('click', (event) => {
+  const { overview } = span;
+  if (!overview) return;
+  const chart = event.currentTarget as HTMLCanvasElement;
+  const bucket = overviewBucket(overview, event.offsetX, chart.clientWidth);
+  // The stretch's first event, or the next stretch's that has one.
+  const first = overview.first.slice(bucket).find((index) => index >= 0);
+  if (first === undefined) return;
+  stop();
+  view.live = false;
+  moveTo(first + 1);
+});
 if (fleet) {
   // A host's row picks it in the host filter; its selected row again shows every host.
   byId('fleet-body').addEventListener('click', (event) => {
