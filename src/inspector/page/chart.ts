@@ -103,6 +103,17 @@ function label(g: CanvasRenderingContext2D, text: string, theme: Colors): void {
 export const overviewBucket = (overview: Overview, x: number, width: number): number =>
   Math.max(0, Math.min(overview.max.length - 1, Math.floor((x / width) * overview.max.length)));
 
+/** Whether two overviews draw the same: each window brings its own copy of an unchanged one. */
+function sameOverview(a: Overview, b: Overview): boolean {
+  return (
+    a === b ||
+    (a.t0 === b.t0 &&
+      a.t1 === b.t1 &&
+      a.max.length === b.max.length &&
+      a.max.every((value, i) => value === b.max[i]))
+  );
+}
+
 /** The whole log's overview, the window held shaded, the cursor marked. */
 function drawWhole(
   g: CanvasRenderingContext2D,
@@ -116,7 +127,8 @@ function drawWhole(
   const { max, t0, t1 } = overview;
   const top = Math.max(1, ...max);
   if (
-    drawnOverview?.overview !== overview ||
+    drawnOverview === undefined ||
+    !sameOverview(drawnOverview.overview, overview) ||
     drawnOverview.width !== width ||
     drawnOverview.height !== height ||
     drawnOverview.series !== theme.series

@@ -5,9 +5,29 @@
 /** The light scheme's media query; everything else is the dark palette. */
 const LIGHT = '(prefers-color-scheme: light)';
 
-/** The value of the theme's `--name` variable at this moment (e.g. `#4fb3ff`). */
+/** The light scheme's query, asked once; whether it matches keys the colours read. */
+let scheme: MediaQueryList | undefined;
+/** The colours read under the scheme in force then: a draw reads them from here. */
+const read = new Map<string, string>();
+let readUnder: boolean | undefined;
+
+/**
+ * The value of the theme's `--name` variable (e.g. `#4fb3ff`), read once per scheme: reading
+ * a computed style after the page's rows changed makes the browser recompute the styles of the
+ * whole page there and then, and the chart and the waterfall draw on every move.
+ */
 export function themeColor(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim();
+  scheme ??= window.matchMedia(LIGHT);
+  if (readUnder !== scheme.matches) {
+    read.clear();
+    readUnder = scheme.matches;
+  }
+  let value = read.get(name);
+  if (value === undefined) {
+    value = getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim();
+    read.set(name, value);
+  }
+  return value;
 }
 
 /** Call `listener` whenever the system switches between the light and the dark scheme. */
