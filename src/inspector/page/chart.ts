@@ -99,9 +99,16 @@ function label(g: CanvasRenderingContext2D, text: string, theme: Colors): void {
   g.fillText(text, 6, 12);
 }
 
-/** The overview's stretch under `x` on a chart `width` wide. */
-export const overviewBucket = (overview: Overview, x: number, width: number): number =>
-  Math.max(0, Math.min(overview.max.length - 1, Math.floor((x / width) * overview.max.length)));
+/**
+ * The log's index of the first event in the overview's stretch under `x` on a chart `width`
+ * wide, or in the next stretch that has one; undefined past the last event.
+ */
+export function overviewEventAt(overview: Overview, x: number, width: number): number | undefined {
+  const { first } = overview;
+  const bucket = Math.max(0, Math.min(first.length - 1, Math.floor((x / width) * first.length)));
+  for (let i = bucket; i < first.length; i++) if (first[i]! >= 0) return first[i];
+  return undefined;
+}
 
 /** Whether two overviews draw the same: each window brings its own copy of an unchanged one. */
 function sameOverview(a: Overview, b: Overview): boolean {

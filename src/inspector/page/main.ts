@@ -4,7 +4,7 @@
 import { decodeEvent } from '../../events/codec.js';
 import type { ToolflightEvent } from '../../events/types.js';
 import { maskSecrets, maskText } from '../../events/maskSecrets.js';
-import { drawChart, overviewBucket } from './chart.js';
+import { drawChart, overviewEventAt } from './chart.js';
 import { connect, fetchWindow, type ServerWindow } from './connection.js';
 import { diagramSvg } from './diagram.js';
 import { byId, countBelow, esc } from './dom.js';
@@ -377,21 +377,16 @@ function stop(): void {
   byId('play').textContent = '▶ play';
 }
 
-scrubber.addEventListener('input', () => {
+/** A move made by hand: play stops and the page no longer follows live. */
+function moveByHand(target: number): void {
   stop();
   view.live = false;
-  moveTo(Number(scrubber.value));
-});
-byId('step-back').addEventListener('click', () => {
-  stop();
-  view.live = false;
-  moveTo(position() - 1);
-});
-byId('step-fwd').addEventListener('click', () => {
-  stop();
-  view.live = false;
-  moveTo(position() + 1);
-});
+  moveTo(target);
+}
+
+scrubber.addEventListener('input', () => moveByHand(Number(scrubber.value)));
+byId('step-back').addEventListener('click', () => moveByHand(position() - 1));
+byId('step-fwd').addEventListener('click', () => moveByHand(position() + 1));
 byId('live').addEventListener('click', () => {
   stop();
   view.live = disconnect !== undefined;
@@ -410,9 +405,7 @@ byId('play').addEventListener('click', () => {
 });
 wireShortcuts(app, {
   seek(to) {
-    stop();
-    view.live = false;
-    moveTo(to(position(), span.total));
+    moveByHand(to(position(), span.total));
   },
 });
 // The chart is a canvas: drawn again in the new scheme's colours.
@@ -429,13 +422,8 @@ byId('chart').addEventListener('click', (event) => {
   const { overview } = span;
   if (!overview) return;
   const chart = event.currentTarget as HTMLCanvasElement;
-  const bucket = overviewBucket(overview, event.offsetX, chart.clientWidth);
-  // The stretch's first event, or the next stretch's that has one.
-  const first = overview.first.slice(bucket).find((index) => index >= 0);
-  if (first === undefined) return;
-  stop();
-  view.live = false;
-  moveTo(first + 1);
+  const first = overviewEventAt(overview, event.offsetX, chart.clientWidth);
+  if (first !== undefined) moveByHand(first + 1);
 });
 if (fleet) {
   // A host's row picks it in the host filter; its selected row again shows every host.
