@@ -74,10 +74,13 @@ export class LogWindows {
   /**
    * Index what the feed holds now and fold the projection through it, leaving a checkpoint
    * every 2,048 events: done at start, while nobody waits, so that a window costs its own size.
+   * The end's window, the one every page asks for first, is cut once too: its lines are
+   * encoded and the overview made before the first page waits for them.
    */
   prepare(): void {
     this.sync();
     this.projection.stateAt(this.log.length);
+    this.window(undefined);
   }
 
   /** Take in what the feed appended since the last look. */

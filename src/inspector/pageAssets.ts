@@ -59,6 +59,13 @@ export interface PageConfig {
   readonly fleet?: boolean;
 }
 
+/**
+ * The page's first `/window` (the log's end), as `fetchWindow` asks for it: preloaded by the
+ * HTML, so that the server cuts the window while the browser loads and runs the script.
+ */
+export const firstWindowUrl = (token: string): string =>
+  `/window?${new URLSearchParams({ token }).toString()}`;
+
 /** The page's HTML; the script is loaded with the same token as the page. */
 export function pageHtml(token: string, title: string, config: PageConfig = {}): string {
   return `<!doctype html>
@@ -67,6 +74,7 @@ export function pageHtml(token: string, title: string, config: PageConfig = {}):
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="preload" href="${escapeAttr(firstWindowUrl(token))}" as="fetch" crossorigin="anonymous">
 <title>${escapeAttr(title)} · toolflight inspector</title>
 <style>${PAGE_CSS}</style>
 </head>

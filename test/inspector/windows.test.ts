@@ -158,6 +158,23 @@ describe('inspector page over a recording longer than a window', () => {
     }
   });
 
+  it('asks for its first window once: the HTML preloads it and the page takes that answer', async () => {
+    inspector ??= await createInspector({ recording: file }, { windowEvents: WINDOW });
+    const context = await suite.browser().newContext();
+    suite.cleanups.push(() => context.close());
+    const page = await context.newPage();
+    const windows: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/window') windows.push(url.search);
+    });
+    await page.goto(inspector.url);
+    await waitForText(page, '#status', /^live$/);
+    await seqShown(page, String(EVENTS[EVENTS.length - 1]!.seq));
+    // A preload the page's fetch did not match would be a second request for the same window.
+    expect(windows).toEqual([`?token=${inspector.token}`]);
+  });
+
   it('steps across the edge of the window held with the arrow keys', async () => {
     const page = await open();
     await scrubTo(page, 2_000);

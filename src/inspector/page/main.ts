@@ -510,12 +510,16 @@ wireRecordingIo(loadRecording, () =>
 
 /** The seq a permalink opens at, so that the first window is the one around it. */
 const openedAt = Number(new URLSearchParams(location.hash.slice(1)).get('seq'));
+const permalink = Number.isSafeInteger(openedAt) && openedAt > 0;
 disconnect = connect(
   token,
   {
     onWindow(window) {
       showWindow(window);
       view.cursor = log.length;
+      // The end of the log is shown at once, not once the stream is live: opened at a
+      // permalink, the page waits for that, which moves to the seq (readFragment).
+      if (!permalink) schedule();
     },
     onEvents(events) {
       const follow = view.live && view.cursor === log.length && span.atEnd;
@@ -547,15 +551,19 @@ disconnect = connect(
       }
       byId('status').textContent = status;
       byId('status').classList.toggle('live', status === 'live');
+      // Nothing to draw yet while the first window is on its way.
+      if (status !== 'connecting') schedule();
+    },
+    onError(error) {
+      showError(error);
       schedule();
     },
-    onError: showError,
     onGap(after) {
       byId('banner').innerHTML =
         `<div class="banner">the server no longer keeps the events up to seq ${after} (a bounded store): the views fold from the oldest kept event, so work begun earlier is missing</div>`;
     },
   },
-  Number.isSafeInteger(openedAt) && openedAt > 0 ? { seq: openedAt } : undefined,
+  permalink ? { seq: openedAt } : undefined,
 );
 // Exposed for tests and the benchmark: how many events are folded and shown.
 Object.assign(window, {
@@ -575,4 +583,3 @@ Object.assign(window, {
     },
   },
 });
-schedule();
