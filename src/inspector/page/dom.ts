@@ -18,6 +18,13 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 /**
+ * Rows drawn beyond each edge of the view: about a wheel notch, so that a scroll shows rows
+ * before the list draws again. Every row drawn is laid out and painted on each move of the
+ * scrubber, so no more than that.
+ */
+const MARGIN_ROWS = 4;
+
+/**
  * A list that renders only the rows in view (plus a margin), each `height` px tall: 100,000
  * rows cost as much as 40.
  */
@@ -58,8 +65,11 @@ export class VirtualList {
 
   private draw(force: boolean): void {
     const view = this.root.clientHeight || 400;
-    const first = Math.max(0, Math.floor(this.root.scrollTop / this.height) - 10);
-    const last = Math.min(this.count, Math.ceil((this.root.scrollTop + view) / this.height) + 10);
+    const first = Math.max(0, Math.floor(this.root.scrollTop / this.height) - MARGIN_ROWS);
+    const last = Math.min(
+      this.count,
+      Math.ceil((this.root.scrollTop + view) / this.height) + MARGIN_ROWS,
+    );
     const key = `${first}:${last}:${this.count}`;
     if (!force && key === this.drawn) return;
     this.drawn = key;

@@ -157,8 +157,11 @@ function renderDiagram(count: number): void {
   byId('diagram-title').textContent = entity
     ? `machine: ${kind} ${entity.id}${entity.toolName ? ` (${entity.toolName})` : ''}`
     : 'machine: toolCall (select an entity)';
-  byId('diagram').innerHTML = diagramSvg(kind, entity && log.entityAt(entity, count));
+  const svg = diagramSvg(kind, entity && log.entityAt(entity, count));
+  // The same picture is not parsed, laid out and painted again (most moves keep it).
+  if (svg !== shownDiagram) byId('diagram').innerHTML = shownDiagram = svg;
 }
+let shownDiagram = '';
 
 const optionCounts = { type: -1, capture: -1, tool: -1, host: -1 };
 function refreshOptions(): void {
