@@ -143,6 +143,7 @@ export class LogWindows {
         failuresBefore: countBelow(log.failures.length, (i) => log.failures[i]! < start),
         ...(where !== undefined && 'failure' in where ? { failure: failure ?? null } : {}),
         ...(end - start < total ? { overview: this.overview() } : {}),
+        size,
       },
       lines,
     };

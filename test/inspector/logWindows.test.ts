@@ -351,6 +351,17 @@ describe('readWindow: a /window body the page cannot read', () => {
       ).toThrow(/overview that is not one/);
     }
   });
+
+  it('carries the server window size, which the page holds to while following, and refuses a size that is not one', () => {
+    const header = JSON.parse(head!) as Record<string, unknown>;
+    expect(header.size).toBe(100);
+    expect(readWindow(body).header.size).toBe(100);
+    for (const size of [0, -1, 2.5, 'x', null]) {
+      expect(() =>
+        readWindow(`${JSON.stringify({ ...header, size })}\n${lines.join('\n')}`),
+      ).toThrow(/size that is not a count/);
+    }
+  });
 });
 
 describe('inspector server: /window', () => {

@@ -297,6 +297,58 @@ describe('inspector page over a followed recording longer than a window', () => 
   });
 });
 
+describe('inspector page left open on a growing recording', () => {
+  it('holds about a window, not every line it was sent (regression: the window at the end grew without bound while following)', async () => {
+    const grown = join(dir, 'long-follow.jsonl');
+    const write = (from: number, to: number) =>
+      appendFileSync(
+        grown,
+        EVENTS.slice(from, to)
+          .map((e) => `${encodeEvent(e)}\n`)
+          .join(''),
+      );
+    write(0, 3_000);
+    const server = await createInspector(
+      { recording: grown, follow: true },
+      { windowEvents: WINDOW },
+    );
+    /** The page's log: how many events it holds past the context, and their seqs. */
+    const held = (page: Page) =>
+      page.evaluate(() => {
+        const { log } = (window as unknown as { toolflightInspector: PageHandle })
+          .toolflightInspector;
+        return { own: log.length - log.context, seqs: log.events.map((e) => e.seq) };
+      });
+    try {
+      const page = await suite.open(server.url);
+      await waitForText(page, '#held', /^holding events 2,501–3,000 of 3,000$/);
+      // Following live: 1,200 more lines, over twice a window.
+      for (let at = 3_000; at < 4_200; at += 100) write(at, at + 100);
+      await seqShown(page, expected(4_200).seq);
+      await waitForText(page, '#held', / of 4,200$/);
+      await showsFold(page, 4_200);
+      const live = await held(page);
+      expect(live.own).toBeLessThanOrEqual(2 * WINDOW);
+      expect(live.seqs.every((seq, i) => i === 0 || seq > live.seqs[i - 1]!)).toBe(true);
+      expect(live.seqs.slice(-WINDOW)).toEqual(
+        EVENTS.slice(4_200 - WINDOW, 4_200).map((e) => e.seq),
+      );
+      // Back in the window at the end, not following: the window is cut around the cursor,
+      // which stays, and the lines after it are counted.
+      await scrubTo(page, 4_100);
+      for (let at = 4_200; at < 5_400; at += 100) write(at, at + 100);
+      await waitForText(page, '#held', / of 5,400$/);
+      expect((await held(page)).own).toBeLessThanOrEqual(2 * WINDOW);
+      expect(await page.$eval('#seq', (s) => (s as HTMLElement).dataset.seq)).toBe(
+        expected(4_100).seq,
+      );
+      await showsFold(page, 4_100);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 /** Positions of the 1M-event test's scrubs, and the fold at each, made while writing the file. */
 const MILLION_AT = [250_000, 500_001, 999_000];
 

@@ -32,6 +32,11 @@ export interface WindowHeader {
   readonly failure?: number | null;
   /** The whole log's in-flight series, for the chart (a window of a longer log only). */
   readonly overview?: Overview;
+  /**
+   * Events in the server's windows (`windowEvents`): a recording's; absent when the server
+   * sends its kept history whole (a live tracker's, a feed's), which the page then keeps.
+   */
+  readonly size?: number;
 }
 
 /**
@@ -72,6 +77,8 @@ export interface Span {
   failuresAfter: number;
   /** The whole log's in-flight series (a window of a longer log). */
   readonly overview?: Overview;
+  /** The server's window size, when it cuts windows (the header's `size`). */
+  readonly size?: number;
 }
 
 /** A whole log held by the page: a recording dropped on it, or before any window came. */
@@ -153,6 +160,8 @@ export function readWindow(body: string): ServerWindow {
   }
   if (header.overview !== undefined && !isOverview(header.overview, total))
     throw new WindowError('the window header has an overview that is not one');
+  if (header.size !== undefined && !(isCount(header.size) && header.size > 0))
+    throw new WindowError('the window header has a size that is not a count of events');
   const events: ToolflightEvent[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
@@ -201,6 +210,7 @@ export function holdWindow(
     // A whole log's window does not count them (0): the page holds them all.
     failuresAfter: Math.max(0, header.failures - header.failuresBefore - own),
     ...(header.overview ? { overview: header.overview } : {}),
+    ...(header.size ? { size: header.size } : {}),
   };
 }
 

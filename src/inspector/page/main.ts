@@ -326,6 +326,17 @@ function wantWindow(where: WindowAt, then: (header?: WindowHeader) => void): voi
   })();
 }
 
+/**
+ * The window held grew at the end past twice a window (a followed recording): hold one window
+ * again, the end's while following live, else the one around the cursor, so that a page left
+ * open on a growing file keeps about a window and not all it was sent.
+ */
+function windowAgain(follow: boolean): void {
+  if (fetching) return;
+  const target = follow ? Infinity : position();
+  wantWindow(follow ? undefined : { at: target }, () => moveTo(target));
+}
+
 /** Waiting for the windows asked for to be held (the benchmark and tests). */
 const held: (() => void)[] = [];
 const whenHeld = (): Promise<void> =>
@@ -538,6 +549,8 @@ disconnect = connect(
       if (recent.length > 2 * RECENT) recent.splice(0, recent.length - RECENT);
       const last = events[events.length - 1];
       if (follow) view.cursor = log.length;
+      if (span.atEnd && span.size !== undefined && log.length - span.context > 2 * span.size)
+        windowAgain(follow);
       if (!caughtUp) {
         // Drawing every view for each part of a long history would cost more than folding it.
         byId('status').textContent = `loading ${log.length.toLocaleString('en-US')} events…`;
