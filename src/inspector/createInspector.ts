@@ -67,7 +67,7 @@ export interface InspectorOptions {
   /** Called each time a page opens the event stream (a CLI can wait for the first one). */
   readonly onStream?: () => void;
   /**
-   * Events in a window of a recording (default 2,000; 100 to 1,000,000). The page holds one
+   * Events in a window of a recording (default 1,000; 100 to 1,000,000). The page holds one
    * window, with the projection as of its start, and asks for another when the scrubber leaves
    * it: opening and scrubbing cost the same at a million events as at a thousand. A live
    * tracker's or a feed's kept history is sent whole.

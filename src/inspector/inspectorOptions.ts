@@ -90,7 +90,7 @@ export function inspectorLimits(
   };
 }
 
-const WINDOW_EVENTS = 2_000;
+const WINDOW_EVENTS = 1_000;
 const MIN_WINDOW_EVENTS = 100;
 const MAX_WINDOW_EVENTS = 1_000_000;
 
