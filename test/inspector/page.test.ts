@@ -17,7 +17,7 @@ import { chromiumSuite, startLiveHost, WAIT, waitForText, type LiveHost } from '
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'reused-key.jsonl');
 const SCREENSHOT = join(import.meta.dirname, '..', '..', 'test-output', 'inspector.png');
 
-const { cleanups, open } = chromiumSuite();
+const { browser, cleanups, open } = chromiumSuite();
 
 const openPage = (inspector: Inspector) => open(inspector.url);
 
@@ -133,6 +133,41 @@ describe('inspector page in Chromium', () => {
     await waitForText(page, '#seq', /^seq 3000 \//);
     await waitForText(page, '#entities-title', /\(1000\)$/);
   }, 60_000);
+
+  it('draws the timeline once when it opens at the end (regression: it drew the rows at the top, then again at the end it scrolled to)', async () => {
+    const tracker = createTracker({ store: createMemoryStore() });
+    tracker.beginCapture('long');
+    while (tracker.store.lastSeq() < 300) {
+      const call = tracker.toolCallStarted({ capture: 'long', toolName: 'send', args: {} });
+      tracker.toolCallFinished(call);
+    }
+    const last = tracker.store.lastSeq();
+    const inspector = await createInspector({ tracker });
+    cleanups.push(() => inspector.close());
+    const context = await browser().newContext({ viewport: { width: 1440, height: 900 } });
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    // Each draw of the timeline's rows is one change of its children that adds rows.
+    await page.addInitScript(() => {
+      (window as unknown as { timelineDraws: number }).timelineDraws = 0;
+      new MutationObserver((records) => {
+        for (const record of records) {
+          const target = record.target as HTMLElement;
+          const rows = Array.from(record.addedNodes).some(
+            (node) => node instanceof HTMLElement && node.classList.contains('row'),
+          );
+          if (target.id === 'timeline' && rows)
+            (window as unknown as { timelineDraws: number }).timelineDraws += 1;
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
+    await page.goto(inspector.url);
+    await waitForText(page, '#status', /^live$/);
+    await page.waitForSelector(`#timeline .row[data-seq="${last}"]`, WAIT);
+    expect(
+      await page.evaluate(() => (window as unknown as { timelineDraws: number }).timelineDraws),
+    ).toBe(1);
+  });
 
   it('shows the outbox at the cursor: pending, delivered, dead letters with reasons, escaped', async () => {
     let now = 1_000;

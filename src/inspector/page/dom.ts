@@ -41,26 +41,37 @@ export class VirtualList {
     root.classList.add('vlist');
     this.spacer = document.createElement('div');
     this.spacer.className = 'spacer';
+    // In the list from the start: a scroll before the first draw has the rows' height to go to.
+    root.append(this.spacer);
     // Rows only change in `update`: a scroll that keeps the range in view (one made by `reveal`
     // after it drew) has nothing to draw.
     root.addEventListener('scroll', () => this.draw(false));
   }
 
-  /** Show `count` rows; `force` redraws even when the visible range did not change. */
-  update(count: number, force = false): void {
+  /**
+   * Show `count` rows; `force` redraws even when the visible range did not change. With
+   * `reveal`, the list first scrolls so that that row is visible: the rows are drawn once, where
+   * they are seen.
+   */
+  update(count: number, force = false, reveal?: number): void {
     this.count = count;
     this.spacer.style.height = `${count * this.height}px`;
+    if (reveal !== undefined) this.scrollTo(reveal);
     this.draw(force);
   }
 
   /** Scroll so that row `index` is visible (the rows drawn by the last `update` stay if it is). */
   reveal(index: number): void {
+    this.scrollTo(index);
+    this.draw(false);
+  }
+
+  private scrollTo(index: number): void {
     const top = index * this.height;
     const view = this.root.clientHeight || 300;
     if (top < this.root.scrollTop || top + this.height > this.root.scrollTop + view) {
       this.root.scrollTop = Math.max(0, top - view / 2);
     }
-    this.draw(false);
   }
 
   private draw(force: boolean): void {

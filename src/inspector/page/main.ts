@@ -133,8 +133,7 @@ function render(): void {
   entities.render(view.selectedGen, count);
   outbox.render(log.events, count);
   inventory.render(log.events, count, { now: now(), capture: selectedCapture(count) });
-  timeline.render(count, view.selectedEvent);
-  if (view.live) timeline.follow();
+  timeline.render(count, view.selectedEvent, view.live);
   renderDiagram(count);
   drawChart(byId<HTMLCanvasElement>('chart'), log, count, graceMs(), span.overview);
   waterfall.render({ count, now: now(), graceMs: graceMs(), selected: entities.selected });

@@ -74,8 +74,11 @@ export class Timeline {
     return Boolean(f.type || f.capture || f.tool || f.search || f.host || finding(f));
   }
 
-  /** Show the events among the first `cursor` that pass the filter; `selected` is highlighted. */
-  render(cursor: number, selected: number | undefined): void {
+  /**
+   * Show the events among the first `cursor` that pass the filter; `selected` is highlighted
+   * (and scrolled to when it changed); with `follow`, the list scrolls to the newest instead.
+   */
+  render(cursor: number, selected: number | undefined, follow = false): void {
     if (this.filtered) {
       const stamp = findStamp(this.log, this.filter);
       if (stamp !== this.stamp) {
@@ -96,17 +99,14 @@ export class Timeline {
     this.selected = selected;
     byId('timeline-count').textContent =
       `${this.count.toLocaleString('en-US')} of ${cursor.toLocaleString('en-US')} events`;
-    this.list.update(this.count, changed || this.dirty);
-    this.dirty = false;
-    if (changed && selected !== undefined) {
+    let reveal: number | undefined;
+    if (follow) reveal = this.count > 0 ? this.count - 1 : undefined;
+    else if (changed && selected !== undefined) {
       const position = this.filtered ? upperBound(this.matches, selected) - 1 : selected;
-      if (position >= 0) this.list.reveal(position);
+      if (position >= 0) reveal = position;
     }
-  }
-
-  /** Scroll to the newest visible event. */
-  follow(): void {
-    if (this.count > 0) this.list.reveal(this.count - 1);
+    this.list.update(this.count, changed || this.dirty, reveal);
+    this.dirty = false;
   }
 
   private row(position: number, top: number): string {
