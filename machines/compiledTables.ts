@@ -1,16 +1,16 @@
-import { captureMachine } from './capture.js';
-import { requestMachine } from './request.js';
-import { compileMachine } from './compileMachine.js';
-import { toolCallMachine } from './toolCall.js';
+// The machines compiled for the hot path, from the tables `npm run tables` generated (the same
+// as `compileMachine` makes from the machines, which a test checks): loading them runs no XState.
+import { CAPTURE_TABLE, REQUEST_TABLE, TOOL_CALL_TABLE } from './compiled.generated.js';
+import { tableOf } from './transitionTable.js';
 
 /** The capture machine compiled for the hot path. */
-export const captureTable = compileMachine(captureMachine, ['ADMIT', 'YIELD', 'CLEAR']);
+export const captureTable = tableOf(CAPTURE_TABLE);
 
 /** The request machine compiled for the hot path. */
-export const requestTable = compileMachine(requestMachine, ['CLASSIFY', 'FINISH']);
+export const requestTable = tableOf(REQUEST_TABLE);
 
 /** The tool-call machine compiled for the hot path. */
-export const toolCallTable = compileMachine(toolCallMachine, ['PREPARE', 'RESULT', 'FINISH']);
+export const toolCallTable = tableOf(TOOL_CALL_TABLE);
 
 /** Event indexes for `captureTable.step`. */
 export const CaptureEvent = {

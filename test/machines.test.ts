@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import {
   transition,
   initialTransition,
@@ -6,6 +8,8 @@ import {
 } from 'xstate';
 import { getSimplePaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
+
+import { GENERATED_FILE, generatedSource } from '../machines/generateTables.js';
 
 import {
   captureMachine,
@@ -131,6 +135,10 @@ describe('machine transition tables', () => {
     expect(captureTable.states[cleared]!.final).toBe(true);
     expect(captureTable.step(cleared, captureTable.eventIndex('ADMIT'))).toBe(-1);
     expect(captureTable.step(cleared, captureTable.eventIndex('YIELD'))).toBe(-1);
+  });
+
+  it('reads tables and graphs generated from the machines as they are: a machine edited without `npm run tables` fails here', async () => {
+    expect(readFileSync(GENERATED_FILE, 'utf8')).toBe(await generatedSource());
   });
 
   it('compileMachine rejects an event the table was not built with', () => {

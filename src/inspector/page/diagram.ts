@@ -1,45 +1,10 @@
-// @internal The machine of the selected entity as an SVG, from the definitions in machines/:
-// the current state filled, the states and transitions of its path outlined.
-import type { AnyStateMachine } from 'xstate';
-
-import { requestMachine } from '../../../machines/request.js';
-import { toolCallMachine } from '../../../machines/toolCall.js';
+// @internal The machine of the selected entity as an SVG, from the machines' graphs (generated
+// into machines/compiled.generated.ts): the current state filled, its path outlined.
+import { REQUEST_GRAPH, TOOL_CALL_GRAPH } from '../../../machines/compiled.generated.js';
 import { esc } from './dom.js';
 import type { EntityAt } from './eventLog.js';
 
-interface Edge {
-  readonly from: string;
-  readonly to: string;
-  readonly label: string;
-}
-
-function graphOf(machine: AnyStateMachine): { states: string[]; edges: Edge[] } {
-  const definition = machine.definition as unknown as {
-    states: Record<string, { on: Record<string, { target?: ({ key: string } | string)[] }[]> }>;
-  };
-  const states = Object.keys(definition.states);
-  const edges: Edge[] = [];
-  for (const [from, state] of Object.entries(definition.states)) {
-    for (const [event, transitions] of Object.entries(state.on)) {
-      for (const transition of transitions) {
-        const target = transition.target?.[0];
-        const to =
-          target === undefined
-            ? from
-            : typeof target === 'string'
-              ? target.slice(target.lastIndexOf('.') + 1)
-              : target.key;
-        edges.push({ from, to, label: event });
-      }
-    }
-  }
-  return { states, edges };
-}
-
-const GRAPHS = {
-  request: graphOf(requestMachine as AnyStateMachine),
-  toolCall: graphOf(toolCallMachine as AnyStateMachine),
-};
+const GRAPHS = { request: REQUEST_GRAPH, toolCall: TOOL_CALL_GRAPH };
 
 /** The SVG of `kind`'s machine with `at` highlighted (or the bare machine). */
 export function diagramSvg(kind: 'request' | 'toolCall', at: EntityAt | undefined): string {
