@@ -248,21 +248,27 @@ describe('inspector page over a recording longer than a window', () => {
   });
 });
 
+/**
+ * A recording of the first 3,000 events that the test goes on writing (`write` appends
+ * `EVENTS[from..to)`), served with `follow`.
+ */
+async function followed(name: string) {
+  const file = join(dir, name);
+  const write = (from: number, to: number) =>
+    appendFileSync(
+      file,
+      EVENTS.slice(from, to)
+        .map((e) => `${encodeEvent(e)}\n`)
+        .join(''),
+    );
+  write(0, 3_000);
+  const server = await createInspector({ recording: file, follow: true }, { windowEvents: WINDOW });
+  return { write, server };
+}
+
 describe('inspector page over a followed recording longer than a window', () => {
   it('follows new lines at the end, counts them while an earlier window is held, and takes them all on going live', async () => {
-    const grown = join(dir, 'grown.jsonl');
-    const write = (from: number, to: number) =>
-      appendFileSync(
-        grown,
-        EVENTS.slice(from, to)
-          .map((e) => `${encodeEvent(e)}\n`)
-          .join(''),
-      );
-    write(0, 3_000);
-    const server = await createInspector(
-      { recording: grown, follow: true },
-      { windowEvents: WINDOW },
-    );
+    const { write, server } = await followed('grown.jsonl');
     try {
       const page = await suite.open(server.url);
       await seqShown(page, expected(3_000).seq);
@@ -299,19 +305,7 @@ describe('inspector page over a followed recording longer than a window', () => 
 
 describe('inspector page left open on a growing recording', () => {
   it('holds about a window, not every line it was sent (regression: the window at the end grew without bound while following)', async () => {
-    const grown = join(dir, 'long-follow.jsonl');
-    const write = (from: number, to: number) =>
-      appendFileSync(
-        grown,
-        EVENTS.slice(from, to)
-          .map((e) => `${encodeEvent(e)}\n`)
-          .join(''),
-      );
-    write(0, 3_000);
-    const server = await createInspector(
-      { recording: grown, follow: true },
-      { windowEvents: WINDOW },
-    );
+    const { write, server } = await followed('long-follow.jsonl');
     /** The page's log: how many events it holds past the context, and their seqs. */
     const held = (page: Page) =>
       page.evaluate(() => {
