@@ -9,7 +9,7 @@ import {
 import { getSimplePaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
 
-import { GENERATED_FILE, generatedSource } from '../machines/generateTables.js';
+import { GENERATED_FILE, generatedSource } from './generateTables.js';
 
 import {
   captureMachine,

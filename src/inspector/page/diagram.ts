@@ -25,7 +25,7 @@ export function diagramSvg(kind: 'request' | 'toolCall', at: EntityAt | undefine
   for (const edge of edges) {
     const key = `${edge.from}>${edge.to}`;
     const into = edge.from === edge.to ? loops : forward;
-    into.set(key, [...(into.get(key) ?? []), edge.label]);
+    into.set(key, [...(into.get(key) ?? []), edge.event]);
   }
   for (const [key, labels] of forward) {
     const [from, to] = key.split('>') as [string, string];
