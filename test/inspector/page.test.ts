@@ -288,4 +288,39 @@ describe('inspector page in Chromium', () => {
     await waitForText(page, '#source', /dropped\.jsonl/);
     await waitForText(page, '#timeline-count', /^5 of 5 events$/);
   }, 60_000);
+
+  it('leaves a page paused in a grace window alone: a countdown redraws only while following live (a timer per render redrew every view ten times a second)', async () => {
+    const host: LiveHost = await startLiveHost();
+    cleanups.push(() => host.close());
+    const inspector = await createInspector({ tracker: host.tracker, title: 'demo' });
+    cleanups.push(() => inspector.close());
+    const page = await openPage(inspector);
+    await waitForText(page, '#status', /^live$/);
+    // A grace window of ten minutes: the run stays in it for the whole test.
+    await page.fill('#grace', '600000');
+    await host.client.callTool({ name: 'send', arguments: { to: '#ops' } });
+    const idle = '#captures-body [data-key="demo-run"] .idle-state';
+    await waitForText(page, idle, /^grace \d+ ms$/);
+    const redrawDue = () =>
+      page.evaluate(
+        () =>
+          (window as unknown as { toolflightInspector: { redrawDue: boolean } }).toolflightInspector
+            .redrawDue,
+      );
+    // Following live, the countdown is a clock: the page draws it again.
+    await expect.poll(redrawDue, WAIT).toBe(true);
+    // A step back and forward again: the same grace window, but paused, at the cursor's clock,
+    // which stands still.
+    await page.click('#step-back');
+    await waitForText(page, idle, /^busy$/);
+    await page.click('#step-fwd');
+    await waitForText(page, idle, /^grace \d+ ms$/);
+    await waitForText(page, '#status', /^live$/);
+    await expect.poll(redrawDue, WAIT).toBe(false);
+    const shown = await page.locator(idle).textContent();
+    expect(shown).toMatch(/^grace \d+ ms$/);
+    // Nothing is due: no frame or timer redraws the page until something changes.
+    expect(await redrawDue()).toBe(false);
+    expect(await page.locator(idle).textContent()).toBe(shown);
+  }, 60_000);
 });

@@ -86,11 +86,21 @@ function schedule(): void {
   frame ||= requestAnimationFrame(render);
 }
 
+/** Following a live source whose clock is learnt: the countdowns move with the wall clock. */
+const clockRuns = (): boolean => view.live && view.skew !== undefined && disconnect !== undefined;
+
 function now(): number {
-  const cursorEvent = log.events[view.cursor - 1];
-  const at = cursorEvent?.at ?? 0;
-  if (!view.live || view.skew === undefined || disconnect === undefined) return at;
-  return Math.max(at, Date.now() - view.skew);
+  const at = log.events[view.cursor - 1]?.at ?? 0;
+  return clockRuns() ? Math.max(at, Date.now() - view.skew!) : at;
+}
+
+/** The timer that draws a running countdown again; one at a time. */
+let tick = 0;
+function redrawIn(ms: number): void {
+  tick ||= window.setTimeout(() => {
+    tick = 0;
+    schedule();
+  }, ms);
 }
 
 function render(): void {
@@ -138,10 +148,13 @@ function render(): void {
   drawChart(byId<HTMLCanvasElement>('chart'), log, count, graceMs(), span.overview);
   waterfall.render({ count, now: now(), graceMs: graceMs(), selected: entities.selected });
   refreshOptions();
-  // A grace countdown is a clock: redraw while one runs; a retry countdown only moves live.
-  if (document.querySelector('.idle-state.grace')) setTimeout(schedule, 100);
-  else if (view.live && document.querySelector('#inventory-body .countdown'))
-    setTimeout(schedule, 1000);
+  // A countdown moves only with the wall clock, following live: redraw while one runs. Back in
+  // time the cursor's clock stands still, and so do they (a page paused in a grace window drew
+  // every view ten times a second, and a scrub added a timer per move).
+  if (clockRuns()) {
+    if (document.querySelector('.idle-state.grace')) redrawIn(100);
+    else if (document.querySelector('#inventory-body .countdown')) redrawIn(1000);
+  }
 }
 
 /** The key of the selected capture, once it has begun at the cursor. */
@@ -592,6 +605,10 @@ Object.assign(window, {
       return fetching;
     },
     whenHeld,
+    /** A redraw is asked for: a frame, or a running countdown's timer. */
+    get redrawDue() {
+      return frame !== 0 || tick !== 0;
+    },
     loadRecording,
     get waterfall() {
       return waterfall.state;
