@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 import { guardConnections, type ConnectionStats } from '../http/connectionGuard.js';
 import { allowedHosts, loopbackAddress, nonLoopbackMessage } from '../http/loopbackHosts.js';
@@ -22,6 +23,7 @@ import {
 import { checkRequest, requestUrl } from './requestGuard.js';
 import { LogWindows, wholeWindow, windowAt, windowChunks } from './logWindows.js';
 import { serveEvents, writeHistory, type EventStream } from './sseStream.js';
+import { windowSockets } from './windowSocket.js';
 
 /**
  * What the inspector shows: a live tracker, a recording file (optionally still growing), or a
@@ -95,6 +97,8 @@ export interface InspectorStats {
   readonly connections: ConnectionStats;
   /** Event streams open now. */
   readonly streams: number;
+  /** Window sockets open now (WebSockets to `/window`, one per page; at most `maxStreams`). */
+  readonly windowSockets: number;
   /** Bytes waiting for event-stream clients, in all (each bounded by `maxBufferedBytes`). */
   readonly bufferedBytes: number;
   /** Event streams refused with 503 at `limits.maxStreams`. */
@@ -247,6 +251,16 @@ export async function createInspector(
       else res.destroy();
     });
   });
+  const sockets = windowSockets({
+    window: (where) => (windows ? windows.window(where) : wholeWindow(feed)),
+    maxSockets: limits.maxStreams,
+    maxBufferedBytes: limits.maxBufferedBytes,
+    logger: options.logger,
+  });
+  // The page's scrubber asks for its windows on a socket: the same checks as a request first.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    sockets.upgrade(req, socket, head, checkRequest(req, hosts, tokenMatcher)),
+  );
   const guard = guardConnections(server, limits, {
     server: 'the inspector',
     logger: options.logger,
@@ -273,6 +287,7 @@ export async function createInspector(
       return {
         connections: guard.stats(),
         streams: streams.size,
+        windowSockets: sockets.open,
         bufferedBytes,
         refusedStreams: slots.stats().refused,
         droppedStreams: dropped,
@@ -282,6 +297,7 @@ export async function createInspector(
       feed.close();
       tokenMatcher.forget();
       for (const stream of streams) stream.stop();
+      sockets.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

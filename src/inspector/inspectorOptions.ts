@@ -12,7 +12,8 @@ import { InspectorError } from './InspectorError.js';
 
 /**
  * Caps and timeouts of the inspector's connections and event streams. Streams are not counted
- * per credential: the launch token is the only one.
+ * per credential: the launch token is the only one. `maxStreams` also caps the window sockets
+ * (one per page, for its scrubber's windows), and `maxBufferedBytes` what may wait for one.
  */
 export interface InspectorLimits extends Omit<ConnectionLimits, 'maxStreamsPerCredential'> {
   /**
@@ -30,7 +31,6 @@ export interface InspectorLimits extends Omit<ConnectionLimits, 'maxStreamsPerCr
  * measured, so its length is the floor.
  */
 const MIN_TOKEN_CHARS = 22;
-/** The launch token's one credential id, for the stream caps. */
 /** The launch token's one credential id, for the stream caps. */
 export const LAUNCH_TOKEN = 'launch-token';
 

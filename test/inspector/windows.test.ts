@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 
 import {
   createMemoryStore,
@@ -245,6 +246,66 @@ describe('inspector page over a recording longer than a window', () => {
     );
     await page.click('#live');
     await seqShown(page, expected(EVENTS.length).seq);
+  });
+});
+
+describe('inspector page asking for its windows on a socket', () => {
+  /** An inspector of its own (the sockets counted are this page's), and its page's fetches. */
+  async function openOwn(limits?: { maxStreams: number }) {
+    const server = await createInspector({ recording: file }, { windowEvents: WINDOW, limits });
+    suite.cleanups.push(() => server.close());
+    const held = (): Promise<Page> => suite.open(server.url);
+    return { server, held };
+  }
+  /** The `/window` requests the page made over HTTP, by query. */
+  function fetches(page: Page): string[] {
+    const seen: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/window') seen.push(url.searchParams.get('at') ?? 'end');
+    });
+    return seen;
+  }
+
+  it('scrubs on one socket, and opens another for the next window once it was lost', async () => {
+    const { server, held } = await openOwn();
+    const page = await held();
+    const fetched = fetches(page);
+    await waitForText(page, '#status', /^live$/);
+    await expect.poll(() => server.stats().windowSockets, WAIT).toBe(1);
+    await scrubTo(page, 2_000);
+    await showsFold(page, 2_000);
+    // The server lost it (a restart, an eviction): the page opens another when it next asks.
+    await page.evaluate(() =>
+      (
+        window as unknown as { toolflightInspector: { channel: { close(): void } } }
+      ).toolflightInspector.channel.close(),
+    );
+    await expect.poll(() => server.stats().windowSockets, WAIT).toBe(0);
+    await scrubTo(page, 3_333);
+    await showsFold(page, 3_333);
+    expect(server.stats().windowSockets).toBe(1);
+    // Neither move was a fetch.
+    expect(fetched).toEqual([]);
+  });
+
+  it('fetches its windows when the server refuses it a socket', async () => {
+    const { server, held } = await openOwn({ maxStreams: 1 });
+    // The one socket maxStreams allows is taken.
+    const taken = new WebSocket(
+      `${server.origin.replace('http', 'ws')}/window?token=${server.token}`,
+    );
+    suite.cleanups.push(() => Promise.resolve(taken.terminate()));
+    await new Promise((resolve, reject) => taken.once('open', resolve).once('error', reject));
+    const page = await held();
+    const fetched = fetches(page);
+    await waitForText(page, '#status', /^live$/);
+    await scrubTo(page, 2_000);
+    await showsFold(page, 2_000);
+    await scrubTo(page, 3_333);
+    await showsFold(page, 3_333);
+    expect(fetched).toEqual(['2000', '3333']);
+    expect(server.stats().windowSockets).toBe(1);
   });
 });
 

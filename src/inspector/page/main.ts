@@ -5,7 +5,7 @@ import { decodeEvent } from '../../events/codec.js';
 import type { ToolflightEvent } from '../../events/types.js';
 import { maskSecrets, maskText } from '../../events/maskSecrets.js';
 import { drawChart, overviewEventAt } from './chart.js';
-import { connect, fetchWindow, type ServerWindow } from './connection.js';
+import { connect, WindowChannel, type ServerWindow } from './connection.js';
 import { diagramSvg } from './diagram.js';
 import { byId, countBelow, esc } from './dom.js';
 import { EventLog, settledOutcome } from './eventLog.js';
@@ -46,6 +46,8 @@ if (fleet) {
 }
 
 const token = new URLSearchParams(location.search).get('token') ?? '';
+/** Where the windows after the first come from: a socket, or fetches when it cannot open. */
+const channel = new WindowChannel(token);
 const log = new EventLog();
 const projection = new ProjectionCursor(log);
 const view = {
@@ -321,7 +323,7 @@ function wantWindow(where: WindowAt, then: (header?: WindowHeader) => void): voi
       pending = undefined;
       let header: WindowHeader;
       try {
-        const window = await fetchWindow(token, wish.where);
+        const window = await channel.get(wish.where);
         showWindow(window);
         header = window.header;
       } catch (error) {
@@ -543,6 +545,8 @@ disconnect = connect(
     onWindow(window) {
       showWindow(window);
       view.cursor = log.length;
+      // A window of a longer log: the scrubber will ask for others, on a socket opened now.
+      if (log.length - span.context < span.total) channel.open();
       // The end of the log is shown at once, not once the stream is live: opened at a
       // permalink, the page waits for that, which moves to the seq (readFragment).
       if (!permalink) schedule();
@@ -605,6 +609,8 @@ Object.assign(window, {
       return fetching;
     },
     whenHeld,
+    /** The windows' socket (tests close it, as a server that lost it would). */
+    channel,
     /** A redraw is asked for: a frame, or a running countdown's timer. */
     get redrawDue() {
       return frame !== 0 || tick !== 0;
