@@ -11,6 +11,7 @@ import { createMemoryStore, createTracker, encodeEvent, sequentialIds } from '..
 import type { ToolflightEvent } from '../../src/events/types.js';
 import { createInspector, InspectorError, type Inspector } from '../../src/inspector/index.js';
 import { recordingFeed } from '../../src/inspector/eventFeed.js';
+import { encodedSoFar } from '../../src/inspector/encodedEvents.js';
 import { LogWindows, windowBody } from '../../src/inspector/logWindows.js';
 import { EventLog } from '../../src/inspector/page/eventLog.js';
 import {
@@ -168,6 +169,25 @@ describe('LogWindows: a window read by the page', () => {
     expect(page.log.events.slice(0, page.span.context).map((e) => e.type)).toContain(
       'outbox.enqueued',
     );
+  });
+});
+
+describe('LogWindows: what a recording costs the server', () => {
+  it('encodes a window when it is asked for, not the recording when it is read (regression: a 1M-event recording was encoded whole at start, 1.3 s of its 7 s and a quarter of its heap)', () => {
+    const before = encodedSoFar();
+    const windows = new LogWindows(recordingFeed(write('lazy.jsonl', rich)), 150);
+    expect(encodedSoFar() - before).toBe(0);
+    // The end's window is cut at start (`prepare`), the one every page asks for first.
+    windows.prepare();
+    const prepared = encodedSoFar() - before;
+    expect(prepared).toBeGreaterThanOrEqual(150);
+    expect(prepared).toBeLessThan(rich.length / 4);
+    // Another window encodes its own events, once.
+    windows.window({ at: 1_000 });
+    const next = encodedSoFar() - before - prepared;
+    expect(next).toBeGreaterThanOrEqual(150);
+    windows.window({ at: 1_000 });
+    expect(encodedSoFar() - before - prepared).toBe(next);
   });
 });
 
