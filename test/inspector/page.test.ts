@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -21,14 +22,20 @@ const { browser, cleanups, open } = chromiumSuite();
 
 const openPage = (inspector: Inspector) => open(inspector.url);
 
+/** A live host's tracker in the inspector, and its page once it is live. */
+async function openLive(): Promise<{ host: LiveHost; page: Page }> {
+  const host = await startLiveHost();
+  cleanups.push(() => host.close());
+  const inspector = await createInspector({ tracker: host.tracker, title: 'demo' });
+  cleanups.push(() => inspector.close());
+  const page = await openPage(inspector);
+  await waitForText(page, '#status', /^live$/);
+  return { host, page };
+}
+
 describe('inspector page in Chromium', () => {
   it('shows a live tool call started then finished, scrubs back to it in flight, filters and masks', async () => {
-    const host: LiveHost = await startLiveHost();
-    cleanups.push(() => host.close());
-    const inspector = await createInspector({ tracker: host.tracker, title: 'demo' });
-    cleanups.push(() => inspector.close());
-    const page = await openPage(inspector);
-    await waitForText(page, '#status', /^live$/);
+    const { host, page } = await openLive();
 
     const call = host.client.callTool({ name: 'deploy', arguments: { service: 'api' } });
     await host.gate.started;
@@ -290,12 +297,7 @@ describe('inspector page in Chromium', () => {
   }, 60_000);
 
   it('leaves a page paused in a grace window alone: a countdown redraws only while following live (a timer per render redrew every view ten times a second)', async () => {
-    const host: LiveHost = await startLiveHost();
-    cleanups.push(() => host.close());
-    const inspector = await createInspector({ tracker: host.tracker, title: 'demo' });
-    cleanups.push(() => inspector.close());
-    const page = await openPage(inspector);
-    await waitForText(page, '#status', /^live$/);
+    const { host, page } = await openLive();
     // A grace window of ten minutes: the run stays in it for the whole test.
     await page.fill('#grace', '600000');
     await host.client.callTool({ name: 'send', arguments: { to: '#ops' } });
