@@ -152,6 +152,8 @@ describe('inspector page over a recording longer than a window', () => {
       `holding events ${(total - WINDOW + 1).toLocaleString('en-US')}–${total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`,
     );
     expect(await page.$eval('#scrubber', (s) => (s as HTMLInputElement).max)).toBe(String(total));
+    // The timeline's filters see the window held, and its count says so.
+    await waitForText(page, '#timeline-count', /^[\d,]+ of [\d,]+ events in the window held$/);
     // Far back, just inside a window, its first event, the very start, and back in the middle.
     for (const count of [total, 2_000, 2_001, 1_750, 1, 0, 3_333, total - 1]) {
       if (count !== total) await scrubTo(page, count);

@@ -145,7 +145,7 @@ function render(): void {
   entities.render(view.selectedGen, count);
   outbox.render(log.events, count);
   inventory.render(log.events, count, { now: now(), capture: selectedCapture(count) });
-  timeline.render(count, view.selectedEvent, view.live);
+  timeline.render(count, view.selectedEvent, view.live, held < span.total);
   renderDiagram(count);
   drawChart(byId<HTMLCanvasElement>('chart'), log, count, graceMs(), span.overview);
   waterfall.render({ count, now: now(), graceMs: graceMs(), selected: entities.selected });

@@ -77,8 +77,10 @@ export class Timeline {
   /**
    * Show the events among the first `cursor` that pass the filter; `selected` is highlighted
    * (and scrolled to when it changed); with `follow`, the list scrolls to the newest instead.
+   * `windowed`: the log is a window of a longer one, and the count says so (the filters see
+   * only what the page holds).
    */
-  render(cursor: number, selected: number | undefined, follow = false): void {
+  render(cursor: number, selected: number | undefined, follow = false, windowed = false): void {
     if (this.filtered) {
       const stamp = findStamp(this.log, this.filter);
       if (stamp !== this.stamp) {
@@ -98,7 +100,7 @@ export class Timeline {
     const changed = selected !== this.selected;
     this.selected = selected;
     byId('timeline-count').textContent =
-      `${this.count.toLocaleString('en-US')} of ${cursor.toLocaleString('en-US')} events`;
+      `${this.count.toLocaleString('en-US')} of ${cursor.toLocaleString('en-US')} events${windowed ? ' in the window held' : ''}`;
     let reveal: number | undefined;
     if (follow) reveal = this.count > 0 ? this.count - 1 : undefined;
     else if (changed && selected !== undefined) {
