@@ -366,6 +366,36 @@ describe('inspector page over a followed recording longer than a window', () => 
   });
 });
 
+describe('inspector page over a followed recording: the chart', () => {
+  it('draws the whole log up to its newest line within seconds (regression: the overview stayed as of the window held until twice a window of lines had come)', async () => {
+    const { write, server } = await followed('overview-follow.jsonl');
+    const overviewEnd = (page: Page) =>
+      page.evaluate(
+        () =>
+          (window as unknown as { toolflightInspector: { overview?: { t1: number } } })
+            .toolflightInspector.overview?.t1,
+      );
+    try {
+      const page = await suite.open(server.url);
+      await seqShown(page, expected(3_000).seq);
+      expect(await overviewEnd(page)).toBe(EVENTS[2_999]!.at);
+      // Far fewer lines than the two windows after which the page takes a window again anyway.
+      write(3_000, 3_050);
+      await seqShown(page, expected(3_050).seq);
+      await expect.poll(() => overviewEnd(page), WAIT).toBe(EVENTS[3_049]!.at);
+      // Back in time, the same: the overview reaches the lines counted past the window held.
+      await scrubTo(page, 1_000);
+      write(3_050, 3_080);
+      await expect.poll(() => overviewEnd(page), WAIT).toBe(EVENTS[3_079]!.at);
+      expect(await page.$eval('#seq', (e) => (e as HTMLElement).dataset.seq)).toBe(
+        expected(1_000).seq,
+      );
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+});
+
 describe('inspector page left open on a growing recording', () => {
   it('holds about a window, not every line it was sent (regression: the window at the end grew without bound while following)', async () => {
     const { write, server } = await followed('long-follow.jsonl');

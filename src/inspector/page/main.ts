@@ -351,6 +351,21 @@ function windowAgain(follow: boolean): void {
   wantWindow(follow ? undefined : { at: target }, () => moveTo(target));
 }
 
+/**
+ * How long the chart's overview of the whole log may lag the events that came since the
+ * window held (a followed recording): it comes with a window, so one is asked for again.
+ */
+const OVERVIEW_LAG_MS = 2_000;
+let overviewTimer = 0;
+
+/** The overview no longer reaches the newest event: take a window again, once a while. */
+function overviewSoon(): void {
+  overviewTimer ||= window.setTimeout(() => {
+    overviewTimer = 0;
+    windowAgain(view.live && view.cursor === log.length && span.atEnd);
+  }, OVERVIEW_LAG_MS);
+}
+
 /** Waiting for the windows asked for to be held (the benchmark and tests). */
 const held: (() => void)[] = [];
 const whenHeld = (): Promise<void> =>
@@ -567,6 +582,7 @@ disconnect = connect(
       if (follow) view.cursor = log.length;
       if (span.atEnd && span.size !== undefined && log.length - span.context > 2 * span.size)
         windowAgain(follow);
+      else if (last && span.overview && last.at > span.overview.t1) overviewSoon();
       if (!caughtUp) {
         // Drawing every view for each part of a long history would cost more than folding it.
         byId('status').textContent = `loading ${log.length.toLocaleString('en-US')} events…`;
@@ -609,6 +625,10 @@ Object.assign(window, {
       return fetching;
     },
     whenHeld,
+    /** The whole log's overview, as the last window brought it (the chart draws it). */
+    get overview() {
+      return span.overview;
+    },
     /** The windows' socket (tests close it, as a server that lost it would). */
     channel,
     /** A redraw is asked for: a frame, or a running countdown's timer. */
