@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 import { guardConnections, type ConnectionStats } from '../http/connectionGuard.js';
@@ -255,6 +255,8 @@ export async function createInspector(
     window: (where) => (windows ? windows.window(where) : wholeWindow(feed)),
     maxSockets: limits.maxStreams,
     maxBufferedBytes: limits.maxBufferedBytes,
+    // A page's socket serves it for as long as it is open: not an idle connection to close.
+    onOpen: (socket) => guard.upgraded(socket as Socket),
     logger: options.logger,
   });
   // The page's scrubber asks for its windows on a socket: the same checks as a request first.

@@ -25,6 +25,8 @@ export interface WindowSocketOptions {
   readonly maxSockets: number;
   /** A socket whose page stopped reading, with more than this waiting for it, is closed. */
   readonly maxBufferedBytes: number;
+  /** A socket the handshake took over (the connection guard stops counting it idle). */
+  readonly onOpen?: (socket: Duplex) => void;
   readonly logger?: Logger;
 }
 
@@ -100,6 +102,7 @@ export function windowSockets(options: WindowSocketOptions): WindowSockets {
         );
       }
       server.handleUpgrade(req, socket, head, (ws) => {
+        options.onOpen?.(socket);
         ws.on('message', (data, isBinary) => {
           try {
             answer(ws, data, isBinary);

@@ -1,6 +1,7 @@
 // `/window` over a WebSocket, with the `ws` package's client over a real socket: the same answer
 // as a GET, the inspector's checks on the upgrade, and bad requests that fail only themselves.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -158,6 +159,25 @@ describe('window socket', () => {
     }
     const again = await open(inspector);
     expect(await ask(again, 'at=5')).toMatch(/^\{"total":/);
+  });
+
+  it("keeps a page's socket at maxConnections and closes an idle connection instead (regression: the guard counted an upgraded socket idle, and closed it first to make room)", async () => {
+    const inspector = await createInspector(
+      { recording: file },
+      { windowEvents: 100, limits: { maxConnections: 2 } },
+    );
+    opened.push(inspector);
+    const socket = await open(inspector);
+    // A connection that sends nothing, newer than the socket.
+    const idle = connectTcp(inspector.port);
+    const idleClosed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
+    await new Promise<void>((resolve) => idle.once('connect', () => resolve()));
+    await expect.poll(() => inspector.stats().connections.open, WAIT).toBe(2);
+    // A third at the cap: the idle connection is closed for it, not the page's socket.
+    expect((await get(inspector.url)).status).toBe(200);
+    await idleClosed;
+    expect(inspector.stats().connections.evicted).toBe(1);
+    expect(JSON.parse((await ask(socket, 'at=5')).split('\n')[0]!)).toMatchObject({ start: 0 });
   });
 
   it('closes its sockets when the inspector closes', async () => {
