@@ -95,6 +95,16 @@ export class ConnectionGuard {
     };
   }
 
+  /**
+   * A socket an upgrade took over (a WebSocket): it serves until it closes, whatever it sends
+   * meanwhile, so it is neither idle nor timed out, and never closed to make room.
+   */
+  upgraded(socket: Socket): void {
+    if (!this.#responses.has(socket)) return;
+    this.#idle.delete(socket);
+    socket.setTimeout(0);
+  }
+
   #admit(socket: Socket): void {
     if (this.#responses.size >= this.limits.maxConnections && !this.#evictOne()) {
       this.#refused += 1;
@@ -127,16 +137,6 @@ export class ConnectionGuard {
    * a socket that read anything since was not idle (reading re-armed its timer, a request
    * disarmed it); one serving a request has that request's deadlines.
    */
-  /**
-   * A socket an upgrade took over (a WebSocket): it serves until it closes, whatever it sends
-   * meanwhile, so it is neither idle nor timed out, and never closed to make room.
-   */
-  upgraded(socket: Socket): void {
-    if (!this.#responses.has(socket)) return;
-    this.#idle.delete(socket);
-    socket.setTimeout(0);
-  }
-
   #timedOut(socket: Socket): void {
     const read = socket.bytesRead;
     setImmediate(() => {

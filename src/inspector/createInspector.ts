@@ -21,7 +21,8 @@ import {
   type InspectorLimits,
 } from './inspectorOptions.js';
 import { checkRequest, requestUrl } from './requestGuard.js';
-import { LogWindows, wholeWindow, windowAt, windowChunks } from './logWindows.js';
+import { LogWindows, wholeWindow, windowAt, windowChunks, type LogWindow } from './logWindows.js';
+import type { WindowAt } from './page/logWindow.js';
 import { serveEvents, writeHistory, type EventStream } from './sseStream.js';
 import { windowSockets } from './windowSocket.js';
 
@@ -172,6 +173,9 @@ export async function createInspector(
           });
   const windows = 'recording' in source ? new LogWindows(feed, windowEvents) : undefined;
   windows?.prepare();
+  /** A recording's window around `where`; a tracker's or a feed's kept history, whole. */
+  const windowAround = (where: WindowAt): LogWindow =>
+    windows ? windows.window(where) : wholeWindow(feed);
   const title =
     source.title ??
     ('tracker' in source ? 'live tracker' : 'feed' in source ? 'event feed' : source.recording);
@@ -230,7 +234,7 @@ export async function createInspector(
     if (path === '/window') {
       const where = windowAt(requestUrl(req)!.searchParams);
       if (typeof where === 'string') return reply(res, 400, TEXT, where);
-      const window = windows ? windows.window(where) : wholeWindow(feed);
+      const window = windowAround(where);
       res.writeHead(200, {
         ...SECURITY_HEADERS,
         'Content-Type': 'application/x-ndjson; charset=utf-8',
@@ -252,7 +256,7 @@ export async function createInspector(
     });
   });
   const sockets = windowSockets({
-    window: (where) => (windows ? windows.window(where) : wholeWindow(feed)),
+    window: windowAround,
     maxSockets: limits.maxStreams,
     maxBufferedBytes: limits.maxBufferedBytes,
     // A page's socket serves it for as long as it is open: not an idle connection to close.
