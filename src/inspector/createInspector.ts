@@ -21,6 +21,7 @@ import {
   type InspectorLimits,
 } from './inspectorOptions.js';
 import { checkRequest, requestUrl } from './requestGuard.js';
+import { matchesQuery } from './logMatches.js';
 import { LogWindows, wholeWindow, windowAt, windowChunks, type LogWindow } from './logWindows.js';
 import type { WindowAt } from './page/logWindow.js';
 import { serveEvents, writeHistory, type EventStream } from './sseStream.js';
@@ -244,8 +245,34 @@ export async function createInspector(
       res.end();
       return;
     }
+    if (path === '/matches') {
+      if (!windows) {
+        return reply(
+          res,
+          404,
+          TEXT,
+          "Not Found: /matches filters a recording; a tracker's or a feed's kept history is sent whole, and the page filters it",
+        );
+      }
+      const query = matchesQuery(requestUrl(req)!.searchParams);
+      if (typeof query === 'string') return reply(res, 400, TEXT, query);
+      const answer = await windows.matches(query);
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'application/x-ndjson; charset=utf-8',
+      });
+      // Bounded: at most MAX_MATCH_ROWS events.
+      for (const chunk of windowChunks(answer)) res.write(chunk);
+      res.end();
+      return;
+    }
     if (path === '/events') return openStream(req, res);
-    reply(res, 404, TEXT, 'Not Found: the inspector serves /, /window, /history and /events');
+    reply(
+      res,
+      404,
+      TEXT,
+      'Not Found: the inspector serves /, /window, /matches, /history and /events',
+    );
   };
 
   const server = createServer((req, res) => {

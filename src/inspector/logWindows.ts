@@ -4,9 +4,17 @@
 import { capturesStateToJson } from '../projections/capturesJson.js';
 import { encodeOnce } from './encodedEvents.js';
 import type { EventFeed } from './eventFeed.js';
+import { LogMatches, type MatchesAnswer, type MatchesQuery } from './logMatches.js';
 import { countBelow } from './page/countBelow.js';
 import { EventLog } from './page/eventLog.js';
-import type { Overview, WindowAt, WindowHeader } from './page/logWindow.js';
+import {
+  LONGEST_CHOICE,
+  MOST_CHOICES,
+  type Choices,
+  type Overview,
+  type WindowAt,
+  type WindowHeader,
+} from './page/logWindow.js';
 import { ProjectionCursor } from './page/projectionCursor.js';
 
 /**
@@ -62,6 +70,9 @@ export class LogWindows {
   private readonly always: number[] = [];
   /** The overview as of a log length (made again once the log grew). */
   private overviewOf: { length: number; overview: Overview } | undefined;
+  /** The filters' choices as of a log length. */
+  private choicesOf: { length: number; choices: Choices } | undefined;
+  private readonly matchesOf = new LogMatches(this.log);
 
   constructor(
     private readonly feed: EventFeed,
@@ -142,11 +153,20 @@ export class LogWindows {
         failures: log.failures.length,
         failuresBefore: countBelow(log.failures.length, (i) => log.failures[i]! < start),
         ...(where !== undefined && 'failure' in where ? { failure: failure ?? null } : {}),
-        ...(end - start < total ? { overview: this.overview() } : {}),
+        ...(end - start < total ? { overview: this.overview(), choices: this.choices() } : {}),
         size,
       },
       lines,
     };
+  }
+
+  /**
+   * The events of the whole log that pass a timeline filter: how many before a position, and
+   * a page of them by rank (logMatches.ts). The first query of a filter scans the log.
+   */
+  matches(query: MatchesQuery): Promise<MatchesAnswer> {
+    this.sync();
+    return this.matchesOf.answer(query, () => new Promise((resolve) => setImmediate(resolve)));
   }
 
   /** The whole log's in-flight series in {@link OVERVIEW_BUCKETS} stretches of time. */
@@ -173,6 +193,24 @@ export class LogWindows {
     while (reached < last) max[++reached] = level;
     this.overviewOf = { length: log.length, overview: { t0, t1, max, first } };
     return this.overviewOf.overview;
+  }
+
+  /** The whole log's names the timeline's filters choose from (the first 1,000 of each, none over 500 characters). */
+  private choices(): Choices {
+    const { log } = this;
+    if (this.choicesOf?.length === log.length) return this.choicesOf.choices;
+    const first = (names: Iterable<string>) =>
+      [...new Set(names)]
+        .filter((name) => name.length <= LONGEST_CHOICE)
+        .sort()
+        .slice(0, MOST_CHOICES);
+    const choices = {
+      types: first(log.types),
+      tools: first(log.tools),
+      captures: first([...log.generations.values()].map((generation) => generation.key)),
+    };
+    this.choicesOf = { length: log.length, choices };
+    return choices;
   }
 
   /** The failure event a jump from `from` lands on: the page's `failureFrom`, over the log. */
@@ -242,6 +280,12 @@ export function wholeWindow(feed: EventFeed): LogWindow {
   };
 }
 
+/** A body of a header line and event lines: a window, or the rows of `/matches`. */
+interface Chunked {
+  readonly header: object;
+  readonly lines: readonly string[];
+}
+
 /** Lines per chunk of a `/window` body: a few tens of KB, well below V8's large-object size. */
 const CHUNK_LINES = 200;
 
@@ -250,11 +294,11 @@ const CHUNK_LINES = 200;
  * Chunks rather than one string: a string of a window's size is a large object, and one per
  * request made the server's garbage collector look through its whole heap often.
  */
-export function* windowChunks({ header, lines }: LogWindow): Generator<string> {
+export function* windowChunks({ header, lines }: Chunked): Generator<string> {
   yield `${JSON.stringify(header)}\n`;
   for (let i = 0; i < lines.length; i += CHUNK_LINES)
     yield `${lines.slice(i, i + CHUNK_LINES).join('\n')}\n`;
 }
 
 /** A window's whole body as one string (`windowChunks` joined). */
-export const windowBody = (window: LogWindow): string => [...windowChunks(window)].join('');
+export const windowBody = (window: Chunked): string => [...windowChunks(window)].join('');

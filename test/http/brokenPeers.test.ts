@@ -117,7 +117,11 @@ describe('bytes that are not HTTP after a request', () => {
 
 describe('inspector: odd request targets', () => {
   it.each([
-    ['//?token=TOKEN', 404, 'Not Found: the inspector serves /, /window, /history and /events'],
+    [
+      '//?token=TOKEN',
+      404,
+      'Not Found: the inspector serves /, /window, /matches, /history and /events',
+    ],
     ['//evil.example/?token=TOKEN', 404, 'Not Found'],
     ['//', 401, 'Unauthorized'],
     ['*', 400, 'Bad Request: the request target must be a path, like /'],

@@ -1,14 +1,11 @@
 /// <reference lib="dom" />
-// @internal Finding things in the timeline: filters by outcome and by duration, jumps to the
-// next or previous failure, and the filters' part of the permalink.
-import type { ToolflightEvent } from '../../events/types.js';
+// @internal Finding things in the timeline: the outcome and duration controls (their matching
+// is filterMatches.ts), jumps to the next or previous failure, and the filters' permalink.
 import { byId, countBelow } from './dom.js';
-import type { EntityInfo, EventLog } from './eventLog.js';
-import { globalOf, type Span } from './logWindow.js';
+import type { EventLog } from './eventLog.js';
+import { OUTCOMES } from './filterMatches.js';
+import { globalOf, type Choices, type Span } from './logWindow.js';
 import type { TimelineFilter } from './timelineFilter.js';
-
-/** The outcome filter's choices: '' is every outcome, `failure` every one but `completed`. */
-const OUTCOMES = ['failure', 'blocked', 'failed', 'timed_out', 'cancelled', 'unknown', 'completed'];
 
 /** The find controls of the timeline's filter bar (layout.ts `#filters`). */
 export const FIND_CONTROLS = `
@@ -19,67 +16,6 @@ export const FIND_CONTROLS = `
       <button id="prev-failure" title="previous failure (N)">◀ failure</button>
       <button id="next-failure" title="next failure (n)">next failure ▶</button>
       <span id="find-status"></span>`;
-
-/** The minimum duration of `slower`, or undefined when it is off (empty, negative, not a number). */
-function slowerMs(slower: string): number | undefined {
-  if (slower.trim() === '') return undefined;
-  const ms = Number(slower);
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
-}
-
-/** Whether an outcome or duration filter is on. */
-export const finding = (filter: TimelineFilter): boolean =>
-  filter.outcome !== '' || slowerMs(filter.slower) !== undefined;
-
-/**
- * What the timeline's matches depend on beyond the events it scanned: an entity settling (a
- * later event gives earlier ones an outcome or an end) or, under a duration filter while some
- * are open, every new event (an open one lasts up to the log's last event). When it changes,
- * the timeline scans again.
- */
-export function findStamp(log: EventLog, filter: TimelineFilter): number {
-  if (!finding(filter)) return 0;
-  const open = (log.inFlight[log.length - 1] ?? 0) > 0;
-  return slowerMs(filter.slower) !== undefined && open ? -log.length : log.settled;
-}
-
-/**
- * Whether an event passes the outcome and duration filters: it belongs to a request or tool
- * call whose outcome and duration, as the whole log knows them, are the chosen ones. An entity
- * with no outcome yet passes only "every outcome".
- */
-export function passesFind(log: EventLog, filter: TimelineFilter, event: ToolflightEvent): boolean {
-  if (!finding(filter)) return true;
-  const entity = event.id === undefined ? undefined : log.entities.get(event.id);
-  return entity !== undefined && entityPasses(log, filter, entity);
-}
-
-/**
- * The events of the entities that pass the outcome and duration filters, ascending: what the
- * timeline scans instead of the whole log (at 1M events, a walk of the entities, not a lookup
- * per event).
- */
-export function findCandidates(log: EventLog, filter: TimelineFilter): number[] {
-  // Marked then swept, not sorted: when nearly every entity passes, a sort of 1M costs 10x.
-  const marked = new Uint8Array(log.length);
-  for (const entity of log.entities.values())
-    if (entityPasses(log, filter, entity)) for (const index of entity.events) marked[index] = 1;
-  const found: number[] = [];
-  for (let index = 0; index < marked.length; index++) if (marked[index]) found.push(index);
-  return found;
-}
-
-function entityPasses(log: EventLog, filter: TimelineFilter, entity: EntityInfo): boolean {
-  const { outcome } = entity;
-  if (filter.outcome === 'failure' && (outcome === undefined || outcome === 'completed'))
-    return false;
-  if (filter.outcome !== '' && filter.outcome !== 'failure' && outcome !== filter.outcome)
-    return false;
-  const ms = slowerMs(filter.slower);
-  if (ms === undefined) return true;
-  const end = entity.endedAt ?? log.events[log.length - 1]?.at ?? entity.startedAt;
-  return end - entity.startedAt >= ms;
-}
 
 /** Where a failure jump starts: the selected event and the cursor, counts of the page's log. */
 export interface JumpFrom {
@@ -195,13 +131,17 @@ export function readFindParams(
   params: URLSearchParams,
   filter: TimelineFilter,
   log: EventLog,
+  /** The whole log's names, over a window of it. */
+  whole?: Choices,
 ): boolean {
   const known: Record<string, (value: string) => boolean> = {
     outcome: (v) => OUTCOMES.includes(v),
-    tool: (v) => log.tools.has(v),
+    tool: (v) => log.tools.has(v) || whole?.tools.includes(v) === true,
     slower: (v) => /^\d{1,12}$/.test(v),
-    type: (v) => log.types.has(v),
-    capture: (v) => [...log.generations.values()].some((g) => g.key === v),
+    type: (v) => log.types.has(v) || whole?.types.includes(v) === true,
+    capture: (v) =>
+      [...log.generations.values()].some((g) => g.key === v) ||
+      whole?.captures.includes(v) === true,
     q: () => true,
   };
   let changed = false;

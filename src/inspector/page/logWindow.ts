@@ -32,6 +32,8 @@ export interface WindowHeader {
   readonly failure?: number | null;
   /** The whole log's in-flight series, for the chart (a window of a longer log only). */
   readonly overview?: Overview;
+  /** The whole log's event types, tools and capture keys, for the filters (with `overview`). */
+  readonly choices?: Choices;
   /**
    * Events in the server's windows (`windowEvents`): a recording's; absent when the server
    * sends its kept history whole (a live tracker's, a feed's), which the page then keeps.
@@ -48,6 +50,26 @@ export interface Overview {
   readonly t1: number;
   readonly max: readonly number[];
   readonly first: readonly number[];
+}
+
+/** What the timeline's filters can choose from: the whole log's names, sorted. */
+export interface Choices {
+  readonly types: readonly string[];
+  readonly tools: readonly string[];
+  readonly captures: readonly string[];
+}
+
+/** The most names of each kind a window's choices carry, and the longest name. */
+export const MOST_CHOICES = 1000;
+export const LONGEST_CHOICE = 500;
+
+function isChoices(value: unknown): value is Choices {
+  const names = (list: unknown) =>
+    Array.isArray(list) &&
+    list.length <= MOST_CHOICES &&
+    list.every((name) => typeof name === 'string' && name.length <= LONGEST_CHOICE);
+  const { types, tools, captures } = (value ?? {}) as Partial<Choices>;
+  return names(types) && names(tools) && names(captures);
 }
 
 /**
@@ -77,6 +99,8 @@ export interface Span {
   failuresAfter: number;
   /** The whole log's in-flight series (a window of a longer log). */
   readonly overview?: Overview;
+  /** The whole log's names for the filters (a window of a longer log). */
+  readonly choices?: Choices;
   /** The server's window size, when it cuts windows (the header's `size`). */
   readonly size?: number;
 }
@@ -160,6 +184,8 @@ export function readWindow(body: string): ServerWindow {
   }
   if (header.overview !== undefined && !isOverview(header.overview, total))
     throw new WindowError('the window header has an overview that is not one');
+  if (header.choices !== undefined && !isChoices(header.choices))
+    throw new WindowError('the window header has choices that are not lists of names');
   if (header.size !== undefined && !(isCount(header.size) && header.size > 0))
     throw new WindowError('the window header has a size that is not a count of events');
   const events: ToolflightEvent[] = [];
@@ -210,6 +236,7 @@ export function holdWindow(
     // A whole log's window does not count them (0): the page holds them all.
     failuresAfter: Math.max(0, header.failures - header.failuresBefore - own),
     ...(header.overview ? { overview: header.overview } : {}),
+    ...(header.choices ? { choices: header.choices } : {}),
     ...(header.size ? { size: header.size } : {}),
   };
 }

@@ -26,6 +26,7 @@ import {
 import { OutboxPanel } from './outboxPanel.js';
 import { EntitiesPanel, renderCaptures } from './panels.js';
 import { ProjectionCursor } from './projectionCursor.js';
+import { RemoteMatches } from './remoteMatches.js';
 import { wireRecordingIo } from './recordingIo.js';
 import { onSchemeChange } from './theme.js';
 import { Timeline, type TimelineFilter } from './timeline.js';
@@ -60,7 +61,10 @@ const view = {
   skew: undefined as number | undefined,
   playing: 0,
 };
-const timeline = new Timeline(log, (index) => selectEvent(index), fleet);
+const timeline = new Timeline(log, (index) => selectEvent(index), fleet, {
+  matches: new RemoteMatches(token, schedule),
+  onReveal: (index) => goTo(index),
+});
 const hosts = new FleetIndex();
 const entities = new EntitiesPanel(log, (id) => selectEntity(id));
 const outbox = new OutboxPanel();
@@ -145,7 +149,7 @@ function render(): void {
   entities.render(view.selectedGen, count);
   outbox.render(log.events, count);
   inventory.render(log.events, count, { now: now(), capture: selectedCapture(count) });
-  timeline.render(count, view.selectedEvent, view.live, held < span.total);
+  timeline.render(count, view.selectedEvent, view.live, held < span.total ? span : undefined);
   renderDiagram(count);
   drawChart(byId<HTMLCanvasElement>('chart'), log, count, graceMs(), span.overview);
   waterfall.render({ count, now: now(), graceMs: graceMs(), selected: entities.selected });
@@ -190,13 +194,14 @@ function refreshOptions(): void {
       first + list.map((v) => `<option value="${esc(v)}">${esc(v)}</option>`).join('');
     select.value = keep;
   };
-  fill('filter-type', 'type', log.types);
-  fill(
-    'filter-capture',
-    'capture',
-    [...log.generations.values()].map((g) => g.key),
-  );
-  fill('filter-tool', 'tool', log.tools);
+  // Over a window of a longer log, the whole log's names: the filters look through all of it.
+  const whole = span.choices;
+  fill('filter-type', 'type', [...log.types, ...(whole?.types ?? [])]);
+  fill('filter-capture', 'capture', [
+    ...[...log.generations.values()].map((g) => g.key),
+    ...(whole?.captures ?? []),
+  ]);
+  fill('filter-tool', 'tool', [...log.tools, ...(whole?.tools ?? [])]);
   if (fleet) fill('filter-host', 'host', hosts.hosts.keys());
 }
 
@@ -260,7 +265,7 @@ function readFragment(fetched = false): void {
   const selected = indexOfSeq(params.get('event'));
   if (selected !== undefined) selectEvent(selected);
   refreshOptions();
-  if (readFindParams(params, timeline.filter, log)) timeline.refilter();
+  if (readFindParams(params, timeline.filter, log, span.choices)) timeline.refilter();
 }
 window.addEventListener('hashchange', () => {
   readFragment();
@@ -287,6 +292,24 @@ function selectEntity(id: string): void {
 /** An event with its data masked, by key and by value, as everything the page shows. */
 function maskEvent(event: ToolflightEvent): ToolflightEvent {
   return event.data === undefined ? event : ({ ...event, data: maskSecrets(event.data) } as never);
+}
+
+/**
+ * Go to an event of the server's log and select it (a row of the timeline filtered over the
+ * whole log): the cursor just past it, in the window around it once that has come.
+ */
+function goTo(index: number): void {
+  stop();
+  view.live = false;
+  const count = localOf(span, log, index + 1);
+  if (count === undefined) {
+    return wantWindow({ at: index + 1 }, (header) => {
+      // Superseded by a later move: that one stands.
+      if (header !== undefined && localOf(span, log, index + 1) !== undefined) goTo(index);
+    });
+  }
+  view.cursor = count;
+  selectEvent(count - 1);
 }
 
 /**
