@@ -3,12 +3,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
+import { encodeEvent } from '../events/codec.js';
 import { guardConnections, type ConnectionStats } from '../http/connectionGuard.js';
 import { allowedHosts, loopbackAddress, nonLoopbackMessage } from '../http/loopbackHosts.js';
 import { SecretMatcher } from '../http/secretMatcher.js';
 import { STREAM_RETRY_AFTER_S, StreamSlots } from '../http/streamSlots.js';
 import type { Logger } from '../logger.js';
 import type { Tracker } from '../tracker/Tracker.js';
+import { encodeOnce } from './encodedEvents.js';
 import { recordingFeed, trackerFeed, type EventFeed } from './eventFeed.js';
 import type { InspectorFeed } from './InspectorFeed.js';
 import { pageHtml, pageScript } from './pageAssets.js';
@@ -173,6 +175,9 @@ export async function createInspector(
             onProblem: (message) => options.logger?.warn(message),
           });
   const windows = 'recording' in source ? new LogWindows(feed, windowEvents) : undefined;
+  // A tracker's or a feed's kept history is bounded and read again by each page that connects:
+  // encoded once. A recording's million events are encoded as they are sent (logWindows.ts).
+  const encode = windows ? encodeEvent : encodeOnce;
   windows?.prepare();
   /** A recording's window around `where`; a tracker's or a feed's kept history, whole. */
   const windowAround = (where: WindowAt): LogWindow =>
@@ -200,6 +205,7 @@ export async function createInspector(
     // noticed (the response never ends, so Node never drains it).
     req.resume();
     const stream = serveEvents(feed, req, res, {
+      encode,
       maxBufferedBytes: limits.maxBufferedBytes,
       onDrop: () => (dropped += 1),
     });
@@ -230,7 +236,7 @@ export async function createInspector(
         ...SECURITY_HEADERS,
         'Content-Type': 'application/x-ndjson; charset=utf-8',
       });
-      return writeHistory(feed, res);
+      return writeHistory(feed, res, encode);
     }
     if (path === '/window') {
       const where = windowAt(requestUrl(req)!.searchParams);

@@ -1,12 +1,9 @@
-// @internal Events encoded once: a window of a recording is sent to every page that scrubs
-// there, and a live tracker's history to every page that reconnects.
+// @internal Events encoded once: a live tracker's or a feed's kept history is sent to every
+// page that connects again. Not a recording's: its windows are encoded as they are sent.
 import { encodeEvent } from '../events/codec.js';
 import type { ToolflightEvent } from '../events/types.js';
 
 const encoded = new WeakMap<ToolflightEvent, string>();
-/** Events encoded so far (a test reads that a recording is not encoded before it is asked). */
-let encodings = 0;
-export const encodedSoFar = (): number => encodings;
 
 /** `encodeEvent`, remembered for as long as the event object lives. */
 export function encodeOnce(event: ToolflightEvent): string {
@@ -14,7 +11,6 @@ export function encodeOnce(event: ToolflightEvent): string {
   if (line === undefined) {
     line = encodeEvent(event);
     encoded.set(event, line);
-    encodings += 1;
   }
   return line;
 }

@@ -2,7 +2,7 @@
 // window of it. The page asks how many events pass its filter before its cursor and for a
 // page of them by rank; the server scans its log once per filter and keeps the verdicts.
 import { maskSecrets } from '../events/maskSecrets.js';
-import { encodeOnce } from './encodedEvents.js';
+import type { ToolflightEvent } from '../events/types.js';
 import { countBelow } from './page/countBelow.js';
 import type { EventLog } from './page/eventLog.js';
 import { FilterMatches, OUTCOMES } from './page/filterMatches.js';
@@ -107,7 +107,11 @@ function searchText(log: EventLog, index: number): string {
 export class LogMatches {
   private readonly kept = new Map<string, FilterMatches>();
 
-  constructor(private readonly log: EventLog) {}
+  constructor(
+    private readonly log: EventLog,
+    /** How a row is encoded (`LogWindows`' encoding). */
+    private readonly encode: (event: ToolflightEvent) => string,
+  ) {}
 
   /**
    * Answer a query once its filter's matches cover the log: a scan of a million events yields
@@ -133,7 +137,7 @@ export class LogMatches {
         generation: matches.generation,
         indexes: rows,
       },
-      lines: rows.map((index) => encodeOnce(this.log.events[index]!)),
+      lines: rows.map((index) => this.encode(this.log.events[index]!)),
     };
   }
 }

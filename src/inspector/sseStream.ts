@@ -13,8 +13,8 @@ const BATCH = 2000;
 /** A history message is cut once it reaches this many bytes (so many 1 KB events). */
 const BATCH_BYTES = 64 * 1024;
 
-const frame = (event: ToolflightEvent): string =>
-  `id: ${event.seq}\ndata: ${encodeOnce(event)}\n\n`;
+/** An event as a line: `encodeOnce` for a tracker's or a feed's kept history, which pages read again. */
+export type Encode = (event: ToolflightEvent) => string;
 
 /** The seq a reconnecting client already has: `Last-Event-ID`, or `?after=` for a first connect. */
 export function resumeSeq(req: IncomingMessage): number {
@@ -30,7 +30,11 @@ export function resumeSeq(req: IncomingMessage): number {
  * It ends at the last event kept when it started; resolves when the body is written or the
  * client went away.
  */
-export function writeHistory(feed: EventFeed, res: ServerResponse): Promise<void> {
+export function writeHistory(
+  feed: EventFeed,
+  res: ServerResponse,
+  encode: Encode = encodeOnce,
+): Promise<void> {
   const end = feed.lastSeq();
   let last = 0;
   return new Promise((resolve) => {
@@ -38,7 +42,7 @@ export function writeHistory(feed: EventFeed, res: ServerResponse): Promise<void
       let chunk = '';
       for (const event of feed.history(last)) {
         if (event.seq > end) break;
-        chunk += `${encodeOnce(event)}\n`;
+        chunk += `${encode(event)}\n`;
         last = event.seq;
         if (chunk.length >= BATCH_BYTES) {
           if (res.write(chunk)) chunk = '';
@@ -62,6 +66,8 @@ export interface EventStreamOptions {
   readonly maxBufferedBytes: number;
   /** Called when the client is dropped for falling behind. */
   readonly onDrop: () => void;
+  /** Default `encodeOnce`. */
+  readonly encode?: Encode;
 }
 
 /** One client's open stream, as the server sees it. */
@@ -94,6 +100,7 @@ export function serveEvents(
   res: ServerResponse,
   options: EventStreamOptions,
 ): EventStream {
+  const encode = options.encode ?? encodeOnce;
   let last = resumeSeq(req);
   let live = false;
   let ended = false;
@@ -109,7 +116,7 @@ export function serveEvents(
     if (ended || !live || event.seq <= last) return;
     const text = event.seq === last + 1 ? '' : `event: gap\ndata: ${last}\n\n`;
     last = event.seq;
-    res.write(text + frame(event));
+    res.write(`${text}id: ${event.seq}\ndata: ${encode(event)}\n\n`);
     if (pendingBytes() > options.maxBufferedBytes) {
       end();
       options.onDrop();
@@ -145,7 +152,7 @@ export function serveEvents(
       res.write(`event: gap\ndata: ${last}\n\n`);
     }
     last = event.seq;
-    lines += `data: ${encodeOnce(event)}\n`;
+    lines += `data: ${encode(event)}\n`;
     count += 1;
     return (count === BATCH || lines.length >= batchBytes ? flush() : true) && taken;
   };

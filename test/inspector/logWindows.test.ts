@@ -11,7 +11,6 @@ import { createMemoryStore, createTracker, encodeEvent, sequentialIds } from '..
 import type { ToolflightEvent } from '../../src/events/types.js';
 import { createInspector, InspectorError, type Inspector } from '../../src/inspector/index.js';
 import { recordingFeed } from '../../src/inspector/eventFeed.js';
-import { encodedSoFar } from '../../src/inspector/encodedEvents.js';
 import { LogWindows, windowBody } from '../../src/inspector/logWindows.js';
 import { EventLog } from '../../src/inspector/page/eventLog.js';
 import {
@@ -174,20 +173,40 @@ describe('LogWindows: a window read by the page', () => {
 
 describe('LogWindows: what a recording costs the server', () => {
   it('encodes a window when it is asked for, not the recording when it is read (regression: a 1M-event recording was encoded whole at start, 1.3 s of its 7 s and a quarter of its heap)', () => {
-    const before = encodedSoFar();
-    const windows = new LogWindows(recordingFeed(write('lazy.jsonl', rich)), 150);
-    expect(encodedSoFar() - before).toBe(0);
-    // The end's window is cut at start (`prepare`), the one every page asks for first.
+    let encoded = 0;
+    const encode = (event: ToolflightEvent) => {
+      encoded += 1;
+      return encodeEvent(event);
+    };
+    const windows = new LogWindows(recordingFeed(write('lazy.jsonl', rich)), 150, 20_000, encode);
+    expect(encoded).toBe(0);
+    // The end's window is cut at start (`prepare`), the one every page asks for first, and
+    // served as it was until the log grows.
     windows.prepare();
-    const prepared = encodedSoFar() - before;
+    const prepared = encoded;
     expect(prepared).toBeGreaterThanOrEqual(150);
     expect(prepared).toBeLessThan(rich.length / 4);
-    // Another window encodes its own events, once.
+    windows.window(undefined);
+    expect(encoded).toBe(prepared);
+    // Another window encodes its own events.
     windows.window({ at: 1_000 });
-    const next = encodedSoFar() - before - prepared;
-    expect(next).toBeGreaterThanOrEqual(150);
-    windows.window({ at: 1_000 });
-    expect(encodedSoFar() - before - prepared).toBe(next);
+    expect(encoded - prepared).toBeGreaterThanOrEqual(150);
+  });
+
+  it('does not keep the lines of the windows it sent (regression: kept for every event, they made the server scavenges at 1M 7 times longer)', () => {
+    let encoded = 0;
+    const encode = (event: ToolflightEvent) => {
+      encoded += 1;
+      return encodeEvent(event);
+    };
+    const windows = new LogWindows(recordingFeed(write('unkept.jsonl', rich)), 150, 20_000, encode);
+    windows.prepare();
+    const first = windows.window({ at: 1_000 });
+    const once = encoded;
+    const again = windows.window({ at: 1_000 });
+    // Encoded anew, to the same lines: nothing of the first was kept.
+    expect(encoded).toBeGreaterThan(once);
+    expect(again.lines).toEqual(first.lines);
   });
 });
 
