@@ -44,6 +44,22 @@ describe('JSONL codec', () => {
     );
   });
 
+  it('decodes a line with its keys in another order to the canonical order, and one in order as it is', () => {
+    const canonical =
+      '{"v":1,"seq":4,"at":9,"type":"toolCall.started","capture":"run","gen":2,"id":"tc_1","data":{"toolName":"send","args":{}}}';
+    const shuffled =
+      '{"data":{"toolName":"send","args":{}},"id":"tc_1","type":"toolCall.started","gen":2,"at":9,"v":1,"capture":"run","seq":4}';
+    expect(encodeEvent(decodeEvent(shuffled))).toBe(canonical);
+    expect(encodeEvent(decodeEvent(canonical))).toBe(canonical);
+    // One key out of place, the rest in order.
+    const swapped = canonical.replace('"seq":4,"at":9', '"at":9,"seq":4');
+    expect(encodeEvent(decodeEvent(swapped))).toBe(canonical);
+    // validateEvent never hands back the caller's own object.
+    const value = JSON.parse(canonical) as unknown;
+    expect(validateEvent(value)).not.toBe(value);
+    expect(validateEvent(value)).toEqual(value);
+  });
+
   it('accepts the later event types of the format', () => {
     const cases = [
       { type: 'catalog.listed', data: { server: 's', tools: [{ name: 'a' }], fingerprint: 'f' } },
