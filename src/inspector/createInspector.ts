@@ -262,7 +262,9 @@ export async function createInspector(
       }
       const query = matchesQuery(requestUrl(req)!.searchParams);
       if (typeof query === 'string') return reply(res, 400, TEXT, query);
-      const answer = await windows.matches(query);
+      // A page that asks for another filter drops this request: the scan stops with it.
+      const answer = await windows.matches(query, () => res.destroyed || req.destroyed);
+      if (answer === undefined) return void res.destroy();
       res.writeHead(200, {
         ...SECURITY_HEADERS,
         'Content-Type': 'application/x-ndjson; charset=utf-8',

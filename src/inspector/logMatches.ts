@@ -116,15 +116,25 @@ export class LogMatches {
   /**
    * Answer a query once its filter's matches cover the log: a scan of a million events yields
    * to the event loop every {@link SLICE} events, so that other requests go on meanwhile.
+   * Undefined once `gone` says nobody waits any more (a page typing a search drops the query
+   * of each letter for the next): the scan stops there, and a later query of the same filter
+   * goes on from where it stopped.
    */
-  async answer(query: MatchesQuery, yieldTurn: () => Promise<void>): Promise<MatchesAnswer> {
+  async answer(
+    query: MatchesQuery,
+    yieldTurn: () => Promise<void>,
+    gone: () => boolean = () => false,
+  ): Promise<MatchesAnswer | undefined> {
     const key = keyOf(query.filter);
     let matches = this.kept.get(key);
     if (matches) this.kept.delete(key);
     else matches = new FilterMatches(this.log, { ...query.filter }, (i) => searchText(this.log, i));
     this.kept.set(key, matches);
     if (this.kept.size > KEPT_FILTERS) this.kept.delete(this.kept.keys().next().value!);
-    while (!matches.update(SLICE)) await yieldTurn();
+    while (!matches.update(SLICE)) {
+      await yieldTurn();
+      if (gone()) return undefined;
+    }
     const { indexes } = matches;
     const below = countBelow(indexes.length, (i) => indexes[i]! < query.before);
     const rows = indexes.slice(query.from, query.from + query.count);

@@ -178,11 +178,16 @@ export class LogWindows {
 
   /**
    * The events of the whole log that pass a timeline filter: how many before a position, and
-   * a page of them by rank (logMatches.ts). The first query of a filter scans the log.
+   * a page of them by rank (logMatches.ts). The first query of a filter scans the log;
+   * undefined when `gone` says its asker went away meanwhile.
    */
-  matches(query: MatchesQuery): Promise<MatchesAnswer> {
+  matches(query: MatchesQuery, gone?: () => boolean): Promise<MatchesAnswer | undefined> {
     this.sync();
-    return this.matchesOf.answer(query, () => new Promise((resolve) => setImmediate(resolve)));
+    return this.matchesOf.answer(
+      query,
+      () => new Promise((resolve) => setImmediate(resolve)),
+      gone,
+    );
   }
 
   /** The whole log's in-flight series in {@link OVERVIEW_BUCKETS} stretches of time. */

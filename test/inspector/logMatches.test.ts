@@ -11,7 +11,7 @@ import { createMemoryStore, createTracker, encodeEvent, sequentialIds } from '..
 import type { ToolflightEvent } from '../../src/events/types.js';
 import { createInspector } from '../../src/inspector/index.js';
 import { recordingFeed } from '../../src/inspector/eventFeed.js';
-import { MAX_MATCH_ROWS, matchesQuery } from '../../src/inspector/logMatches.js';
+import { MAX_MATCH_ROWS, matchesQuery, type LogMatches } from '../../src/inspector/logMatches.js';
 import { LogWindows, windowBody } from '../../src/inspector/logWindows.js';
 import {
   matchesParams,
@@ -52,9 +52,15 @@ function recording(calls: number): ToolflightEvent[] {
   return [...store.read()];
 }
 
+/** Write events as a JSONL recording in the test's directory. */
+function write(name: string, events: readonly ToolflightEvent[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, events.map((event) => `${encodeEvent(event)}\n`).join(''));
+  return path;
+}
+
 const EVENTS = recording(600);
-const file = join(dir, 'run.jsonl');
-writeFileSync(file, EVENTS.map((event) => `${encodeEvent(event)}\n`).join(''));
+const file = write('run.jsonl', EVENTS);
 
 /** The query of a filter, a position and a page of rows. */
 const query = (filter: Partial<TimelineFilter>, before: number, from = 0, count = 0) => {
@@ -71,7 +77,7 @@ describe('LogMatches: the filters over a whole recording', () => {
   const ask = async (filter: Partial<TimelineFilter>, before: number, from = 0, count = 0) => {
     const parsed = matchesQuery(query(filter, before, from, count));
     if (typeof parsed === 'string') throw new Error(parsed);
-    return readMatches(windowBody(await windows.matches(parsed)));
+    return readMatches(windowBody((await windows.matches(parsed))!));
   };
 
   const filters: [string, Partial<TimelineFilter>][] = [
@@ -116,6 +122,30 @@ describe('LogMatches: the filters over a whole recording', () => {
       tools: ['deploy', 'search', 'send'],
       captures: ['alpha', 'beta'],
     });
+  });
+});
+
+describe('LogMatches: a scan nobody waits for', () => {
+  it('stops when its asker went away, and the next query of the filter goes on from there', async () => {
+    const events = recording(8_000);
+    expect(events.length).toBeGreaterThan(40_000); // three slices of a scan, of 20,000 each
+    const windows = new LogWindows(recordingFeed(write('long.jsonl', events)), 100);
+    windows.prepare();
+    const parsed = matchesQuery(query({ search: 'q7' }, events.length, 0, 10));
+    if (typeof parsed === 'string') throw new Error(parsed);
+    const matches = (windows as unknown as { matchesOf: LogMatches }).matchesOf;
+    let turns = 0;
+    const turn = () => {
+      turns += 1;
+      return Promise.resolve();
+    };
+    // Gone after the first slice: no answer, and the scan stopped there.
+    expect(await matches.answer(parsed, turn, () => true)).toBeUndefined();
+    expect(turns).toBe(1);
+    const answer = await matches.answer(parsed, turn);
+    // One more turn finishes it: the first slice was not scanned again.
+    expect(turns).toBe(2);
+    expect(answer!.header.total).toBe(reference(events, { ...none, search: 'q7' }).length);
   });
 });
 
@@ -211,7 +241,7 @@ describe('/matches over HTTP', () => {
       const ask = async () => {
         const parsed = matchesQuery(query(completed, 10_000, 0, MAX_MATCH_ROWS));
         if (typeof parsed === 'string') throw new Error(parsed);
-        return readMatches(windowBody(await windows.matches(parsed))).header;
+        return readMatches(windowBody((await windows.matches(parsed))!)).header;
       };
       const first = await ask();
       expect(first.total).toBe(reference(EVENTS.slice(0, cut + 1), completed).length);

@@ -113,6 +113,8 @@ export class RemoteMatches {
   /** The lowest rank the list drew without its row. */
   private needed: number | undefined;
   private busy = false;
+  /** Drops the request out. */
+  private abort: AbortController | undefined;
   /** A send is due once the list drew. */
   private soon = false;
   /** The query answered last, not asked again (an answer without a row the list needs). */
@@ -133,6 +135,8 @@ export class RemoteMatches {
   look(filter: Readonly<TimelineFilter>, before: number): void {
     const key = matchesParams(filter).toString();
     if (key !== this.key) {
+      // The last filter's request is dropped: the server stops its scan (a search being typed).
+      this.abort?.abort();
       this.key = key;
       this.rows.clear();
       this.generation = -1;
@@ -182,7 +186,8 @@ export class RemoteMatches {
     params.set('token', this.token);
     const key = this.key;
     this.busy = true;
-    void fetch(`/matches?${params.toString()}`)
+    const abort = (this.abort = new AbortController());
+    void fetch(`/matches?${params.toString()}`, { signal: abort.signal })
       .then(async (response) => {
         const body = await response.text();
         if (!response.ok) throw new MatchesError(body.slice(0, 200));
@@ -208,6 +213,7 @@ export class RemoteMatches {
       })
       .finally(() => {
         this.busy = false;
+        if (this.abort === abort) this.abort = undefined;
         this.onChange();
       });
   }
