@@ -451,9 +451,15 @@ function millionRecording(path: string) {
   const folds = new Map<number, { seq: string; inFlight: string; activity: string }>();
   const lines: string[] = [];
   let count = 0;
+  /** Which tool calls fail, and the count of the log after each of their events. */
+  const failing = new Map<string, boolean>();
+  const failed: number[] = [];
   store.subscribe((event) => {
     evolveCaptures(state, event);
     count += 1;
+    if (event.type === 'toolCall.started')
+      failing.set(event.id, (event.data.args as { i: number }).i % 17 === 0);
+    if (event.id !== undefined && failing.get(event.id)) failed.push(count);
     if (MILLION_AT.includes(count)) {
       const capture = snapshotCaptures(state).captures[0]!;
       folds.set(count, {
@@ -477,11 +483,11 @@ function millionRecording(path: string) {
     tracker.requestFinished(request, { status: 200 });
   }
   if (lines.length > 0) appendFileSync(path, `${lines.join('\n')}\n`);
-  return { count, lastSeq: String(store.lastSeq()), folds };
+  return { count, lastSeq: String(store.lastSeq()), folds, failed };
 }
 
 describe('inspector page over a 1,000,000-event recording', () => {
-  it('opens at the end and scrubs to the fold of the whole log anywhere, holding one window', async () => {
+  it('opens at the end, scrubs to the fold of the whole log anywhere and filters all of it, holding one window', async () => {
     const path = join(dir, 'million.jsonl');
     const made = millionRecording(path);
     const server = await createInspector({ recording: path });
@@ -507,6 +513,18 @@ describe('inspector page over a 1,000,000-event recording', () => {
           )
           .toEqual({ inFlight: want.inFlight, activity: want.activity });
       }
+      // Filtered, over the whole log: the failed calls' events before the cursor.
+      const cursor = MILLION_AT[MILLION_AT.length - 1]!;
+      const before = made.failed.filter((after) => after <= cursor).length;
+      expect(before).toBeGreaterThan(30_000);
+      await page.selectOption('#filter-outcome', 'failed');
+      await waitForText(
+        page,
+        '#timeline-count',
+        new RegExp(
+          `^${before.toLocaleString('en-US')} of ${cursor.toLocaleString('en-US')} events$`,
+        ),
+      );
       // The page holds a window, not the log.
       expect(
         await page.evaluate(
