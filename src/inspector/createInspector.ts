@@ -138,6 +138,16 @@ function reply(
 
 const TEXT = 'text/plain; charset=utf-8';
 
+/** A header line and event lines (a window, matches) as a JSONL body, in chunks, at once. */
+function writeLines(res: ServerResponse, body: Parameters<typeof windowChunks>[0]): void {
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/x-ndjson; charset=utf-8',
+  });
+  for (const chunk of windowChunks(body)) res.write(chunk);
+  res.end();
+}
+
 /**
  * Serve the inspector page and its event stream over HTTP on loopback.
  *
@@ -241,15 +251,8 @@ export async function createInspector(
     if (path === '/window') {
       const where = windowAt(requestUrl(req)!.searchParams);
       if (typeof where === 'string') return reply(res, 400, TEXT, where);
-      const window = windowAround(where);
-      res.writeHead(200, {
-        ...SECURITY_HEADERS,
-        'Content-Type': 'application/x-ndjson; charset=utf-8',
-      });
       // A window is bounded (windowEvents, and the context's cap): written at once.
-      for (const chunk of windowChunks(window)) res.write(chunk);
-      res.end();
-      return;
+      return writeLines(res, windowAround(where));
     }
     if (path === '/matches') {
       if (!windows) {
@@ -265,14 +268,8 @@ export async function createInspector(
       // A page that asks for another filter drops this request: the scan stops with it.
       const answer = await windows.matches(query, () => res.destroyed || req.destroyed);
       if (answer === undefined) return void res.destroy();
-      res.writeHead(200, {
-        ...SECURITY_HEADERS,
-        'Content-Type': 'application/x-ndjson; charset=utf-8',
-      });
       // Bounded: at most MAX_MATCH_ROWS events.
-      for (const chunk of windowChunks(answer)) res.write(chunk);
-      res.end();
-      return;
+      return writeLines(res, answer);
     }
     if (path === '/events') return openStream(req, res);
     reply(

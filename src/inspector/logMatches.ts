@@ -7,7 +7,7 @@ import { countBelow } from './page/countBelow.js';
 import type { EventLog } from './page/eventLog.js';
 import { FilterMatches, OUTCOMES } from './page/filterMatches.js';
 import type { MatchesHeader } from './page/remoteMatches.js';
-import type { TimelineFilter } from './page/timelineFilter.js';
+import { noFilter, type TimelineFilter } from './page/timelineFilter.js';
 
 /** Rows one answer carries at most: a few screens of the timeline. */
 export const MAX_MATCH_ROWS = 500;
@@ -48,15 +48,7 @@ export function matchesQuery(params: URLSearchParams): MatchesQuery | string {
       return `Bad Request: /matches takes ${[...known].slice(1).join(', ')}; not ${JSON.stringify(name.slice(0, 40))}`;
     if (params.getAll(name).length > 1) return `Bad Request: ${name} is given twice`;
   }
-  const filter: TimelineFilter = {
-    type: '',
-    capture: '',
-    tool: '',
-    search: '',
-    host: '',
-    outcome: '',
-    slower: '',
-  };
+  const filter = noFilter();
   for (const [name, key] of FILTER_PARAMS) {
     const value = params.get(name) ?? '';
     if (value.length > MAX_VALUE)

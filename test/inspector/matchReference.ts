@@ -2,18 +2,10 @@
 // in the page and on the server, are checked against.
 import { maskSecrets } from '../../src/events/maskSecrets.js';
 import type { ToolflightEvent } from '../../src/events/types.js';
-import type { TimelineFilter } from '../../src/inspector/page/timelineFilter.js';
+import { noFilter, type TimelineFilter } from '../../src/inspector/page/timelineFilter.js';
 
 /** No filter on. */
-export const none: TimelineFilter = {
-  type: '',
-  capture: '',
-  tool: '',
-  search: '',
-  host: '',
-  outcome: '',
-  slower: '',
-};
+export const none: TimelineFilter = noFilter();
 
 /**
  * The indexes of the events that pass `filter`: each event's request or tool call as the

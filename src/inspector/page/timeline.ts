@@ -7,7 +7,7 @@ import { FilterMatches, filtering } from './filterMatches.js';
 import { hostOf } from './fleetPanel.js';
 import { globalOf, type Span } from './logWindow.js';
 import type { MatchRow, RemoteMatches } from './remoteMatches.js';
-import type { TimelineFilter } from './timelineFilter.js';
+import { noFilter, type TimelineFilter } from './timelineFilter.js';
 
 export type { TimelineFilter } from './timelineFilter.js';
 
@@ -15,15 +15,7 @@ const ROW = 22;
 
 /** The timeline panel. Call `render` after the log, the filter or the cursor changed. */
 export class Timeline {
-  readonly filter: TimelineFilter = {
-    type: '',
-    capture: '',
-    tool: '',
-    search: '',
-    host: '',
-    outcome: '',
-    slower: '',
-  };
+  readonly filter: TimelineFilter = noFilter();
   /** The events of the page's log that pass the filter. */
   private matches: FilterMatches;
   private count = 0;

@@ -1,4 +1,5 @@
-// @internal What the timeline's filter bar chooses: read by the timeline and by find.ts.
+// @internal What the timeline's filter bar chooses: read by the timeline, find.ts and the
+// server's `/matches`.
 
 /** What the timeline shows. */
 export interface TimelineFilter {
@@ -13,3 +14,14 @@ export interface TimelineFilter {
   /** Entities lasting at least this many ms ('' for all; find.ts). */
   slower: string;
 }
+
+/** A filter with nothing chosen: every event shows. */
+export const noFilter = (): TimelineFilter => ({
+  type: '',
+  capture: '',
+  tool: '',
+  search: '',
+  host: '',
+  outcome: '',
+  slower: '',
+});
