@@ -3,30 +3,22 @@
 // to the cursor, still open), under its capture generation, on a zoomable time axis.
 import { maskText } from '../../events/maskSecrets.js';
 import { esc } from './dom.js';
-import { themeColor } from './theme.js';
 import type { EventLog } from './eventLog.js';
+import { WaterfallModel, type WaterfallFrame } from './waterfallModel.js';
 import {
-  WaterfallModel,
-  type GraceWindow,
-  type IdleMark,
-  type WaterfallBar,
-  type WaterfallFrame,
-} from './waterfallModel.js';
+  duration,
+  LABEL,
+  paintWaterfall,
+  ROW,
+  RULER,
+  type GroupMarks,
+  type LaidOutBar,
+} from './waterfallPaint.js';
 
-const ROW = 18;
-const RULER = 20;
-const LABEL = 180;
+export { WATERFALL_LEGEND } from './waterfallPaint.js';
+
 /** Pointer travel under which a press is a click, not a drag. */
 const CLICK_PX = 4;
-
-/** A bar as last drawn, in CSS px from the canvas's top left corner (for tests and hit tests). */
-export interface LaidOutBar extends WaterfallBar {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-  readonly open: boolean;
-}
 
 /** What one render asks of the waterfall. */
 export interface WaterfallInput {
@@ -36,61 +28,6 @@ export interface WaterfallInput {
   readonly now: number;
   readonly graceMs: number;
   readonly selected: string | undefined;
-}
-
-/** The page's colours, read from its CSS variables (a theme changes them). */
-type Palette = Record<
-  'ok' | 'bad' | 'warn' | 'busy' | 'dim' | 'acc' | 'line' | 'fg' | 'panel' | 'bg',
-  string
->;
-
-/** The colour of a bar: its outcome's, a request's, or a call that finished without one. */
-function colourOf(bar: WaterfallBar, p: Palette): string {
-  if (bar.kind === 'request') return bar.outcome === 'failed' ? p.bad : p.acc;
-  switch (bar.outcome) {
-    case 'completed':
-      return p.ok;
-    case 'failed':
-      return p.bad;
-    case 'timed_out':
-      return p.warn;
-    case 'blocked':
-      return p.busy;
-    case 'cancelled':
-      return p.dim;
-    case 'unknown':
-      return p.fg;
-    default:
-      return p.line;
-  }
-}
-
-/** The legend's entries: a swatch's CSS colour and its name. */
-export const WATERFALL_LEGEND = (
-  [
-    ['--ok', 'completed'],
-    ['--bad', 'failed'],
-    ['--warn', 'timed out'],
-    ['--busy', 'blocked'],
-    ['--dim', 'cancelled'],
-    ['--fg', 'unknown'],
-    ['--acc', 'request'],
-  ] as const
-)
-  .map(([v, name]) => `<span class="wf-key"><i style="background:var(${v})"></i>${name}</span>`)
-  .join('');
-
-/** A step of 1, 2 or 5 times a power of ten near `span / ticks`. */
-function niceStep(span: number, ticks: number): number {
-  const raw = Math.max(span / ticks, 1e-3);
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const unit = raw / power;
-  return (unit < 1.5 ? 1 : unit < 3.5 ? 2 : unit < 7.5 ? 5 : 10) * power;
-}
-
-function duration(ms: number): string {
-  if (Math.abs(ms) < 1000) return `${Math.round(ms * 10) / 10} ms`;
-  return `${Math.round(ms / 100) / 10} s`;
 }
 
 /** The waterfall's canvas, its scroller, tooltip and input handling. */
@@ -111,7 +48,7 @@ export class Waterfall {
   /** The scroll offset and the cursor line's x (CSS px) as last drawn. */
   private drawn = { scrollTop: 0, cursor: undefined as number | undefined };
   /** Each drawn group's grace windows and idle marks. */
-  private marks: { gen: number; grace: GraceWindow[]; idle: IdleMark[] }[] = [];
+  private marks: GroupMarks[] = [];
 
   constructor(
     private readonly log: EventLog,
@@ -176,7 +113,7 @@ export class Waterfall {
     scrollTop: number;
     cursor: number | undefined;
     rows: number;
-    marks: readonly { gen: number; grace: GraceWindow[]; idle: IdleMark[] }[];
+    marks: readonly GroupMarks[];
   } {
     return {
       bars: this.laid,
@@ -195,12 +132,6 @@ export class Waterfall {
     return this.plot;
   }
 
-  /** The theme's colours now (theme.ts: the scheme can change between two draws). */
-  private palette(): Palette {
-    const names = ['ok', 'bad', 'warn', 'busy', 'dim', 'acc', 'line', 'fg', 'panel', 'bg'] as const;
-    return Object.fromEntries(names.map((name) => [name, themeColor(name)])) as Palette;
-  }
-
   private draw(): void {
     const { count, now, graceMs, selected } = this.input;
     const canvas = this.canvas;
@@ -214,9 +145,6 @@ export class Waterfall {
     const g = canvas.getContext('2d');
     if (!g) return;
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
-    const p = this.palette();
-    g.fillStyle = p.panel;
-    g.fillRect(0, 0, cssWidth, cssHeight);
 
     const scrollTop = this.scroller.scrollTop;
     const firstRow = Math.floor(scrollTop / ROW);
@@ -228,179 +156,30 @@ export class Waterfall {
       to: frame.t1 + pad,
     });
     const plot = (this.plot = Math.max(1, cssWidth - LABEL - 8));
-    const span = Math.max(1e-6, to - from);
-    const x = (at: number) => LABEL + ((at - from) / span) * plot;
-    const rowY = (row: number) => RULER + row * ROW - scrollTop;
-    const msPerPx = span / plot;
-    const laid: LaidOutBar[] = [];
-
-    g.font = '11px ui-monospace,monospace';
-    g.textBaseline = 'middle';
-    // Each group: its header band, its grace windows and idle marks over its rows.
-    this.marks = [];
-    for (const group of frame.groups) {
-      const top = Math.max(RULER, rowY(group.row));
-      const bottom = Math.min(cssHeight, rowY(group.row + 1 + group.entities));
-      if (bottom <= top) continue;
-      const grace = this.model.graceWindows(group.gen, count, now, graceMs, from, to, msPerPx);
-      const idle = this.model.idleMarks(group.gen, count, from, to);
-      this.marks.push({ gen: group.gen, grace, idle });
-      g.save();
-      g.beginPath();
-      g.rect(LABEL, top, plot, bottom - top);
-      g.clip();
-      g.globalAlpha = 0.18;
-      g.fillStyle = p.warn;
-      for (const w of grace) {
-        g.fillRect(x(w.start), top, Math.max(1, x(w.end) - x(w.start)), bottom - top);
-      }
-      g.globalAlpha = 1;
-      g.fillStyle = p.acc;
-      g.fillRect(x(group.begun), top, 1, bottom - top);
-      for (const mark of idle) {
-        const mx = x(mark.at);
-        g.fillStyle = mark.result === 'idle' ? p.ok : p.bad;
-        g.fillRect(mx - 0.5, top, 1, bottom - top);
-        const my = rowY(group.row) + ROW / 2;
-        g.beginPath();
-        g.moveTo(mx, my - 5);
-        g.lineTo(mx + 5, my);
-        g.lineTo(mx, my + 5);
-        g.lineTo(mx - 5, my);
-        g.closePath();
-        g.fill();
-      }
-      g.restore();
-    }
-    for (const [row, group] of frame.headers) {
-      const y = rowY(row);
-      g.fillStyle = p.bg;
-      g.globalAlpha = 0.6;
-      g.fillRect(0, y, LABEL, ROW);
-      g.globalAlpha = 1;
-      g.fillStyle = p.fg;
-      g.fillText(
-        this.fit(g, `${maskText(group.capture)} #${group.gen} (${group.entities})`, LABEL - 8),
-        4,
-        y + ROW / 2,
-      );
-    }
-
-    const rowOf = new Map<string, number>();
-    for (const bar of frame.bars) rowOf.set(bar.id, bar.row);
-    for (const bar of frame.bars) {
-      const y = rowY(bar.row);
-      if (bar.id === selected) {
-        g.fillStyle = p.acc;
-        g.globalAlpha = 0.16;
-        g.fillRect(0, y, cssWidth, ROW);
-        g.globalAlpha = 1;
-      }
-      const indent = 10 + bar.depth * 14;
-      g.fillStyle = bar.kind === 'request' ? p.dim : p.fg;
-      g.fillText(
-        this.fit(g, `${maskText(bar.label)} ${bar.id}`, LABEL - indent - 4),
-        indent,
-        y + 9,
-      );
-      const open = bar.end === undefined;
-      const x0 = x(bar.start);
-      const x1 = x(bar.end ?? Math.max(bar.start, now));
-      const left = Math.max(LABEL, x0);
-      const right = Math.min(LABEL + plot, Math.max(x1, x0 + 1));
-      const barWidth = Math.max(1, right - left);
-      const colour = colourOf(bar, p);
-      if (right >= LABEL && left <= LABEL + plot) {
-        if (open) this.openBar(g, left, y + 3, barWidth, ROW - 6, p.busy);
-        else {
-          g.fillStyle = colour;
-          g.fillRect(left, y + 3, barWidth, ROW - 6);
-        }
-      }
-      // A tool call hangs from its request: a connector from the request's row.
-      const parentRow = bar.parent === undefined ? undefined : rowOf.get(bar.parent);
-      if (parentRow !== undefined && x0 >= LABEL && x0 <= LABEL + plot) {
-        g.fillStyle = p.dim;
-        g.fillRect(Math.round(x0) - 0.5, rowY(parentRow) + ROW - 3, 1, y - rowY(parentRow));
-      }
-      laid.push({ ...bar, x: left, y: y + 3, width: barWidth, height: ROW - 6, open });
-    }
-    this.laid = laid;
-
-    this.ruler(g, from, to, plot, cssWidth, p);
-    // The cursor line, over the ruler and every row.
-    this.drawn = { scrollTop, cursor: undefined };
-    const cx = Math.round(x(now));
-    if (this.log.length > 0 && cx >= LABEL && cx <= LABEL + plot) {
-      g.fillStyle = p.acc;
-      g.fillRect(cx - 1, 0, 2, cssHeight);
-      this.drawn.cursor = cx;
-    }
+    const msPerPx = Math.max(1e-6, to - from) / plot;
+    const painted = paintWaterfall(g, {
+      frame,
+      from,
+      to,
+      plot,
+      width: cssWidth,
+      height: cssHeight,
+      scrollTop,
+      now,
+      cursorLine: this.log.length > 0,
+      selected,
+      marksOf: (gen) => ({
+        grace: this.model.graceWindows(gen, count, now, graceMs, from, to, msPerPx),
+        idle: this.model.idleMarks(gen, count, from, to),
+      }),
+    });
+    this.laid = painted.laid;
+    this.marks = painted.marks;
+    this.drawn = { scrollTop, cursor: painted.cursor };
     // Written last: a style write before the reads above would make each of them a layout.
     const spacer = `${Math.max(0, RULER + frame.rows * ROW - cssHeight)}px`;
     if (this.spacer.style.height !== spacer) this.spacer.style.height = spacer;
     if (this.hover) this.showTip(this.hover.x, this.hover.y);
-  }
-
-  /** An open bar: outlined and hatched up to the cursor. */
-  private openBar(
-    g: CanvasRenderingContext2D,
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    colour: string,
-  ): void {
-    g.save();
-    g.beginPath();
-    g.rect(x, y, w, h);
-    g.clip();
-    g.strokeStyle = colour;
-    g.globalAlpha = 0.55;
-    g.lineWidth = 1;
-    g.beginPath();
-    for (let hx = x - h - ((x - h) % 6); hx < x + w; hx += 6) {
-      g.moveTo(hx, y + h);
-      g.lineTo(hx + h, y);
-    }
-    g.stroke();
-    g.globalAlpha = 1;
-    g.strokeRect(x + 0.5, y + 0.5, Math.max(0, w - 1), h - 1);
-    g.restore();
-  }
-
-  private ruler(
-    g: CanvasRenderingContext2D,
-    from: number,
-    to: number,
-    plot: number,
-    cssWidth: number,
-    p: Palette,
-  ): void {
-    const t0 = this.frameData?.t0 ?? 0;
-    g.fillStyle = p.panel;
-    g.fillRect(0, 0, cssWidth, RULER);
-    g.fillStyle = p.line;
-    g.fillRect(0, RULER - 1, cssWidth, 1);
-    const step = niceStep(to - from, Math.max(2, plot / 110));
-    g.fillStyle = p.dim;
-    g.textBaseline = 'middle';
-    g.fillText('time from first event', 4, RULER / 2);
-    for (let t = Math.ceil((from - t0) / step) * step + t0; t <= to; t += step) {
-      const tx = LABEL + ((t - from) / (to - from)) * plot;
-      g.fillStyle = p.line;
-      g.fillRect(Math.round(tx), RULER - 6, 1, 6);
-      g.fillStyle = p.dim;
-      g.fillText(duration(t - t0), Math.round(tx) + 3, RULER / 2 - 1);
-    }
-  }
-
-  /** `text` cut to `width` px with an ellipsis. */
-  private fit(g: CanvasRenderingContext2D, text: string, width: number): string {
-    if (g.measureText(text).width <= width) return text;
-    let cut = text;
-    while (cut.length > 1 && g.measureText(`${cut}…`).width > width) cut = cut.slice(0, -1);
-    return `${cut}…`;
   }
 
   private point(event: MouseEvent): { x: number; y: number } {
