@@ -232,6 +232,32 @@ describe('inspector page over a recording longer than a window', () => {
     await expect.poll(() => page.evaluate(() => location.hash), WAIT).toMatch(/seq=/);
   });
 
+  it('counts the waterfall ruler from the log first event over a window of it (regression: it counted from the window first event, 0 ms where the timeline said minutes)', async () => {
+    const page = await open();
+    await scrubTo(page, 4_000);
+    const start = Number(
+      (await page.textContent('#held'))!.match(/holding events ([\d,]+)/)![1]!.replace(/,/g, ''),
+    );
+    const ticks = await page.evaluate(
+      () =>
+        (window as unknown as { toolflightInspector: { waterfall: { ticks: string[] } } })
+          .toolflightInspector.waterfall.ticks,
+    );
+    const ms = (label: string) => {
+      const [, value, unit] = label.match(/^(-?[\d.]+) (ms|s)$/)!;
+      return Number(value) * (unit === 's' ? 1000 : 1);
+    };
+    // The window's own events start well after the log's first: so does the ruler.
+    const windowFrom = EVENTS[start - 1]!.at - EVENTS[0]!.at;
+    const windowTo = EVENTS[EVENTS.length - 1]!.at - EVENTS[0]!.at;
+    expect(windowFrom).toBeGreaterThan(5_000);
+    expect(ticks.length).toBeGreaterThan(2);
+    for (const label of ticks) {
+      expect(ms(label)).toBeGreaterThan(windowFrom * 0.9);
+      expect(ms(label)).toBeLessThan(windowTo);
+    }
+  });
+
   it('opens a permalink to a seq outside the last window there, exports the whole log, and the live button goes back to the end', async () => {
     const seq = EVENTS[2_500]!.seq;
     const page = await open(`#seq=${seq}&event=${seq}`);

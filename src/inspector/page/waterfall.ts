@@ -45,8 +45,12 @@ export class Waterfall {
   private press: { x: number; from: number; to: number; moved: boolean } | undefined;
   private hover: { x: number; y: number } | undefined;
   private first: unknown;
-  /** The scroll offset and the cursor line's x (CSS px) as last drawn. */
-  private drawn = { scrollTop: 0, cursor: undefined as number | undefined };
+  /** The scroll offset, the cursor line's x (CSS px) and the ruler's labels as last drawn. */
+  private drawn = {
+    scrollTop: 0,
+    cursor: undefined as number | undefined,
+    ticks: [] as readonly string[],
+  };
   /** Each drawn group's grace windows and idle marks. */
   private marks: GroupMarks[] = [];
 
@@ -112,6 +116,8 @@ export class Waterfall {
     plot: { left: number; top: number; width: number };
     scrollTop: number;
     cursor: number | undefined;
+    /** The ruler's labels, left to right. */
+    ticks: readonly string[];
     rows: number;
     marks: readonly GroupMarks[];
   } {
@@ -159,6 +165,7 @@ export class Waterfall {
     const msPerPx = Math.max(1e-6, to - from) / plot;
     const painted = paintWaterfall(g, {
       frame,
+      origin: this.log.t0,
       from,
       to,
       plot,
@@ -175,7 +182,7 @@ export class Waterfall {
     });
     this.laid = painted.laid;
     this.marks = painted.marks;
-    this.drawn = { scrollTop, cursor: painted.cursor };
+    this.drawn = { scrollTop, cursor: painted.cursor, ticks: painted.ticks };
     // Written last: a style write before the reads above would make each of them a layout.
     const spacer = `${Math.max(0, RULER + frame.rows * ROW - cssHeight)}px`;
     if (this.spacer.style.height !== spacer) this.spacer.style.height = spacer;

@@ -91,6 +91,8 @@ export interface GroupMarks {
 /** What one paint needs: the model's frame, the time range and the canvas's size in CSS px. */
 export interface Scene {
   readonly frame: WaterfallFrame;
+  /** Where the ruler counts from: the whole log's first event, over a window of it too. */
+  readonly origin: number;
   readonly from: number;
   readonly to: number;
   /** The plot's width, right of the labels. */
@@ -111,6 +113,8 @@ export interface Painted {
   readonly laid: LaidOutBar[];
   readonly marks: GroupMarks[];
   readonly cursor: number | undefined;
+  /** The ruler's labels, left to right. */
+  readonly ticks: string[];
 }
 
 /** Paint a frame of the waterfall on `g` (already scaled to CSS px). */
@@ -210,7 +214,7 @@ export function paintWaterfall(g: CanvasRenderingContext2D, scene: Scene): Paint
     laid.push({ ...bar, x: left, y: y + 3, width: barWidth, height: ROW - 6, open });
   }
 
-  ruler(g, frame.t0, from, to, plot, width, p);
+  const ticks = ruler(g, scene.origin, from, to, plot, width, p);
   // The cursor line, over the ruler and every row.
   const cx = Math.round(x(now));
   const cursor = scene.cursorLine && cx >= LABEL && cx <= LABEL + plot ? cx : undefined;
@@ -218,7 +222,7 @@ export function paintWaterfall(g: CanvasRenderingContext2D, scene: Scene): Paint
     g.fillStyle = p.acc;
     g.fillRect(cursor - 1, 0, 2, height);
   }
-  return { laid, marks, cursor };
+  return { laid, marks, cursor, ticks };
 }
 
 /** An open bar: outlined and hatched up to the cursor. */
@@ -248,7 +252,7 @@ function openBar(
   g.restore();
 }
 
-/** The time ruler along the top, counted from the log's first event (`t0`). */
+/** The time ruler along the top, counted from the log's first event (`t0`); its labels. */
 function ruler(
   g: CanvasRenderingContext2D,
   t0: number,
@@ -257,7 +261,8 @@ function ruler(
   plot: number,
   width: number,
   p: Palette,
-): void {
+): string[] {
+  const labels: string[] = [];
   g.fillStyle = p.panel;
   g.fillRect(0, 0, width, RULER);
   g.fillStyle = p.line;
@@ -271,8 +276,11 @@ function ruler(
     g.fillStyle = p.line;
     g.fillRect(Math.round(tx), RULER - 6, 1, 6);
     g.fillStyle = p.dim;
-    g.fillText(duration(t - t0), Math.round(tx) + 3, RULER / 2 - 1);
+    const label = duration(t - t0);
+    g.fillText(label, Math.round(tx) + 3, RULER / 2 - 1);
+    labels.push(label);
   }
+  return labels;
 }
 
 /** `text` cut to `width` px with an ellipsis. */
