@@ -317,6 +317,35 @@ describe('inspector page asking for its windows on a socket', () => {
     expect(fetched).toEqual([]);
   });
 
+  it('gives up on a window its socket never answers after 30 s of the page clock, says so, and asks on a new socket', async () => {
+    inspector ??= await createInspector({ recording: file }, { windowEvents: WINDOW });
+    const context = await suite.browser().newContext({ viewport: { width: 1440, height: 900 } });
+    suite.cleanups.push(() => context.close());
+    const page = await context.newPage();
+    // A socket that opens and never answers: a server that hangs on a window.
+    const sockets: string[][] = [];
+    await page.routeWebSocket(/\/window/, (ws) => {
+      const asked: string[] = [];
+      sockets.push(asked);
+      ws.onMessage((message) => asked.push(String(message)));
+    });
+    await page.goto(inspector.url);
+    await waitForText(page, '#held', /^holding events/);
+    await expect.poll(() => sockets.length, WAIT).toBe(1);
+    // The page's timers from here on: the deadline is reached without waiting 30 s.
+    await page.clock.install();
+    await setScrubber(page, 2_000);
+    await expect.poll(() => sockets[0], WAIT).toEqual(['at=2000']);
+    await page.clock.runFor(29_000);
+    expect(await page.textContent('#banner')).toBe('');
+    await page.clock.runFor(1_500);
+    await waitForText(page, '#banner', /no window came within 30 s/);
+    // The socket given up on is closed; the next window is asked for on a new one.
+    await setScrubber(page, 3_000);
+    await expect.poll(() => sockets.length, WAIT).toBe(2);
+    await expect.poll(() => sockets[1], WAIT).toEqual(['at=3000']);
+  }, 60_000);
+
   it('fetches its windows when the server refuses it a socket', async () => {
     const { server, held } = await openOwn({ maxStreams: 1 });
     // The one socket maxStreams allows is taken.
