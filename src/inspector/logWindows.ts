@@ -216,7 +216,10 @@ export class LogWindows {
     return this.overviewOf.overview;
   }
 
-  /** The whole log's names the timeline's filters choose from (the first 1,000 of each, none over 500 characters). */
+  /**
+   * The whole log's names the timeline's filters choose from: the first 1,000 of each kind,
+   * none over 500 characters (what the page takes).
+   */
   private choices(): Choices {
     const { log } = this;
     if (this.choicesOf?.length === log.length) return this.choicesOf.choices;

@@ -119,9 +119,8 @@ export class RemoteMatches {
   private soon = false;
   /** The query answered last, not asked again (an answer without a row the list needs). */
   private answered = '';
-  /** Matches before `counted`, and in the whole log; undefined until the server says. */
+  /** Matches before `counted`; undefined until the server says. */
   below: number | undefined;
-  total: number | undefined;
   /** Why the last request failed, for the timeline's count. */
   error: string | undefined;
 
@@ -141,7 +140,7 @@ export class RemoteMatches {
       this.rows.clear();
       this.generation = -1;
       this.counted = -1;
-      this.below = this.total = this.error = undefined;
+      this.below = this.error = undefined;
     }
     this.before = before;
     this.needed = undefined;
@@ -201,7 +200,6 @@ export class RemoteMatches {
         }
         answered.forEach((row, i) => this.rows.set(header.from + i, row));
         this.below = header.below;
-        this.total = header.total;
         this.counted = header.before;
         this.error = undefined;
         this.answered = query;
