@@ -183,11 +183,12 @@ interface FieldCheck {
 
 const CHECKS: ReadonlyMap<
   string,
-  { readonly scope: Scope; readonly data?: readonly FieldCheck[] }
+  { readonly type: string; readonly scope: Scope; readonly data?: readonly FieldCheck[] }
 > = new Map(
   Object.entries(SHAPES).map(([type, shape]) => [
     type,
     {
+      type,
       scope: shape.scope,
       ...(shape.data && {
         data: Object.entries(shape.data).map(([field, [rule, required]]) => ({
@@ -334,9 +335,13 @@ function checkEvent(value: unknown, where: LineSource, copy: boolean): Toolfligh
     }
   }
 
-  if (ordered && !copy) return value as unknown as ToolflightEvent;
+  if (ordered && !copy) {
+    // One string per type, not one per event: a million copies of "toolCall.result" are 32 MB.
+    value.type = shape.type;
+    return value as unknown as ToolflightEvent;
+  }
   // Rebuild in canonical key order so that re-encoding is byte-identical.
-  const event: Record<string, unknown> = { v, seq, at, type };
+  const event: Record<string, unknown> = { v, seq, at, type: shape.type };
   if (capture !== undefined) event.capture = capture;
   if (gen !== undefined) event.gen = gen;
   if (id !== undefined) event.id = id;
