@@ -3,6 +3,9 @@
 import { encodeEvent } from '../events/codec.js';
 import type { ToolflightEvent } from '../events/types.js';
 
+/** An event as one line: `encodeEvent`, or `encodeOnce` for a history pages read again. */
+export type Encode = (event: ToolflightEvent) => string;
+
 const encoded = new WeakMap<ToolflightEvent, string>();
 
 /** `encodeEvent`, remembered for as long as the event object lives. */

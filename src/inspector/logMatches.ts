@@ -2,7 +2,7 @@
 // window of it. The page asks how many events pass its filter before its cursor and for a
 // page of them by rank; the server scans its log once per filter and keeps the verdicts.
 import { maskSecrets } from '../events/maskSecrets.js';
-import type { ToolflightEvent } from '../events/types.js';
+import type { Encode } from './encodedEvents.js';
 import { countBelow } from './page/countBelow.js';
 import type { EventLog } from './page/eventLog.js';
 import { FilterMatches, OUTCOMES } from './page/filterMatches.js';
@@ -102,7 +102,7 @@ export class LogMatches {
   constructor(
     private readonly log: EventLog,
     /** How a row is encoded (`LogWindows`' encoding). */
-    private readonly encode: (event: ToolflightEvent) => string,
+    private readonly encode: Encode,
   ) {}
 
   /**

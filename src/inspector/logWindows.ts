@@ -3,8 +3,7 @@
 // window on their own. A page shows a million-event recording by holding one window, not the log.
 import { capturesStateToJson } from '../projections/capturesJson.js';
 import { encodeEvent } from '../events/codec.js';
-import { encodeOnce } from './encodedEvents.js';
-import type { ToolflightEvent } from '../events/types.js';
+import { encodeOnce, type Encode } from './encodedEvents.js';
 import type { EventFeed } from './eventFeed.js';
 import { LogMatches, type MatchesAnswer, type MatchesQuery } from './logMatches.js';
 import { countBelow } from './page/countBelow.js';
@@ -90,7 +89,7 @@ export class LogWindows {
      * scavenge of the server 7 times longer (357 against 44 ms over 300 windows at 1M, and a
      * window's worst from 7 to 63 ms).
      */
-    private readonly encode: (event: ToolflightEvent) => string = encodeEvent,
+    private readonly encode: Encode = encodeEvent,
   ) {
     this.matchesOf = new LogMatches(this.log, encode);
   }

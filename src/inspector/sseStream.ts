@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { ToolflightEvent } from '../events/types.js';
-import { encodeOnce } from './encodedEvents.js';
+import { encodeOnce, type Encode } from './encodedEvents.js';
 import type { EventFeed } from './eventFeed.js';
 import { requestUrl } from './requestGuard.js';
 
@@ -12,9 +12,6 @@ import { requestUrl } from './requestGuard.js';
 const BATCH = 2000;
 /** A history message is cut once it reaches this many bytes (so many 1 KB events). */
 const BATCH_BYTES = 64 * 1024;
-
-/** An event as a line: `encodeOnce` for a tracker's or a feed's kept history, which pages read again. */
-export type Encode = (event: ToolflightEvent) => string;
 
 /** The seq a reconnecting client already has: `Last-Event-ID`, or `?after=` for a first connect. */
 export function resumeSeq(req: IncomingMessage): number {

@@ -121,7 +121,8 @@ export class WindowError extends Error {
   override readonly name = 'WindowError';
 }
 
-const isCount = (value: unknown): value is number =>
+/** A whole number of at least 0: a count or an index in an answer's header. */
+export const isCount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 /** The server sends 1,024 stretches; a page draws no more than a few thousand. */

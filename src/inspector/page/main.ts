@@ -295,8 +295,9 @@ function maskEvent(event: ToolflightEvent): ToolflightEvent {
 }
 
 /**
- * Go to an event of the server's log and select it (a row of the timeline filtered over the
- * whole log): the cursor just past it, in the window around it once that has come.
+ * Go to an event of the server's log and select it (a failure jumped to, a row of the timeline
+ * filtered over the whole log): the cursor just past it, in the window around it once that has
+ * come. Play stops and the page no longer follows live.
  */
 function goTo(index: number): void {
   stop();
@@ -522,12 +523,8 @@ for (const [id, key] of filters) {
 wireFailureJumps(log, {
   from: () => ({ selected: view.selectedEvent, cursor: view.cursor }),
   span: () => span,
-  go(index) {
-    stop();
-    view.live = false;
-    view.cursor = index + 1;
-    selectEvent(index);
-  },
+  // A failure the page holds (never one of a window's context): goTo finds it held.
+  go: (index) => goTo(globalOf(span, index + 1) - 1),
   beyond(next, from, found) {
     wantWindow({ failure: next ? 'next' : 'prev', from }, (header) => {
       // Superseded by a later move: the jump is dropped.

@@ -4,6 +4,7 @@
 // rank, asked for a page at a time as the list shows them.
 import { decodeEvent } from '../../events/codec.js';
 import type { ToolflightEvent } from '../../events/types.js';
+import { isCount } from './logWindow.js';
 import type { TimelineFilter } from './timelineFilter.js';
 
 /** The first line of a `/matches` answer; one event line follows per index. */
@@ -34,9 +35,6 @@ export interface MatchRow {
 export class MatchesError extends Error {
   override readonly name = 'MatchesError';
 }
-
-const isCount = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 /** A `/matches` body, read and checked: a header that adds up, and one event per index. */
 export function readMatches(body: string): { header: MatchesHeader; rows: MatchRow[] } {

@@ -19,17 +19,13 @@ export interface LaidOutBar extends WaterfallBar {
   readonly open: boolean;
 }
 
-/** The page's colours, read from its CSS variables (a theme changes them). */
-type Palette = Record<
-  'ok' | 'bad' | 'warn' | 'busy' | 'dim' | 'acc' | 'line' | 'fg' | 'panel' | 'bg',
-  string
->;
+/** The page's colours the waterfall draws in: CSS variables, which a theme changes. */
+const COLOURS = ['ok', 'bad', 'warn', 'busy', 'dim', 'acc', 'line', 'fg', 'panel', 'bg'] as const;
+type Palette = Record<(typeof COLOURS)[number], string>;
 
 /** The theme's colours now (theme.ts: the scheme can change between two draws). */
-function palette(): Palette {
-  const names = ['ok', 'bad', 'warn', 'busy', 'dim', 'acc', 'line', 'fg', 'panel', 'bg'] as const;
-  return Object.fromEntries(names.map((name) => [name, themeColor(name)])) as Palette;
-}
+const palette = (): Palette =>
+  Object.fromEntries(COLOURS.map((name) => [name, themeColor(name)])) as Palette;
 
 /** The colour of a bar: its outcome's, a request's, or a call that finished without one. */
 function colourOf(bar: WaterfallBar, p: Palette): string {
